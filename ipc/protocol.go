@@ -1,0 +1,155 @@
+package ipc
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Command names a request. Every request is one JSON object on one line.
+type Command string
+
+// The commands the server understands.
+const (
+	CmdStatus    Command = "status"
+	CmdStart     Command = "start"
+	CmdStop      Command = "stop"
+	CmdRestart   Command = "restart"
+	CmdReload    Command = "reload"
+	CmdUpdateNow Command = "update-now"
+	CmdLogs      Command = "logs"
+	CmdReport    Command = "report" // sent by the child: heartbeat plus record states
+)
+
+// ReadOnly reports whether a command only reads state, so that it may be
+// allowed to users other than the supervisor's owner when configured.
+func (c Command) ReadOnly() bool { return c == CmdStatus }
+
+// Request is one line sent to the server.
+type Request struct {
+	Cmd Command `json:"cmd"`
+	// Lines is how many captured child lines `logs` returns (0: a default).
+	Lines int `json:"lines,omitempty"`
+	// Follow keeps a `logs` connection open and streams new lines.
+	Follow bool `json:"follow,omitempty"`
+	// Report is the child's heartbeat and record states, for `report`.
+	Report *Report `json:"report,omitempty"`
+}
+
+// Reply is one line sent back. OK false means Error says why.
+type Reply struct {
+	OK      bool     `json:"ok"`
+	Error   string   `json:"error,omitempty"`
+	Message string   `json:"message,omitempty"` // one-line confirmation for a person
+	Status  *Status  `json:"status,omitempty"`
+	Lines   []string `json:"lines,omitempty"`
+}
+
+// Report is what the updater sends after each pass and as a heartbeat.
+type Report struct {
+	PID     int            `json:"pid"`
+	At      time.Time      `json:"at"`
+	Records []RecordStatus `json:"records,omitempty"`
+}
+
+// Status is the document printed by `supervisor status --json`. Fields may be
+// added, never removed or renamed.
+type Status struct {
+	Supervisor SupervisorStatus `json:"supervisor"`
+	Child      ChildStatus      `json:"child"`
+	Network    NetworkStatus    `json:"network"`
+	Records    []RecordStatus   `json:"records"`
+	Events     []EventStatus    `json:"events"`
+}
+
+// SupervisorStatus describes the supervisor process itself.
+type SupervisorStatus struct {
+	PID            int     `json:"pid"`
+	Version        string  `json:"version"`
+	UptimeSeconds  float64 `json:"uptime_seconds"`
+	ConfigPath     string  `json:"config_path"`
+	ConfigError    string  `json:"config_error"`
+	ConfigLoadedAt string  `json:"config_loaded_at"`
+	// ConfigHash identifies the loaded config's content (hex SHA-256 prefix).
+	ConfigHash string `json:"config_hash,omitempty"`
+	// ConfigGeneration counts successful loads since the supervisor started.
+	ConfigGeneration int `json:"config_generation"`
+}
+
+// ChildStatus describes the supervised updater.
+type ChildStatus struct {
+	State                string    `json:"state"`
+	PID                  int       `json:"pid"`
+	UptimeSeconds        float64   `json:"uptime_seconds"`
+	Restarts             int       `json:"restarts"`
+	ConsecutiveFailures  int       `json:"consecutive_failures"`
+	LastExit             *ExitInfo `json:"last_exit"`
+	NextStartInSeconds   float64   `json:"next_start_in_seconds"`
+	LastReportAgeSeconds float64   `json:"last_report_age_seconds"`
+	Command              []string  `json:"command,omitempty"`
+}
+
+// ExitInfo describes how the child last ended.
+type ExitInfo struct {
+	Code   int    `json:"code"`
+	Signal string `json:"signal"`
+	Reason string `json:"reason"`
+	At     string `json:"at"`
+}
+
+// NetworkStatus is the readiness verdict and each probe's last result.
+type NetworkStatus struct {
+	Ready  bool          `json:"ready"`
+	Reason string        `json:"reason,omitempty"`
+	Checks []CheckStatus `json:"checks"`
+}
+
+// CheckStatus is one readiness probe's last result.
+type CheckStatus struct {
+	Kind      string  `json:"kind"` // "dns" or "tcp"
+	Target    string  `json:"target"`
+	OK        bool    `json:"ok"`
+	LatencyMS float64 `json:"latency_ms"`
+	Error     string  `json:"error"`
+	// Loss is the share of failed probes over the recent window, 0 to 1.
+	Loss float64 `json:"loss,omitempty"`
+}
+
+// RecordStatus is one DNS record's state as the updater last reported it.
+type RecordStatus struct {
+	Name      string `json:"name"` // fully qualified, without the trailing dot
+	Type      string `json:"type"` // "A" or "AAAA"
+	Provider  string `json:"provider,omitempty"`
+	Address   string `json:"address"`
+	SyncedAt  string `json:"synced_at"`            // last successful pass for this record
+	ChangedAt string `json:"changed_at,omitempty"` // last time the address changed
+	Error     string `json:"error"`
+}
+
+// EventStatus is one supervisor event, oldest first.
+type EventStatus struct {
+	At     string `json:"at"`
+	Kind   string `json:"kind"`
+	Detail string `json:"detail"`
+	PID    int    `json:"pid,omitempty"`
+	Code   *int   `json:"code,omitempty"`
+}
+
+// TimeString formats t as RFC 3339 for the wire, or "" for the zero time.
+func TimeString(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// MaxRequestBytes bounds one request line; a longer one gets an error reply.
+const MaxRequestBytes = 1 << 20
+
+// Encode marshals v as one line (JSON plus '\n').
+func Encode(v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
