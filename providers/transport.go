@@ -1,0 +1,334 @@
+package providers
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	"github.com/hashicorp/go-hclog"
+)
+
+// Retry schedule of one API call: the provider libraries make each call once,
+// so the transport is where transient failures (a 502 from a CDN edge, a 429
+// during a burst) are absorbed before they become a failed pass.
+const (
+	retryAttempts  = 5
+	retryFirst     = 100 * time.Millisecond
+	retryMax       = 10 * time.Second
+	traceBodyLimit = 1 << 20 // API replies are small; this only bounds a hostile one
+)
+
+// NewHTTPClient returns the client a provider uses: timeout from env.Timeout;
+// when env.Endpoint is set, every request's scheme, host and port are replaced
+// by the endpoint's (the request's path and query stay), so endpoint =
+// "http://127.0.0.1:8080" sends Cloudflare's calls to
+// http://127.0.0.1:8080/client/v4/...; and each API call is retried: up to 5
+// attempts, 100 ms first delay doubling to 10 s at most, honouring Retry-After
+// on 429 and 503, retrying 5xx, 429 and connection errors (the body is buffered
+// and re-sent), never retrying 401, 403 or other 4xx. Waits end with the
+// request's context. Each retry is logged at debug level without header values.
+func NewHTTPClient(env Env) *http.Client {
+	return &http.Client{
+		Timeout:   env.Timeout,
+		Transport: newRetryTransport(env, http.DefaultTransport),
+	}
+}
+
+// retryTransport is the RoundTripper behind NewHTTPClient. Its unexported
+// fields exist so tests can shrink the schedule and fix the clock.
+type retryTransport struct {
+	base     http.RoundTripper
+	endpoint string // raw env.Endpoint; parsed per request so a bad one fails loudly
+	// onlyHost, when set, limits the endpoint rewrite to requests for this host:
+	// the process-wide transport used for libraries that only know
+	// http.DefaultClient must not redirect anybody else's traffic.
+	onlyHost string
+	logger   hclog.Logger
+	attempts int
+	delay    func(attempt int) time.Duration // wait before retry number attempt (1-based)
+	wait     func(ctx context.Context, d time.Duration) error
+	now      func() time.Time
+}
+
+func newRetryTransport(env Env, base http.RoundTripper) *retryTransport {
+	logger := env.Logger
+	if logger == nil {
+		logger = hclog.NewNullLogger()
+	}
+	return &retryTransport{
+		base:     base,
+		endpoint: env.Endpoint,
+		logger:   logger,
+		attempts: retryAttempts,
+		delay:    backoffDelay,
+		wait:     waitCtx,
+		now:      time.Now,
+	}
+}
+
+// backoffDelay is 100 ms, 200 ms, 400 ms, ... capped at 10 s.
+func backoffDelay(attempt int) time.Duration {
+	d := retryFirst
+	for i := 1; i < attempt && d < retryMax; i++ {
+		d *= 2
+	}
+	return min(d, retryMax)
+}
+
+func waitCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// parseEndpoint checks a configured endpoint: an absolute http(s) URL whose
+// scheme, host and port will replace the real API's.
+func parseEndpoint(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("endpoint %q is not a URL: %w", raw, err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("endpoint %q must be an absolute http:// or https:// URL such as \"http://127.0.0.1:8080\"", raw)
+	}
+	if u.User != nil {
+		return nil, fmt.Errorf("endpoint must not carry a user name or password")
+	}
+	return u, nil
+}
+
+// RoundTrip sends req, retrying transient failures.
+func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	target := req.URL
+	if t.endpoint != "" && (t.onlyHost == "" || strings.EqualFold(req.URL.Hostname(), t.onlyHost)) {
+		ep, err := parseEndpoint(t.endpoint)
+		if err != nil {
+			return nil, err
+		}
+		u := *req.URL
+		u.Scheme, u.Host = ep.Scheme, ep.Host
+		target = &u
+	}
+	rewritten := target != req.URL
+
+	// The body is read once and replayed for every attempt.
+	var body []byte
+	if req.Body != nil && req.Body != http.NoBody {
+		var err error
+		body, err = io.ReadAll(req.Body)
+		req.Body.Close()
+		if err != nil {
+			return nil, fmt.Errorf("reading the request body: %w", err)
+		}
+	}
+
+	trace := traceFrom(ctx)
+	for attempt := 1; ; attempt++ {
+		out := req.Clone(ctx)
+		if rewritten {
+			out.URL = target
+			out.Host = "" // the Host header follows the endpoint
+		}
+		if body != nil {
+			out.Body = io.NopCloser(bytes.NewReader(body))
+			out.ContentLength = int64(len(body))
+			out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+		}
+		resp, err := t.base.RoundTrip(out)
+
+		var why string
+		var wait time.Duration
+		switch {
+		case err != nil:
+			if ctx.Err() != nil {
+				trace.recordErr(err)
+				return nil, err
+			}
+			why = "connection failed: " + err.Error()
+		case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
+			why = resp.Status
+			if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+				if ra, ok := parseRetryAfter(resp.Header.Get("Retry-After"), t.now()); ok {
+					wait = ra
+				}
+			}
+		default:
+			return trace.recordResp(resp), nil
+		}
+
+		if attempt >= t.attempts {
+			if err != nil {
+				trace.recordErr(err)
+				return nil, err
+			}
+			return trace.recordResp(resp), nil
+		}
+		wait = max(wait, t.delay(attempt))
+		// A wait that would outlast the deadline cannot help: give the caller
+		// the answer we have now instead of an opaque "deadline exceeded".
+		if dl, ok := ctx.Deadline(); ok && t.now().Add(wait).After(dl) {
+			if err != nil {
+				trace.recordErr(err)
+				return nil, err
+			}
+			return trace.recordResp(resp), nil
+		}
+		if resp != nil {
+			io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+			resp.Body.Close()
+		}
+		t.logger.Debug("retrying API call", "method", req.Method, "host", target.Host, "path", target.Path,
+			"attempt", attempt+1, "of", t.attempts, "wait", wait, "reason", why)
+		if werr := t.wait(ctx, wait); werr != nil {
+			trace.recordErr(werr)
+			return nil, werr
+		}
+	}
+}
+
+// parseRetryAfter reads a Retry-After value: delay-seconds or an HTTP date.
+// A date in the past means "now".
+func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs < 0 {
+			return 0, false
+		}
+		if secs > int64(24*time.Hour/time.Second) {
+			secs = int64(24 * time.Hour / time.Second)
+		}
+		return time.Duration(secs) * time.Second, true
+	}
+	when, err := http.ParseTime(v)
+	if err != nil {
+		return 0, false
+	}
+	return max(when.Sub(now), 0), true
+}
+
+// ClassifyHTTP maps a final HTTP status to the error classes: 401/403 →
+// ErrAuth, other 4xx → ErrRejected, 5xx and 429 → ErrNetwork ("provider
+// unavailable"). The error names the status and a short, sanitized excerpt of
+// the body. Statuses below 400 give nil.
+func ClassifyHTTP(status int, body []byte) error {
+	var class error
+	var what string
+	switch {
+	case status < 400:
+		return nil
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		class, what = ErrAuth, "the API refused the credentials"
+	case status == http.StatusTooManyRequests || status >= 500:
+		class, what = ErrNetwork, "the provider is unavailable"
+	default:
+		class, what = ErrRejected, "the API refused the request"
+	}
+	msg := fmt.Sprintf("%s (HTTP %d %s)", what, status, http.StatusText(status))
+	if ex := excerpt(body); ex != "" {
+		msg += ": " + strconv.Quote(ex)
+	}
+	return fmt.Errorf("%s: %w", msg, class)
+}
+
+// excerpt returns at most 200 printable characters of body, whitespace
+// collapsed, so an HTML error page or binary garbage stays readable in a log.
+func excerpt(body []byte) string {
+	const limit = 200
+	var b strings.Builder
+	space := false
+	for _, r := range string(bytes.ToValidUTF8(body, []byte("?"))) {
+		if b.Len() >= limit {
+			b.WriteString("...")
+			break
+		}
+		switch {
+		case unicode.IsSpace(r):
+			space = true
+			continue
+		case !unicode.IsPrint(r):
+			r = '?'
+		}
+		if space && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		space = false
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// callTrace keeps the last answer an API call got, so an adapter can classify
+// a library's error (which is usually only a string) by what the server really
+// said. It travels in the context; the transport fills it.
+type callTrace struct {
+	mu     sync.Mutex
+	status int
+	body   []byte
+	err    error
+}
+
+type traceKey struct{}
+
+func withTrace(ctx context.Context) (context.Context, *callTrace) {
+	t := &callTrace{}
+	return context.WithValue(ctx, traceKey{}, t), t
+}
+
+func traceFrom(ctx context.Context) *callTrace {
+	t, _ := ctx.Value(traceKey{}).(*callTrace)
+	return t
+}
+
+// recordResp remembers resp's status and body and hands back a response whose
+// body can still be read by the library.
+func (t *callTrace) recordResp(resp *http.Response) *http.Response {
+	if t == nil {
+		return resp
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, traceBodyLimit))
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.status, t.body, t.err = resp.StatusCode, body, err
+	return resp
+}
+
+func (t *callTrace) recordErr(err error) {
+	if t == nil {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.status, t.body, t.err = 0, nil, err
+}
+
+// last returns what the most recent call got.
+func (t *callTrace) last() (status int, body []byte, err error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.status, t.body, t.err
+}
+
+// errIsContext reports whether err comes from a cancelled or expired context.
+func errIsContext(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
