@@ -48,15 +48,15 @@ func NewHTTPClient(env Env) *http.Client {
 type retryTransport struct {
 	base     http.RoundTripper
 	endpoint string // raw env.Endpoint; parsed per request so a bad one fails loudly
-	// onlyHost, when set, limits the endpoint rewrite to requests for this host:
-	// the process-wide transport used for libraries that only know
-	// http.DefaultClient must not redirect anybody else's traffic.
-	onlyHost string
-	logger   hclog.Logger
-	attempts int
-	delay    func(attempt int) time.Duration // wait before retry number attempt (1-based)
-	wait     func(ctx context.Context, d time.Duration) error
-	now      func() time.Time
+	// callTimeout bounds a call whose context has no deadline (alidns makes
+	// some with context.Background() through http.DefaultClient, which has no
+	// timeout of its own).
+	callTimeout time.Duration
+	logger      hclog.Logger
+	attempts    int
+	delay       func(attempt int) time.Duration // wait before retry number attempt (1-based)
+	wait        func(ctx context.Context, d time.Duration) error
+	now         func() time.Time
 }
 
 func newRetryTransport(env Env, base http.RoundTripper) *retryTransport {
@@ -114,8 +114,28 @@ func parseEndpoint(raw string) (*url.URL, error) {
 // RoundTrip sends req, retrying transient failures.
 func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
+	if _, ok := ctx.Deadline(); !ok && t.callTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, t.callTimeout)
+		resp, err := t.roundTrip(ctx, req)
+		if err == nil {
+			// The body must outlive this function's context: read it now.
+			body, rerr := io.ReadAll(io.LimitReader(resp.Body, traceBodyLimit))
+			resp.Body.Close()
+			resp.Body = io.NopCloser(bytes.NewReader(body))
+			if rerr != nil {
+				err, resp = fmt.Errorf("reading the API's answer: %w", rerr), nil
+			}
+		}
+		cancel()
+		return resp, err
+	}
+	return t.roundTrip(ctx, req)
+}
+
+func (t *retryTransport) roundTrip(ctx context.Context, req *http.Request) (*http.Response, error) {
 	target := req.URL
-	if t.endpoint != "" && (t.onlyHost == "" || strings.EqualFold(req.URL.Hostname(), t.onlyHost)) {
+	if t.endpoint != "" {
 		ep, err := parseEndpoint(t.endpoint)
 		if err != nil {
 			return nil, err
@@ -275,20 +295,25 @@ func excerpt(body []byte) string {
 	return b.String()
 }
 
-// callTrace keeps the last answer an API call got, so an adapter can classify
-// a library's error (which is usually only a string) by what the server really
-// said. It travels in the context; the transport fills it.
+// callTrace follows one provider operation through the transport, so an
+// adapter can classify a library's error (usually only a string) by what the
+// server really said, and notice failures a library ignores (Tencent Cloud
+// answers HTTP 200 with an error inside, and its library does not look). It
+// travels in the request context; the transport fills it.
 type callTrace struct {
-	mu     sync.Mutex
-	status int
-	body   []byte
-	err    error
+	// check inspects each final answer and returns a classified error when
+	// the answer reports a failure; nil means "looks fine".
+	check func(status int, body []byte) error
+
+	mu       sync.Mutex
+	calls    int
+	firstErr error // the first failure seen, the one to report
 }
 
 type traceKey struct{}
 
-func withTrace(ctx context.Context) (context.Context, *callTrace) {
-	t := &callTrace{}
+func withTrace(ctx context.Context, check func(status int, body []byte) error) (context.Context, *callTrace) {
+	t := &callTrace{check: check}
 	return context.WithValue(ctx, traceKey{}, t), t
 }
 
@@ -297,8 +322,8 @@ func traceFrom(ctx context.Context) *callTrace {
 	return t
 }
 
-// recordResp remembers resp's status and body and hands back a response whose
-// body can still be read by the library.
+// recordResp checks resp and hands back a response whose body the library can
+// still read.
 func (t *callTrace) recordResp(resp *http.Response) *http.Response {
 	if t == nil {
 		return resp
@@ -306,9 +331,21 @@ func (t *callTrace) recordResp(resp *http.Response) *http.Response {
 	body, err := io.ReadAll(io.LimitReader(resp.Body, traceBodyLimit))
 	resp.Body.Close()
 	resp.Body = io.NopCloser(bytes.NewReader(body))
+	var failure error
+	switch {
+	case err != nil:
+		failure = fmt.Errorf("reading the API's answer: %v: %w", err, ErrNetwork)
+	case t.check != nil:
+		failure = t.check(resp.StatusCode, body)
+	default:
+		failure = ClassifyHTTP(resp.StatusCode, body)
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.status, t.body, t.err = resp.StatusCode, body, err
+	t.calls++
+	if t.firstErr == nil {
+		t.firstErr = failure
+	}
 	return resp
 }
 
@@ -318,17 +355,91 @@ func (t *callTrace) recordErr(err error) {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.status, t.body, t.err = 0, nil, err
+	t.calls++
+	if t.firstErr == nil {
+		t.firstErr = fmt.Errorf("could not reach the API: %v: %w", err, ErrNetwork)
+	}
 }
 
-// last returns what the most recent call got.
-func (t *callTrace) last() (status int, body []byte, err error) {
+// failure returns the first failure the API reported, or nil.
+func (t *callTrace) failure() error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.status, t.body, t.err
+	return t.firstErr
 }
 
 // errIsContext reports whether err comes from a cancelled or expired context.
 func errIsContext(err error) bool {
 	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// The two libraries that only know http.DefaultClient (alidns, tencentcloud)
+// get their endpoint override and retries through credentialRouter: the one
+// piece of process-wide state in this package, installed once on
+// http.DefaultClient. It hands a request to an account's retryTransport only
+// when the request goes to that library's API host AND is signed with that
+// account's credential ID (read from the Authorization header, which names the
+// ID but not the secret); every other request of the process passes through
+// to the transport that was there before, untouched. Routing by credential,
+// not by context, is needed because alidns makes some calls with
+// context.Background().
+var (
+	routerOnce   sync.Once
+	sharedRouter *credentialRouter
+)
+
+type credentialRouter struct {
+	base   http.RoundTripper
+	mu     sync.RWMutex
+	routes map[string]route // key: signing algorithm + " " + credential ID
+}
+
+type route struct {
+	host func(hostname string) bool
+	rt   *retryTransport
+}
+
+// routeDefaultClient makes requests to a host accepted by host and signed with
+// algorithm alg by credential id go through rt.
+func routeDefaultClient(alg, id string, host func(string) bool, rt *retryTransport) {
+	routerOnce.Do(func() {
+		base := http.DefaultClient.Transport
+		if base == nil {
+			base = http.DefaultTransport
+		}
+		sharedRouter = &credentialRouter{base: base, routes: map[string]route{}}
+		http.DefaultClient.Transport = sharedRouter
+	})
+	sharedRouter.mu.Lock()
+	defer sharedRouter.mu.Unlock()
+	sharedRouter.routes[alg+" "+id] = route{host: host, rt: rt}
+}
+
+// RoundTrip forwards req to the account's transport or to the previous one.
+func (c *credentialRouter) RoundTrip(req *http.Request) (*http.Response, error) {
+	if alg, id, ok := credentialOf(req.Header.Get("Authorization")); ok {
+		c.mu.RLock()
+		r, found := c.routes[alg+" "+id]
+		c.mu.RUnlock()
+		if found && r.host(req.URL.Hostname()) {
+			return r.rt.RoundTrip(req)
+		}
+	}
+	return c.base.RoundTrip(req)
+}
+
+// credentialOf reads "ALG Credential=ID,..." or "ALG Credential=ID/scope, ...".
+func credentialOf(auth string) (alg, id string, ok bool) {
+	alg, rest, ok := strings.Cut(auth, " ")
+	if !ok {
+		return "", "", false
+	}
+	_, rest, ok = strings.Cut(rest, "Credential=")
+	if !ok {
+		return "", "", false
+	}
+	if i := strings.IndexAny(rest, ",/ "); i >= 0 {
+		rest = rest[:i]
+	}
+	return alg, rest, rest != ""
 }
