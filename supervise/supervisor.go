@@ -1,0 +1,804 @@
+package supervise
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+)
+
+// ErrNotRunning is returned by control methods once Run has returned.
+var ErrNotRunning = errors.New("the supervisor is not running: its Run loop has returned")
+
+// ErrShuttingDown is returned by Start, Restart and Update while Run is
+// stopping the child because its context ended.
+var ErrShuttingDown = errors.New("the supervisor is shutting down and will not start the child again")
+
+// Options configure a Supervisor. Starter is required; the rest have defaults.
+type Options struct {
+	Policy    Policy
+	Command   Command
+	Starter   Starter
+	Clock     Clock     // default SystemClock()
+	Ready     Readiness // nil: always ready
+	Inspector Inspector // nil: no process-state or memory checks
+	Logger    hclog.Logger
+	// EventCapacity bounds the event ring (default 256).
+	EventCapacity int
+	// OnEvent is called from the loop for every event; it must not block.
+	OnEvent func(Event)
+	// Rand returns a number in [0,1) for jitter (default math/rand/v2).
+	Rand func() float64
+	// StartStopped makes Run wait for Start instead of starting the child.
+	StartStopped bool
+}
+
+// Supervisor keeps one child alive. Create it with New, drive it with Run,
+// and control it from any goroutine.
+type Supervisor struct {
+	o        Options
+	log      hclog.Logger
+	reqs     chan request
+	finished chan struct{} // closed when Run returns
+	ran      atomic.Bool
+	snap     atomic.Pointer[Snapshot]
+
+	// Everything below is owned by the Run goroutine.
+	ctx          context.Context
+	shutting     bool
+	state        State
+	policy       Policy
+	cmd          Command
+	proc         Process
+	pid          int
+	startedAt    time.Time
+	starts       int
+	failures     int
+	lastExit     *ExitRecord
+	nextStart    time.Time
+	lastHB       time.Time
+	events       []Event // ring
+	evHead       int     // index of the oldest event once the ring is full
+	restartTimes []time.Time
+	probeDelay   time.Duration
+	netReason    string
+	intent       intent
+	intentReason string
+	strikes      map[string]int // consecutive bad inspections by status
+
+	checkCh     chan readyResult
+	checkCancel context.CancelFunc
+
+	nextT     Timer // backoff, crash-loop cooldown, readiness re-check
+	stableT   Timer
+	watchdogT Timer
+	inspectT  Timer
+	killT     Timer
+}
+
+// intent says what to do once a child we asked to stop has exited.
+type intent int
+
+const (
+	intentNone     intent = iota
+	intentStop            // stay stopped
+	intentRestart         // start again at once; not a failure
+	intentFailure         // a health check failed: restart with backoff, counted
+	intentShutdown        // Run returns
+)
+
+type reqKind int
+
+const (
+	reqStart reqKind = iota
+	reqStop
+	reqRestart
+	reqUpdate
+	reqHeartbeat
+	reqNetwork
+)
+
+type request struct {
+	kind         reqKind
+	reason       string
+	policy       Policy
+	cmd          Command
+	restartChild bool
+	at           time.Time
+	reply        chan error
+}
+
+type readyResult struct {
+	ready  bool
+	reason string
+}
+
+// New returns a Supervisor; nothing runs until Run.
+func New(o Options) *Supervisor {
+	if o.Clock == nil {
+		o.Clock = SystemClock()
+	}
+	if o.Logger == nil {
+		o.Logger = hclog.NewNullLogger()
+	}
+	if o.EventCapacity <= 0 {
+		o.EventCapacity = 256
+	}
+	if o.Rand == nil {
+		o.Rand = rand.Float64
+	}
+	s := &Supervisor{
+		o:        o,
+		log:      o.Logger,
+		reqs:     make(chan request),
+		finished: make(chan struct{}),
+		state:    StateStopped,
+		policy:   o.Policy.withDefaults(),
+		cmd:      o.Command,
+		strikes:  map[string]int{},
+	}
+	s.publish()
+	return s
+}
+
+// Run runs the loop until ctx ends; then it stops the child (Terminate,
+// StopTimeout, Kill), waits for it to exit and returns nil. It may be called
+// once.
+func (s *Supervisor) Run(ctx context.Context) error {
+	if !s.ran.CompareAndSwap(false, true) {
+		return errors.New("supervise: Run was called twice; a Supervisor runs once")
+	}
+	if s.o.Starter == nil {
+		close(s.finished)
+		return errors.New("supervise: Options.Starter is nil; the supervisor cannot start a child")
+	}
+	defer close(s.finished)
+	s.ctx = ctx
+	if !s.o.StartStopped {
+		s.beginStart()
+	}
+	ctxDone := ctx.Done()
+	for {
+		s.publish()
+		if s.shutting && s.proc == nil {
+			return nil
+		}
+		var procDone <-chan struct{}
+		if s.proc != nil {
+			procDone = s.proc.Done()
+		}
+		select {
+		case <-ctxDone:
+			ctxDone = nil
+			s.shutdown()
+		case r := <-s.reqs:
+			err := s.handle(r)
+			s.publish()
+			r.reply <- err
+		case <-procDone:
+			s.onExit()
+		case res := <-s.checkCh:
+			s.onReady(res)
+		case <-timerC(s.nextT):
+			s.nextT = nil
+			s.onNextTimer()
+		case <-timerC(s.stableT):
+			s.stableT = nil
+			s.failures = 0
+			s.restartTimes = nil
+			s.emit(EventStable, fmt.Sprintf("running for %s; backoff and failure count reset", s.policy.StableAfter), s.pid, nil)
+		case <-timerC(s.watchdogT):
+			s.watchdogT = nil
+			s.onWatchdog()
+		case <-timerC(s.inspectT):
+			s.inspectT = nil
+			s.onInspect()
+		case <-timerC(s.killT):
+			s.killT = nil
+			s.onKillTimer()
+		}
+	}
+}
+
+func timerC(t Timer) <-chan time.Time {
+	if t == nil {
+		return nil
+	}
+	return t.C()
+}
+
+func (s *Supervisor) arm(t *Timer, d time.Duration) {
+	disarm(t)
+	*t = s.o.Clock.NewTimer(d)
+}
+
+func disarm(t *Timer) {
+	if *t != nil {
+		(*t).Stop()
+		*t = nil
+	}
+}
+
+// send hands a request to the loop and waits until it has been applied.
+func (s *Supervisor) send(r request) error {
+	r.reply = make(chan error, 1)
+	select {
+	case s.reqs <- r:
+	case <-s.finished:
+		return ErrNotRunning
+	}
+	// The loop answers every request it accepts before it can return.
+	return <-r.reply
+}
+
+// Start starts the child if none runs or is scheduled to; it ends backoff,
+// crash-loop and waiting-config at once.
+func (s *Supervisor) Start() error { return s.send(request{kind: reqStart}) }
+
+// Stop stops the child (Terminate, StopTimeout, Kill) and stays stopped. It
+// returns once the stop has begun; watch the events or Snapshot for stopped.
+func (s *Supervisor) Stop() error { return s.send(request{kind: reqStop}) }
+
+// Restart stops the child gracefully and starts it again at once. It is not
+// counted as a failure, and it also ends backoff, crash-loop or
+// waiting-config.
+func (s *Supervisor) Restart(reason string) error {
+	return s.send(request{kind: reqRestart, reason: reason})
+}
+
+// Update applies a new policy and command. The policy takes effect at once;
+// the command at the next start. It ends waiting-config and crash-loop; with
+// restartChild the child is restarted gracefully (not counted as a failure).
+func (s *Supervisor) Update(p Policy, cmd Command, restartChild bool) error {
+	return s.send(request{kind: reqUpdate, policy: p, cmd: cmd, restartChild: restartChild})
+}
+
+// Heartbeat records that the child reported at the given time; it feeds the
+// watchdog.
+func (s *Supervisor) Heartbeat(at time.Time) {
+	_ = s.send(request{kind: reqHeartbeat, at: at})
+}
+
+// NetworkChanged makes a supervisor waiting for the network check again now,
+// instead of at the next probe interval.
+func (s *Supervisor) NetworkChanged() {
+	_ = s.send(request{kind: reqNetwork})
+}
+
+// Snapshot returns a consistent copy of the state, as of the loop's last step.
+func (s *Supervisor) Snapshot() Snapshot {
+	c := *s.snap.Load()
+	c.Events = append([]Event(nil), c.Events...)
+	if c.LastExit != nil {
+		le := *c.LastExit
+		c.LastExit = &le
+	}
+	return c
+}
+
+func (s *Supervisor) publish() {
+	snap := &Snapshot{
+		State:               s.state,
+		PID:                 s.pid,
+		StartedAt:           s.startedAt,
+		Restarts:            max(s.starts-1, 0),
+		ConsecutiveFailures: s.failures,
+		NextStart:           s.nextStart,
+		LastHeartbeat:       s.lastHB,
+		Command:             s.cmd,
+		Policy:              s.policy,
+		Events:              s.orderedEvents(),
+	}
+	if s.proc == nil {
+		snap.StartedAt = time.Time{}
+	}
+	if s.lastExit != nil {
+		le := *s.lastExit
+		snap.LastExit = &le
+	}
+	s.snap.Store(snap)
+}
+
+func (s *Supervisor) orderedEvents() []Event {
+	out := make([]Event, 0, len(s.events))
+	out = append(out, s.events[s.evHead:]...)
+	return append(out, s.events[:s.evHead]...)
+}
+
+func (s *Supervisor) emit(kind, detail string, pid int, code *int) {
+	e := Event{At: s.o.Clock.Now(), Kind: kind, State: s.state, Detail: detail, PID: pid, Code: code}
+	if len(s.events) < s.o.EventCapacity {
+		s.events = append(s.events, e)
+	} else {
+		s.events[s.evHead] = e
+		s.evHead = (s.evHead + 1) % len(s.events)
+	}
+	args := []any{"state", string(e.State)}
+	if pid != 0 {
+		args = append(args, "pid", pid)
+	}
+	if code != nil {
+		args = append(args, "code", *code)
+	}
+	if detail != "" {
+		args = append(args, "detail", detail)
+	}
+	switch kind {
+	case EventStartFailed, EventCrashLoop, EventWatchdog, EventMemoryLimit, EventStoppedState, EventZombie, EventKilled:
+		s.log.Warn("child "+kind, args...)
+	default:
+		s.log.Info("child "+kind, args...)
+	}
+	if s.o.OnEvent != nil {
+		s.o.OnEvent(e)
+	}
+}
+
+func (s *Supervisor) handle(r request) error {
+	switch r.kind {
+	case reqHeartbeat:
+		s.lastHB = r.at
+		if s.lastHB.IsZero() {
+			s.lastHB = s.o.Clock.Now()
+		}
+		if s.state == StateRunning && s.policy.Watchdog > 0 {
+			s.arm(&s.watchdogT, s.policy.Watchdog)
+		}
+		return nil
+	case reqNetwork:
+		if s.state == StateWaitingNetwork {
+			s.probeDelay = 0
+			s.runCheck()
+		}
+		return nil
+	case reqStop:
+		if s.shutting {
+			return nil
+		}
+		switch s.state {
+		case StateRunning:
+			s.beginStop(intentStop, "stop requested")
+		case StateStopping:
+			s.setIntent(intentStop, "stop requested")
+		case StateStopped:
+		default:
+			s.cancelPending()
+			s.state = StateStopped
+			s.emit(EventStopped, "stop requested", 0, nil)
+		}
+		return nil
+	case reqStart:
+		if s.shutting {
+			return ErrShuttingDown
+		}
+		switch s.state {
+		case StateRunning, StateStarting:
+		case StateStopping:
+			s.setIntent(intentRestart, "start requested")
+		case StateWaitingNetwork:
+			s.probeDelay = 0
+			s.runCheck()
+		default:
+			s.restartTimes = nil
+			s.beginStart()
+		}
+		return nil
+	case reqRestart:
+		if s.shutting {
+			return ErrShuttingDown
+		}
+		reason := r.reason
+		if reason == "" {
+			reason = "restart requested"
+		}
+		s.emit(EventRestartRequested, reason, s.pid, nil)
+		s.gracefulRestart(reason)
+		return nil
+	case reqUpdate:
+		s.policy = r.policy.withDefaults()
+		s.cmd = r.cmd
+		s.emit(EventConfigUpdated, "", s.pid, nil)
+		if s.shutting {
+			return nil
+		}
+		switch {
+		case s.state == StateStopped:
+			// The user stopped it (or it finished); a new config does not
+			// overrule that.
+		case r.restartChild || s.state == StateWaitingConfig || s.state == StateCrashLoop:
+			s.gracefulRestart("config updated")
+		case s.state == StateRunning:
+			s.armHealthTimers()
+		}
+		return nil
+	}
+	return fmt.Errorf("supervise: unknown request kind %d", r.kind)
+}
+
+func (s *Supervisor) gracefulRestart(reason string) {
+	switch s.state {
+	case StateRunning:
+		s.beginStop(intentRestart, reason)
+	case StateStopping:
+		s.setIntent(intentRestart, reason)
+	case StateStarting:
+	default:
+		s.restartTimes = nil
+		s.beginStart()
+	}
+}
+
+func (s *Supervisor) setIntent(in intent, reason string) {
+	if s.intent == intentShutdown {
+		return
+	}
+	s.intent, s.intentReason = in, reason
+}
+
+// cancelPending drops any scheduled start and any readiness check in flight.
+func (s *Supervisor) cancelPending() {
+	disarm(&s.nextT)
+	s.nextStart = time.Time{}
+	if s.checkCancel != nil {
+		s.checkCancel()
+	}
+	s.checkCh, s.checkCancel = nil, nil
+}
+
+func (s *Supervisor) shutdown() {
+	s.shutting = true
+	s.cancelPending()
+	if s.proc != nil {
+		if s.state == StateStopping {
+			s.intent, s.intentReason = intentShutdown, "supervisor shutting down"
+		} else {
+			s.beginStop(intentShutdown, "supervisor shutting down")
+		}
+		return
+	}
+	if s.state != StateStopped {
+		s.state = StateStopped
+		s.emit(EventStopped, "supervisor shutting down", 0, nil)
+	}
+}
+
+// beginStart checks readiness (when there is a check) and then spawns.
+func (s *Supervisor) beginStart() {
+	s.cancelPending()
+	if s.o.Ready == nil {
+		s.spawn()
+		return
+	}
+	if s.state != StateWaitingNetwork {
+		s.state = StateStarting
+	}
+	s.runCheck()
+}
+
+// runCheck starts a readiness check outside the loop; the result comes back
+// on checkCh. Only the latest check's channel is listened to.
+func (s *Supervisor) runCheck() {
+	if s.checkCancel != nil {
+		s.checkCancel()
+	}
+	disarm(&s.nextT)
+	ctx, cancel := context.WithCancel(s.ctx)
+	ch := make(chan readyResult, 1)
+	s.checkCh, s.checkCancel = ch, cancel
+	ready := s.o.Ready
+	go func() {
+		defer func() {
+			if v := recover(); v != nil {
+				ch <- readyResult{false, fmt.Sprintf("the readiness check panicked: %v", v)}
+			}
+		}()
+		ok, why := ready.Check(ctx)
+		ch <- readyResult{ok, why}
+	}()
+}
+
+func (s *Supervisor) onReady(res readyResult) {
+	s.checkCancel()
+	s.checkCh, s.checkCancel = nil, nil
+	if res.ready {
+		if s.state == StateWaitingNetwork {
+			s.emit(EventNetworkReady, res.reason, 0, nil)
+		}
+		s.probeDelay = 0
+		s.netReason = ""
+		s.spawn()
+		return
+	}
+	p := s.policy
+	first := s.state != StateWaitingNetwork
+	if first || s.probeDelay <= 0 {
+		s.probeDelay = p.ProbeInterval
+	}
+	d := s.probeDelay
+	s.probeDelay = min(2*s.probeDelay, p.ProbeIntervalMax)
+	s.state = StateWaitingNetwork
+	s.nextStart = s.o.Clock.Now().Add(d)
+	s.arm(&s.nextT, d)
+	if first || res.reason != s.netReason {
+		s.emit(EventWaitingNetwork, fmt.Sprintf("%s; checking again in %s", orDefault(res.reason, "network not ready"), d), 0, nil)
+	}
+	s.netReason = res.reason
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+func (s *Supervisor) onNextTimer() {
+	s.nextStart = time.Time{}
+	switch s.state {
+	case StateBackoff:
+		s.beginStart()
+	case StateCrashLoop:
+		s.restartTimes = nil
+		s.beginStart()
+	case StateWaitingNetwork:
+		s.runCheck()
+	}
+}
+
+func (s *Supervisor) spawn() {
+	s.cancelPending()
+	proc, err := s.o.Starter.Start(s.cmd)
+	now := s.o.Clock.Now()
+	if err != nil {
+		s.state = StateStarting
+		reason := "start failed: " + err.Error()
+		s.lastExit = &ExitRecord{Code: -1, Reason: reason, At: now}
+		s.emit(EventStartFailed, err.Error(), 0, nil)
+		s.afterFailure(ActionRestart, reason)
+		return
+	}
+	s.proc, s.pid, s.startedAt = proc, proc.PID(), now
+	s.starts++
+	s.intent, s.intentReason = intentNone, ""
+	clear(s.strikes)
+	s.state = StateRunning
+	if s.policy.StableAfter > 0 {
+		s.arm(&s.stableT, s.policy.StableAfter)
+	}
+	s.armHealthTimers()
+	s.emit(EventStarted, fmt.Sprintf("started %s", s.cmd.Path), s.pid, nil)
+}
+
+// armHealthTimers (re)arms the watchdog and the inspection for the current
+// policy; called at start and when the policy changes live.
+func (s *Supervisor) armHealthTimers() {
+	if s.policy.Watchdog > 0 {
+		s.arm(&s.watchdogT, s.policy.Watchdog)
+	} else {
+		disarm(&s.watchdogT)
+	}
+	if s.o.Inspector != nil {
+		s.arm(&s.inspectT, s.policy.InspectInterval)
+	} else {
+		disarm(&s.inspectT)
+	}
+}
+
+func (s *Supervisor) disarmRunning() {
+	disarm(&s.stableT)
+	disarm(&s.watchdogT)
+	disarm(&s.inspectT)
+}
+
+func (s *Supervisor) beginStop(in intent, reason string) {
+	s.setIntent(in, reason)
+	if s.state == StateStopping || s.proc == nil {
+		return
+	}
+	s.state = StateStopping
+	s.disarmRunning()
+	if err := s.proc.Terminate(); err != nil {
+		s.log.Debug("asking the child to stop failed; it may have exited already", "pid", s.pid, "error", err)
+	}
+	s.arm(&s.killT, s.policy.StopTimeout)
+	s.emit(EventStopping, reason, s.pid, nil)
+}
+
+func (s *Supervisor) onKillTimer() {
+	if s.proc == nil {
+		return
+	}
+	s.emit(EventKilled, fmt.Sprintf("the child did not stop within %s; killing it", s.policy.StopTimeout), s.pid, nil)
+	if err := s.proc.Kill(); err != nil {
+		s.log.Warn("killing the child failed", "pid", s.pid, "error", err)
+	}
+}
+
+func (s *Supervisor) onWatchdog() {
+	if s.state != StateRunning {
+		return
+	}
+	reason := fmt.Sprintf("watchdog: no report from the child for %s", s.policy.Watchdog)
+	s.emit(EventWatchdog, reason, s.pid, nil)
+	s.beginStop(intentFailure, reason)
+}
+
+func (s *Supervisor) onInspect() {
+	if s.state != StateRunning || s.o.Inspector == nil {
+		return
+	}
+	s.arm(&s.inspectT, s.policy.InspectInterval)
+	info, err := s.o.Inspector.Inspect(s.pid)
+	if err != nil {
+		// The child may have exited a moment ago; its exit arrives on Done.
+		s.log.Debug("inspecting the child failed", "pid", s.pid, "error", err)
+		return
+	}
+	// A process-state verdict needs two inspections in a row: a child that
+	// just exited is briefly a zombie until it is reaped, and that exit must
+	// keep its own exit code rather than become a "zombie" restart.
+	for _, st := range []string{"stop", "zombie"} {
+		if info.Status == st {
+			s.strikes[st]++
+		} else {
+			s.strikes[st] = 0
+		}
+	}
+	switch {
+	case s.strikes["stop"] >= 2:
+		reason := "the child is stopped (state T); restarting it"
+		s.emit(EventStoppedState, reason, s.pid, nil)
+		s.beginStop(intentFailure, "stopped-state: child in state T")
+	case s.strikes["zombie"] >= 2:
+		reason := "the child is a zombie (state Z); restarting it"
+		s.emit(EventZombie, reason, s.pid, nil)
+		s.beginStop(intentFailure, "zombie: child in state Z")
+	case s.policy.MemoryLimitMB > 0 && info.RSSBytes > uint64(s.policy.MemoryLimitMB)<<20:
+		reason := fmt.Sprintf("memory-limit: resident memory %d MB is over the limit of %d MB", info.RSSBytes>>20, s.policy.MemoryLimitMB)
+		s.emit(EventMemoryLimit, reason, s.pid, nil)
+		s.beginStop(intentFailure, reason)
+	}
+}
+
+func describeExit(st ExitStatus) string {
+	switch {
+	case st.Err != nil:
+		return "waiting for the child failed: " + st.Err.Error()
+	case st.Signal != "":
+		return "killed by signal " + st.Signal
+	default:
+		return fmt.Sprintf("exit code %d", st.Code)
+	}
+}
+
+func (s *Supervisor) onExit() {
+	st := s.proc.Exit()
+	pid := s.pid
+	s.proc, s.pid = nil, 0
+	s.disarmRunning()
+	disarm(&s.killT)
+	now := s.o.Clock.Now()
+	a := s.policy.actionFor(st)
+	in, inReason := s.intent, s.intentReason
+	s.intent, s.intentReason = intentNone, ""
+	reason := describeExit(st)
+	switch in {
+	case intentNone:
+		reason += " (" + a.String() + ")"
+	default:
+		reason = inReason + " (" + reason + ")"
+	}
+	s.lastExit = &ExitRecord{Code: st.Code, Signal: st.Signal, Reason: reason, At: now}
+	code := st.Code
+	s.emit(EventExited, reason, pid, &code)
+	switch in {
+	case intentShutdown, intentStop:
+		s.state = StateStopped
+		s.emit(EventStopped, inReason, 0, nil)
+	case intentRestart:
+		s.beginStart()
+	case intentFailure:
+		s.afterFailure(ActionRestart, reason)
+	default:
+		s.afterFailure(a, reason)
+	}
+}
+
+// afterFailure applies an action after the child ended on its own (or failed
+// a health check, or could not be started).
+func (s *Supervisor) afterFailure(a Action, reason string) {
+	p := s.policy
+	switch a {
+	case ActionNone:
+		if !p.RestartAlways {
+			s.state = StateStopped
+			s.emit(EventStopped, reason, 0, nil)
+			return
+		}
+		// Not a failure, but a child that keeps exiting at once must still
+		// trip the crash-loop guard, so the restart is counted.
+		s.backoff(s.jitter(p.RestartDelay, max(p.RestartDelayMax, p.RestartDelay)), reason)
+	case ActionWaitConfig:
+		s.failures++
+		s.state = StateWaitingConfig
+		s.emit(EventWaitingConfig, reason+"; waiting for a new config", 0, nil)
+	case ActionWaitNetwork:
+		s.failures++
+		if s.countRestart() {
+			s.enterCrashLoop()
+			return
+		}
+		s.beginStart()
+	case ActionRestartLong:
+		s.failures++
+		s.backoff(s.delay(p.LongRestartDelay), reason)
+	default:
+		s.failures++
+		s.backoff(s.delay(p.RestartDelay), reason)
+	}
+}
+
+// delay is base doubled once per consecutive failure after the first, capped,
+// with jitter.
+func (s *Supervisor) delay(base time.Duration) time.Duration {
+	limit := max(s.policy.RestartDelayMax, base)
+	d := base
+	for i := 1; i < s.failures && d < limit; i++ {
+		d *= 2
+	}
+	return s.jitter(min(d, limit), limit)
+}
+
+func (s *Supervisor) jitter(d, limit time.Duration) time.Duration {
+	if j := s.policy.Jitter; j > 0 && d > 0 {
+		d = time.Duration(float64(d) * (1 + j*(2*s.o.Rand()-1)))
+	}
+	return min(d, limit)
+}
+
+// countRestart records a restart after a failure and reports whether that
+// makes a crash loop.
+func (s *Supervisor) countRestart() bool {
+	p := s.policy
+	now := s.o.Clock.Now()
+	kept := s.restartTimes[:0]
+	for _, t := range s.restartTimes {
+		if t.After(now) {
+			// The wall clock went backwards: treat the entry as just now, so
+			// it ages out one window from here instead of staying forever.
+			t = now
+		}
+		if now.Sub(t) < p.CrashLoopWindow {
+			kept = append(kept, t)
+		}
+	}
+	s.restartTimes = append(kept, now)
+	return p.CrashLoopRestarts > 0 && len(s.restartTimes) > p.CrashLoopRestarts
+}
+
+func (s *Supervisor) backoff(d time.Duration, reason string) {
+	if s.countRestart() {
+		s.enterCrashLoop()
+		return
+	}
+	// Even a zero delay goes through a timer, so a Starter that fails at once
+	// cannot recurse, and control messages are served between attempts.
+	d = max(d, 0)
+	s.state = StateBackoff
+	s.nextStart = s.o.Clock.Now().Add(d)
+	s.arm(&s.nextT, d)
+	s.emit(EventBackoff, fmt.Sprintf("%s; restarting in %s (consecutive failures: %d)", reason, d, s.failures), 0, nil)
+}
+
+func (s *Supervisor) enterCrashLoop() {
+	p := s.policy
+	s.state = StateCrashLoop
+	s.nextStart = s.o.Clock.Now().Add(p.CrashLoopCooldown)
+	s.arm(&s.nextT, p.CrashLoopCooldown)
+	s.emit(EventCrashLoop, fmt.Sprintf("more than %d restarts within %s; pausing for %s (a config change or a restart ends the pause)",
+		p.CrashLoopRestarts, p.CrashLoopWindow, p.CrashLoopCooldown), 0, nil)
+}
