@@ -1,0 +1,126 @@
+package ipc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+)
+
+// DefaultReportTimeout bounds one Reporter.Send, retry included, so a
+// supervisor that hangs can delay an update pass by this much at most.
+const DefaultReportTimeout = 2 * time.Second
+
+// Reporter sends the updater's reports to its supervisor. It keeps one
+// connection open across passes, dials lazily (the first Send, or after the
+// connection broke, e.g. when the supervisor restarted or closed an idle
+// connection), and bounds every Send by a short timeout.
+//
+// A Reporter made with an empty path does nothing: the updater runs without a
+// supervisor.
+type Reporter struct {
+	path    string
+	log     hclog.Logger
+	timeout time.Duration
+	// sem is a one-slot lock that a waiting Send can give up on when its
+	// context ends, unlike a sync.Mutex.
+	sem    chan struct{}
+	client *Client
+	warned bool // a failure was logged at warn; log the next ones at debug
+	closed bool
+}
+
+// NewReporter returns a Reporter for the socket at path (typically the value
+// of EnvSocket), or one that does nothing if path is "".
+func NewReporter(path string, logger hclog.Logger) *Reporter {
+	if logger == nil {
+		logger = hclog.NewNullLogger()
+	}
+	return &Reporter{path: path, log: logger, timeout: DefaultReportTimeout, sem: make(chan struct{}, 1)}
+}
+
+// Send delivers rep and waits for the supervisor's acknowledgement, for at
+// most the Reporter's timeout (or ctx's deadline, if sooner). On a connection
+// that turns out to be broken it redials once. Failures are returned for the
+// caller to note; they must never fail an update pass.
+func (r *Reporter) Send(ctx context.Context, rep Report) error {
+	if r == nil || r.path == "" {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	select {
+	case r.sem <- struct{}{}:
+	case <-ctx.Done():
+		return fmt.Errorf("report to the supervisor not sent: another report is still in flight: %w", ctx.Err())
+	}
+	defer func() { <-r.sem }()
+	if r.closed {
+		return errors.New("report to the supervisor not sent: the reporter is closed")
+	}
+
+	req := Request{Cmd: CmdReport, Report: &rep}
+	retry, err := r.try(ctx, req)
+	if err != nil && retry && ctx.Err() == nil {
+		// The kept connection was stale (the supervisor restarted or closed
+		// it while idle): one fresh attempt.
+		_, err = r.try(ctx, req)
+	}
+	if err != nil {
+		if !r.warned {
+			r.warned = true
+			r.log.Warn("cannot report to the supervisor; will keep trying each pass", "socket", r.path, "error", err)
+		} else {
+			r.log.Debug("cannot report to the supervisor", "socket", r.path, "error", err)
+		}
+		return err
+	}
+	if r.warned {
+		r.warned = false
+		r.log.Info("reporting to the supervisor again", "socket", r.path)
+	}
+	return nil
+}
+
+// try sends one report. On failure it drops the connection, so the next try
+// dials again; retry is true when the failure was on a kept connection, which
+// may simply have gone stale, so that a fresh one may succeed.
+func (r *Reporter) try(ctx context.Context, req Request) (retry bool, err error) {
+	kept := r.client != nil
+	if !kept {
+		c, err := Dial(ctx, r.path)
+		if err != nil {
+			return false, err
+		}
+		r.client = c
+	}
+	reply, err := r.client.Do(ctx, req)
+	if err != nil {
+		r.client.Close()
+		r.client = nil
+		return kept, err
+	}
+	if !reply.OK {
+		// The supervisor answered: the connection is fine, the report not.
+		return false, fmt.Errorf("the supervisor refused the report: %s", reply.Error)
+	}
+	return false, nil
+}
+
+// Close drops the connection. Later Sends fail.
+func (r *Reporter) Close() error {
+	if r == nil || r.path == "" {
+		return nil
+	}
+	r.sem <- struct{}{}
+	defer func() { <-r.sem }()
+	r.closed = true
+	if r.client != nil {
+		err := r.client.Close()
+		r.client = nil
+		return err
+	}
+	return nil
+}
