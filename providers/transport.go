@@ -201,7 +201,7 @@ func (t *retryTransport) roundTrip(ctx context.Context, req *http.Request) (*htt
 		wait = max(wait, t.delay(attempt))
 		// A wait that would outlast the deadline cannot help: give the caller
 		// the answer we have now instead of an opaque "deadline exceeded".
-		if dl, ok := ctx.Deadline(); ok && t.now().Add(wait).After(dl) {
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
 			if err != nil {
 				trace.recordErr(err)
 				return nil, err
