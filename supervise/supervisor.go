@@ -100,6 +100,7 @@ const (
 	reqUpdate
 	reqHeartbeat
 	reqNetwork
+	reqSnapshot
 )
 
 type request struct {
@@ -269,8 +270,13 @@ func (s *Supervisor) NetworkChanged() {
 	_ = s.send(request{kind: reqNetwork})
 }
 
-// Snapshot returns a consistent copy of the state, as of the loop's last step.
+// Snapshot returns a consistent copy of the state. While Run runs it asks the
+// loop, so it reflects every control call that returned before it; otherwise
+// it returns the last state the loop published.
 func (s *Supervisor) Snapshot() Snapshot {
+	if s.ran.Load() {
+		_ = s.send(request{kind: reqSnapshot})
+	}
 	c := *s.snap.Load()
 	c.Events = append([]Event(nil), c.Events...)
 	if c.LastExit != nil {
@@ -340,6 +346,8 @@ func (s *Supervisor) emit(kind, detail string, pid int, code *int) {
 
 func (s *Supervisor) handle(r request) error {
 	switch r.kind {
+	case reqSnapshot:
+		return nil // the loop publishes before it replies
 	case reqHeartbeat:
 		s.lastHB = r.at
 		if s.lastHB.IsZero() {
