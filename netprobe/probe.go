@@ -1,0 +1,298 @@
+package netprobe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Prober defaults.
+const (
+	DefaultProbeTimeout = 2 * time.Second
+	DefaultProbeWindow  = 10
+)
+
+// Check is one readiness probe.
+type Check struct {
+	Kind   string // "dns": Target must resolve; "tcp": Target must accept a connection
+	Target string // a host name ("dns"), or host:port ("tcp")
+}
+
+func (c Check) String() string { return c.Kind + " " + c.Target }
+
+// CheckResult is one check's latest outcome, with its loss over the window.
+type CheckResult struct {
+	Check
+	OK      bool
+	Latency time.Duration
+	Err     string  // short: "connection refused", "no such host", "timed out"
+	Loss    float64 // share of failures among the last Window results, 0..1
+	At      time.Time
+}
+
+// Verdict is the outcome of probing all checks once.
+type Verdict struct {
+	Ready   bool
+	Reason  string // why not ready, e.g. "tcp 1.1.1.1:443: connection refused"; a summary when ready
+	Results []CheckResult
+	At      time.Time
+}
+
+// Prober answers "is the network usable?" before the supervisor (re)starts
+// the updater. It is safe for concurrent use; configure it before the first
+// Probe and do not copy it afterwards.
+type Prober struct {
+	Checks  []Check
+	Timeout time.Duration // per check; default DefaultProbeTimeout
+	Window  int           // results kept per check for Loss; default DefaultProbeWindow
+	// Resolver for "dns" checks. nil: built from DNSServers when given, else
+	// the system's resolver.
+	Resolver   *net.Resolver
+	DNSServers []string         // host:port (or host, port 53) tried in order
+	Now        func() time.Time // nil = time.Now
+
+	mu      sync.Mutex
+	history map[Check][]bool
+	last    Verdict
+	hasLast bool
+}
+
+func (p *Prober) now() time.Time {
+	if p.Now != nil {
+		return p.Now()
+	}
+	return time.Now()
+}
+
+// Probe runs every check concurrently, each bounded by Timeout, and records
+// the verdict. Ready means every check passed; with no checks configured the
+// network counts as ready.
+func (p *Prober) Probe(ctx context.Context) Verdict {
+	v := Verdict{At: p.now(), Results: make([]CheckResult, len(p.Checks))}
+	if len(p.Checks) == 0 {
+		v.Ready, v.Reason = true, "no probes configured"
+		p.remember(v)
+		return v
+	}
+	timeout := p.Timeout
+	if timeout <= 0 {
+		timeout = DefaultProbeTimeout
+	}
+	resolver := p.resolver()
+	var wg sync.WaitGroup
+	for i, c := range p.Checks {
+		wg.Go(func() {
+			cctx, cancel := context.WithTimeout(ctx, timeout)
+			defer cancel()
+			v.Results[i] = p.run(cctx, c, resolver)
+		})
+	}
+	wg.Wait()
+
+	p.mu.Lock()
+	window := p.Window
+	if window <= 0 {
+		window = DefaultProbeWindow
+	}
+	if p.history == nil {
+		p.history = map[Check][]bool{}
+	}
+	for i := range v.Results {
+		r := &v.Results[i]
+		h := append(p.history[r.Check], r.OK)
+		if len(h) > window {
+			h = h[len(h)-window:]
+		}
+		p.history[r.Check] = h
+		failed := 0
+		for _, ok := range h {
+			if !ok {
+				failed++
+			}
+		}
+		r.Loss = float64(failed) / float64(len(h))
+	}
+	p.mu.Unlock()
+
+	v.Ready = true
+	for _, r := range v.Results {
+		if !r.OK {
+			v.Ready, v.Reason = false, r.Check.String()+": "+r.Err
+			break
+		}
+	}
+	if v.Ready {
+		v.Reason = fmt.Sprintf("all %d probes passed", len(v.Results))
+	}
+	p.remember(v)
+	return v
+}
+
+func (p *Prober) remember(v Verdict) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.last, p.hasLast = v, true
+}
+
+// Fresh returns the last verdict when it was ready and is younger than
+// maxAge, so a restart while the network is known good costs no probe
+// latency; otherwise it probes. A not-ready verdict is never reused: the
+// point of waiting is to notice the network coming back.
+func (p *Prober) Fresh(ctx context.Context, maxAge time.Duration) Verdict {
+	if v, ok := p.Last(); ok && v.Ready && p.now().Sub(v.At) < maxAge {
+		return v
+	}
+	return p.Probe(ctx)
+}
+
+// Last returns the most recent verdict, and false if there was none.
+func (p *Prober) Last() (Verdict, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	v := p.last
+	v.Results = append([]CheckResult(nil), v.Results...)
+	return v, p.hasLast
+}
+
+// resolver picks the resolver for dns checks.
+func (p *Prober) resolver() *net.Resolver {
+	if p.Resolver != nil {
+		return p.Resolver
+	}
+	if len(p.DNSServers) == 0 {
+		return net.DefaultResolver
+	}
+	servers := make([]string, 0, len(p.DNSServers))
+	for _, s := range p.DNSServers {
+		if _, _, err := net.SplitHostPort(s); err != nil {
+			s = net.JoinHostPort(strings.Trim(s, "[]"), "53")
+		}
+		servers = append(servers, s)
+	}
+	return &net.Resolver{
+		PreferGo: true,
+		Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			var d net.Dialer
+			var errs []error
+			for _, s := range servers {
+				c, err := d.DialContext(ctx, network, s)
+				if err == nil {
+					return c, nil
+				}
+				errs = append(errs, err)
+			}
+			return nil, errors.Join(errs...)
+		},
+	}
+}
+
+// run performs one check.
+func (p *Prober) run(ctx context.Context, c Check, resolver *net.Resolver) CheckResult {
+	r := CheckResult{Check: c, At: p.now()}
+	start := time.Now() // latency is measured on the real clock, whatever Now says
+	var err error
+	switch c.Kind {
+	case "dns":
+		var addrs []string
+		addrs, err = resolver.LookupHost(ctx, c.Target)
+		if err == nil && len(addrs) == 0 {
+			err = errors.New("resolved to no address")
+		}
+	case "tcp":
+		var conn net.Conn
+		conn, err = (&net.Dialer{}).DialContext(ctx, "tcp", c.Target)
+		if err == nil {
+			conn.Close()
+		}
+	default:
+		err = fmt.Errorf("unknown probe kind %q (use dns or tcp)", c.Kind)
+	}
+	r.Latency = time.Since(start)
+	r.OK = err == nil
+	if err != nil {
+		r.Err = shortError(err)
+	}
+	return r
+}
+
+// shortError reduces a dial or lookup error to the part a person reads in a
+// status table: "connection refused", "no such host", "timed out".
+func shortError(err error) string {
+	var dnsErr *net.DNSError
+	var sysErr *os.SyscallError
+	var errno syscall.Errno
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded):
+		return "timed out"
+	case errors.As(err, &dnsErr):
+		if dnsErr.IsTimeout {
+			return "timed out"
+		}
+		return dnsErr.Err
+	case errors.As(err, &errno):
+		return errno.Error()
+	case errors.As(err, &sysErr):
+		return sysErr.Err.Error()
+	}
+	return err.Error()
+}
+
+// TargetsFor derives readiness checks from the URLs the updater will call
+// (provider API base URLs, HTTP address sources) and the servers it will
+// ask (DNS address sources, RFC 2136 servers): a host name gets a "dns"
+// check; a URL or host:port gets a "tcp" check on its port (https 443,
+// http 80 by default). IP literals need no dns check. Duplicates are
+// dropped; order is kept.
+func TargetsFor(urls []string, hosts []string) []Check {
+	var out []Check
+	seen := map[Check]bool{}
+	add := func(c Check) {
+		if !seen[c] {
+			seen[c] = true
+			out = append(out, c)
+		}
+	}
+	addHost := func(host, port string) {
+		if host == "" {
+			return
+		}
+		if _, err := netip.ParseAddr(host); err != nil {
+			add(Check{Kind: "dns", Target: host})
+		}
+		if port != "" {
+			add(Check{Kind: "tcp", Target: net.JoinHostPort(host, port)})
+		}
+	}
+	for _, raw := range urls {
+		u, err := url.Parse(raw)
+		if err != nil || u.Host == "" {
+			continue
+		}
+		port := u.Port()
+		if port == "" {
+			switch strings.ToLower(u.Scheme) {
+			case "https":
+				port = "443"
+			case "http":
+				port = "80"
+			}
+		}
+		addHost(u.Hostname(), port)
+	}
+	for _, h := range hosts {
+		if host, port, err := net.SplitHostPort(h); err == nil {
+			addHost(host, port)
+		} else {
+			addHost(strings.Trim(h, "[]"), "")
+		}
+	}
+	return out
+}
