@@ -2,11 +2,11 @@ package install
 
 import (
 	"bytes"
-	"encoding/xml"
 	"fmt"
 	"os"
 	"path"
 	"strconv"
+	"strings"
 )
 
 func launchdPlan(r resolved) (plan, error) {
@@ -52,11 +52,7 @@ func launchdPlan(r resolved) (plan, error) {
 // login is the startup entry itself.
 func launchdPlist(r resolved, logFile string) []byte {
 	var b bytes.Buffer
-	str := func(s string) string {
-		var e bytes.Buffer
-		_ = xml.EscapeText(&e, []byte(s)) // writes to a buffer: cannot fail
-		return "<string>" + e.String() + "</string>"
-	}
+	str := func(s string) string { return "<string>" + xmlText(s) + "</string>" }
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
 	w(`<?xml version="1.0" encoding="UTF-8"?>`)
 	w(`<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">`)
@@ -92,4 +88,26 @@ func launchdPlist(r resolved, logFile string) []byte {
 	w(`</dict>`)
 	w(`</plist>`)
 	return b.Bytes()
+}
+
+// xmlText escapes character data for XML. Unlike xml.EscapeText it leaves
+// quotes alone, so a quoted path reads as it does in the Task Scheduler's own
+// exports; characters XML cannot carry at all become U+FFFD.
+func xmlText(s string) string {
+	var b strings.Builder
+	for _, c := range s {
+		switch {
+		case c == '&':
+			b.WriteString("&amp;")
+		case c == '<':
+			b.WriteString("&lt;")
+		case c == '>':
+			b.WriteString("&gt;")
+		case c < 0x20 && c != '\t' && c != '\n' && c != '\r', c == 0xFFFE, c == 0xFFFF:
+			b.WriteRune(0xFFFD)
+		default:
+			b.WriteRune(c)
+		}
+	}
+	return b.String()
 }

@@ -1,9 +1,7 @@
 package install
 
 import (
-	"bytes"
 	"encoding/binary"
-	"encoding/xml"
 	"fmt"
 	"strings"
 	"unicode/utf16"
@@ -75,18 +73,16 @@ func taskPlan(r resolved) (plan, error) {
 // trigger time. RestartOnFailure only covers a failure to launch: Task
 // Scheduler ignores a non-zero exit, which is why the supervisor exists.
 func taskXML(r resolved, userID string) string {
-	esc := func(s string) string {
-		var e bytes.Buffer
-		_ = xml.EscapeText(&e, []byte(s)) // writes to a buffer: cannot fail
-		return e.String()
-	}
+	esc := xmlText
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\r\n", args...) }
 	w(`<?xml version="1.0" encoding="UTF-16"?>`)
-	w(`<!-- %s; "supervisor uninstall" removes it. -->`, marker)
 	w(`<Task version="1.2" xmlns="http://schemas.microsoft.com/windows/2004/02/mit/task">`)
 	w(`  <RegistrationInfo>`)
-	w(`    <Description>DDNS supervisor: keeps the dynamic-DNS updater running.</Description>`)
+	// The marker sits in the description rather than in an XML comment: it
+	// is then also visible in the Task Scheduler window, and schtasks never
+	// sees anything but the schema's own elements.
+	w(`    <Description>DDNS supervisor: keeps the dynamic-DNS updater running. %s; "supervisor uninstall" removes it.</Description>`, marker)
 	w(`    <URI>\%s</URI>`, esc(r.Name))
 	w(`  </RegistrationInfo>`)
 	w(`  <Triggers>`)
