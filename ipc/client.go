@@ -20,6 +20,10 @@ var ErrNoServer = errors.New("no supervisor answers on the socket")
 // smaller.
 const maxReplyBytes = 64 << 20
 
+// errWriteFailed marks a request that could not be written (as opposed to a
+// connection that was already unusable).
+var errWriteFailed = errors.New("write failed")
+
 // Client is one connection to the server. It may send many requests in turn;
 // its methods are safe to call from several goroutines (they take turns).
 type Client struct {
@@ -53,12 +57,20 @@ func Dial(ctx context.Context, path string) (*Client, error) {
 func (c *Client) Do(ctx context.Context, req Request) (Reply, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	stop := c.watch(ctx)
+	defer stop()
 	if err := c.send(ctx, req); err != nil {
+		// A server that refuses a connection (busy, shutting down) answers
+		// and hangs up before reading, so the write fails; its answer may
+		// still be waiting to be read and says more than "broken pipe".
+		if errors.Is(err, errWriteFailed) && ctx.Err() == nil {
+			if rep, rerr := c.read(ctx); rerr == nil {
+				return rep, nil
+			}
+		}
 		return Reply{}, err
 	}
-	stop := c.watch(ctx)
 	rep, err := c.read(ctx)
-	stop()
 	if err != nil {
 		return Reply{}, err
 	}
@@ -72,11 +84,11 @@ func (c *Client) Do(ctx context.Context, req Request) (Reply, error) {
 func (c *Client) Stream(ctx context.Context, req Request, fn func(Reply) error) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	stop := c.watch(ctx)
+	defer stop()
 	if err := c.send(ctx, req); err != nil {
 		return err
 	}
-	stop := c.watch(ctx)
-	defer stop()
 	defer func() {
 		if c.broken == nil {
 			c.broken = errors.New("the connection was used for a stream, which ends it")
@@ -112,25 +124,24 @@ func (c *Client) send(ctx context.Context, req Request) error {
 	if err != nil {
 		return fmt.Errorf("cannot encode the %q request: %w", req.Cmd, err)
 	}
-	dl, _ := ctx.Deadline()
-	_ = c.c.SetWriteDeadline(dl)
 	if _, err := c.c.Write(b); err != nil {
 		c.broken = err
 		if ctx.Err() != nil {
 			return fmt.Errorf("sending %q to %s: %w", req.Cmd, c.path, ctx.Err())
 		}
-		return fmt.Errorf("cannot send %q to the supervisor at %s: %w", req.Cmd, c.path, err)
+		return fmt.Errorf("cannot send %q to the supervisor at %s: %w: %w", req.Cmd, c.path, errWriteFailed, err)
 	}
 	return nil
 }
 
-// watch makes a blocked read return when ctx ends, by moving the deadline
-// into the past. The returned func stops watching.
+// watch makes a blocked read or write return when ctx ends, by moving the
+// deadline into the past. Only ctx ends an exchange (no deadline of its own),
+// so a failed read after ctx ended is always reported as ctx's error. The
+// returned func stops watching.
 func (c *Client) watch(ctx context.Context) func() {
-	dl, _ := ctx.Deadline()
-	_ = c.c.SetReadDeadline(dl)
+	_ = c.c.SetDeadline(time.Time{})
 	stop := context.AfterFunc(ctx, func() {
-		_ = c.c.SetReadDeadline(time.Unix(1, 0))
+		_ = c.c.SetDeadline(time.Unix(1, 0))
 	})
 	return func() { stop() }
 }

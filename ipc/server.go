@@ -217,12 +217,18 @@ func (s *Server) Path() string { return s.opts.Path }
 // Serve accepts connections until ctx is done or Close is called, then closes
 // every open connection, waits for the handlers to return, removes the socket
 // file if it is still the one Listen created, and returns nil. It returns an
-// error only if accepting fails for a reason other than shutdown.
+// error only if accepting fails for a reason other than shutdown. After Close
+// it returns nil at once.
 func (s *Server) Serve(ctx context.Context) error {
 	s.mu.Lock()
-	if s.serving || s.closed {
+	if s.serving {
 		s.mu.Unlock()
-		return errors.New("socket server: Serve called twice or after Close")
+		return errors.New("socket server: Serve called twice")
+	}
+	if s.closed {
+		// Closed before it started: Close has already cleaned up.
+		s.mu.Unlock()
+		return nil
 	}
 	s.serving = true
 	s.mu.Unlock()
