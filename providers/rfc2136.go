@@ -62,12 +62,12 @@ type rfc2136 struct {
 
 func newRFC2136(env Env, p Params) (Provider, error) {
 	for _, k := range []string{"server", "key_name", "key_secret"} {
-		if err := rfc2136StringKey(p, k, true); err != nil {
+		if err := checkStringKey(p, k, true); err != nil {
 			return nil, err
 		}
 	}
 	for _, k := range []string{"key_algorithm", "transport"} {
-		if err := rfc2136StringKey(p, k, false); err != nil {
+		if err := checkStringKey(p, k, false); err != nil {
 			return nil, err
 		}
 	}
@@ -131,9 +131,9 @@ func newRFC2136(env Env, p Params) (Provider, error) {
 	}, nil
 }
 
-// rfc2136StringKey reports a key that is present but not a string, and a
+// checkStringKey reports a key that is present but not a string, and a
 // required key that is missing or empty.
-func rfc2136StringKey(p Params, key string, required bool) error {
+func checkStringKey(p Params, key string, required bool) error {
 	v, ok := p[key]
 	if !ok || v == nil {
 		if required {
