@@ -44,7 +44,11 @@ func helperMain(mode string) int {
 			return 1
 		}
 		defer c.Close()
-		rep, err := c.Do(ctx, Request{Cmd: Command(os.Getenv(envCmd))})
+		req := Request{Cmd: Command(os.Getenv(envCmd))}
+		if req.Cmd == CmdReport {
+			req.Report = &Report{PID: os.Getpid(), At: time.Now()}
+		}
+		rep, err := c.Do(ctx, req)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "do:", err)
 			return 1
