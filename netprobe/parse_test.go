@@ -9,11 +9,11 @@ import (
 
 func TestParseBody(t *testing.T) {
 	tests := []struct {
-		name    string
-		body    string
-		fam     Family
-		want    string // address, or "" for an error
-		errHas  string
+		name   string
+		body   string
+		fam    Family
+		want   string // address, or "" for an error
+		errHas string
 	}{
 		{"bare v4", "9.9.9.9", IPv4, "9.9.9.9", ""},
 		{"trailing newline", "9.9.9.9\n", IPv4, "9.9.9.9", ""},

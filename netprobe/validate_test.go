@@ -9,10 +9,10 @@ import (
 
 func TestValidate(t *testing.T) {
 	tests := []struct {
-		addr      string
-		fam       Family
-		why       string // "" = public; else a word the message must contain
-		neverOK   bool   // still rejected with allowPrivate
+		addr    string
+		fam     Family
+		why     string // "" = public; else a word the message must contain
+		neverOK bool   // still rejected with allowPrivate
 	}{
 		{"9.9.9.9", IPv4, "", false},
 		{"1.1.1.1", IPv4, "", false},
