@@ -102,7 +102,8 @@ func systemdUnit(r resolved) ([]byte, error) {
 		w("StateDirectory=ddns")
 		w("StateDirectoryMode=0700")
 	} else {
-		w("# Read-only system except the state folder and the socket folder /run/ddns.")
+		w("# Read-only system except the state folder, /var/log/ddns and the socket")
+		w("# folder /run/ddns.")
 		w("ProtectSystem=strict")
 		w("ProtectHome=read-only")
 		w("PrivateTmp=yes")
@@ -110,6 +111,8 @@ func systemdUnit(r resolved) ([]byte, error) {
 		w("RuntimeDirectoryMode=0700")
 		w("StateDirectory=ddns")
 		w("StateDirectoryMode=0700")
+		w("# /var/log/ddns, for a log file the config may name.")
+		w("LogsDirectory=ddns")
 		if sd := r.StateDir; sd != "" && sd != systemdStateDir && !strings.HasPrefix(sd, systemdStateDir+"/") {
 			// "-": a folder deleted later must not keep the supervisor
 			// from starting; it then reports the updater's error instead.

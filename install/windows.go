@@ -99,6 +99,10 @@ func taskXML(r resolved, userID string) string {
 		w(`    </BootTrigger>`)
 	}
 	w(`  </Triggers>`)
+	// InteractiveToken runs the supervisor in the user's session, which is what
+	// a standard user may register; Windows then gives a console program a
+	// console window, so the supervisor must hide or free its console itself
+	// when started by the task. The system task runs in session 0: no window.
 	w(`  <Principals>`)
 	w(`    <Principal id="Author">`)
 	if r.user {
