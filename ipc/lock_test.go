@@ -1,0 +1,69 @@
+package ipc
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// lockInChild tries AcquireLock(path) in a fresh process of this binary and
+// returns its output and exit code.
+func lockInChild(t *testing.T, path string) (string, int) {
+	t.Helper()
+	self, err := os.Executable()
+	must(t, err)
+	cmd := exec.Command(self, "-test.run=^$")
+	cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0", envHelper+"=lock", envArg+"="+path)
+	out, err := cmd.Output()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(out)), code
+}
+
+func TestAcquireLockAcrossProcesses(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "run", "supervisor.lock")
+	release, err := AcquireLock(path)
+	if err != nil {
+		t.Fatalf("first AcquireLock: %v", err)
+	}
+	out, code := lockInChild(t, path)
+	if code != 3 || !strings.HasPrefix(out, "locked=true") {
+		t.Fatalf("second process while held: exit %d, %q; want ErrLocked", code, out)
+	}
+	for _, want := range []string{path, fmt.Sprintf("pid %d", os.Getpid())} {
+		if !strings.Contains(out, want) {
+			t.Errorf("error %q does not name %q", out, want)
+		}
+	}
+	must(t, release())
+	must(t, release()) // twice is harmless
+	out, code = lockInChild(t, path)
+	if code != 0 || out != "acquired" {
+		t.Fatalf("second process after release: exit %d, %q; want it acquired", code, out)
+	}
+	// And this process can take it again.
+	release, err = AcquireLock(path)
+	if err != nil {
+		t.Fatalf("AcquireLock after the child released: %v", err)
+	}
+	must(t, release())
+}
+
+func TestAcquireLockTwiceInOneProcess(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "supervisor.lock")
+	release, err := AcquireLock(path)
+	must(t, err)
+	defer release()
+	if _, err := AcquireLock(path); err == nil {
+		t.Fatal("a second AcquireLock of a held lock succeeded")
+	} else if !strings.Contains(err.Error(), path) {
+		t.Fatalf("error %q does not name the lock file", err)
+	}
+}
