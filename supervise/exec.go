@@ -1,0 +1,297 @@
+package supervise
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+)
+
+// ExecOptions configure the real process starter.
+type ExecOptions struct {
+	// Logger receives the child's output, named after the command's base
+	// name. nil discards it.
+	Logger hclog.Logger
+	// Output, when set, also keeps the child's lines for `supervisor logs`.
+	Output *LogRing
+	// DrainGrace bounds the wait for the child's output pipes after it
+	// exited and its process group was killed: a process that escaped the
+	// group may still hold them (default 2s).
+	DrainGrace time.Duration
+}
+
+// maxLineBytes bounds one logged line; the rest of a longer line is dropped
+// and counted, so a child printing megabytes without a newline cannot make
+// the supervisor hold them.
+const maxLineBytes = 64 << 10
+
+// NewExecStarter returns a Starter running real processes: each child in its
+// own process group (Windows: its own console group and a kill-on-close job
+// object), tied to the supervisor's life (Linux: parent-death signal and a
+// controlling terminal whose loss hangs up the whole group), with stdout and
+// stderr read line by line into the logger.
+func NewExecStarter(o ExecOptions) Starter {
+	if o.Logger == nil {
+		o.Logger = hclog.NewNullLogger()
+	}
+	if o.DrainGrace <= 0 {
+		o.DrainGrace = 2 * time.Second
+	}
+	return &execStarter{o: o}
+}
+
+type execStarter struct{ o ExecOptions }
+
+// execProc is one real child.
+type execProc struct {
+	cmd    *exec.Cmd
+	pid    int
+	done   chan struct{}
+	exit   ExitStatus
+	mu     sync.Mutex // orders signals against the cleanup after exit
+	reaped bool       // signals must no longer go to its pid or job
+	sys    sysProc    // platform parts: process group, job object, terminal
+	log    hclog.Logger
+	grace  time.Duration
+
+	readers sync.WaitGroup
+	pipes   []*os.File // our read ends
+}
+
+func (e *execStarter) Start(c Command) (Process, error) {
+	if c.Path == "" {
+		return nil, errors.New("no command to start: the command path is empty")
+	}
+	cmd := exec.Command(c.Path, c.Args...)
+	cmd.Env = c.Env
+	cmd.Dir = c.Dir
+	name := strings.TrimSuffix(filepath.Base(c.Path), ".exe")
+	p := &execProc{cmd: cmd, done: make(chan struct{}), log: e.o.Logger.Named(name), grace: e.o.DrainGrace}
+
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("cannot create the pipe for %s's output: %w", c.Path, err)
+	}
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		outR.Close()
+		outW.Close()
+		return nil, fmt.Errorf("cannot create the pipe for %s's output: %w", c.Path, err)
+	}
+	// *os.File outputs go to the child as they are: no copying goroutine in
+	// os/exec, so Wait returns when the process exits and we drain ourselves.
+	cmd.Stdout, cmd.Stderr = outW, errW
+	p.pipes = []*os.File{outR, errR}
+
+	if err := p.prepare(cmd); err != nil {
+		p.log.Debug("process isolation unavailable; starting without it", "error", err)
+	}
+	err = p.launch(cmd)
+	outW.Close()
+	errW.Close()
+	p.releaseStartFiles()
+	if err != nil {
+		outR.Close()
+		errR.Close()
+		p.closeSys()
+		return nil, fmt.Errorf("cannot start %s: %w", c.Path, err)
+	}
+	p.pid = cmd.Process.Pid
+	for i, r := range p.pipes {
+		p.readers.Add(1)
+		go func() {
+			defer p.readers.Done()
+			l := &lineLogger{log: p.log, ring: e.o.Output, stderr: i == 1}
+			readLines(r, maxLineBytes, l.handle)
+		}()
+	}
+	return p, nil
+}
+
+// onExit runs once the process was reaped: it kills what is left of the
+// process group, drains the output and only then closes Done.
+func (p *execProc) onExit(waitErr error) {
+	p.mu.Lock()
+	p.reaped = true
+	p.cleanupGroup()
+	p.mu.Unlock()
+	drained := make(chan struct{})
+	go func() {
+		p.readers.Wait()
+		close(drained)
+	}()
+	select {
+	case <-drained:
+	case <-time.After(p.grace):
+		// Someone outside the group still holds the pipes; closing our ends
+		// unblocks the readers.
+		p.log.Warn("the child's output pipes stayed open after it exited; a process outside its group holds them", "pid", p.pid)
+		for _, f := range p.pipes {
+			f.Close()
+		}
+		<-drained
+	}
+	for _, f := range p.pipes {
+		f.Close()
+	}
+	p.exit = exitStatusOf(p.cmd.ProcessState, waitErr)
+	close(p.done)
+}
+
+func exitStatusOf(ps *os.ProcessState, waitErr error) ExitStatus {
+	var ee *exec.ExitError
+	if waitErr != nil && !errors.As(waitErr, &ee) {
+		st := ExitStatus{Code: -1, Err: waitErr}
+		if ps != nil {
+			st.Code = ps.ExitCode()
+		}
+		return st
+	}
+	if ps == nil {
+		return ExitStatus{Code: -1, Err: errors.New("the child's exit status is unknown")}
+	}
+	if sig := signalName(ps); sig != "" {
+		return ExitStatus{Code: -1, Signal: sig}
+	}
+	return ExitStatus{Code: ps.ExitCode()}
+}
+
+func (p *execProc) PID() int              { return p.pid }
+func (p *execProc) Done() <-chan struct{} { return p.done }
+func (p *execProc) Exit() ExitStatus      { return p.exit }
+
+// Terminate asks the whole process group to stop.
+func (p *execProc) Terminate() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.reaped {
+		return nil
+	}
+	return p.terminate()
+}
+
+// Kill forces the whole process group down; harmless after exit.
+func (p *execProc) Kill() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.reaped {
+		return nil
+	}
+	return p.kill()
+}
+
+// readLines calls fn for every line of r, without the newline. A line longer
+// than max bytes is cut there, with a note of how much was dropped.
+func readLines(r io.Reader, max int, fn func(string)) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	buf := make([]byte, 0, 4096)
+	dropped := 0
+	for {
+		chunk, err := br.ReadSlice('\n')
+		complete := err == nil
+		if complete {
+			chunk = chunk[:len(chunk)-1]
+		}
+		take := min(len(chunk), max-len(buf))
+		buf = append(buf, chunk[:take]...)
+		dropped += len(chunk) - take
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		if complete || len(buf) > 0 || dropped > 0 {
+			line := string(buf)
+			if dropped > 0 {
+				line += fmt.Sprintf(" [... %d more bytes of this line dropped]", dropped)
+			}
+			fn(line)
+		}
+		buf, dropped = buf[:0], 0
+		if err != nil {
+			return
+		}
+	}
+}
+
+// lineLogger turns one output stream's lines into log entries.
+type lineLogger struct {
+	log       hclog.Logger
+	ring      *LogRing
+	stderr    bool
+	panicking bool
+}
+
+func (l *lineLogger) handle(line string) {
+	line = strings.ToValidUTF8(strings.TrimSuffix(line, "\r"), "\uFFFD")
+	if l.ring != nil {
+		l.ring.Append(line)
+	}
+	// A Go panic or fatal error prints a header and then the goroutine
+	// dump; all of it is the crash report, so all of it is an error.
+	if !l.panicking && (strings.HasPrefix(line, "panic:") || strings.HasPrefix(line, "fatal error:")) {
+		l.panicking = true
+	}
+	if l.panicking {
+		l.log.Error(line)
+		return
+	}
+	if level, msg, args, ok := parseJSONLine(line); ok {
+		l.log.Log(level, msg, args...)
+		return
+	}
+	l.log.Info(line)
+}
+
+// parseJSONLine reads a structured log line (hclog's "@level"/"@message",
+// or the common "level"/"msg"), keeping its level, message and fields.
+func parseJSONLine(line string) (hclog.Level, string, []any, bool) {
+	if !strings.HasPrefix(line, "{") {
+		return 0, "", nil, false
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(line), &m); err != nil {
+		return 0, "", nil, false
+	}
+	level := hclog.Info
+	for _, k := range []string{"@level", "level", "severity"} {
+		if s, ok := m[k].(string); ok {
+			if l := hclog.LevelFromString(s); l != hclog.NoLevel {
+				level = l
+			} else if strings.EqualFold(s, "warning") {
+				level = hclog.Warn
+			}
+			delete(m, k)
+			break
+		}
+	}
+	msg := ""
+	for _, k := range []string{"@message", "msg", "message"} {
+		if s, ok := m[k].(string); ok {
+			msg = s
+			delete(m, k)
+			break
+		}
+	}
+	for _, k := range []string{"@timestamp", "timestamp", "time", "ts", "@module", "@caller"} {
+		delete(m, k)
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	args := make([]any, 0, 2*len(keys))
+	for _, k := range keys {
+		args = append(args, k, m[k])
+	}
+	return level, msg, args, true
+}
