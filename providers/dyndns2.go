@@ -26,9 +26,9 @@ func dyndns2Spec() Spec {
 	}
 }
 
-// dyndns2UserAgent names this project, as the protocol asks: servers block
-// anonymous or generic agents (the "badagent" answer).
-const dyndns2UserAgent = "ddnsd-ddns-updater/1 (+https://github.com/ddnsd/ddns)"
+// updaterUserAgent names this project, as dyndns2 asks (servers block
+// anonymous or generic agents with "badagent"); webhooks send it too.
+const updaterUserAgent = "ddnsd-ddns-updater/1 (+https://github.com/ddnsd/ddns)"
 
 // dyndns2BodyLimit bounds how much of an answer is read: real answers are one
 // short line per host name.
@@ -138,7 +138,7 @@ func (d *dyndns2) Set(ctx context.Context, rec Record) error {
 		return fmt.Errorf("dyndns2 update of %s: %v: %w", host, err, ErrRejected)
 	}
 	req.SetBasicAuth(d.username, d.password)
-	req.Header.Set("User-Agent", dyndns2UserAgent)
+	req.Header.Set("User-Agent", updaterUserAgent)
 
 	what := fmt.Sprintf("dyndns2 update of %s to %s at %s", host, addr, d.base.Host)
 	resp, err := d.client.Do(req)

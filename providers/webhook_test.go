@@ -1,0 +1,271 @@
+package providers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// webhookSeen is one request as the local server received it.
+type webhookSeen struct {
+	method, path, rawQuery, body string
+	header                       http.Header
+	host                         string
+}
+
+type webhookServer struct {
+	*httptest.Server
+	mu     sync.Mutex
+	seen   []webhookSeen
+	status int
+	answer string
+}
+
+func newWebhookServer(t *testing.T) *webhookServer {
+	t.Helper()
+	s := &webhookServer{status: http.StatusOK}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		s.mu.Lock()
+		s.seen = append(s.seen, webhookSeen{r.Method, r.URL.Path, r.URL.RawQuery, string(b), r.Header.Clone(), r.Host})
+		status, answer := s.status, s.answer
+		s.mu.Unlock()
+		w.WriteHeader(status)
+		io.WriteString(w, answer)
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func (s *webhookServer) reply(status int, answer string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.status, s.answer = status, answer
+}
+
+func (s *webhookServer) requests() []webhookSeen {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]webhookSeen(nil), s.seen...)
+}
+
+func newWebhookForTest(t *testing.T, env Env, p Params) *webhook {
+	t.Helper()
+	prov, err := webhookSpec().New(env, p)
+	if err != nil {
+		t.Fatalf("new webhook: %v", err)
+	}
+	w := prov.(*webhook)
+	if rt, ok := w.client.Transport.(*retryTransport); ok {
+		rt.delay = func(int) time.Duration { return time.Millisecond }
+	}
+	return w
+}
+
+const webhookTestToken = "tok-7f3a9c1e5b"
+
+func TestWebhookRendersRequest(t *testing.T) {
+	srv := newWebhookServer(t)
+	w := newWebhookForTest(t, testEnv("myhook"), Params{
+		"url":    srv.URL + "/dns/{{.Zone}}/{{.Type}}?host={{urlquery .Name}}&ip={{urlquery .Address}}",
+		"method": "put",
+		"headers": map[string]any{
+			"Authorization": "Bearer {{.Token}}",
+			"Content-Type":  "application/json",
+			"X-Provider":    "{{.Provider}}",
+		},
+		"body":  `{"name":{{json .Name}},"type":{{json .Type}},"ttl":{{.TTL}},"ip":{{json .Address}},"via":{{json .Provider}}}`,
+		"token": webhookTestToken,
+	})
+
+	err := w.Set(context.Background(), Record{Zone: "example.com", Name: "home", Type: "AAAA", Addr: netip.MustParseAddr("2001:db8::7"), TTL: 300 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqs := srv.requests()
+	if len(reqs) != 1 {
+		t.Fatalf("server saw %d requests, want 1", len(reqs))
+	}
+	r := reqs[0]
+	if r.method != "PUT" {
+		t.Errorf("method = %q, want PUT", r.method)
+	}
+	if r.path != "/dns/example.com/AAAA" {
+		t.Errorf("path = %q", r.path)
+	}
+	if r.rawQuery != "host=home.example.com&ip=2001%3Adb8%3A%3A7" {
+		t.Errorf("query = %q", r.rawQuery)
+	}
+	if got := r.header.Get("Authorization"); got != "Bearer "+webhookTestToken {
+		t.Errorf("Authorization = %q", got)
+	}
+	if got := r.header.Get("X-Provider"); got != "myhook" {
+		t.Errorf("X-Provider = %q", got)
+	}
+	if got := r.header.Get("Content-Type"); got != "application/json" {
+		t.Errorf("Content-Type = %q", got)
+	}
+	var body map[string]any
+	if err := json.Unmarshal([]byte(r.body), &body); err != nil {
+		t.Fatalf("body %q is not JSON: %v", r.body, err)
+	}
+	want := map[string]any{"name": "home.example.com", "type": "AAAA", "ttl": float64(300), "ip": "2001:db8::7", "via": "myhook"}
+	for k, v := range want {
+		if body[k] != v {
+			t.Errorf("body[%q] = %v, want %v (body %s)", k, body[k], v, r.body)
+		}
+	}
+	if len(body) != len(want) {
+		t.Errorf("body has %d fields, want %d: %s", len(body), len(want), r.body)
+	}
+}
+
+func TestWebhookDefaultsAndApex(t *testing.T) {
+	srv := newWebhookServer(t)
+	w := newWebhookForTest(t, testEnv("plain"), Params{"url": srv.URL + "/hook?name={{.Name}}&ip={{.Address}}"})
+	if err := w.Set(context.Background(), Record{Zone: "example.com", Name: "@", Type: "A", Addr: netip.MustParseAddr("203.0.113.7"), TTL: time.Minute}); err != nil {
+		t.Fatal(err)
+	}
+	r := srv.requests()[0]
+	if r.method != "POST" || r.body != "" || r.rawQuery != "name=example.com&ip=203.0.113.7" {
+		t.Errorf("request = %+v, want POST with no body and name=example.com", r)
+	}
+	if !strings.Contains(r.header.Get("User-Agent"), "ddns") {
+		t.Errorf("User-Agent = %q", r.header.Get("User-Agent"))
+	}
+}
+
+func TestWebhookStatuses(t *testing.T) {
+	srv := newWebhookServer(t)
+	w := newWebhookForTest(t, testEnv("h"), Params{
+		"url":     srv.URL + "/h/{{.Token}}",
+		"headers": map[string]any{"X-Api-Key": "{{.Token}}"},
+		"token":   webhookTestToken,
+	})
+	rec := Record{Zone: "example.com", Name: "home", Type: "A", Addr: netip.MustParseAddr("192.0.2.1"), TTL: time.Minute}
+	tests := []struct {
+		status int
+		answer string
+		class  error
+	}{
+		{200, "ok", nil},
+		{201, "", nil},
+		{204, "", nil},
+		{401, "unauthorized", ErrAuth},
+		{403, "forbidden: key " + webhookTestToken + " is revoked", ErrAuth},
+		{400, `{"error":"bad ip"}`, ErrRejected},
+		{404, "no such hook /h/" + webhookTestToken, ErrRejected},
+		{422, "", ErrRejected},
+		{302, "", ErrRejected}, // no Location: the client cannot follow it
+		{429, "slow down", ErrNetwork},
+		{503, "maintenance", ErrNetwork},
+	}
+	for _, tt := range tests {
+		t.Run(strconv.Itoa(tt.status), func(t *testing.T) {
+			srv.reply(tt.status, tt.answer)
+			err := w.Set(context.Background(), rec)
+			if tt.class == nil {
+				if err != nil {
+					t.Fatalf("HTTP %d: %v, want success", tt.status, err)
+				}
+				return
+			}
+			if !errors.Is(err, tt.class) {
+				t.Fatalf("HTTP %d: %v, want %v", tt.status, err, tt.class)
+			}
+			if !strings.Contains(err.Error(), strconv.Itoa(tt.status)) {
+				t.Errorf("error %q does not name the status", err)
+			}
+			if strings.Contains(err.Error(), webhookTestToken) {
+				t.Errorf("error %q contains the token", err)
+			}
+		})
+	}
+}
+
+func TestWebhookUnreachableHidesURL(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	w := newWebhookForTest(t, testEnv("gone"), Params{"url": "http://" + addr + "/services/{{.Token}}?key={{.Token}}", "token": webhookTestToken})
+	err = w.Set(context.Background(), Record{Zone: "example.com", Name: "home", Type: "A", Addr: netip.MustParseAddr("192.0.2.1")})
+	if !errors.Is(err, ErrNetwork) {
+		t.Fatalf("Set to a closed port: %v, want ErrNetwork", err)
+	}
+	if strings.Contains(err.Error(), webhookTestToken) || strings.Contains(err.Error(), "/services") {
+		t.Errorf("error %q leaks the URL's path or token", err)
+	}
+	if !strings.Contains(err.Error(), addr) {
+		t.Errorf("error %q does not say which host failed", err)
+	}
+}
+
+func TestWebhookConstructor(t *testing.T) {
+	tests := []struct {
+		name    string
+		p       Params
+		wantKey string // "" = valid
+	}{
+		{"valid", Params{"url": "https://hooks.example/x?ip={{.Address}}"}, ""},
+		{"missing url", Params{"body": "x"}, "url"},
+		{"url syntax error", Params{"url": "https://hooks.example/{{.Address"}, "url"},
+		{"url unknown field", Params{"url": "https://hooks.example/{{.IP}}"}, "url"},
+		{"url not absolute", Params{"url": "/relative/{{.Address}}"}, "url"},
+		{"url not http", Params{"url": "ftp://hooks.example/"}, "url"},
+		{"body unknown field", Params{"url": "https://h.example/", "body": `{"ip":"{{.Adress}}"}`}, "body"},
+		{"body unknown function", Params{"url": "https://h.example/", "body": `{{yaml .Address}}`}, "body"},
+		{"header unknown field", Params{"url": "https://h.example/", "headers": map[string]any{"X-Key": "{{.Secret}}"}}, "headers.X-Key"},
+		{"header value not a string", Params{"url": "https://h.example/", "headers": map[string]any{"X-N": int64(5)}}, "headers"},
+		{"headers not a table", Params{"url": "https://h.example/", "headers": "Authorization: x"}, "headers"},
+		{"bad header name", Params{"url": "https://h.example/", "headers": map[string]any{"Bad Name": "x"}}, "headers"},
+		{"bad method", Params{"url": "https://h.example/", "method": "PO ST"}, "method"},
+		{"token not a string", Params{"url": "https://h.example/", "token": int64(1)}, "token"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := webhookSpec().New(testEnv("x"), tt.p)
+			if tt.wantKey == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), strconv.Quote(tt.wantKey)) {
+				t.Fatalf("error %v does not name key %q", err, tt.wantKey)
+			}
+		})
+	}
+}
+
+func TestWebhookRefusesBadRecordsAndGet(t *testing.T) {
+	srv := newWebhookServer(t)
+	w := newWebhookForTest(t, testEnv("h"), Params{"url": srv.URL})
+	for _, rec := range []Record{
+		{Zone: "example.com", Name: "home", Type: "AAAA", Addr: netip.MustParseAddr("192.0.2.1")},
+		{Zone: "example.com", Name: "home", Type: "MX", Addr: netip.MustParseAddr("192.0.2.1")},
+		{Zone: "example.com", Name: "home", Type: "A"},
+	} {
+		if err := w.Set(context.Background(), rec); !errors.Is(err, ErrRejected) {
+			t.Errorf("Set(%+v) = %v, want ErrRejected", rec, err)
+		}
+	}
+	if n := len(srv.requests()); n != 0 {
+		t.Errorf("%d bad records reached the server", n)
+	}
+	if _, err := w.Get(context.Background(), "example.com", "home", "A"); !errors.Is(err, ErrUnsupported) {
+		t.Fatalf("Get = %v, want ErrUnsupported", err)
+	}
+}
