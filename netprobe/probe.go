@@ -12,6 +12,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/miekg/dns"
 )
 
 // Prober defaults.
@@ -53,10 +55,10 @@ type Prober struct {
 	Checks  []Check
 	Timeout time.Duration // per check; default DefaultProbeTimeout
 	Window  int           // results kept per check for Loss; default DefaultProbeWindow
-	// Resolver for "dns" checks. nil: built from DNSServers when given, else
-	// the system's resolver.
+	// Resolver for "dns" checks. nil: DNSServers when given, else the
+	// system's resolver.
 	Resolver   *net.Resolver
-	DNSServers []string         // host:port (or host, port 53) tried in order
+	DNSServers []string         // host:port (or host, port 53), asked in order until one answers
 	Now        func() time.Time // nil = time.Now
 
 	mu      sync.Mutex
@@ -86,13 +88,12 @@ func (p *Prober) Probe(ctx context.Context) Verdict {
 	if timeout <= 0 {
 		timeout = DefaultProbeTimeout
 	}
-	resolver := p.resolver()
 	var wg sync.WaitGroup
 	for i, c := range p.Checks {
 		wg.Go(func() {
 			cctx, cancel := context.WithTimeout(ctx, timeout)
 			defer cancel()
-			v.Results[i] = p.run(cctx, c, resolver)
+			v.Results[i] = p.run(cctx, c)
 		})
 	}
 	wg.Wait()
@@ -162,50 +163,81 @@ func (p *Prober) Last() (Verdict, bool) {
 	return v, p.hasLast
 }
 
-// resolver picks the resolver for dns checks.
-func (p *Prober) resolver() *net.Resolver {
-	if p.Resolver != nil {
-		return p.Resolver
+// lookup resolves name for a dns check: through Resolver when set, else by
+// asking DNSServers in turn (a dead server passes the turn, which the
+// standard resolver's Dial hook cannot do for UDP), else the system's
+// resolver.
+func (p *Prober) lookup(ctx context.Context, name string) error {
+	if p.Resolver != nil || len(p.DNSServers) == 0 {
+		r := p.Resolver
+		if r == nil {
+			r = net.DefaultResolver
+		}
+		addrs, err := r.LookupHost(ctx, name)
+		if err == nil && len(addrs) == 0 {
+			err = errors.New("resolved to no address")
+		}
+		return err
 	}
-	if len(p.DNSServers) == 0 {
-		return net.DefaultResolver
-	}
-	servers := make([]string, 0, len(p.DNSServers))
+	var errs []error
 	for _, s := range p.DNSServers {
 		if _, _, err := net.SplitHostPort(s); err != nil {
 			s = net.JoinHostPort(strings.Trim(s, "[]"), "53")
 		}
-		servers = append(servers, s)
+		found, err := lookupAt(ctx, s, name)
+		if err == nil && found {
+			return nil
+		}
+		if err == nil {
+			return &net.DNSError{Err: "no such host", Name: name, Server: s, IsNotFound: true}
+		}
+		errs = append(errs, err)
+		if ctx.Err() != nil {
+			break
+		}
 	}
-	return &net.Resolver{
-		PreferGo: true,
-		Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
-			var d net.Dialer
-			var errs []error
-			for _, s := range servers {
-				c, err := d.DialContext(ctx, network, s)
-				if err == nil {
-					return c, nil
-				}
-				errs = append(errs, err)
+	return errors.Join(errs...)
+}
+
+// lookupAt asks one server for name's A, then AAAA records. found is false
+// (with a nil error) when the server says the name has no address.
+func lookupAt(ctx context.Context, server, name string) (found bool, err error) {
+	for _, qt := range []uint16{dns.TypeA, dns.TypeAAAA} {
+		m := new(dns.Msg)
+		m.SetQuestion(dns.Fqdn(name), qt)
+		c := &dns.Client{}
+		r, _, err := c.ExchangeContext(ctx, m, server)
+		if err == nil && r.Truncated {
+			c.Net = "tcp"
+			r, _, err = c.ExchangeContext(ctx, m, server)
+		}
+		if err != nil {
+			return false, err
+		}
+		switch r.Rcode {
+		case dns.RcodeSuccess:
+		case dns.RcodeNameError:
+			return false, nil
+		default:
+			return false, &net.DNSError{Err: "server answered " + dns.RcodeToString[r.Rcode], Name: name, Server: server}
+		}
+		for _, rr := range r.Answer {
+			if rr.Header().Rrtype == qt {
+				return true, nil
 			}
-			return nil, errors.Join(errs...)
-		},
+		}
 	}
+	return false, nil
 }
 
 // run performs one check.
-func (p *Prober) run(ctx context.Context, c Check, resolver *net.Resolver) CheckResult {
+func (p *Prober) run(ctx context.Context, c Check) CheckResult {
 	r := CheckResult{Check: c, At: p.now()}
 	start := time.Now() // latency is measured on the real clock, whatever Now says
 	var err error
 	switch c.Kind {
 	case "dns":
-		var addrs []string
-		addrs, err = resolver.LookupHost(ctx, c.Target)
-		if err == nil && len(addrs) == 0 {
-			err = errors.New("resolved to no address")
-		}
+		err = p.lookup(ctx, c.Target)
 	case "tcp":
 		var conn net.Conn
 		conn, err = (&net.Dialer{}).DialContext(ctx, "tcp", c.Target)
