@@ -114,7 +114,8 @@ type Options struct {
 	// StateDir is the folder the updater writes its state to. The system unit's
 	// hardening makes the file system read-only, so this folder is listed in
 	// ReadWritePaths and Install creates it when missing. Empty means the unit's
-	// own StateDirectory (/var/lib/ddns).
+	// own StateDirectory (/var/lib/ddns). Other targets restrict no writes and
+	// ignore it.
 	StateDir string
 	// Name is the unit name, launchd label and task name (default DefaultName).
 	// Letters, digits, '.', '_' and '-' only, since it ends up in file names.

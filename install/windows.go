@@ -21,8 +21,10 @@ func taskPlan(r resolved) (plan, error) {
 	var err error
 	if r.user {
 		folder, err = r.env("LOCALAPPDATA", "user's local application data folder (for the task definition)")
-	} else {
-		folder, err = r.env("ProgramData", "ProgramData folder (for the task definition)")
+	} else if folder = r.Getenv("ProgramData"); folder == "" {
+		// Its fixed place on every Windows since Vista; only --print on
+		// another system gets here.
+		folder = `C:\ProgramData`
 	}
 	if err != nil {
 		return plan{}, err
