@@ -99,6 +99,23 @@ func newDyndns2(env Env, p Params) (Provider, error) {
 	}, nil
 }
 
+// checkAddressRecord refuses, before anything is sent, a record no provider
+// can hold: a type other than A or AAAA, no address, or an address of the
+// other family. It returns the type in upper case and the address unmapped.
+func checkAddressRecord(rec Record) (typ string, addr netip.Addr, err error) {
+	typ = strings.ToUpper(rec.Type)
+	addr = rec.Addr.Unmap()
+	switch {
+	case typ != "A" && typ != "AAAA":
+		return "", addr, fmt.Errorf("record %s has type %q; only A and AAAA are supported: %w", rec.FQDN(), rec.Type, ErrRejected)
+	case !addr.IsValid():
+		return "", addr, fmt.Errorf("record %s %s has no address: %w", rec.FQDN(), typ, ErrRejected)
+	case (typ == "A") != addr.Is4():
+		return "", addr, fmt.Errorf("address %s does not fit a %s record for %s: %w", addr, typ, rec.FQDN(), ErrRejected)
+	}
+	return typ, addr, nil
+}
+
 func dyndns2Loopback(host string) bool {
 	if host == "localhost" {
 		return true
@@ -116,15 +133,9 @@ func (d *dyndns2) Get(ctx context.Context, zone, name, typ string) ([]Record, er
 // host name and type, so this replaces whatever was there; the TTL is the
 // server's to choose.
 func (d *dyndns2) Set(ctx context.Context, rec Record) error {
-	typ := strings.ToUpper(rec.Type)
-	addr := rec.Addr.Unmap()
-	switch {
-	case typ != "A" && typ != "AAAA":
-		return fmt.Errorf("record type %q is not supported by dyndns2 (only A and AAAA): %w", rec.Type, ErrRejected)
-	case !addr.IsValid():
-		return fmt.Errorf("record %s %s has no address: %w", rec.FQDN(), typ, ErrRejected)
-	case (typ == "A") != addr.Is4():
-		return fmt.Errorf("address %s does not fit a %s record for %s: %w", addr, typ, rec.FQDN(), ErrRejected)
+	typ, addr, err := checkAddressRecord(rec)
+	if err != nil {
+		return err
 	}
 	host := d.hostname
 	if host == "" {

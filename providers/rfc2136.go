@@ -240,16 +240,13 @@ func (r *rfc2136) Get(ctx context.Context, zone, name, typ string) ([]Record, er
 // adds the new record. The server applies both in order, atomically, so exactly
 // one record remains and no reader ever sees the name without an address.
 func (r *rfc2136) Set(ctx context.Context, rec Record) error {
-	qtype, err := rfc2136RRType(rec.Type)
+	typ, addr, err := checkAddressRecord(rec)
 	if err != nil {
 		return err
 	}
-	if !rec.Addr.IsValid() {
-		return fmt.Errorf("record %s %s has no address: %w", rec.FQDN(), rec.Type, ErrRejected)
-	}
-	addr := rec.Addr.Unmap()
-	if (qtype == dns.TypeA) != addr.Is4() {
-		return fmt.Errorf("address %s does not fit a %s record for %s: %w", addr, strings.ToUpper(rec.Type), rec.FQDN(), ErrRejected)
+	qtype, err := rfc2136RRType(typ)
+	if err != nil {
+		return err
 	}
 	rec.Zone = strings.TrimSuffix(rec.Zone, ".")
 	fqdn := dns.Fqdn(rec.FQDN())
@@ -268,7 +265,7 @@ func (r *rfc2136) Set(ctx context.Context, rec Record) error {
 	m.RemoveRRset([]dns.RR{&dns.ANY{Hdr: dns.RR_Header{Name: fqdn, Rrtype: qtype}}})
 	m.Insert([]dns.RR{rr})
 
-	what := fmt.Sprintf("update of %s %s to %s in zone %s at %s", rec.FQDN(), strings.ToUpper(rec.Type), addr, rec.Zone, r.server)
+	what := fmt.Sprintf("update of %s %s to %s in zone %s at %s", rec.FQDN(), typ, addr, rec.Zone, r.server)
 	resp, signed, err := r.exchange(ctx, m)
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
@@ -276,7 +273,7 @@ func (r *rfc2136) Set(ctx context.Context, rec Record) error {
 	if resp.Rcode != dns.RcodeSuccess {
 		return r.rcodeError(what, resp, signed)
 	}
-	r.log.Debug("rfc2136 update applied", "name", rec.FQDN(), "type", rec.Type, "address", addr.String(), "ttl", ttl, "server", r.server)
+	r.log.Debug("rfc2136 update applied", "name", rec.FQDN(), "type", typ, "address", addr.String(), "ttl", ttl, "server", r.server)
 	return nil
 }
 

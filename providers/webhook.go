@@ -177,15 +177,9 @@ func (w *webhook) Get(ctx context.Context, zone, name, typ string) ([]Record, er
 // Set renders the templates for rec and sends one request. Any 2xx answer is
 // success; the service is trusted to keep exactly one record itself.
 func (w *webhook) Set(ctx context.Context, rec Record) error {
-	typ := strings.ToUpper(rec.Type)
-	addr := rec.Addr.Unmap()
-	switch {
-	case typ != "A" && typ != "AAAA":
-		return fmt.Errorf("record type %q is not supported (only A and AAAA): %w", rec.Type, ErrRejected)
-	case !addr.IsValid():
-		return fmt.Errorf("record %s %s has no address: %w", rec.FQDN(), typ, ErrRejected)
-	case (typ == "A") != addr.Is4():
-		return fmt.Errorf("address %s does not fit a %s record for %s: %w", addr, typ, rec.FQDN(), ErrRejected)
+	typ, addr, err := checkAddressRecord(rec)
+	if err != nil {
+		return err
 	}
 	data := WebhookData{
 		Address:  addr.String(),
