@@ -1,0 +1,48 @@
+package ipc
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestDefaultSocketPathRules(t *testing.T) {
+	env := func(m map[string]string) func(string) string {
+		return func(k string) string { return m[k] }
+	}
+	none := env(nil)
+	longTmp := "/var/folders/" + strings.Repeat("x", 90) + "/T"
+	tests := []struct {
+		name string
+		e    pathEnv
+		want string
+	}{
+		{"linux root", pathEnv{goos: "linux", uid: 0, getenv: env(map[string]string{"XDG_RUNTIME_DIR": "/run/user/0"}), tempDir: "/tmp"}, "/run/ddns/supervisor.sock"},
+		{"linux user with XDG", pathEnv{goos: "linux", uid: 1000, getenv: env(map[string]string{"XDG_RUNTIME_DIR": "/run/user/1000"}), tempDir: "/tmp"}, "/run/user/1000/ddns/supervisor.sock"},
+		{"linux user with relative XDG", pathEnv{goos: "linux", uid: 1000, getenv: env(map[string]string{"XDG_RUNTIME_DIR": "run"}), tempDir: "/tmp"}, "/tmp/ddns-1000/supervisor.sock"},
+		{"linux user without XDG", pathEnv{goos: "linux", uid: 1000, getenv: none, tempDir: "/tmp"}, "/tmp/ddns-1000/supervisor.sock"},
+		{"freebsd user", pathEnv{goos: "freebsd", uid: 1001, getenv: none, tempDir: "/var/tmp"}, "/var/tmp/ddns-1001/supervisor.sock"},
+		{"macos root", pathEnv{goos: "darwin", uid: 0, getenv: none, tempDir: "/var/folders/ab/T"}, "/var/run/ddns/supervisor.sock"},
+		{"macos user", pathEnv{goos: "darwin", uid: 501, getenv: none, tempDir: "/var/folders/ab/cd/T", homeDir: "/Users/me"}, "/var/folders/ab/cd/T/ddns-501/supervisor.sock"},
+		{"macos user, long TMPDIR", pathEnv{goos: "darwin", uid: 501, getenv: none, tempDir: longTmp, homeDir: "/Users/me"}, "/Users/me/Library/Application Support/ddns/supervisor.sock"},
+		{"windows user", pathEnv{goos: "windows", uid: -1, getenv: env(map[string]string{"LOCALAPPDATA": `C:\Users\me\AppData\Local`, "ProgramData": `C:\ProgramData`})}, filepath.Join(`C:\Users\me\AppData\Local`, "ddns", SocketFileName)},
+		{"windows service", pathEnv{goos: "windows", uid: -1, admin: true, getenv: env(map[string]string{"LOCALAPPDATA": `C:\Windows\system32\config\systemprofile\AppData\Local`, "ProgramData": `C:\ProgramData`})}, filepath.Join(`C:\ProgramData`, "ddns", SocketFileName)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := defaultSocketPath(tt.e); filepath.ToSlash(got) != filepath.ToSlash(tt.want) {
+				t.Fatalf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestDefaultSocketPathHere(t *testing.T) {
+	p := DefaultSocketPath()
+	if !filepath.IsAbs(p) || filepath.Base(p) != SocketFileName {
+		t.Fatalf("DefaultSocketPath() = %q, want an absolute path ending in %s", p, SocketFileName)
+	}
+	if len(p) > maxUnixPath {
+		t.Fatalf("DefaultSocketPath() = %q is too long for a socket address", p)
+	}
+}

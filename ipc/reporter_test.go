@@ -1,0 +1,124 @@
+package ipc
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestReporterWithoutSupervisorDoesNothing(t *testing.T) {
+	r := NewReporter("", nil)
+	if err := r.Send(context.Background(), Report{PID: 1}); err != nil {
+		t.Fatalf("Send without a socket: %v", err)
+	}
+	must(t, r.Close())
+}
+
+func TestReporterKeepsOneConnectionAndReconnects(t *testing.T) {
+	got := make(chan Report, 100)
+	handler := func(ctx context.Context, req Request, p Peer, w ReplyWriter) {
+		if req.Cmd == CmdReport {
+			got <- *req.Report
+		}
+		echoHandler(ctx, req, p, w)
+	}
+	path := filepath.Join(t.TempDir(), "ddns", SocketFileName)
+	s1, err := Listen(ServerOptions{Path: path, Handler: handler})
+	must(t, err)
+	go s1.Serve(context.Background())
+
+	logger, logs := testLogger(t)
+	r := NewReporter(path, logger)
+	defer r.Close()
+	for i := 1; i <= 10; i++ {
+		if err := r.Send(ctxT(t), Report{PID: i}); err != nil {
+			t.Fatalf("Send %d: %v", i, err)
+		}
+		if rep := <-got; rep.PID != i {
+			t.Fatalf("server got report %d, want %d", rep.PID, i)
+		}
+	}
+	if n := s1.accepted.Load(); n != 1 {
+		t.Fatalf("10 reports used %d connections, want 1", n)
+	}
+
+	// The supervisor goes away: Send fails fast, and says so once at warn.
+	must(t, s1.Close())
+	for i := 0; i < 3; i++ {
+		start := time.Now()
+		err := r.Send(ctxT(t), Report{PID: 99})
+		if !errors.Is(err, ErrNoServer) {
+			t.Fatalf("Send with no supervisor: %v, want ErrNoServer", err)
+		}
+		if d := time.Since(start); d > DefaultReportTimeout+time.Second {
+			t.Fatalf("Send with no supervisor took %s", d)
+		}
+	}
+	if n := logs.count("cannot report to the supervisor; will keep trying"); n != 1 {
+		t.Errorf("%d warnings for 3 failed reports, want 1:\n%s", n, logs)
+	}
+
+	// A new supervisor on the same path: the next Send dials it.
+	s2 := startServer(t, ServerOptions{Path: path, Handler: handler})
+	if err := r.Send(ctxT(t), Report{PID: 100}); err != nil {
+		t.Fatalf("Send after the supervisor came back: %v", err)
+	}
+	if rep := <-got; rep.PID != 100 {
+		t.Fatalf("server got report %d, want 100", rep.PID)
+	}
+	if n := logs.count("reporting to the supervisor again"); n != 1 {
+		t.Errorf("recovery logged %d times, want 1:\n%s", n, logs)
+	}
+
+	// The supervisor restarts between two passes: the kept connection is
+	// dead, and Send retries once on a fresh one.
+	must(t, s2.Close())
+	startServer(t, ServerOptions{Path: path, Handler: handler})
+	if err := r.Send(ctxT(t), Report{PID: 101}); err != nil {
+		t.Fatalf("Send over a connection to a restarted supervisor: %v", err)
+	}
+	if rep := <-got; rep.PID != 101 {
+		t.Fatalf("server got report %d, want 101", rep.PID)
+	}
+}
+
+func TestReporterBoundedByTimeout(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	s := startServer(t, ServerOptions{Handler: func(ctx context.Context, req Request, p Peer, w ReplyWriter) {
+		select { // a wedged supervisor
+		case <-release:
+		case <-ctx.Done():
+		}
+		echoHandler(ctx, req, p, w)
+	}})
+	r := NewReporter(s.Path(), nil)
+	r.timeout = 150 * time.Millisecond
+	defer r.Close()
+	start := time.Now()
+	err := r.Send(context.Background(), Report{PID: 1})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Send to a wedged supervisor: %v, want the deadline", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("Send blocked for %s", d)
+	}
+}
+
+func TestReporterRefusedReport(t *testing.T) {
+	s := startServer(t, ServerOptions{Handler: func(ctx context.Context, req Request, p Peer, w ReplyWriter) {
+		_ = w.Send(Reply{Error: "not accepting reports now"})
+	}})
+	r := NewReporter(s.Path(), nil)
+	defer r.Close()
+	err := r.Send(ctxT(t), Report{PID: 1})
+	if err == nil || !strings.Contains(err.Error(), "not accepting reports now") {
+		t.Fatalf("refused report: %v", err)
+	}
+	if n := s.accepted.Load(); n != 1 {
+		t.Fatalf("a refused report was retried on %d connections, want 1", n)
+	}
+}
