@@ -60,6 +60,7 @@ type SourceError struct {
 	Err    error
 }
 
+// Error is the source's own message, which already names the source.
 func (e SourceError) Error() string { return e.Err.Error() }
 
 // DetectError is a failed detection. It wraps ErrNoAddress, plus
@@ -73,6 +74,7 @@ type DetectError struct {
 	wraps  []error
 }
 
+// Error lists every source's failure, one per line.
 func (e *DetectError) Error() string { return e.msg }
 
 // Unwrap returns the sentinel errors the failure counts as.

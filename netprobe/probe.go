@@ -28,6 +28,7 @@ type Check struct {
 	Target string // a host name ("dns"), or host:port ("tcp")
 }
 
+// String is "kind target", as used in verdict reasons.
 func (c Check) String() string { return c.Kind + " " + c.Target }
 
 // CheckResult is one check's latest outcome, with its loss over the window.

@@ -30,6 +30,7 @@ type RateLimitError struct {
 	RetryAt    time.Time     // from a Retry-After HTTP date; zero if none
 }
 
+// Error says which source limited us and how long it asked us to wait.
 func (e *RateLimitError) Error() string {
 	msg := fmt.Sprintf("%s: answered %s, so it is rate limiting or blocking this machine", e.Source, e.Status)
 	switch {
