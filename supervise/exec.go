@@ -65,7 +65,8 @@ type execProc struct {
 	grace  time.Duration
 
 	readers sync.WaitGroup
-	pipes   []*os.File // our read ends
+	pipes   []*os.File    // our read ends
+	setup   chan struct{} // closed when Start has finished with p
 }
 
 func (e *execStarter) Start(c Command) (Process, error) {
@@ -76,7 +77,7 @@ func (e *execStarter) Start(c Command) (Process, error) {
 	cmd.Env = c.Env
 	cmd.Dir = c.Dir
 	name := strings.TrimSuffix(filepath.Base(c.Path), ".exe")
-	p := &execProc{cmd: cmd, done: make(chan struct{}), log: e.o.Logger.Named(name), grace: e.o.DrainGrace}
+	p := &execProc{cmd: cmd, done: make(chan struct{}), setup: make(chan struct{}), log: e.o.Logger.Named(name), grace: e.o.DrainGrace}
 
 	outR, outW, err := os.Pipe()
 	if err != nil {
@@ -115,12 +116,14 @@ func (e *execStarter) Start(c Command) (Process, error) {
 			readLines(r, maxLineBytes, l.handle)
 		}()
 	}
+	close(p.setup)
 	return p, nil
 }
 
 // onExit runs once the process was reaped: it kills what is left of the
 // process group, drains the output and only then closes Done.
 func (p *execProc) onExit(waitErr error) {
+	<-p.setup // a child that exits at once may be reaped before Start returns
 	p.mu.Lock()
 	p.reaped = true
 	p.cleanupGroup()

@@ -1,0 +1,415 @@
+package supervise
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+)
+
+// syncBuffer is a bytes.Buffer safe for the logger's concurrent writers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// real runs a Supervisor with the real starter and clock.
+type real struct {
+	t      *testing.T
+	sup    *Supervisor
+	events chan Event
+	ring   *LogRing
+	logs   *syncBuffer
+	lines  <-chan string
+}
+
+func realPolicy() Policy {
+	p := testPolicy()
+	p.RestartDelay = time.Hour // backoff is observed, not waited for
+	p.RestartDelayMax = time.Hour
+	p.LongRestartDelay = 2 * time.Hour
+	p.StopTimeout = 5 * time.Second
+	return p
+}
+
+func startReal(t *testing.T, p Policy, cmd Command) *real {
+	t.Helper()
+	r := &real{t: t, events: make(chan Event, 1000), ring: NewLogRing(100), logs: &syncBuffer{}}
+	r.lines, _ = r.ring.Subscribe()
+	log := hclog.New(&hclog.LoggerOptions{Name: "test", Output: r.logs, JSONFormat: true, Level: hclog.Trace})
+	r.sup = New(Options{
+		Policy:  p,
+		Command: cmd,
+		Starter: NewExecStarter(ExecOptions{Logger: log, Output: r.ring}),
+		OnEvent: func(e Event) { r.events <- e },
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.sup.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Error("Run did not return within 10s of cancel")
+		}
+	})
+	return r
+}
+
+func (r *real) waitEvent(kind string) Event {
+	r.t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case e := <-r.events:
+			if e.Kind == kind {
+				return e
+			}
+		case <-deadline:
+			r.t.Fatalf("no %q event within 10s; snapshot %+v", kind, r.sup.Snapshot())
+		}
+	}
+}
+
+// waitLine waits for a child output line with the prefix.
+func (r *real) waitLine(prefix string) string {
+	r.t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case l := <-r.lines:
+			if strings.HasPrefix(l, prefix) {
+				return l
+			}
+		case <-deadline:
+			r.t.Fatalf("no output line starting %q within 10s; got %q", prefix, r.ring.Last(0))
+		}
+	}
+}
+
+func TestRealExitCodes(t *testing.T) {
+	cases := []struct {
+		code  int
+		after string // event after exited
+		state State
+	}{
+		{0, EventStopped, StateStopped},
+		{1, EventBackoff, StateBackoff},
+		{2, EventWaitingConfig, StateWaitingConfig},
+		{3, EventStarted, StateRunning}, // no readiness check: at once
+		{4, EventBackoff, StateBackoff},
+		{5, EventWaitingConfig, StateWaitingConfig},
+	}
+	for _, tc := range cases {
+		t.Run(strconv.Itoa(tc.code), func(t *testing.T) {
+			t.Parallel()
+			r := startReal(t, realPolicy(), helperCommand("exit:"+strconv.Itoa(tc.code)))
+			started := r.waitEvent(EventStarted)
+			e := r.waitEvent(EventExited)
+			if e.Code == nil || *e.Code != tc.code || e.PID != started.PID {
+				t.Fatalf("exited event %+v, want code %d pid %d", e, tc.code, started.PID)
+			}
+			next := r.waitEvent(tc.after)
+			if next.State != tc.state {
+				t.Fatalf("%s event in state %s, want %s", next.Kind, next.State, tc.state)
+			}
+			if next.Kind == EventStarted && next.PID == started.PID {
+				t.Fatal("restart reported the old pid")
+			}
+			r.waitLine("hello from child, exiting " + strconv.Itoa(tc.code))
+		})
+	}
+}
+
+func TestRealCrashes(t *testing.T) {
+	for _, mode := range []string{"crash", "crash-after"} {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			r := startReal(t, realPolicy(), helperCommand(mode))
+			r.waitEvent(EventStarted)
+			e := r.waitEvent(EventExited)
+			if e.Code == nil || *e.Code != -1 {
+				t.Fatalf("exited event %+v, want code -1", e)
+			}
+			r.waitEvent(EventBackoff)
+			le := r.sup.Snapshot().LastExit
+			if le == nil || le.Signal != "SIGKILL" || !strings.Contains(le.Reason, "killed by signal SIGKILL") {
+				t.Fatalf("last exit %+v, want SIGKILL", le)
+			}
+		})
+	}
+}
+
+func TestRealStopKillsChildIgnoringSIGTERM(t *testing.T) {
+	p := realPolicy()
+	p.StopTimeout = 300 * time.Millisecond
+	r := startReal(t, p, helperCommand("ignore-term"))
+	r.waitLine("ready")
+	begin := time.Now()
+	if err := r.sup.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	r.waitEvent(EventKilled)
+	r.waitEvent(EventStopped)
+	if el := time.Since(begin); el < p.StopTimeout {
+		t.Fatalf("stopped after %s, before the %s stop timeout", el, p.StopTimeout)
+	}
+	if le := r.sup.Snapshot().LastExit; le == nil || le.Signal != "SIGKILL" {
+		t.Fatalf("last exit %+v, want SIGKILL", le)
+	}
+}
+
+// gone reports whether pid no longer runs (a zombie waiting for an init that
+// does not reap counts as gone: it runs no code and holds no resources).
+func gone(pid int) bool {
+	if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+		return true
+	}
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return true
+	}
+	// The state follows the parenthesised command name.
+	s := string(b)
+	if i := strings.LastIndexByte(s, ')'); i >= 0 && len(s) > i+2 {
+		return s[i+2] == 'Z' || s[i+2] == 'X'
+	}
+	return false
+}
+
+// waitGone waits until every pid is gone; there is no event for another
+// process's death, so it polls, with a deadline.
+func waitGone(t *testing.T, pids ...int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for _, pid := range pids {
+		for !gone(pid) {
+			if time.Now().After(deadline) {
+				t.Fatalf("process %d still runs 5s after it should have died", pid)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+}
+
+func (r *real) grandchildPIDs() []int {
+	r.t.Helper()
+	var pids []int
+	for len(pids) < 2 {
+		l := r.waitLine("gc:")
+		pid, err := strconv.Atoi(strings.TrimPrefix(l, "gc:"))
+		if err != nil {
+			r.t.Fatalf("bad grandchild line %q", l)
+		}
+		pids = append(pids, pid)
+	}
+	return pids
+}
+
+func TestRealGrandchildrenDieOnStop(t *testing.T) {
+	r := startReal(t, realPolicy(), helperCommand("grandchildren"))
+	started := r.waitEvent(EventStarted)
+	gcs := r.grandchildPIDs()
+	for _, pid := range gcs {
+		if gone(pid) {
+			t.Fatalf("grandchild %d is not running before the stop", pid)
+		}
+	}
+	if err := r.sup.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	r.waitEvent(EventStopped)
+	// The cleanup kills the group before Done closes: no wait needed for the
+	// kill itself, only for init to reap.
+	waitGone(t, append(gcs, started.PID)...)
+}
+
+func TestRealGrandchildrenDieWhenChildExits(t *testing.T) {
+	r := startReal(t, realPolicy(), helperCommand("grandchildren-exit"))
+	gcs := r.grandchildPIDs()
+	r.waitEvent(EventExited)
+	waitGone(t, gcs...)
+}
+
+// logEntry is one hclog JSON line.
+type logEntry map[string]any
+
+func (r *real) logEntries() []logEntry {
+	var out []logEntry
+	sc := bufio.NewScanner(strings.NewReader(r.logs.String()))
+	sc.Buffer(nil, 4<<20)
+	for sc.Scan() {
+		var e logEntry
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			r.t.Fatalf("logger wrote a line that is not JSON: %q", sc.Text())
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+func TestRealGarbageOutput(t *testing.T) {
+	r := startReal(t, realPolicy(), helperCommand("garbage"))
+	r.waitEvent(EventExited) // Done closes only after both pipes are drained
+	entries := r.logEntries()
+	find := func(prefix string) logEntry {
+		t.Helper()
+		for _, e := range entries {
+			if m, _ := e["@message"].(string); strings.HasPrefix(m, prefix) {
+				return e
+			}
+		}
+		t.Fatalf("no log entry starting %q in %d entries", prefix, len(entries))
+		return nil
+	}
+	base := filepath.Base(os.Args[0])
+	checks := []struct {
+		prefix, level string
+	}{
+		{"stdout plain", "info"},
+		{"plain before", "info"},
+		{"bad bytes: \uFFFD", "info"},
+		{"json warn", "warn"},
+		{"json error", "error"},
+		{"panic: boom", "error"},
+		{"goroutine 1 [running]:", "error"},
+		{"main.main()", "error"},
+		{"xxxx", "info"},
+	}
+	for _, c := range checks {
+		e := find(c.prefix)
+		if e["@level"] != c.level {
+			t.Errorf("%q logged at %v, want %s", c.prefix, e["@level"], c.level)
+		}
+		if mod, _ := e["@module"].(string); !strings.HasSuffix(mod, base) {
+			t.Errorf("%q logged by %q, want the child's name %q", c.prefix, mod, base)
+		}
+	}
+	if w := find("json warn"); w["zone"] != "example.com" {
+		t.Errorf("json fields lost: %v", w)
+	}
+	long, _ := find("xxxx")["@message"].(string)
+	if len(long) > maxLineBytes+100 || !strings.Contains(long, "bytes of this line dropped") {
+		t.Errorf("1 MB line logged as %d bytes, want it cut near %d with a note", len(long), maxLineBytes)
+	}
+	for _, e := range entries {
+		if m, _ := e["@message"].(string); strings.Contains(m, "\xff") {
+			t.Errorf("invalid UTF-8 reached the log: %q", m)
+		}
+	}
+}
+
+func TestRealMissingOrNonExecutableCommand(t *testing.T) {
+	dir := t.TempDir()
+	noExec := filepath.Join(dir, "updater")
+	if err := os.WriteFile(noExec, []byte("#!/bin/sh\nexit 0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct{ path, want string }{
+		{filepath.Join(dir, "missing"), "no such file"},
+		{noExec, "permission denied"},
+	}
+	for _, tc := range cases {
+		t.Run(filepath.Base(tc.path), func(t *testing.T) {
+			if os.Geteuid() == 0 && tc.want == "permission denied" {
+				// root may read the file, but exec still needs an x bit.
+			}
+			p := realPolicy()
+			p.RestartDelay = 20 * time.Millisecond
+			r := startReal(t, p, Command{Path: tc.path})
+			for i := 0; i < 2; i++ {
+				e := r.waitEvent(EventStartFailed)
+				if !strings.Contains(e.Detail, tc.want) || !strings.Contains(e.Detail, tc.path) {
+					t.Fatalf("start-failed detail %q, want %q and the path", e.Detail, tc.want)
+				}
+				r.waitEvent(EventBackoff)
+			}
+			// Still alive and answering; a fixed command starts.
+			if err := r.sup.Update(p, helperCommand("ignore-term"), true); err != nil {
+				t.Fatal(err)
+			}
+			r.waitEvent(EventStarted)
+		})
+	}
+}
+
+// TestKill9SupervisorLeavesNoOrphans kills a supervisor process with SIGKILL
+// and checks that its child and grandchildren die too.
+func TestKill9SupervisorLeavesNoOrphans(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), helperEnv+"=mini-supervisor")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	lines := make(chan string, 100)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	var pids []int
+	deadline := time.After(10 * time.Second)
+	for len(pids) < 3 {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatalf("mini supervisor ended early; pids so far %v", pids)
+			}
+			for _, prefix := range []string{"child:", "gc:"} {
+				if s, ok := strings.CutPrefix(l, prefix); ok {
+					pid, err := strconv.Atoi(s)
+					if err != nil {
+						t.Fatalf("bad line %q", l)
+					}
+					pids = append(pids, pid)
+				}
+			}
+		case <-deadline:
+			t.Fatalf("mini supervisor printed pids %v within 10s, want 3", pids)
+		}
+	}
+	sort.Ints(pids)
+	for _, pid := range pids {
+		if gone(pid) {
+			t.Fatalf("process %d is not running before the kill", pid)
+		}
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	waitGone(t, pids...)
+}
