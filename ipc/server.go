@@ -133,6 +133,9 @@ func Listen(o ServerOptions) (*Server, error) {
 		return nil, fmt.Errorf("socket path %q: %w", o.Path, err)
 	}
 	o.Path = path
+	if len(path) > maxUnixPath {
+		return nil, fmt.Errorf("socket path %s is %d bytes long, more than the %d a socket address can hold: choose a shorter path", path, len(path), maxUnixPath)
+	}
 
 	dirMode, sockMode := fs.FileMode(0o700), fs.FileMode(0o600)
 	if o.AllowStatusFromAnyUser && peerCredSupported {

@@ -635,3 +635,11 @@ func must(t testing.TB, err error) {
 		t.Fatal(err)
 	}
 }
+
+func TestSocketPathTooLong(t *testing.T) {
+	path := filepath.Join(t.TempDir(), strings.Repeat("d", 120), SocketFileName)
+	_, err := Listen(ServerOptions{Path: path, Handler: echoHandler})
+	if err == nil || !strings.Contains(err.Error(), "choose a shorter path") {
+		t.Fatalf("Listen on a %d-byte path: %v, want a clear refusal", len(path), err)
+	}
+}
