@@ -139,6 +139,15 @@ func (d *cfDoer) Do(req *http.Request) (*http.Response, error) {
 			return nil, err
 		}
 	}
+	if f, ok := req.Context().Value(listFilterKey{}).(listFilter); ok && req.Method == http.MethodGet &&
+		strings.HasSuffix(path, "/dns_records") && req.URL.Query().Has("page") && !req.URL.Query().Has("name") {
+		// The library's GetRecords lists the whole zone; ask only for the
+		// name and type the adapter will keep.
+		q := req.URL.Query()
+		q.Set("name", f.fqdn)
+		q.Set("type", f.typ)
+		req.URL.RawQuery = q.Encode()
+	}
 	resp, err := d.client.Do(req)
 	if err != nil || req.Method != http.MethodGet || !strings.HasSuffix(path, "/dns_records") || resp.StatusCode != http.StatusOK {
 		return resp, err

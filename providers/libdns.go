@@ -104,7 +104,8 @@ func (a *libdnsAdapter) Get(ctx context.Context, zone, name, typ string) ([]Reco
 }
 
 func (a *libdnsAdapter) list(ctx context.Context, tr *callTrace, zone, name, typ string) ([]current, error) {
-	all, err := a.lib.GetRecords(ctx, libdnsZone(zone))
+	lctx := context.WithValue(ctx, listFilterKey{}, listFilter{fqdn: Record{Zone: zone, Name: relName(name)}.FQDN(), typ: typ})
+	all, err := a.lib.GetRecords(lctx, libdnsZone(zone))
 	if err := a.outcome(tr, fmt.Sprintf("listing the records of zone %s", zone), err); err != nil {
 		return nil, err
 	}
@@ -127,6 +128,13 @@ func (a *libdnsAdapter) list(ctx context.Context, tr *callTrace, zone, name, typ
 	}
 	return out, nil
 }
+
+// listFilter tells an HTTP client that can narrow a zone listing (Cloudflare
+// filters by name and type) which records the adapter is after: the libdns
+// interface only lists whole zones, which costs a page per 100 records.
+type listFilter struct{ fqdn, typ string }
+
+type listFilterKey struct{}
 
 // Set makes rec the only record of its name and type.
 func (a *libdnsAdapter) Set(ctx context.Context, rec Record) error {

@@ -39,8 +39,21 @@ const (
 func NewHTTPClient(env Env) *http.Client {
 	return &http.Client{
 		Timeout:   env.Timeout,
-		Transport: newRetryTransport(env, http.DefaultTransport),
+		Transport: newRetryTransport(env, pooledTransport()),
 	}
+}
+
+// pooledTransport is the standard transport with room to keep a connection
+// per concurrent call: the default keeps 2 per host, so a burst of parallel
+// updates would open and close a TLS connection for most calls.
+func pooledTransport() http.RoundTripper {
+	t, ok := http.DefaultTransport.(*http.Transport)
+	if !ok {
+		return http.DefaultTransport
+	}
+	t = t.Clone()
+	t.MaxIdleConnsPerHost = 32
+	return t
 }
 
 // retryTransport is the RoundTripper behind NewHTTPClient. Its unexported
