@@ -251,6 +251,8 @@ func TestRealGrandchildrenDieOnStop(t *testing.T) {
 }
 
 func TestRealGrandchildrenDieWhenChildExits(t *testing.T) {
+	// These grandchildren ignore SIGHUP, so the session's hangup does not
+	// stop them: only the group kill after the child's exit does.
 	r := startReal(t, realPolicy(), helperCommand("grandchildren-exit"))
 	gcs := r.grandchildPIDs()
 	r.waitEvent(EventExited)

@@ -3,6 +3,7 @@
 package supervise
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"os"
@@ -38,13 +39,28 @@ func helperMain(mode string) int {
 		time.Sleep(time.Hour)
 	case "sleep":
 		time.Sleep(time.Hour)
+	case "sleep-nohup":
+		signal.Ignore(syscall.SIGHUP) // survives its session's hangup, like nohup
+		fmt.Println("nohup")
+		time.Sleep(time.Hour)
 	case "grandchildren", "grandchildren-exit":
 		for i := 0; i < 2; i++ {
 			c := exec.Command(os.Args[0])
-			c.Env = append(os.Environ(), helperEnv+"=sleep")
+			gc := "sleep"
+			if name == "grandchildren-exit" {
+				// Only the group kill after the child's exit can stop these.
+				gc = "sleep-nohup"
+			}
+			c.Env = append(os.Environ(), helperEnv+"="+gc)
+			out, _ := c.StdoutPipe()
 			if err := c.Start(); err != nil {
 				fmt.Println("cannot start grandchild:", err)
 				return 1
+			}
+			if gc == "sleep-nohup" {
+				// Wait until it ignores SIGHUP before going on.
+				line, _ := bufio.NewReader(out).ReadString('\n')
+				fmt.Print(line)
 			}
 			fmt.Printf("gc:%d\n", c.Process.Pid)
 		}
