@@ -211,7 +211,7 @@ func TestAlidnsErrors(t *testing.T) {
 				}
 				return false
 			},
-			class: ErrNetwork,
+			class:     ErrNetwork,
 			wantCalls: []string{"DescribeDomainRecords", "DescribeDomains", "DescribeDomains", "DescribeDomains", "DescribeDomains", "DescribeDomains"},
 		},
 		{

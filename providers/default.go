@@ -1,0 +1,16 @@
+package providers
+
+// Default returns a registry holding every provider type this program
+// knows. It is built on each call, so callers (and tests) never share or
+// mutate one registry by accident.
+func Default() *Registry {
+	return NewRegistry(
+		cloudflareSpec(),
+		alidnsSpec(),
+		tencentcloudSpec(),
+		rfc2136Spec(),
+		dyndns2Spec(),
+		webhookSpec(),
+		dryrunSpec(),
+	)
+}

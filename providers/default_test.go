@@ -1,0 +1,48 @@
+package providers
+
+import (
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/go-hclog"
+)
+
+func TestDefaultRegistry(t *testing.T) {
+	r := Default()
+	want := []string{"alidns", "cloudflare", "dryrun", "dyndns2", "rfc2136", "tencentcloud", "webhook"}
+	if got := r.Types(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("Types() = %q, want %q", got, want)
+	}
+	for _, typ := range want {
+		s, _ := r.Lookup(typ)
+		if s.Type != typ || s.New == nil {
+			t.Errorf("%s: spec %+v", typ, s)
+		}
+		for _, sec := range s.Secrets {
+			if !slices.Contains(s.Keys, sec) {
+				t.Errorf("%s: secret %q is not among its keys %q", typ, sec, s.Keys)
+			}
+		}
+	}
+	// The keys the design fixes for the cloud providers.
+	fixed := map[string][]string{
+		"cloudflare":   {"api_token", "proxied"},
+		"alidns":       {"access_key_id", "access_key_secret"},
+		"tencentcloud": {"secret_id", "secret_key"},
+	}
+	for typ, keys := range fixed {
+		s, _ := r.Lookup(typ)
+		for _, k := range keys {
+			if !slices.Contains(s.Keys, k) {
+				t.Errorf("%s lacks key %q", typ, k)
+			}
+		}
+	}
+	// A constructor refuses missing keys, naming the key and the account.
+	_, err := r.New("cloudflare", Env{Name: "home", Logger: hclog.NewNullLogger()}, Params{})
+	if err == nil || !strings.Contains(err.Error(), `"home"`) || !strings.Contains(err.Error(), "api_token") {
+		t.Errorf("missing api_token: %v", err)
+	}
+}
