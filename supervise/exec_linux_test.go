@@ -38,8 +38,8 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// real runs a Supervisor with the real starter and clock.
-type real struct {
+// realHarness runs a Supervisor with the real starter and clock.
+type realHarness struct {
 	t      *testing.T
 	sup    *Supervisor
 	events chan Event
@@ -57,9 +57,9 @@ func realPolicy() Policy {
 	return p
 }
 
-func startReal(t *testing.T, p Policy, cmd Command) *real {
+func startReal(t *testing.T, p Policy, cmd Command) *realHarness {
 	t.Helper()
-	r := &real{t: t, events: make(chan Event, 1000), ring: NewLogRing(100), logs: &syncBuffer{}}
+	r := &realHarness{t: t, events: make(chan Event, 1000), ring: NewLogRing(100), logs: &syncBuffer{}}
 	r.lines, _ = r.ring.Subscribe()
 	log := hclog.New(&hclog.LoggerOptions{Name: "test", Output: r.logs, JSONFormat: true, Level: hclog.Trace})
 	r.sup = New(Options{
@@ -82,7 +82,7 @@ func startReal(t *testing.T, p Policy, cmd Command) *real {
 	return r
 }
 
-func (r *real) waitEvent(kind string) Event {
+func (r *realHarness) waitEvent(kind string) Event {
 	r.t.Helper()
 	deadline := time.After(10 * time.Second)
 	for {
@@ -98,7 +98,7 @@ func (r *real) waitEvent(kind string) Event {
 }
 
 // waitLine waits for a child output line with the prefix.
-func (r *real) waitLine(prefix string) string {
+func (r *realHarness) waitLine(prefix string) string {
 	r.t.Helper()
 	deadline := time.After(10 * time.Second)
 	for {
@@ -218,7 +218,7 @@ func waitGone(t *testing.T, pids ...int) {
 	}
 }
 
-func (r *real) grandchildPIDs() []int {
+func (r *realHarness) grandchildPIDs() []int {
 	r.t.Helper()
 	var pids []int
 	for len(pids) < 2 {
@@ -262,7 +262,7 @@ func TestRealGrandchildrenDieWhenChildExits(t *testing.T) {
 // logEntry is one hclog JSON line.
 type logEntry map[string]any
 
-func (r *real) logEntries() []logEntry {
+func (r *realHarness) logEntries() []logEntry {
 	var out []logEntry
 	sc := bufio.NewScanner(strings.NewReader(r.logs.String()))
 	sc.Buffer(nil, 4<<20)
@@ -339,9 +339,6 @@ func TestRealMissingOrNonExecutableCommand(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(filepath.Base(tc.path), func(t *testing.T) {
-			if os.Geteuid() == 0 && tc.want == "permission denied" {
-				// root may read the file, but exec still needs an x bit.
-			}
 			p := realPolicy()
 			p.RestartDelay = 20 * time.Millisecond
 			r := startReal(t, p, Command{Path: tc.path})
