@@ -1,0 +1,47 @@
+// Package configs is the TOML schema shared by both binaries: one struct per
+// section, one table of defaults, strict decoding whose every error carries
+// file:line:col and the key's name, the embedded default config, the config
+// lookup order, and the watcher that reloads a saved file.
+//
+// It imports none of this project's packages. Provider-specific keys are
+// checked through a KeyLookup the caller passes in (the provider registry
+// knows which keys each type takes), so the schema of a provider lives with
+// the provider while the error positions stay here.
+package configs
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"time"
+)
+
+// Config is one loaded, validated, defaulted config file.
+type Config struct {
+	Supervisor Supervisor          `toml:"supervisor"`
+	Probe      Probe               `toml:"probe"`
+	Updater    Updater             `toml:"updater"`
+	IP         IP                  `toml:"ip"`
+	Providers  map[string]Provider `toml:"-"`
+	Records    []Record            `toml:"records"`
+	HTTP       HTTP                `toml:"http"`
+	Notify     []Notify            `toml:"notify"`
+	Log        Log                 `toml:"log"`
+
+	// Path is the file this config came from ("" for the embedded default).
+	Path string `toml:"-"`
+	// Hash identifies the file's content: a hex SHA-256 prefix.
+	Hash string `toml:"-"`
+	// Warnings are non-fatal findings (inline secrets, secret files readable
+	// by others), each with file:line:col.
+	Warnings []string `toml:"-"`
+	// LoadedAt is when the file was read.
+	LoadedAt time.Time `toml:"-"`
+}
+
+// EmbeddedName is the Path-like name used in messages about the embedded default.
+const EmbeddedName = "(embedded default)"
+
+func hashOf(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:8])
+}

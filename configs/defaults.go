@@ -1,0 +1,49 @@
+package configs
+
+import "time"
+
+// Defaults returns a Config holding every default value. It is the one table
+// of defaults: a file is decoded on top of it, so a key the file leaves out
+// keeps the value given here, and a key the file sets to zero stays zero.
+func Defaults() Config {
+	d := func(v time.Duration) Duration { return Duration{v} }
+	return Config{
+		Supervisor: Supervisor{
+			RestartDelay:      d(time.Second),
+			RestartDelayMax:   d(5 * time.Minute),
+			LongRestartDelay:  d(30 * time.Second),
+			StableAfter:       d(60 * time.Second),
+			CrashLoopRestarts: 5,
+			CrashLoopWindow:   d(60 * time.Second),
+			CrashLoopCooldown: d(10 * time.Minute),
+			StopTimeout:       d(10 * time.Second),
+			LogLines:          1000,
+		},
+		Probe: Probe{
+			Enabled:     true,
+			Interval:    d(5 * time.Second),
+			IntervalMax: d(time.Minute),
+			Timeout:     d(2 * time.Second),
+		},
+		Updater: Updater{
+			Interval:        d(5 * time.Minute),
+			Resync:          d(24 * time.Hour),
+			Timeout:         d(30 * time.Second),
+			Concurrency:     16,
+			NetworkGrace:    d(5 * time.Minute),
+			WatchInterfaces: true,
+		},
+		IP:  IP{Defaults: true},
+		Log: Log{Level: "info", Format: "text", MaxSizeMB: 10, MaxFiles: 5},
+	}
+}
+
+// DefaultTTL is the TTL of a record that sets none, in seconds.
+const DefaultTTL = 300
+
+// Notification defaults.
+const (
+	defaultNotifyTimeout = 10 * time.Second
+	defaultNotifyRetries = 5
+	defaultNotifyQueue   = 64
+)
