@@ -184,6 +184,7 @@ zone "example.test." {
 		t.Fatal(err)
 	}
 	cmd.Stdout = nil
+	started := time.Now()
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", named, err)
 	}
@@ -218,6 +219,7 @@ zone "example.test." {
 		m.SetQuestion("example.test.", dns.TypeSOA)
 		c := &dns.Client{Timeout: 250 * time.Millisecond}
 		if r, _, err := c.Exchange(m, s.Addr); err == nil && r.Rcode == dns.RcodeSuccess && len(r.Answer) > 0 {
+			t.Logf("named answered on %s %s after start", s.Addr, time.Since(started).Round(time.Millisecond))
 			return s
 		}
 		select {

@@ -24,8 +24,9 @@ import (
 // signed with TSIG (RFC 8945), sent straight to an authoritative server such
 // as BIND's named.
 //
-// The account's `endpoint` is not used: `server` already is the address the
-// messages go to.
+// The account's `endpoint`, when set, replaces `server` (as it replaces the
+// API's host for the HTTP providers): "127.0.0.1:5353", or "tcp://HOST:PORT"
+// to also force TCP.
 func rfc2136Spec() Spec {
 	return Spec{
 		Type:    "rfc2136",
@@ -76,6 +77,22 @@ func newRFC2136(env Env, p Params) (Provider, error) {
 	if err != nil {
 		return nil, err
 	}
+	forceTCP := false
+	if ep := strings.TrimSpace(env.Endpoint); ep != "" {
+		if scheme, rest, ok := strings.Cut(ep, "://"); ok {
+			switch strings.ToLower(scheme) {
+			case "tcp":
+				forceTCP = true
+			case "udp", "dns":
+			default:
+				return nil, fmt.Errorf("endpoint %q: an rfc2136 endpoint is HOST:PORT, udp://HOST:PORT or tcp://HOST:PORT", ep)
+			}
+			ep = strings.TrimSuffix(rest, "/")
+		}
+		if server, err = rfc2136ServerAddr(ep); err != nil {
+			return nil, fmt.Errorf("endpoint replaces server: %w", err)
+		}
+	}
 
 	keyName := strings.ToLower(dns.Fqdn(strings.TrimSpace(p.String("key_name"))))
 	if _, ok := dns.IsDomainName(keyName); !ok || keyName == "." {
@@ -110,6 +127,9 @@ func newRFC2136(env Env, p Params) (Provider, error) {
 	case "udp", "tcp":
 	default:
 		return nil, fmt.Errorf("key %q: %q is not a transport (use \"udp\" or \"tcp\")", "transport", p.String("transport"))
+	}
+	if forceTCP {
+		transport = "tcp"
 	}
 
 	timeout := env.Timeout

@@ -280,6 +280,42 @@ func TestRFC2136AgainstBIND(t *testing.T) {
 		}
 	})
 
+	t.Run("endpoint replaces server", func(t *testing.T) {
+		for i, ep := range []string{srv.Addr, "tcp://" + srv.Addr, "udp://" + srv.Addr} {
+			env := testEnv("bind-ep")
+			env.Endpoint = ep
+			p, err := rfc2136Spec().New(env, Params{
+				"server": "ns1.example.invalid:53", "key_name": srv.UpdateKey.Name, "key_secret": srv.UpdateKey.Secret,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			addr := netip.AddrFrom4([4]byte{192, 0, 2, byte(200 + i)})
+			if err := set(t, p, "viaendpoint", "A", addr.String(), 300*time.Second); err != nil {
+				t.Fatalf("endpoint %q: %v", ep, err)
+			}
+			expect(t, "viaendpoint.example.test", dns.TypeA, []string{addr.String()}, 300)
+		}
+		env := testEnv("bind-ep")
+		env.Endpoint = "https://" + srv.Addr
+		if _, err := rfc2136Spec().New(env, Params{"server": srv.Addr, "key_name": "k", "key_secret": "c2VjcmV0"}); err == nil {
+			t.Fatal("an https endpoint was accepted for rfc2136")
+		}
+	})
+
+	t.Run("latency", func(t *testing.T) {
+		// A figure for the report, not a pass/fail threshold.
+		const n = 50
+		start := time.Now()
+		for i := range n {
+			if err := set(t, prov, "bench", "A", netip.AddrFrom4([4]byte{192, 0, 2, byte(i)}).String(), time.Minute); err != nil {
+				t.Fatal(err)
+			}
+		}
+		t.Logf("%d signed updates against named: %s each on average", n, time.Since(start)/n)
+		expect(t, "bench.example.test", dns.TypeA, []string{"192.0.2.49"}, 60)
+	})
+
 	t.Run("tcp transport", func(t *testing.T) {
 		p, err := rfc2136Spec().New(testEnv("bind-tcp"), Params{
 			"server": srv.Addr, "key_name": srv.UpdateKey.Name, "key_secret": srv.UpdateKey.Secret, "transport": "tcp",

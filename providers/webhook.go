@@ -19,6 +19,12 @@ import (
 // webhookSpec describes the "webhook" provider: one HTTP request per change,
 // built from Go text/template strings, for any service this project does not
 // know by name. It can only write.
+//
+// Secrets belong in `token` (so they may come from token_file or token_env)
+// and reach the request as {{.Token}} in url, headers or body, e.g.
+// headers = { Authorization = "Bearer {{.Token}}" }. Error messages show only
+// the URL's scheme and host, and any answer the service echoes back has the
+// token, the URL's path and query and every header value blanked out.
 func webhookSpec() Spec {
 	return Spec{
 		Type:    "webhook",
