@@ -138,7 +138,7 @@ ns      IN A   127.0.0.1
 multi   IN A   192.0.2.101
 multi   IN A   192.0.2.102
 alias   IN CNAME ns.example.test.
-`
+` + manyRecords()
 	if err := os.WriteFile(zoneFile, []byte(zone), 0o666); err != nil {
 		t.Fatal(err)
 	}
@@ -262,4 +262,14 @@ func (s *bindServer) lookup(t *testing.T, fqdn string, qtype uint16) (values []s
 		ttls = append(ttls, rr.Header().Ttl)
 	}
 	return values, ttls
+}
+
+// manyRecords gives the name "many" 60 A records: their answer does not fit
+// in a 512-byte UDP reply, so reading them needs the TCP fallback.
+func manyRecords() string {
+	var b strings.Builder
+	for i := range 60 {
+		fmt.Fprintf(&b, "many    IN A   198.51.100.%d\n", i+1)
+	}
+	return b.String()
 }

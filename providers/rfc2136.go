@@ -297,23 +297,31 @@ func (r *rfc2136) Set(ctx context.Context, rec Record) error {
 	return nil
 }
 
-// exchange signs m, sends it and returns a reply whose signature verified.
+// exchange signs m, sends it and returns a reply whose signature verified;
+// an unsigned success is refused.
 // A reply that carries an rcode is returned even when its signature did not
 // verify (a server that rejects our key cannot sign with it), so that the
 // caller can say why; the rcode then decides the error, and signed says
 // whether the reply's signature verified.
 func (r *rfc2136) exchange(ctx context.Context, m *dns.Msg) (reply *dns.Msg, signed bool, err error) {
-	m.SetTsig(r.keyName, r.algorithm, rfc2136TSIGFudge, time.Now().Unix())
 	c := &dns.Client{
 		Net:          r.transport,
 		Timeout:      r.timeout,
 		TsigProvider: r.key,
 	}
-	resp, _, err := c.ExchangeContext(ctx, m, r.server)
+	// Signing consumes the TSIG record (miekg/dns strips it from the message
+	// it sends), so every attempt signs a fresh copy.
+	send := func() (*dns.Msg, error) {
+		signed := m.Copy()
+		signed.SetTsig(r.keyName, r.algorithm, rfc2136TSIGFudge, time.Now().Unix())
+		resp, _, err := c.ExchangeContext(ctx, signed, r.server)
+		return resp, err
+	}
+	resp, err := send()
 	if err == nil && resp != nil && resp.Truncated && c.Net == "udp" {
-		// Signed replies can outgrow 512 bytes; TCP has no such limit.
+		// Answers over UDP without EDNS stop at 512 bytes; TCP has no limit.
 		c.Net = "tcp"
-		resp, _, err = c.ExchangeContext(ctx, m, r.server)
+		resp, err = send()
 	}
 	if resp != nil && resp.Response && resp.Rcode != dns.RcodeSuccess && resp.Rcode != dns.RcodeNameError {
 		// Whether the server signed its error with our key matters for
@@ -333,6 +341,12 @@ func (r *rfc2136) exchange(ctx context.Context, m *dns.Msg) (reply *dns.Msg, sig
 	}
 	if resp == nil {
 		return nil, false, fmt.Errorf("no reply: %w", ErrNetwork)
+	}
+	if resp.IsTsig() == nil {
+		// RFC 8945 5.3: an unsigned answer to a signed request must not be
+		// trusted; it could be forged, and a forged "NOERROR" to an update
+		// would hide a record that was never set.
+		return nil, false, fmt.Errorf("the server's answer is not signed although the request was; it may be forged or the server may not know key %q: %w", strings.TrimSuffix(r.keyName, "."), ErrAuth)
 	}
 	return resp, true, nil
 }

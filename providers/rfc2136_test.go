@@ -193,6 +193,20 @@ func TestRFC2136AgainstBIND(t *testing.T) {
 		}
 	})
 
+	t.Run("large answer falls back to TCP, still signed", func(t *testing.T) {
+		got, err := prov.Get(ctx, srv.Zone, "many", "A")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 60 {
+			t.Fatalf("Get many = %d records, want 60", len(got))
+		}
+		if err := set(t, prov, "many", "A", "198.51.100.200", time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		expect(t, "many.example.test", dns.TypeA, []string{"198.51.100.200"}, 60)
+	})
+
 	t.Run("wrong secret is ErrAuth and changes nothing", func(t *testing.T) {
 		bad := srv.UpdateKey
 		bad.Secret = randomSecret(t, 32)
@@ -376,5 +390,36 @@ func TestRFC2136Timeout(t *testing.T) {
 	}
 	if d := time.Since(start); d > 3*time.Second {
 		t.Fatalf("Get took %s, want it to stop at the 200ms deadline", d)
+	}
+}
+
+func TestRFC2136UnsignedReplyRefused(t *testing.T) {
+	// A server that answers every message NOERROR without a signature, as a
+	// forger or a key-stripping middlebox would: the provider must not take
+	// it as success.
+	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, req *dns.Msg) {
+		m := new(dns.Msg)
+		m.SetReply(req)
+		w.WriteMsg(m)
+	})}
+	// The server verifies nothing: no TsigSecret, so it does not reject our signature.
+	srv.MsgAcceptFunc = func(dns.Header) dns.MsgAcceptAction { return dns.MsgAccept }
+	go srv.ActivateAndServe()
+	t.Cleanup(func() { srv.Shutdown() })
+
+	p, err := rfc2136Spec().New(testEnv("forged"), Params{"server": pc.LocalAddr().String(), "key_name": "k", "key_secret": "c2VjcmV0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = p.Set(context.Background(), Record{Zone: "example.test", Name: "x", Type: "A", Addr: netip.MustParseAddr("192.0.2.1"), TTL: time.Minute})
+	if !errors.Is(err, ErrAuth) || !strings.Contains(err.Error(), "not signed") {
+		t.Fatalf("Set with an unsigned NOERROR reply: %v, want ErrAuth saying the answer is not signed", err)
+	}
+	if _, err := p.Get(context.Background(), "example.test", "x", "A"); !errors.Is(err, ErrAuth) {
+		t.Fatalf("Get with an unsigned reply: %v, want ErrAuth", err)
 	}
 }
