@@ -72,9 +72,9 @@ func findNamed() string {
 	return ""
 }
 
-// freeLoopbackPort finds a port that is free for both TCP and UDP on
+// bindFreePort finds a port that is free for both TCP and UDP on
 // 127.0.0.1. named binds both, so a port free for only one would fail.
-func freeLoopbackPort(t *testing.T) int {
+func bindFreePort(t *testing.T) int {
 	t.Helper()
 	for range 50 {
 		tl, err := net.Listen("tcp4", "127.0.0.1:0")
@@ -94,7 +94,7 @@ func freeLoopbackPort(t *testing.T) int {
 	return 0
 }
 
-func randomSecret(t *testing.T, n int) string {
+func bindSecret(t *testing.T, n int) string {
 	t.Helper()
 	b := make([]byte, n)
 	if _, err := rand.Read(b); err != nil {
@@ -118,14 +118,14 @@ func startBIND(t *testing.T) *bindServer {
 	if err := os.Chmod(dir, 0o777); err != nil {
 		t.Fatal(err)
 	}
-	port := freeLoopbackPort(t)
+	port := bindFreePort(t)
 	s := &bindServer{
 		Addr:        net.JoinHostPort("127.0.0.1", strconv.Itoa(port)),
 		Zone:        "example.test",
 		Dir:         dir,
-		UpdateKey:   bindKey{Name: "ddns-key", Algorithm: "hmac-sha256", Secret: randomSecret(t, 32)},
-		SHA512Key:   bindKey{Name: "ddns-key-512", Algorithm: "hmac-sha512", Secret: randomSecret(t, 64)},
-		ReadOnlyKey: bindKey{Name: "reader-key", Algorithm: "hmac-sha256", Secret: randomSecret(t, 32)},
+		UpdateKey:   bindKey{Name: "ddns-key", Algorithm: "hmac-sha256", Secret: bindSecret(t, 32)},
+		SHA512Key:   bindKey{Name: "ddns-key-512", Algorithm: "hmac-sha512", Secret: bindSecret(t, 64)},
+		ReadOnlyKey: bindKey{Name: "reader-key", Algorithm: "hmac-sha256", Secret: bindSecret(t, 32)},
 		stderr:      &bindLog{},
 		exited:      make(chan struct{}),
 	}

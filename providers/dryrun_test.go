@@ -18,32 +18,32 @@ import (
 	"github.com/hashicorp/go-hclog"
 )
 
-// syncBuffer is a log sink safe for concurrent writers.
-type syncBuffer struct {
+// dryrunLogBuffer is a log sink safe for concurrent writers.
+type dryrunLogBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
+func (s *dryrunLogBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.Write(p)
 }
 
-func (s *syncBuffer) String() string {
+func (s *dryrunLogBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
 }
 
-func newDryrunForTest(t *testing.T, p Params) (Provider, *syncBuffer, *atomic.Int64) {
+func newDryrunForTest(t *testing.T, p Params) (Provider, *dryrunLogBuffer, *atomic.Int64) {
 	t.Helper()
 	// Any request anywhere would land here: the endpoint override is the
 	// only way this process could reach a provider API.
 	var hits atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
 	t.Cleanup(srv.Close)
-	buf := &syncBuffer{}
+	buf := &dryrunLogBuffer{}
 	env := Env{
 		Name:     "preview",
 		Endpoint: srv.URL,
@@ -130,7 +130,7 @@ func TestDryrunLogLevelAndBadRecords(t *testing.T) {
 			t.Errorf("Set(%+v) = %v, want ErrRejected", rec, err)
 		}
 	}
-	if _, err := dryrunSpec().New(testEnv("x"), Params{"log_level": "loud"}); err == nil || !strings.Contains(err.Error(), `"log_level"`) {
+	if _, err := dryrunSpec().New(quietEnv("x"), Params{"log_level": "loud"}); err == nil || !strings.Contains(err.Error(), `"log_level"`) {
 		t.Errorf("bad log_level: %v, want an error naming the key", err)
 	}
 }

@@ -95,7 +95,7 @@ func newDyndns2ForTest(t *testing.T, env Env, p Params) *dyndns2 {
 
 func TestDyndns2Replies(t *testing.T) {
 	srv := newDyndns2Server(t)
-	d := newDyndns2ForTest(t, testEnv("noip"), Params{"server": srv.URL, "username": srv.user, "password": srv.pass})
+	d := newDyndns2ForTest(t, quietEnv("noip"), Params{"server": srv.URL, "username": srv.user, "password": srv.pass})
 	rec := Record{Zone: "example.com", Name: "home", Type: "A", Addr: netip.MustParseAddr("203.0.113.7"), TTL: 5 * time.Minute}
 
 	tests := []struct {
@@ -164,7 +164,7 @@ func TestDyndns2Request(t *testing.T) {
 	srv.answer(200, "good 2001:db8::7")
 
 	t.Run("AAAA, hostname override, endpoint override", func(t *testing.T) {
-		env := testEnv("dynu")
+		env := quietEnv("dynu")
 		env.Endpoint = srv.URL // the real server name below is never contacted
 		d := newDyndns2ForTest(t, env, Params{
 			"server": "https://dyndns.example.invalid", "username": srv.user, "password": srv.pass,
@@ -191,7 +191,7 @@ func TestDyndns2Request(t *testing.T) {
 	})
 
 	t.Run("wrong password is ErrAuth without the password in the error", func(t *testing.T) {
-		d := newDyndns2ForTest(t, testEnv("noip"), Params{"server": srv.URL, "username": srv.user, "password": "wrong-password"})
+		d := newDyndns2ForTest(t, quietEnv("noip"), Params{"server": srv.URL, "username": srv.user, "password": "wrong-password"})
 		err := d.Set(context.Background(), Record{Zone: "example.com", Name: "home", Type: "A", Addr: netip.MustParseAddr("192.0.2.1")})
 		if !errors.Is(err, ErrAuth) {
 			t.Fatalf("Set with a wrong password: %v, want ErrAuth", err)
@@ -204,7 +204,7 @@ func TestDyndns2Request(t *testing.T) {
 	t.Run("password echoed by the server is redacted", func(t *testing.T) {
 		srv.answer(200, "unexpected: your password is "+srv.pass)
 		defer srv.answer(200, "good 2001:db8::7")
-		d := newDyndns2ForTest(t, testEnv("noip"), Params{"server": srv.URL, "username": srv.user, "password": srv.pass})
+		d := newDyndns2ForTest(t, quietEnv("noip"), Params{"server": srv.URL, "username": srv.user, "password": srv.pass})
 		err := d.Set(context.Background(), Record{Zone: "example.com", Name: "home", Type: "A", Addr: netip.MustParseAddr("192.0.2.1")})
 		if err == nil || strings.Contains(err.Error(), srv.pass) || !strings.Contains(err.Error(), "[redacted]") {
 			t.Fatalf("error %v: want a redacted excerpt", err)
@@ -212,7 +212,7 @@ func TestDyndns2Request(t *testing.T) {
 	})
 
 	t.Run("bad records are refused before sending", func(t *testing.T) {
-		d := newDyndns2ForTest(t, testEnv("noip"), Params{"server": srv.URL, "username": srv.user, "password": srv.pass})
+		d := newDyndns2ForTest(t, quietEnv("noip"), Params{"server": srv.URL, "username": srv.user, "password": srv.pass})
 		before := srv.count()
 		for _, rec := range []Record{
 			{Zone: "example.com", Name: "home", Type: "A", Addr: netip.MustParseAddr("2001:db8::1")},
@@ -229,7 +229,7 @@ func TestDyndns2Request(t *testing.T) {
 	})
 
 	t.Run("Get is unsupported", func(t *testing.T) {
-		d := newDyndns2ForTest(t, testEnv("noip"), Params{"server": srv.URL, "username": srv.user, "password": srv.pass})
+		d := newDyndns2ForTest(t, quietEnv("noip"), Params{"server": srv.URL, "username": srv.user, "password": srv.pass})
 		if _, err := d.Get(context.Background(), "example.com", "home", "A"); !errors.Is(err, ErrUnsupported) {
 			t.Fatalf("Get = %v, want ErrUnsupported", err)
 		}
@@ -242,7 +242,7 @@ func TestDyndns2Request(t *testing.T) {
 		}
 		addr := l.Addr().String()
 		l.Close()
-		d := newDyndns2ForTest(t, testEnv("gone"), Params{"server": "http://" + addr, "username": "u", "password": "p4ssw0rd"})
+		d := newDyndns2ForTest(t, quietEnv("gone"), Params{"server": "http://" + addr, "username": "u", "password": "p4ssw0rd"})
 		err = d.Set(context.Background(), Record{Zone: "example.com", Name: "home", Type: "A", Addr: netip.MustParseAddr("192.0.2.1")})
 		if !errors.Is(err, ErrNetwork) {
 			t.Fatalf("Set to a closed port: %v, want ErrNetwork", err)
@@ -269,7 +269,7 @@ func TestDyndns2Constructor(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := dyndns2Spec().New(testEnv("x"), tt.p)
+			_, err := dyndns2Spec().New(quietEnv("x"), tt.p)
 			if tt.wantKey == "" {
 				if err != nil {
 					t.Fatal(err)

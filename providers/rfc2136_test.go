@@ -15,13 +15,13 @@ import (
 	"github.com/miekg/dns"
 )
 
-func testEnv(name string) Env {
+func quietEnv(name string) Env {
 	return Env{Name: name, Logger: hclog.NewNullLogger(), Timeout: 5 * time.Second}
 }
 
 func newRFC2136ForTest(t *testing.T, server string, k bindKey) Provider {
 	t.Helper()
-	p, err := rfc2136Spec().New(testEnv("bind"), Params{
+	p, err := rfc2136Spec().New(quietEnv("bind"), Params{
 		"server":        server,
 		"key_name":      k.Name,
 		"key_algorithm": k.Algorithm,
@@ -64,7 +64,7 @@ func TestRFC2136Constructor(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			p := good()
 			tt.edit(p)
-			prov, err := rfc2136Spec().New(testEnv("x"), p)
+			prov, err := rfc2136Spec().New(quietEnv("x"), p)
 			if tt.wantKey == "" {
 				if err != nil || prov == nil {
 					t.Fatalf("want a provider, got %v", err)
@@ -209,7 +209,7 @@ func TestRFC2136AgainstBIND(t *testing.T) {
 
 	t.Run("wrong secret is ErrAuth and changes nothing", func(t *testing.T) {
 		bad := srv.UpdateKey
-		bad.Secret = randomSecret(t, 32)
+		bad.Secret = bindSecret(t, 32)
 		p := newRFC2136ForTest(t, srv.Addr, bad)
 		err := set(t, p, "home", "A", "192.0.2.66", 300*time.Second)
 		if !errors.Is(err, ErrAuth) {
@@ -228,7 +228,7 @@ func TestRFC2136AgainstBIND(t *testing.T) {
 	})
 
 	t.Run("unknown key is ErrAuth", func(t *testing.T) {
-		p := newRFC2136ForTest(t, srv.Addr, bindKey{Name: "nobody-key", Algorithm: "hmac-sha256", Secret: randomSecret(t, 32)})
+		p := newRFC2136ForTest(t, srv.Addr, bindKey{Name: "nobody-key", Algorithm: "hmac-sha256", Secret: bindSecret(t, 32)})
 		err := set(t, p, "home", "A", "192.0.2.67", 300*time.Second)
 		if !errors.Is(err, ErrAuth) || !strings.Contains(err.Error(), "BADKEY") {
 			t.Fatalf("Set with an unknown key: %v, want ErrAuth naming BADKEY", err)
@@ -296,7 +296,7 @@ func TestRFC2136AgainstBIND(t *testing.T) {
 
 	t.Run("endpoint replaces server", func(t *testing.T) {
 		for i, ep := range []string{srv.Addr, "tcp://" + srv.Addr, "udp://" + srv.Addr} {
-			env := testEnv("bind-ep")
+			env := quietEnv("bind-ep")
 			env.Endpoint = ep
 			p, err := rfc2136Spec().New(env, Params{
 				"server": "ns1.example.invalid:53", "key_name": srv.UpdateKey.Name, "key_secret": srv.UpdateKey.Secret,
@@ -310,7 +310,7 @@ func TestRFC2136AgainstBIND(t *testing.T) {
 			}
 			expect(t, "viaendpoint.example.test", dns.TypeA, []string{addr.String()}, 300)
 		}
-		env := testEnv("bind-ep")
+		env := quietEnv("bind-ep")
 		env.Endpoint = "https://" + srv.Addr
 		if _, err := rfc2136Spec().New(env, Params{"server": srv.Addr, "key_name": "k", "key_secret": "c2VjcmV0"}); err == nil {
 			t.Fatal("an https endpoint was accepted for rfc2136")
@@ -331,7 +331,7 @@ func TestRFC2136AgainstBIND(t *testing.T) {
 	})
 
 	t.Run("tcp transport", func(t *testing.T) {
-		p, err := rfc2136Spec().New(testEnv("bind-tcp"), Params{
+		p, err := rfc2136Spec().New(quietEnv("bind-tcp"), Params{
 			"server": srv.Addr, "key_name": srv.UpdateKey.Name, "key_secret": srv.UpdateKey.Secret, "transport": "tcp",
 		})
 		if err != nil {
@@ -347,10 +347,10 @@ func TestRFC2136AgainstBIND(t *testing.T) {
 func TestRFC2136Unreachable(t *testing.T) {
 	// A port nothing listens on: UDP gets ICMP port-unreachable at once, TCP a
 	// refused connection.
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(freeLoopbackPort(t)))
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(bindFreePort(t)))
 	for _, transport := range []string{"udp", "tcp"} {
 		t.Run(transport, func(t *testing.T) {
-			p, err := rfc2136Spec().New(testEnv("gone"), Params{
+			p, err := rfc2136Spec().New(quietEnv("gone"), Params{
 				"server": addr, "key_name": "k", "key_secret": "c2VjcmV0", "transport": transport,
 			})
 			if err != nil {
@@ -375,7 +375,7 @@ func TestRFC2136Timeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pc.Close()
-	p, err := rfc2136Spec().New(testEnv("silent"), Params{
+	p, err := rfc2136Spec().New(quietEnv("silent"), Params{
 		"server": pc.LocalAddr().String(), "key_name": "k", "key_secret": "c2VjcmV0",
 	})
 	if err != nil {
@@ -411,7 +411,7 @@ func TestRFC2136UnsignedReplyRefused(t *testing.T) {
 	go srv.ActivateAndServe()
 	t.Cleanup(func() { srv.Shutdown() })
 
-	p, err := rfc2136Spec().New(testEnv("forged"), Params{"server": pc.LocalAddr().String(), "key_name": "k", "key_secret": "c2VjcmV0"})
+	p, err := rfc2136Spec().New(quietEnv("forged"), Params{"server": pc.LocalAddr().String(), "key_name": "k", "key_secret": "c2VjcmV0"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -76,7 +76,7 @@ const webhookTestToken = "tok-7f3a9c1e5b"
 
 func TestWebhookRendersRequest(t *testing.T) {
 	srv := newWebhookServer(t)
-	w := newWebhookForTest(t, testEnv("myhook"), Params{
+	w := newWebhookForTest(t, quietEnv("myhook"), Params{
 		"url":    srv.URL + "/dns/{{.Zone}}/{{.Type}}?host={{urlquery .Name}}&ip={{urlquery .Address}}",
 		"method": "put",
 		"headers": map[string]any{
@@ -132,7 +132,7 @@ func TestWebhookRendersRequest(t *testing.T) {
 
 func TestWebhookDefaultsAndApex(t *testing.T) {
 	srv := newWebhookServer(t)
-	w := newWebhookForTest(t, testEnv("plain"), Params{"url": srv.URL + "/hook?name={{.Name}}&ip={{.Address}}"})
+	w := newWebhookForTest(t, quietEnv("plain"), Params{"url": srv.URL + "/hook?name={{.Name}}&ip={{.Address}}"})
 	if err := w.Set(context.Background(), Record{Zone: "example.com", Name: "@", Type: "A", Addr: netip.MustParseAddr("203.0.113.7"), TTL: time.Minute}); err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +147,7 @@ func TestWebhookDefaultsAndApex(t *testing.T) {
 
 func TestWebhookStatuses(t *testing.T) {
 	srv := newWebhookServer(t)
-	w := newWebhookForTest(t, testEnv("h"), Params{
+	w := newWebhookForTest(t, quietEnv("h"), Params{
 		"url":     srv.URL + "/h/{{.Token}}",
 		"headers": map[string]any{"X-Api-Key": "{{.Token}}"},
 		"token":   webhookTestToken,
@@ -200,7 +200,7 @@ func TestWebhookUnreachableHidesURL(t *testing.T) {
 	}
 	addr := l.Addr().String()
 	l.Close()
-	w := newWebhookForTest(t, testEnv("gone"), Params{"url": "http://" + addr + "/services/{{.Token}}?key={{.Token}}", "token": webhookTestToken})
+	w := newWebhookForTest(t, quietEnv("gone"), Params{"url": "http://" + addr + "/services/{{.Token}}?key={{.Token}}", "token": webhookTestToken})
 	err = w.Set(context.Background(), Record{Zone: "example.com", Name: "home", Type: "A", Addr: netip.MustParseAddr("192.0.2.1")})
 	if !errors.Is(err, ErrNetwork) {
 		t.Fatalf("Set to a closed port: %v, want ErrNetwork", err)
@@ -236,7 +236,7 @@ func TestWebhookConstructor(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := webhookSpec().New(testEnv("x"), tt.p)
+			_, err := webhookSpec().New(quietEnv("x"), tt.p)
 			if tt.wantKey == "" {
 				if err != nil {
 					t.Fatal(err)
@@ -252,7 +252,7 @@ func TestWebhookConstructor(t *testing.T) {
 
 func TestWebhookRefusesBadRecordsAndGet(t *testing.T) {
 	srv := newWebhookServer(t)
-	w := newWebhookForTest(t, testEnv("h"), Params{"url": srv.URL})
+	w := newWebhookForTest(t, quietEnv("h"), Params{"url": srv.URL})
 	for _, rec := range []Record{
 		{Zone: "example.com", Name: "home", Type: "AAAA", Addr: netip.MustParseAddr("192.0.2.1")},
 		{Zone: "example.com", Name: "home", Type: "MX", Addr: netip.MustParseAddr("192.0.2.1")},
