@@ -41,11 +41,46 @@ type ifaceSource struct {
 // on Linux; elsewhere it sees only what the net package reports. Among
 // several candidates it prefers an address that Validate accepts as public,
 // then a hand-configured one, then the lowest: the same choice every time.
+//
+// name "" means any interface that is up and not a loopback, so a config
+// that says only { type = "interface" } works on any machine (the embedded
+// default relies on it); the same preferences pick among all their addresses.
 func NewInterfaceSource(name string) Source {
 	return &ifaceSource{iface: name, list: listInterfaceAddrs}
 }
 
-func (s *ifaceSource) Name() string { return "interface " + s.iface }
+func (s *ifaceSource) Name() string {
+	if s.iface == "" {
+		return "interface (any up, non-loopback)"
+	}
+	return "interface " + s.iface
+}
+
+// interfaceIndexes returns the indexes of the named interface, or with name
+// "" those of every interface that is up and not a loopback.
+func interfaceIndexes(name string) (map[int]bool, error) {
+	if name != "" {
+		ifi, err := net.InterfaceByName(name)
+		if err != nil {
+			return nil, fmt.Errorf("no interface named %q (this machine has: %s)", name, interfaceNames())
+		}
+		return map[int]bool{ifi.Index: true}, nil
+	}
+	ifs, err := net.Interfaces()
+	if err != nil {
+		return nil, fmt.Errorf("listing the network interfaces: %w", err)
+	}
+	out := map[int]bool{}
+	for _, ifi := range ifs {
+		if ifi.Flags&net.FlagUp != 0 && ifi.Flags&net.FlagLoopback == 0 {
+			out[ifi.Index] = true
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no interface is up apart from loopback (this machine has: %s)", interfaceNames())
+	}
+	return out, nil
+}
 
 func (s *ifaceSource) Detect(ctx context.Context, fam Family) (netip.Addr, error) {
 	addrs, err := s.list(ctx, s.iface)
@@ -137,15 +172,24 @@ func interfaceNames() string {
 	return strings.Join(names, ", ")
 }
 
-// netInterfaceAddrs is the portable listing: no flags, scope from the address.
+// netInterfaceAddrs is the portable listing: no flags, scope from the
+// address. name "" means every interface that is up and not a loopback.
 func netInterfaceAddrs(name string) ([]ifaceAddr, error) {
-	ifi, err := net.InterfaceByName(name)
+	idx, err := interfaceIndexes(name)
 	if err != nil {
-		return nil, fmt.Errorf("no interface named %q (this machine has: %s)", name, interfaceNames())
+		return nil, err
 	}
-	as, err := ifi.Addrs()
-	if err != nil {
-		return nil, fmt.Errorf("listing the addresses of %q: %w", name, err)
+	var as []net.Addr
+	for i := range idx {
+		ifi, err := net.InterfaceByIndex(i)
+		if err != nil {
+			return nil, fmt.Errorf("looking up interface %d: %w", i, err)
+		}
+		more, err := ifi.Addrs()
+		if err != nil {
+			return nil, fmt.Errorf("listing the addresses of %q: %w", ifi.Name, err)
+		}
+		as = append(as, more...)
 	}
 	var out []ifaceAddr
 	for _, a := range as {

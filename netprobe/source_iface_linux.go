@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"net"
 	"net/netip"
 	"syscall"
 
@@ -13,10 +12,11 @@ import (
 
 // listInterfaceAddrs dumps the kernel's address table over netlink, because
 // only there are the IFA_F_* flags (temporary, deprecated, tentative) visible.
+// name "" means every interface that is up and not a loopback.
 func listInterfaceAddrs(_ context.Context, name string) ([]ifaceAddr, error) {
-	ifi, err := net.InterfaceByName(name)
+	want, err := interfaceIndexes(name)
 	if err != nil {
-		return nil, fmt.Errorf("no interface named %q (this machine has: %s)", name, interfaceNames())
+		return nil, err
 	}
 	rib, err := syscall.NetlinkRIB(unix.RTM_GETADDR, unix.AF_UNSPEC)
 	if err != nil {
@@ -34,7 +34,7 @@ func listInterfaceAddrs(_ context.Context, name string) ([]ifaceAddr, error) {
 		// struct ifaddrmsg: family, prefixlen, flags, scope (u8 each), index (u32).
 		flags := uint32(m.Data[2])
 		scope := m.Data[3]
-		if int(binary.NativeEndian.Uint32(m.Data[4:8])) != ifi.Index {
+		if !want[int(binary.NativeEndian.Uint32(m.Data[4:8]))] {
 			continue
 		}
 		attrs, err := syscall.ParseNetlinkRouteAttr(&m)
