@@ -1,0 +1,47 @@
+# Two commands set everything up on a fresh machine (see README.md):
+#   make run    build both binaries and run the supervisor on the embedded default config
+#   make test   the whole test suite, race detector on
+GO       ?= go
+BIN      := bin
+VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -s -w -X main.version=$(VERSION)
+PKGS     := ./...
+CROSS    := windows/amd64 darwin/arm64 linux/arm64 linux/arm linux/mipsle
+
+.PHONY: build run test lint cross bench chaos clean
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/supervisor ./cmd/updater
+
+run: build
+	$(BIN)/supervisor run
+
+test: build lint
+	$(GO) test -race -timeout 15m $(PKGS)
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+	GOOS=windows GOARCH=amd64 $(GO) vet $(PKGS)
+	GOOS=darwin GOARCH=arm64 $(GO) vet $(PKGS)
+
+# Router and desktop builds, stripped; mipsle uses soft float for routers without an FPU.
+cross:
+	@for t in $(CROSS); do \
+		os=$${t%/*}; arch=$${t#*/}; out=dist/$$os-$$arch; ext=; [ $$os = windows ] && ext=.exe; \
+		GOOS=$$os GOARCH=$$arch GOMIPS=softfloat GOARM=7 CGO_ENABLED=0 \
+			$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $$out/supervisor$$ext ./cmd/supervisor || exit 1; \
+		GOOS=$$os GOARCH=$$arch GOMIPS=softfloat GOARM=7 CGO_ENABLED=0 \
+			$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $$out/updater$$ext ./cmd/updater || exit 1; \
+		printf '%-16s supervisor %6d KiB   updater %6d KiB\n' $$t \
+			$$(( $$(stat -c %s $$out/supervisor$$ext) / 1024 )) $$(( $$(stat -c %s $$out/updater$$ext) / 1024 )); \
+	done
+
+bench: build
+	./bench/run
+
+chaos: build
+	./chaos/run
+
+clean:
+	rm -rf $(BIN) dist
