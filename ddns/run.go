@@ -1,0 +1,157 @@
+package ddns
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/ddnsd/ddns/ipc"
+	"github.com/ddnsd/ddns/netprobe"
+	"github.com/hashicorp/go-hclog"
+)
+
+// Run-loop defaults.
+const (
+	// HeartbeatInterval is how often a report is sent between passes.
+	HeartbeatInterval = 30 * time.Second
+	// WatchDebounce is how long Run waits after an address-change event for
+	// the burst to settle before it runs a pass.
+	WatchDebounce = 200 * time.Millisecond
+)
+
+// RunOptions connect Run to its process: triggers, the supervisor, systemd.
+type RunOptions struct {
+	// Trigger runs a pass at once (SIGHUP, update-now). May be nil.
+	Trigger <-chan struct{}
+	// Reporter receives a report after each pass and every heartbeat; nil
+	// sends none.
+	Reporter *ipc.Reporter
+	// Notify sends systemd notifications; nil means ipc.SdNotify.
+	Notify func(state string) (bool, error)
+	// Watchdog is systemd's WATCHDOG_USEC as a duration; when set, Run sends
+	// "WATCHDOG=1" at least twice per period.
+	Watchdog time.Duration
+	// Watch subscribes to address changes; nil means netprobe.WatchAddresses.
+	// It is used only when [updater] watch_interfaces is on and an interface
+	// source is configured.
+	Watch func(ctx context.Context, logger hclog.Logger) (<-chan struct{}, error)
+	// Passes, when not nil, receives every pass's result (tests, metrics).
+	// Sends block, so a reader must keep up.
+	Passes chan<- *PassResult
+}
+
+// Run runs passes until ctx ends or the policy in the package doc says to
+// stop, and returns the exit code. ctx ending is a clean stop: ExitOK.
+func (e *Engine) Run(ctx context.Context, o RunOptions) ipc.ExitCode {
+	notify := o.Notify
+	if notify == nil {
+		notify = ipc.SdNotify
+	}
+	beat := HeartbeatInterval
+	if o.Watchdog > 0 && o.Watchdog/2 < beat {
+		beat = o.Watchdog / 2
+	}
+	var watch <-chan struct{}
+	if e.cfg.Updater.WatchInterfaces && e.watchable {
+		w := o.Watch
+		if w == nil {
+			w = netprobe.WatchAddresses
+		}
+		ch, err := w(ctx, e.log.Named("watch"))
+		if err != nil {
+			e.log.Warn("cannot watch address changes; relying on the update interval", "error", err)
+		} else {
+			watch = ch
+		}
+	}
+	report := func() {
+		if err := o.Reporter.Send(context.WithoutCancel(ctx), e.Report()); err != nil {
+			e.log.Debug("report not delivered", "error", err)
+		}
+	}
+
+	var netDownSince time.Time
+	ready := false
+	interval := e.cfg.Updater.Interval.Duration
+	next := e.clock.After(0)
+	heartbeat := e.clock.After(beat)
+	var debounce <-chan time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			notify("STOPPING=1")
+			return ipc.ExitOK
+		case <-heartbeat:
+			heartbeat = e.clock.After(beat)
+			report()
+			if o.Watchdog > 0 {
+				notify("WATCHDOG=1")
+			}
+			continue
+		case _, ok := <-watch:
+			if !ok {
+				watch = nil
+				continue
+			}
+			if debounce == nil {
+				debounce = e.clock.After(WatchDebounce)
+			}
+			continue
+		case <-debounce:
+			debounce = nil
+			e.log.Info("an address changed; running a pass now")
+		case <-o.Trigger:
+			e.log.Info("pass requested")
+		case <-next:
+		}
+
+		res := e.Pass(ctx)
+		next = e.clock.After(interval)
+		report()
+		notify("STATUS=last pass: " + res.Summary())
+		if o.Watchdog > 0 {
+			notify("WATCHDOG=1")
+		}
+		if !ready {
+			ready = true
+			notify("READY=1")
+		}
+		if o.Passes != nil {
+			o.Passes <- res
+		}
+		if ctx.Err() != nil {
+			notify("STOPPING=1")
+			return ipc.ExitOK
+		}
+		code, why := e.verdict(res, &netDownSince)
+		if code != ipc.ExitOK {
+			e.log.Error("stopping: "+why, "exit_code", int(code))
+			notify("STOPPING=1")
+			return code
+		}
+	}
+}
+
+// verdict applies the long-running policy to one pass: a non-zero code means
+// stop with it.
+func (e *Engine) verdict(res *PassResult, netDownSince *time.Time) (ipc.ExitCode, string) {
+	if ExitCodeFor(res.Err()) == ipc.ExitAuth {
+		return ipc.ExitAuth, "a provider rejected the credentials; fix them in the config"
+	}
+	if res.allFailed(ipc.ExitRejected) {
+		return ipc.ExitRejected, "every record was rejected"
+	}
+	if !res.allFailed(ipc.ExitNetwork) {
+		*netDownSince = time.Time{}
+		return ipc.ExitOK, ""
+	}
+	now := e.clock.Now()
+	if netDownSince.IsZero() {
+		*netDownSince = res.Started
+	}
+	grace := e.cfg.Updater.NetworkGrace.Duration
+	if down := now.Sub(*netDownSince); down >= grace {
+		return ipc.ExitNetwork, fmt.Sprintf("the network has been unreachable for %s (network_grace %s)", down.Round(time.Second), grace)
+	}
+	return ipc.ExitOK, ""
+}

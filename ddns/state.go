@@ -1,0 +1,191 @@
+package ddns
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+)
+
+// StateVersion is the version of the state file's format this program
+// writes and reads. A file of another version is treated like a corrupt one:
+// reported, then rebuilt from the providers' real records.
+const StateVersion = 1
+
+// State is the state file: what the updater last published for each record,
+// so that a pass where nothing changed makes no provider call.
+type State struct {
+	Version int `json:"version"`
+	// Records is keyed by RecordKey: "home.example.com/A".
+	Records map[string]RecordState `json:"records"`
+}
+
+// RecordState is what was last published for one record.
+type RecordState struct {
+	Address  string `json:"address"`
+	Provider string `json:"provider"`
+	// TTL is the TTL last set, in seconds (0: unknown), so a changed ttl in
+	// the config is published without waiting for a resync.
+	TTL int `json:"ttl,omitempty"`
+	// SyncedAt is the last pass that confirmed the record holds Address.
+	SyncedAt time.Time `json:"synced_at"`
+	// ChangedAt is the last time the updater changed the record's address.
+	ChangedAt time.Time `json:"changed_at,omitzero"`
+	// ResyncedAt is the last time the record was compared with the
+	// provider's real records (a Get), which is how drift is found.
+	ResyncedAt time.Time `json:"resynced_at,omitzero"`
+}
+
+// RecordKey is a record's key in the state file: "FQDN/TYPE", lower-case name.
+func RecordKey(fqdn, typ string) string {
+	return strings.ToLower(strings.TrimSuffix(fqdn, ".")) + "/" + strings.ToUpper(typ)
+}
+
+// LoadState reads the state file at path. A missing file is an empty state
+// and no error. A file that cannot be read or parsed, or has another
+// version, returns an empty state and an error that names the file and
+// says what is wrong: the caller reports it and rebuilds the state from the
+// providers, it never stops because of it.
+func LoadState(path string) (*State, error) {
+	empty := &State{Version: StateVersion, Records: map[string]RecordState{}}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return empty, nil
+	}
+	if err != nil {
+		return empty, fmt.Errorf("cannot read the state file %s: %w", path, err)
+	}
+	var st State
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&st); err != nil {
+		return empty, fmt.Errorf("the state file %s is not valid JSON (%v); it will be rebuilt from the providers' records", path, err)
+	}
+	if dec.More() {
+		return empty, fmt.Errorf("the state file %s holds data after its JSON document; it will be rebuilt from the providers' records", path)
+	}
+	if st.Version != StateVersion {
+		return empty, fmt.Errorf("the state file %s has version %d, but this program reads version %d; it will be rebuilt from the providers' records", path, st.Version, StateVersion)
+	}
+	if st.Records == nil {
+		st.Records = map[string]RecordState{}
+	}
+	return &st, nil
+}
+
+// Save writes the state to path atomically: into a temporary file in the same
+// folder, flushed to disk, renamed over path, and the folder flushed too. A
+// crash or kill -9 at any moment leaves either the old file or the new one,
+// never a mix or a truncated file.
+func (s *State) Save(path string) error {
+	data, err := json.MarshalIndent(s, "", " ")
+	if err != nil {
+		return fmt.Errorf("encoding the state: %w", err)
+	}
+	data = append(data, '\n')
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("creating the state folder %s: %w", dir, err)
+	}
+	tmp, err := os.CreateTemp(dir, filepath.Base(path)+".*"+tempSuffix)
+	if err != nil {
+		return fmt.Errorf("creating a temporary state file in %s: %w", dir, err)
+	}
+	done := false
+	defer func() {
+		if !done {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err := tmp.Write(data); err != nil {
+		return fmt.Errorf("writing the state file %s: %w", tmp.Name(), err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fmt.Errorf("flushing the state file %s to disk: %w", tmp.Name(), err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("closing the state file %s: %w", tmp.Name(), err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("replacing the state file %s: %w", path, err)
+	}
+	done = true
+	if err := syncDir(dir); err != nil {
+		return fmt.Errorf("flushing the state folder %s to disk: %w", dir, err)
+	}
+	return nil
+}
+
+// tempSuffix ends the name of a state file being written.
+const tempSuffix = ".tmp"
+
+// removeStaleTemps deletes temporary files a killed updater left behind
+// beside path. They never hold anything the state file does not.
+func removeStaleTemps(path string) []string {
+	matches, _ := filepath.Glob(filepath.Join(filepath.Dir(path), globEscape(filepath.Base(path))+".*"+tempSuffix))
+	var removed []string
+	for _, m := range matches {
+		if os.Remove(m) == nil {
+			removed = append(removed, m)
+		}
+	}
+	sort.Strings(removed)
+	return removed
+}
+
+func globEscape(s string) string {
+	r := strings.NewReplacer(`*`, `\*`, `?`, `\?`, `[`, `\[`)
+	if runtime.GOOS == "windows" {
+		return s // no escaping there; names with glob characters just match less
+	}
+	return r.Replace(s)
+}
+
+// DefaultStatePath is the per-user state file: $XDG_STATE_HOME/ddns/state.json
+// or ~/.local/state/ddns/state.json on Linux and other Unix systems,
+// /var/lib/ddns/state.json for root, ~/Library/Application Support/ddns/state.json
+// on macOS (/Library/Application Support/ddns/state.json for root), and
+// %LOCALAPPDATA%\ddns\state.json on Windows.
+func DefaultStatePath() (string, error) {
+	home, _ := os.UserHomeDir()
+	return statePathFor(runtime.GOOS, os.Getenv, os.Geteuid(), home)
+}
+
+func statePathFor(goos string, getenv func(string) string, euid int, home string) (string, error) {
+	const file = "state.json"
+	switch goos {
+	case "windows":
+		if d := getenv("LOCALAPPDATA"); d != "" {
+			return filepath.Join(d, "ddns", file), nil
+		}
+		if home != "" {
+			return filepath.Join(home, "AppData", "Local", "ddns", file), nil
+		}
+		return "", errors.New("cannot choose a state file: %LOCALAPPDATA% is not set; set state_file in [updater]")
+	case "darwin", "ios":
+		if euid == 0 {
+			return "/Library/Application Support/ddns/" + file, nil
+		}
+		if home == "" {
+			return "", errors.New("cannot choose a state file: the home folder is unknown; set state_file in [updater]")
+		}
+		return filepath.Join(home, "Library", "Application Support", "ddns", file), nil
+	}
+	if euid == 0 {
+		return "/var/lib/ddns/" + file, nil
+	}
+	if d := getenv("XDG_STATE_HOME"); d != "" && filepath.IsAbs(d) {
+		return filepath.Join(d, "ddns", file), nil
+	}
+	if home == "" {
+		return "", errors.New("cannot choose a state file: neither $XDG_STATE_HOME nor $HOME is set; set state_file in [updater]")
+	}
+	return filepath.Join(home, ".local", "state", "ddns", file), nil
+}
