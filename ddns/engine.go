@@ -181,7 +181,7 @@ func buildProvider(reg *providers.Registry, p configs.Provider, log hclog.Logger
 	if timeout <= 0 {
 		timeout = 30 * time.Second
 	}
-	env := providers.Env{Name: p.Name, Endpoint: p.Endpoint, Logger: log.Named("provider").With("provider", p.Name), Timeout: timeout}
+	env := providers.Env{Name: p.Name, Endpoint: p.Endpoint, Logger: log.Named("provider"), Timeout: timeout}
 	prov, err := spec.New(env, providers.Params(p.Params))
 	if err != nil {
 		return nil, err

@@ -148,11 +148,13 @@ func globEscape(s string) string {
 	return r.Replace(s)
 }
 
-// DefaultStatePath is the per-user state file: $XDG_STATE_HOME/ddns/state.json
-// or ~/.local/state/ddns/state.json on Linux and other Unix systems,
-// /var/lib/ddns/state.json for root, ~/Library/Application Support/ddns/state.json
-// on macOS (/Library/Application Support/ddns/state.json for root), and
-// %LOCALAPPDATA%\ddns\state.json on Windows.
+// DefaultStatePath is the per-user state file. Under a systemd unit with
+// StateDirectory= it is $STATE_DIRECTORY/state.json. Otherwise, on Linux and
+// other Unix systems: $XDG_STATE_HOME/ddns/state.json when that is set, else
+// /var/lib/ddns/state.json for root and ~/.local/state/ddns/state.json for
+// others; on macOS ~/Library/Application Support/ddns/state.json
+// (/Library/Application Support/ddns/state.json for root); on Windows
+// %LOCALAPPDATA%\ddns\state.json.
 func DefaultStatePath() (string, error) {
 	home, _ := os.UserHomeDir()
 	return statePathFor(runtime.GOOS, os.Getenv, os.Geteuid(), home)
@@ -160,6 +162,9 @@ func DefaultStatePath() (string, error) {
 
 func statePathFor(goos string, getenv func(string) string, euid int, home string) (string, error) {
 	const file = "state.json"
+	if d, _, _ := strings.Cut(getenv("STATE_DIRECTORY"), string(os.PathListSeparator)); d != "" && filepath.IsAbs(d) {
+		return filepath.Join(d, file), nil
+	}
 	switch goos {
 	case "windows":
 		if d := getenv("LOCALAPPDATA"); d != "" {
@@ -178,11 +183,11 @@ func statePathFor(goos string, getenv func(string) string, euid int, home string
 		}
 		return filepath.Join(home, "Library", "Application Support", "ddns", file), nil
 	}
-	if euid == 0 {
-		return "/var/lib/ddns/" + file, nil
-	}
 	if d := getenv("XDG_STATE_HOME"); d != "" && filepath.IsAbs(d) {
 		return filepath.Join(d, "ddns", file), nil
+	}
+	if euid == 0 {
+		return "/var/lib/ddns/" + file, nil
 	}
 	if home == "" {
 		return "", errors.New("cannot choose a state file: neither $XDG_STATE_HOME nor $HOME is set; set state_file in [updater]")

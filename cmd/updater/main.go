@@ -1,0 +1,209 @@
+// Command updater keeps DNS records pointed at this machine's current public
+// addresses. It is the supervisor's child, but runs fine alone, from cron
+// (--once) or under systemd (Type=notify).
+//
+//	updater [--config PATH] [--once] [--dry-run] [--version]
+//	updater version
+//
+// Without --once it runs until stopped: a pass at start and every [updater]
+// interval, a pass at once on SIGHUP, and, when an interface address source
+// is configured and [updater] watch_interfaces is on, a pass within a few
+// hundred milliseconds of an address change. SIGTERM or SIGINT lets the
+// provider calls in flight finish, saves the state and exits 0.
+//
+// Exit codes follow the contract in package ipc:
+//
+//	0  stopped cleanly, or --once finished with every record in place
+//	1  unexpected failure
+//	2  config or usage error (each problem printed as file:line:col: message)
+//	3  network unreachable: --once, or every record failing for network
+//	   reasons for longer than [updater] network_grace
+//	4  data rejected: --once with a rejected record, or every record rejected
+//	   (with only some rejected the updater keeps serving the others)
+//	5  credentials rejected: at once, since retrying cannot help
+//
+// --dry-run computes the plan (each record's current value, from the state
+// file or the provider, and the wanted one), prints it to stdout and changes
+// nothing: no provider write, no state file. It implies --once.
+//
+// This file is wiring only; the engine and its policy live in package ddns.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/ddnsd/ddns/configs"
+	"github.com/ddnsd/ddns/ddns"
+	"github.com/ddnsd/ddns/ipc"
+	"github.com/ddnsd/ddns/providers"
+	"github.com/hashicorp/go-hclog"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+// run parses args, wires the engine and returns the exit code.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "version" {
+		fmt.Fprintf(stdout, "updater %s\n", version)
+		return int(ipc.ExitOK)
+	}
+	fs := flag.NewFlagSet("updater", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", "", "config file (default: $DDNS_CONFIG, the user config folder, /etc/ddns/config.toml, then the built-in default)")
+	once := fs.Bool("once", false, "run one pass and exit with its code")
+	dryRun := fs.Bool("dry-run", false, "print what a pass would do and change nothing (implies --once)")
+	showVersion := fs.Bool("version", false, "print the version and exit")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return int(ipc.ExitOK)
+		}
+		return int(ipc.ExitConfig)
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "updater: unexpected argument %q (flags: --config PATH, --once, --dry-run, --version)\n", fs.Arg(0))
+		return int(ipc.ExitConfig)
+	}
+	if *showVersion {
+		fmt.Fprintf(stdout, "updater %s\n", version)
+		return int(ipc.ExitOK)
+	}
+
+	cfg, err := configs.Load(*configPath, loadOptions())
+	if err != nil {
+		printConfigError(stderr, err)
+		return int(ipc.ExitConfig)
+	}
+	log := newLogger(cfg.Log, stderr)
+	src := cfg.Path
+	if src == "" {
+		src = configs.EmbeddedName
+	}
+	log.Info("config loaded", "file", src, "hash", cfg.Hash, "records", len(cfg.Records), "version", version)
+	for _, w := range cfg.Warnings {
+		log.Warn(w)
+	}
+
+	eng, err := ddns.New(cfg, ddns.Options{Logger: log})
+	if err != nil {
+		printConfigError(stderr, err)
+		if _, ok := configs.AsErrors(err); ok {
+			return int(ipc.ExitConfig)
+		}
+		return int(ipc.ExitFailure)
+	}
+	log.Debug("state file", "path", eng.StatePath())
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	reporter := ipc.NewReporter(os.Getenv(ipc.EnvSocket), log.Named("report"))
+	defer reporter.Close()
+
+	switch {
+	case *dryRun:
+		items, err := eng.Plan(ctx)
+		if werr := ddns.WritePlan(stdout, items); werr != nil {
+			log.Error("cannot print the plan", "error", werr)
+			return int(ipc.ExitFailure)
+		}
+		return int(ddns.ExitCodeFor(err))
+	case *once:
+		res := eng.Pass(ctx)
+		if err := reporter.Send(ctx, eng.Report()); err != nil {
+			log.Debug("report not delivered", "error", err)
+		}
+		return int(res.Code())
+	}
+
+	trigger := make(chan struct{}, 1)
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for range hup {
+			select {
+			case trigger <- struct{}{}:
+			default: // a pass is already pending
+			}
+		}
+	}()
+	return int(eng.Run(ctx, ddns.RunOptions{Trigger: trigger, Reporter: reporter, Watchdog: watchdog(log)}))
+}
+
+// loadOptions tells configs which keys each provider type takes, so that a
+// misspelt provider key is reported at its line.
+func loadOptions() configs.Options {
+	reg := providers.Default()
+	keys := map[string]configs.KeySet{}
+	for _, t := range reg.Types() {
+		s, _ := reg.Lookup(t)
+		keys[t] = configs.KeySet{Keys: s.Keys, Secrets: s.Secrets}
+	}
+	return configs.Options{ProviderKeys: keys}
+}
+
+// printConfigError prints one `file:line:col: message` line per problem.
+func printConfigError(w io.Writer, err error) {
+	if es, ok := configs.AsErrors(err); ok {
+		for _, e := range es {
+			fmt.Fprintln(w, e.Error())
+		}
+		return
+	}
+	fmt.Fprintf(w, "updater: %v\n", err)
+}
+
+// newLogger logs to w: text (coloured on a terminal) or JSON, at the
+// config's level.
+func newLogger(l configs.Log, w io.Writer) hclog.Logger {
+	level := hclog.LevelFromString(l.Level)
+	if level == hclog.NoLevel {
+		level = hclog.Info
+	}
+	if lv, ok := l.Levels["updater"]; ok {
+		if v := hclog.LevelFromString(lv); v != hclog.NoLevel {
+			level = v
+		}
+	}
+	color := hclog.AutoColor // colours only when w is a terminal
+	if l.Format == "json" {
+		color = hclog.ColorOff
+	}
+	return hclog.New(&hclog.LoggerOptions{
+		Name:       "updater",
+		Level:      level,
+		Output:     w,
+		JSONFormat: l.Format == "json",
+		Color:      color,
+		TimeFormat: time.RFC3339,
+	})
+}
+
+// watchdog reads systemd's WATCHDOG_USEC: the period within which this
+// process must say "WATCHDOG=1", or 0 when systemd does not watch it.
+func watchdog(log hclog.Logger) time.Duration {
+	v := os.Getenv("WATCHDOG_USEC")
+	if v == "" {
+		return 0
+	}
+	if pid := os.Getenv("WATCHDOG_PID"); pid != "" && pid != strconv.Itoa(os.Getpid()) {
+		return 0 // meant for another process
+	}
+	us, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || us <= 0 {
+		log.Warn("ignoring a malformed WATCHDOG_USEC", "value", v)
+		return 0
+	}
+	return time.Duration(us) * time.Microsecond
+}
