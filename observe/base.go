@@ -1,0 +1,64 @@
+// Package observe serves the supervisor's optional HTTP endpoint ([http]
+// listen): /healthz for uptime monitors and load balancers, /status with the
+// same JSON document as `supervisor status --json`, and /metrics in the
+// Prometheus text format.
+//
+// The endpoint must never get in the way of supervision: it runs on its own
+// goroutines, reads the status through a function the supervisor provides,
+// answers only GET and HEAD, bounds header size, read and write times, the
+// number of open connections and the number of requests served at once, and
+// answers 503 rather than queueing when it is busy.
+//
+// Security: a listen address that is not loopback needs a bearer token
+// (configs checks this too; Listen checks it again). When a token is set,
+// every path requires "Authorization: Bearer TOKEN".
+package observe
+
+import (
+	"time"
+
+	"github.com/ddnsd/ddns/ipc"
+	"github.com/hashicorp/go-hclog"
+)
+
+// Source provides the supervisor's current status document. Options.Status
+// takes its method value (src.Status), so any Source plugs in.
+type Source interface {
+	Status() ipc.Status
+}
+
+// Options configures Listen.
+type Options struct {
+	// Listen is host:port. A non-loopback host requires Token.
+	Listen string
+	// Token, when set, is required as "Authorization: Bearer TOKEN" on every path.
+	Token string
+	// Status returns the current status document; it must be safe to call
+	// from several goroutines and should return quickly.
+	Status func() ipc.Status
+	// Metrics is served on /metrics; nil serves an empty registry.
+	Metrics *Metrics
+	// Logger receives the start line and request problems; nil discards.
+	Logger hclog.Logger
+	// Interval is the updater's pass interval, the unit of /healthz
+	// freshness; 0 means the default of 5 minutes.
+	Interval time.Duration
+	// Now is the clock for /healthz; nil means time.Now.
+	Now func() time.Time
+	// MaxConcurrent bounds requests handled at once; 0 means 8.
+	MaxConcurrent int
+	// MaxConns bounds open connections; 0 means 64. Connections beyond it
+	// are closed at once, so a flood cannot use up the process's files.
+	MaxConns int
+	// ReadHeaderTimeout bounds how long a client may take to send its
+	// request headers (a slowloris client is cut off after it); 0 means 5s.
+	// The whole request must arrive within twice this, and the reply be
+	// written within WriteTimeout.
+	ReadHeaderTimeout time.Duration
+	// WriteTimeout bounds writing one reply; 0 means 10s.
+	WriteTimeout time.Duration
+}
+
+// DefaultInterval is used when Options.Interval is zero; it matches the
+// updater's default pass interval.
+const DefaultInterval = 5 * time.Minute

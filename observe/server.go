@@ -1,0 +1,260 @@
+package observe
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+)
+
+// Server is the HTTP endpoint. Create it with Listen, run it with Serve.
+type Server struct {
+	o        Options
+	log      hclog.Logger
+	ln       net.Listener
+	srv      *http.Server
+	health   *HealthChecker
+	metrics  http.Handler
+	sem      chan struct{}
+	hasToken bool
+	tokenSum [sha256.Size]byte
+	now      func() time.Time
+	once     sync.Once
+}
+
+// Listen checks o and opens the listening socket, so that a port in use or
+// a refused address is reported before the supervisor starts its child.
+// A non-loopback address without a token is refused.
+func Listen(o Options) (*Server, error) {
+	if o.Status == nil {
+		return nil, errors.New("observe: Options.Status is required")
+	}
+	host, _, err := net.SplitHostPort(o.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("http.listen: %q is not host:port (for example \"127.0.0.1:9876\")", o.Listen)
+	}
+	if o.Token == "" && !isLoopbackHost(host) {
+		return nil, fmt.Errorf("http.listen: %q is not a loopback address, so the endpoint needs a bearer token: set token_file (or token_env) in [http], or listen on 127.0.0.1", o.Listen)
+	}
+	log := o.Logger
+	if log == nil {
+		log = hclog.NewNullLogger()
+	}
+	ln, err := net.Listen("tcp", o.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("http.listen: cannot listen on %s: %w", o.Listen, err)
+	}
+	// "localhost" is resolved by the system; make sure it really bound to
+	// loopback before serving without a token.
+	if ta, ok := ln.Addr().(*net.TCPAddr); ok && o.Token == "" && !ta.IP.IsLoopback() {
+		ln.Close()
+		return nil, fmt.Errorf("http.listen: %q bound to %s, which is not loopback; set a token in [http] or listen on 127.0.0.1", o.Listen, ta.IP)
+	}
+	if o.MaxConcurrent <= 0 {
+		o.MaxConcurrent = 8
+	}
+	if o.MaxConns <= 0 {
+		o.MaxConns = 64
+	}
+	if o.ReadHeaderTimeout <= 0 {
+		o.ReadHeaderTimeout = 5 * time.Second
+	}
+	if o.WriteTimeout <= 0 {
+		o.WriteTimeout = 10 * time.Second
+	}
+	s := &Server{
+		o:      o,
+		log:    log,
+		ln:     &limitListener{Listener: ln, slots: make(chan struct{}, o.MaxConns)},
+		health: NewHealthChecker(o.Interval),
+		sem:    make(chan struct{}, o.MaxConcurrent),
+		now:    o.Now,
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if o.Token != "" {
+		s.hasToken = true
+		s.tokenSum = sha256.Sum256([]byte(o.Token))
+	}
+	if o.Metrics != nil {
+		s.metrics = o.Metrics.Handler()
+	} else {
+		s.metrics = NewMetrics().Handler()
+	}
+	s.srv = &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: o.ReadHeaderTimeout,
+		ReadTimeout:       2 * o.ReadHeaderTimeout,
+		WriteTimeout:      o.WriteTimeout,
+		IdleTimeout:       30 * time.Second,
+		MaxHeaderBytes:    8 << 10,
+		// Malformed requests and cut connections are the client's problem;
+		// keep them out of the supervisor's log unless debugging.
+		ErrorLog: log.StandardLogger(&hclog.StandardLoggerOptions{ForceLevel: hclog.Debug}),
+	}
+	mode := "loopback only"
+	if s.hasToken {
+		mode = "token required"
+	}
+	log.Info(fmt.Sprintf("http endpoint on %s (%s)", ln.Addr(), mode))
+	return s, nil
+}
+
+// Addr is the address the endpoint listens on (useful with port 0).
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// SetInterval changes the updater interval /healthz judges freshness by,
+// for a reloaded config.
+func (s *Server) SetInterval(d time.Duration) { s.health.SetInterval(d) }
+
+// Serve answers requests until ctx is done or Close is called; both return
+// nil. Any other error means the endpoint stopped on its own (the listener
+// failed); supervision is unaffected, the caller should log it.
+func (s *Server) Serve(ctx context.Context) error {
+	errc := make(chan error, 1)
+	go func() { errc <- s.srv.Serve(s.ln) }()
+	select {
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		if err := s.srv.Shutdown(sctx); err != nil {
+			s.srv.Close()
+		}
+		<-errc
+		return nil
+	case err := <-errc:
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return fmt.Errorf("http endpoint on %s stopped: %w", s.ln.Addr(), err)
+	}
+}
+
+// Close stops the endpoint at once, dropping open connections. It is safe
+// to call more than once and before Serve.
+func (s *Server) Close() {
+	s.once.Do(func() {
+		s.srv.Close()
+		s.ln.Close()
+	})
+}
+
+// ServeHTTP applies the limits and the token, then routes.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	select {
+	case s.sem <- struct{}{}:
+		defer func() { <-s.sem }()
+	default:
+		w.Header().Set("Retry-After", "1")
+		writeJSON(w, http.StatusServiceUnavailable, errBody("too many requests at once; try again"))
+		return
+	}
+	h := w.Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	if s.hasToken && !s.authorized(r) {
+		h.Set("WWW-Authenticate", `Bearer realm="ddns"`)
+		writeJSON(w, http.StatusUnauthorized, errBody("missing or wrong bearer token (send Authorization: Bearer TOKEN)"))
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		h.Set("Allow", "GET, HEAD")
+		writeJSON(w, http.StatusMethodNotAllowed, errBody("only GET and HEAD are answered"))
+		return
+	}
+	switch r.URL.Path {
+	case "/healthz":
+		hl := s.health.Check(s.o.Status(), s.now())
+		code := http.StatusOK
+		if !hl.OK {
+			code = http.StatusServiceUnavailable
+		}
+		writeJSON(w, code, hl)
+	case "/status":
+		writeJSON(w, http.StatusOK, s.o.Status())
+	case "/metrics":
+		s.metrics.ServeHTTP(w, r)
+	default:
+		writeJSON(w, http.StatusNotFound, errBody("not found; try /healthz, /status or /metrics"))
+	}
+}
+
+// authorized compares the bearer token in constant time. Both sides are
+// hashed first so that the comparison's time does not reveal the length.
+func (s *Server) authorized(r *http.Request) bool {
+	a := r.Header.Get("Authorization")
+	const prefix = "bearer "
+	if len(a) < len(prefix) || !strings.EqualFold(a[:len(prefix)], prefix) {
+		return false
+	}
+	got := sha256.Sum256([]byte(strings.TrimSpace(a[len(prefix):])))
+	return subtle.ConstantTimeCompare(got[:], s.tokenSum[:]) == 1
+}
+
+func errBody(msg string) map[string]any { return map[string]any{"ok": false, "error": msg} }
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		code = http.StatusInternalServerError
+		b = []byte(`{"ok":false,"error":"cannot encode the reply"}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	w.Write(append(b, '\n'))
+}
+
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// limitListener caps open connections. Unlike a listener that blocks in
+// Accept when full, it accepts and closes the excess at once, so idle or
+// slow clients holding every slot cannot queue the kernel backlog, and the
+// process's file descriptors (which the supervisor needs for its child)
+// stay bounded.
+type limitListener struct {
+	net.Listener
+	slots chan struct{}
+}
+
+func (l *limitListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		select {
+		case l.slots <- struct{}{}:
+			return &limitConn{Conn: c, release: func() { <-l.slots }}, nil
+		default:
+			c.Close()
+		}
+	}
+}
+
+type limitConn struct {
+	net.Conn
+	once    sync.Once
+	release func()
+}
+
+func (c *limitConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(c.release)
+	return err
+}
