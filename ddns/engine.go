@@ -121,6 +121,11 @@ func New(cfg *configs.Config, opts Options) (*Engine, error) {
 		if fam == netprobe.IPv6 {
 			list, key = cfg.IP.V6, "ip.v6"
 		}
+		for _, s := range list {
+			if s.Type == "interface" {
+				e.watchable = true
+			}
+		}
 		srcs, ok := opts.Sources[fam]
 		if !ok {
 			for _, s := range list {
@@ -128,9 +133,6 @@ func New(cfg *configs.Config, opts Options) (*Engine, error) {
 				if err != nil {
 					errs = append(errs, &configs.FieldError{File: file, Key: key, Msg: err.Error()})
 					continue
-				}
-				if s.Type == "interface" {
-					e.watchable = true
 				}
 				srcs = append(srcs, src)
 			}
