@@ -82,11 +82,11 @@ func (e *Engine) Run(ctx context.Context, o RunOptions) ipc.ExitCode {
 			notify("STOPPING=1")
 			return ipc.ExitOK
 		case <-heartbeat:
-			heartbeat = e.clock.After(beat)
 			report()
 			if o.Watchdog > 0 {
 				notify("WATCHDOG=1")
 			}
+			heartbeat = e.clock.After(beat)
 			continue
 		case _, ok := <-watch:
 			if !ok {
@@ -116,6 +116,7 @@ func (e *Engine) Run(ctx context.Context, o RunOptions) ipc.ExitCode {
 			ready = true
 			notify("READY=1")
 		}
+		code, why := e.verdict(res, &netDownSince)
 		if o.Passes != nil {
 			o.Passes <- res
 		}
@@ -123,7 +124,6 @@ func (e *Engine) Run(ctx context.Context, o RunOptions) ipc.ExitCode {
 			notify("STOPPING=1")
 			return ipc.ExitOK
 		}
-		code, why := e.verdict(res, &netDownSince)
 		if code != ipc.ExitOK {
 			e.log.Error("stopping: "+why, "exit_code", int(code))
 			notify("STOPPING=1")

@@ -1,0 +1,222 @@
+package ddns
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ddnsd/ddns/ipc"
+	"github.com/ddnsd/ddns/providers"
+	"github.com/hashicorp/go-hclog"
+)
+
+// runner runs Engine.Run in the background and exposes its passes.
+type runner struct {
+	passes chan *PassResult
+	done   chan ipc.ExitCode
+	cancel context.CancelFunc
+	trig   chan struct{}
+	watch  chan struct{}
+
+	mu       sync.Mutex
+	notified []string
+}
+
+func startRun(t *testing.T, r *rig, watchdog time.Duration) *runner {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	rn := &runner{passes: make(chan *PassResult), done: make(chan ipc.ExitCode, 1), cancel: cancel,
+		trig: make(chan struct{}, 1), watch: make(chan struct{}, 1)}
+	t.Cleanup(cancel)
+	go func() {
+		rn.done <- r.eng.Run(ctx, RunOptions{
+			Trigger:  rn.trig,
+			Passes:   rn.passes,
+			Watchdog: watchdog,
+			Notify: func(s string) (bool, error) {
+				rn.mu.Lock()
+				defer rn.mu.Unlock()
+				rn.notified = append(rn.notified, s)
+				return true, nil
+			},
+			Watch: func(ctx context.Context, _ hclog.Logger) (<-chan struct{}, error) { return rn.watch, nil },
+		})
+	}()
+	return rn
+}
+
+func (rn *runner) pass(t *testing.T) *PassResult {
+	t.Helper()
+	select {
+	case res := <-rn.passes:
+		return res
+	case code := <-rn.done:
+		t.Fatalf("Run returned %d while a pass was expected", code)
+	case <-time.After(10 * time.Second):
+		t.Fatal("no pass within 10s")
+	}
+	return nil
+}
+
+func (rn *runner) exit(t *testing.T) ipc.ExitCode {
+	t.Helper()
+	select {
+	case code := <-rn.done:
+		return code
+	case res := <-rn.passes:
+		t.Fatalf("another pass (%s) instead of the expected exit", res.Summary())
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return within 10s")
+	}
+	return 0
+}
+
+func (rn *runner) notes() string {
+	rn.mu.Lock()
+	defer rn.mu.Unlock()
+	return strings.Join(rn.notified, "|")
+}
+
+func TestRunPassesOnIntervalTriggerAndStop(t *testing.T) {
+	r := newRig(t, testConfig(t, "", "home example.com A acct"), filepath.Join(t.TempDir(), "s.json"))
+	rn := startRun(t, r, 0)
+	if res := rn.pass(t); res.Changed != 1 {
+		t.Fatalf("first pass: %s", res.Summary())
+	}
+	if n := rn.notes(); !strings.Contains(n, "READY=1") || !strings.Contains(n, "STATUS=last pass: 1 record, 1 changed") {
+		t.Errorf("systemd notifications: %s", n)
+	}
+	r.clock.waitAfter(t, time.Minute)
+	r.src4.set("11.22.33.45")
+	r.clock.Advance(time.Minute)
+	if res := rn.pass(t); res.Changed != 1 {
+		t.Fatalf("interval pass: %s", res.Summary())
+	}
+	r.src4.set("11.22.33.46")
+	rn.trig <- struct{}{}
+	if res := rn.pass(t); res.Changed != 1 || res.Records[0].Address.String() != "11.22.33.46" {
+		t.Fatalf("triggered pass: %s", res.Summary())
+	}
+	rn.cancel()
+	if code := rn.exit(t); code != ipc.ExitOK {
+		t.Fatalf("stop: exit %d, want 0", code)
+	}
+}
+
+func TestRunWatchEventRunsADebouncedPass(t *testing.T) {
+	r := newRig(t, testConfig(t, "", "home example.com A acct"), filepath.Join(t.TempDir(), "s.json"))
+	rn := startRun(t, r, 0)
+	rn.pass(t)
+	r.src4.set("11.22.33.45")
+	rn.watch <- struct{}{}
+	r.clock.waitAfter(t, WatchDebounce)
+	rn.watch <- struct{}{} // a burst: still one pass
+	r.clock.Advance(WatchDebounce)
+	if res := rn.pass(t); res.Changed != 1 {
+		t.Fatalf("pass after the event: %s", res.Summary())
+	}
+	select {
+	case res := <-rn.passes:
+		t.Fatalf("a second pass for one burst: %s", res.Summary())
+	default:
+	}
+}
+
+func TestRunHeartbeatAndWatchdog(t *testing.T) {
+	r := newRig(t, testConfig(t, "", "home example.com A acct"), filepath.Join(t.TempDir(), "s.json"))
+	rn := startRun(t, r, 20*time.Second)
+	rn.pass(t)
+	r.clock.waitAfter(t, time.Minute)
+	before := strings.Count(rn.notes(), "WATCHDOG=1")
+	r.clock.Advance(10 * time.Second) // half the watchdog period
+	r.clock.waitAfter(t, 10*time.Second)
+	if after := strings.Count(rn.notes(), "WATCHDOG=1"); after != before+1 {
+		t.Fatalf("WATCHDOG=1 sent %d times after half a period; want %d", after, before+1)
+	}
+}
+
+func TestRunPolicy(t *testing.T) {
+	auth := fmt.Errorf("fake: %w", providers.ErrAuth)
+	rejected := fmt.Errorf("fake: %w", providers.ErrRejected)
+	network := fmt.Errorf("fake: %w", providers.ErrNetwork)
+
+	t.Run("credentials rejected: exit 5 after one pass", func(t *testing.T) {
+		r := newRig(t, testConfig(t, "", "a example.com A acct", "b example.com A other"), filepath.Join(t.TempDir(), "s.json"))
+		r.provs["acct"].errAll = auth
+		rn := startRun(t, r, 0)
+		rn.pass(t)
+		if code := rn.exit(t); code != ipc.ExitAuth {
+			t.Fatalf("exit %d, want 5", code)
+		}
+	})
+	t.Run("every record rejected: exit 4", func(t *testing.T) {
+		r := newRig(t, testConfig(t, "", "a example.com A acct", "b example.com A acct"), filepath.Join(t.TempDir(), "s.json"))
+		r.provs["acct"].errAll = rejected
+		rn := startRun(t, r, 0)
+		rn.pass(t)
+		if code := rn.exit(t); code != ipc.ExitRejected {
+			t.Fatalf("exit %d, want 4", code)
+		}
+	})
+	t.Run("some records rejected: keep running", func(t *testing.T) {
+		r := newRig(t, testConfig(t, "", "a example.com A acct", "b example.com A acct"), filepath.Join(t.TempDir(), "s.json"))
+		r.provs["acct"].errFor["b.example.com/A"] = rejected
+		rn := startRun(t, r, 0)
+		rn.pass(t)
+		r.clock.waitAfter(t, time.Minute)
+		r.clock.Advance(time.Minute)
+		if res := rn.pass(t); res.Failed != 1 {
+			t.Fatalf("second pass: %s", res.Summary())
+		}
+		rn.cancel()
+		if code := rn.exit(t); code != ipc.ExitOK {
+			t.Fatalf("exit %d, want 0", code)
+		}
+	})
+	t.Run("network down longer than the grace: exit 3", func(t *testing.T) {
+		r := newRig(t, testConfig(t, "", "a example.com A acct"), filepath.Join(t.TempDir(), "s.json"))
+		r.provs["acct"].errAll = network
+		rn := startRun(t, r, 0)
+		rn.pass(t) // t0: down
+		// Down for 9 minutes, then up for one pass: the count starts over.
+		for range 9 {
+			r.clock.waitAfter(t, time.Minute)
+			r.clock.Advance(time.Minute)
+			rn.pass(t)
+		}
+		r.provs["acct"].errAll = nil
+		r.clock.waitAfter(t, time.Minute)
+		r.clock.Advance(time.Minute)
+		if res := rn.pass(t); res.Failed != 0 {
+			t.Fatalf("recovery pass: %s", res.Summary())
+		}
+		r.provs["acct"].errAll = network
+		r.src4.set("11.22.33.45") // so the pass calls the provider
+		passes := 0
+		for {
+			r.clock.waitAfter(t, time.Minute)
+			r.clock.Advance(time.Minute)
+			select {
+			case <-rn.passes:
+				passes++
+				continue
+			case code := <-rn.done:
+				if code != ipc.ExitNetwork {
+					t.Fatalf("exit %d, want 3", code)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("stuck")
+			}
+			break
+		}
+		// The first failing pass after the recovery is minute 0; the pass
+		// at minute 10 (network_grace) is the last: 11 passes in all.
+		if passes != 11 {
+			t.Fatalf("%d failing passes before the exit, want 11 (minutes 0 to 10)", passes)
+		}
+	})
+}
