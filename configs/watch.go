@@ -306,6 +306,10 @@ func (w *Watcher) ensureWatches() {
 			want = append(want, td)
 		}
 	}
+	// fsnotify forgets a watch whose folder was deleted or moved; the
+	// identity check alone would miss a new folder that reuses the old
+	// folder's inode number, as tmpfs and ext4 do.
+	live := w.fs.WatchList()
 	failed := false
 	for _, d := range want {
 		// Stat before Add: if the folder is replaced in between, the identity
@@ -324,7 +328,7 @@ func (w *Watcher) ensureWatches() {
 			w.log.Debug("cannot watch a config folder yet", "folder", d, "error", err)
 			continue
 		}
-		if old, ok := w.watched[d]; ok && os.SameFile(old, fi) {
+		if old, ok := w.watched[d]; ok && os.SameFile(old, fi) && slices.Contains(live, d) {
 			continue
 		}
 		w.unwatch(d)

@@ -130,6 +130,8 @@ type configMap struct {
 	cur  string
 	seq  int
 	Path string
+	// keepOld leaves the previous timestamped folder in place.
+	keepOld bool
 }
 
 func newConfigMap(t testing.TB, dir, text string) *configMap {
@@ -147,7 +149,7 @@ func (m *configMap) swap(text string) {
 	tmp := filepath.Join(m.dir, "..data_tmp")
 	must(m.t, os.Symlink(ts, tmp))
 	must(m.t, os.Rename(tmp, filepath.Join(m.dir, "..data")))
-	if m.cur != "" {
+	if m.cur != "" && !m.keepOld {
 		must(m.t, os.RemoveAll(filepath.Join(m.dir, m.cur)))
 	}
 	m.cur = ts
@@ -182,6 +184,13 @@ func TestWatchSaveStyles(t *testing.T) {
 		}},
 		{"configmap symlink swap", func(t *testing.T, root string) (string, func(string)) {
 			m := newConfigMap(t, root, cfgText(1))
+			return m.Path, m.swap
+		}},
+		{"configmap symlink swap, old folder kept", func(t *testing.T, root string) (string, func(string)) {
+			// Nothing happens to the file the link resolved to: only the
+			// ..data link changes, so events on other names must count.
+			m := newConfigMap(t, root, cfgText(1))
+			m.keepOld = true
 			return m.Path, m.swap
 		}},
 		{"symlink to a file elsewhere, target renamed over", func(t *testing.T, root string) (string, func(string)) {
@@ -223,11 +232,16 @@ func TestWatchSaveStyles(t *testing.T) {
 			t.Parallel()
 			path, save := st.setup(t, t.TempDir())
 			w := startWatcher(t, WatchOptions{Path: path})
-			// Three saves: the second and third prove the watch survived the
-			// first (a watch on the file itself, or on a replaced folder,
-			// would see nothing after it).
-			for n := 2; n <= 4; n++ {
-				save(cfgText(n))
+			// Saves in this style alternate with writes in place (through
+			// the symlink, if any): the later ones prove the watch survived
+			// the earlier ones. A watch on the file itself, or one left on a
+			// replaced folder, would see nothing after the first save.
+			for n := 2; n <= 5; n++ {
+				if n%2 == 0 {
+					save(cfgText(n))
+				} else {
+					write(t, path, cfgText(n))
+				}
 				wantConfig(t, next(t, w), n)
 			}
 			none(t, w, "after the last save")
@@ -307,13 +321,41 @@ func TestWatchBurstCoalesces(t *testing.T) {
 	write(t, path, cfgText(1))
 	w := startWatcher(t, WatchOptions{Path: path})
 
-	for n := 2; n <= 11; n++ {
-		if n%2 == 0 {
-			write(t, path, cfgText(n))
-		} else {
-			renameOver(t, path, cfgText(n))
-		}
-	}
+	// Ten saves, half renamed over, half written in place one byte per
+	// write: a watcher reading at every event would see many half-written
+	// files. The saves run while this goroutine receives, so every Change
+	// sent is counted (an unreceived one would be replaced by a newer one).
+	saved := make(chan error, 1)
+	go func() {
+		saved <- func() error {
+			for n := 2; n <= 11; n++ {
+				if n%2 == 1 {
+					tmp := path + ".tmp"
+					if err := os.WriteFile(tmp, []byte(cfgText(n)), 0o600); err != nil {
+						return err
+					}
+					if err := os.Rename(tmp, path); err != nil {
+						return err
+					}
+					continue
+				}
+				f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
+				if err != nil {
+					return err
+				}
+				for _, b := range []byte(cfgText(n)) {
+					if _, err := f.Write([]byte{b}); err != nil {
+						f.Close()
+						return err
+					}
+				}
+				if err := f.Close(); err != nil {
+					return err
+				}
+			}
+			return nil
+		}()
+	}()
 	var got []Change
 	for {
 		c := next(t, w)
@@ -322,8 +364,10 @@ func TestWatchBurstCoalesces(t *testing.T) {
 			break
 		}
 	}
+	must(t, <-saved)
 	wantConfig(t, got[len(got)-1], 11)
 	none(t, w, "after the burst's final content")
+	t.Logf("got %d changes", len(got))
 	if len(got) > 3 {
 		t.Fatalf("10 rapid saves gave %d changes; want them coalesced into 1 to 3", len(got))
 	}
@@ -385,16 +429,24 @@ func TestWatchEmptyFileReportedAfterGrace(t *testing.T) {
 }
 
 func TestWatchFileMissingAtStart(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "not-yet")
-	path := filepath.Join(dir, "config.toml")
-	w := startWatcher(t, WatchOptions{Path: path})
+	for _, depth := range []int{0, 1, 2} {
+		t.Run(fmt.Sprintf("%d folders missing", depth), func(t *testing.T) {
+			dir := t.TempDir()
+			for i := range depth {
+				dir = filepath.Join(dir, fmt.Sprintf("d%d", i))
+			}
+			path := filepath.Join(dir, "config.toml")
+			w := startWatcher(t, WatchOptions{Path: path})
 
-	// Neither the file nor its folder exists: the watcher waits for both.
-	must(t, os.Mkdir(dir, 0o755))
-	write(t, path, cfgText(3))
-	wantConfig(t, next(t, w), 3)
-	write(t, path, cfgText(4))
-	wantConfig(t, next(t, w), 4)
+			// With two folders missing not even the parent can be watched:
+			// the watcher retries with backoff until it can.
+			must(t, os.MkdirAll(dir, 0o755))
+			write(t, path, cfgText(3))
+			wantConfig(t, next(t, w), 3)
+			write(t, path, cfgText(4))
+			wantConfig(t, next(t, w), 4)
+		})
+	}
 }
 
 func TestWatchInitialHash(t *testing.T) {
