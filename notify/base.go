@@ -1,0 +1,48 @@
+// Package notify tells people about what the supervisor sees: a record's
+// address changed, an update started failing or recovered, the child was
+// restarted or is crash-looping, the config file no longer loads.
+//
+// Each [[notify]] entry is a webhook (any method, templated headers and
+// body) or a ping URL in the healthchecks.io style (URL for success,
+// URL/start, URL/fail). Every entry has its own bounded queue and its own
+// delivery goroutine, so a receiver that hangs delays only its own
+// notifications, and the supervisor's calls never wait for the network:
+// Notify appends to a queue and returns. When a queue is full the oldest
+// queued notification is dropped (the newest says most about the present),
+// with a log line.
+//
+// Delivery is at least once: an attempt that times out is retried, with
+// backoff, up to Retries more times; a receiver that handled the request
+// but answered too late may see it twice, so every request carries
+// X-DDNS-Event-ID for receivers that de-duplicate. A notification given up
+// on is logged with the receiver's URL masked (configs.MaskURL): ping URLs
+// and webhook query strings often hold secrets.
+package notify
+
+import "time"
+
+// Event is one thing worth telling. Kind is one of configs.NotifyEvents.
+type Event struct {
+	Kind       string
+	Record     string // record name, fully qualified
+	Type       string // "A" or "AAAA"
+	Provider   string
+	OldAddress string
+	NewAddress string
+	Error      string
+	At         time.Time
+	Detail     string
+	// ID identifies the event in every delivery attempt (X-DDNS-Event-ID);
+	// Notify sets it when empty.
+	ID string
+}
+
+// The event kinds, as listed in configs.NotifyEvents.
+const (
+	KindAddressChanged  = "address-changed"
+	KindUpdateFailed    = "update-failed"
+	KindUpdateRecovered = "update-recovered"
+	KindCrashLoop       = "crash-loop"
+	KindChildRestarted  = "child-restarted"
+	KindConfigInvalid   = "config-invalid"
+)
