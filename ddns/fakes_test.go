@@ -24,9 +24,10 @@ type fakeProvider struct {
 	sets    int
 	errFor  map[string]error
 	errAll  error
-	noRead  bool          // Get returns ErrUnsupported
-	entered chan struct{} // when not nil, each Set sends here first ...
-	release chan struct{} // ... and then waits here
+	noRead  bool            // Get returns ErrUnsupported
+	entered chan struct{}   // when not nil, each Set sends here first ...
+	release chan struct{}   // ... and then waits here
+	setCh   chan netip.Addr // when not nil, gets each successful Set's address (never blocks)
 }
 
 func newFakeProvider() *fakeProvider {
@@ -63,6 +64,12 @@ func (f *fakeProvider) Set(ctx context.Context, rec providers.Record) error {
 		return err
 	}
 	f.recs[key] = rec.Addr
+	if f.setCh != nil {
+		select {
+		case f.setCh <- rec.Addr:
+		default:
+		}
+	}
 	return nil
 }
 
