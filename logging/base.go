@@ -23,7 +23,8 @@
 // Named: logger.Named("child") picks Levels["child"] (or the full dotted name,
 // e.g. Levels["supervisor.child"], which wins when both are set). A sub-logger
 // of a component inherits its level, so logger.Named("child").Named("stderr")
-// is also at debug. Levels are fixed when a sub-logger is created: to apply new
+// is also at debug. Levels[name], for the name given to New, sets the root
+// logger's own level in place of c.Level. Levels are fixed when a sub-logger is created: to apply new
 // levels after a reload, build a new root logger.
 package logging
 

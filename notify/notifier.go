@@ -177,8 +177,8 @@ func (n *Notifier) Run(ctx context.Context) {
 	})
 }
 
-// Notify queues e for every entry that asked for its kind and returns at
-// once; it never waits for the network or for a full queue.
+// Notify queues e for every entry that asked for its kind (an entry with
+// an empty Events list asks for all) and returns at once; it never waits for the network or for a full queue.
 func (n *Notifier) Notify(e Event) {
 	if e.ID == "" {
 		e.ID = newID()
