@@ -437,6 +437,8 @@ func (w *Watcher) scan() {
 	}
 	if err != nil {
 		cfg = nil
+	} else if cfg == nil {
+		err = fmt.Errorf("config file %s: the load function returned neither a config nor an error", w.path)
 	}
 	w.set(h, Change{Config: cfg, Err: err, Hash: h, At: now})
 }
