@@ -1,4 +1,5 @@
-// Package fakecf is a small in-memory stand-in for the parts of the
+// Package ddnstest holds test fixtures for the updater, in the spirit of
+// net/http/httptest. Cloudflare is a small in-memory stand-in for the parts of the
 // Cloudflare v4 API that record updates use, for the engine's and the
 // updater binary's tests: GET /client/v4/zones?name=, GET, POST, PATCH and
 // DELETE of dns_records, bearer-token auth (a wrong token gets 401), the
@@ -7,7 +8,7 @@
 //
 // It is a test fixture: it listens on loopback only and is not a model of
 // Cloudflare beyond what libdns/cloudflare sends.
-package fakecf
+package ddnstest
 
 import (
 	"encoding/json"
@@ -21,8 +22,8 @@ import (
 	"sync"
 )
 
-// Server is a running fake API.
-type Server struct {
+// Cloudflare is a running fake Cloudflare API.
+type Cloudflare struct {
 	// URL is the endpoint to put in the config: "http://127.0.0.1:PORT".
 	URL string
 
@@ -44,9 +45,9 @@ type Record struct {
 	TTL                             int
 }
 
-// New starts a fake that accepts token and serves the given zones.
-func New(token string, zones ...string) *Server {
-	s := &Server{token: token, zones: map[string]string{}, records: map[string]*Record{}, calls: map[string]int{}}
+// NewCloudflare starts a fake that accepts token and serves the given zones.
+func NewCloudflare(token string, zones ...string) *Cloudflare {
+	s := &Cloudflare{token: token, zones: map[string]string{}, records: map[string]*Record{}, calls: map[string]int{}}
 	for i, z := range zones {
 		s.zones[z] = fmt.Sprintf("%032x", i+1)
 	}
@@ -56,11 +57,11 @@ func New(token string, zones ...string) *Server {
 }
 
 // Close stops the server.
-func (s *Server) Close() { s.srv.Close() }
+func (s *Cloudflare) Close() { s.srv.Close() }
 
 // RejectWrites makes every POST and PATCH fail as Cloudflare does for bad
 // content (HTTP 400, code 9005).
-func (s *Server) RejectWrites(on bool) {
+func (s *Cloudflare) RejectWrites(on bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.reject = on
@@ -68,14 +69,14 @@ func (s *Server) RejectWrites(on bool) {
 
 // Gate, when set, makes every write wait for a value on the channel
 // (tests that need a pass to be in flight).
-func (s *Server) Gate(ch chan struct{}) {
+func (s *Cloudflare) Gate(ch chan struct{}) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.gate = ch
 }
 
 // Put sets fqdn/typ to content, as a person editing the zone by hand would.
-func (s *Server) Put(fqdn, typ, content string) {
+func (s *Cloudflare) Put(fqdn, typ, content string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, r := range s.records {
@@ -87,7 +88,7 @@ func (s *Server) Put(fqdn, typ, content string) {
 	s.add(fqdn, typ, content, 300)
 }
 
-func (s *Server) add(fqdn, typ, content string, ttl int) *Record {
+func (s *Cloudflare) add(fqdn, typ, content string, ttl int) *Record {
 	zoneID := ""
 	for z, id := range s.zones {
 		if fqdn == z || strings.HasSuffix(fqdn, "."+z) {
@@ -101,7 +102,7 @@ func (s *Server) add(fqdn, typ, content string, ttl int) *Record {
 }
 
 // Lookup returns the contents of every fqdn/typ record, sorted.
-func (s *Server) Lookup(fqdn, typ string) []string {
+func (s *Cloudflare) Lookup(fqdn, typ string) []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []string
@@ -116,7 +117,7 @@ func (s *Server) Lookup(fqdn, typ string) []string {
 
 // Calls returns the calls made since the last Calls, keyed
 // "GET zones", "GET records", "POST records", "PATCH record", "DELETE record".
-func (s *Server) Calls() map[string]int {
+func (s *Cloudflare) Calls() map[string]int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := s.calls
@@ -156,7 +157,7 @@ func (r *Record) json(zone string) map[string]any {
 		"created_on": "2026-11-01T05:20:00Z", "modified_on": "2026-11-01T05:20:00Z"}
 }
 
-func (s *Server) serve(w http.ResponseWriter, req *http.Request) {
+func (s *Cloudflare) serve(w http.ResponseWriter, req *http.Request) {
 	parts := strings.Split(strings.Trim(strings.TrimPrefix(req.URL.Path, "/client/v4"), "/"), "/")
 	kind := "?"
 	switch {

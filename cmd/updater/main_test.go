@@ -1,0 +1,355 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ddnsd/ddns/ddns/ddnstest"
+)
+
+// updaterBin is the updater built once for all tests.
+var updaterBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "updater-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	updaterBin = filepath.Join(dir, "updater")
+	if runtime.GOOS == "windows" {
+		updaterBin += ".exe"
+	}
+	out, err := exec.Command("go", "build", "-o", updaterBin, ".").CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// env is a clean environment: no config, supervisor or systemd from the
+// machine running the tests, and home folders inside dir.
+func env(dir string) []string {
+	return []string{
+		"PATH=" + os.Getenv("PATH"),
+		"HOME=" + dir,
+		"XDG_CONFIG_HOME=" + filepath.Join(dir, "config"),
+		"XDG_STATE_HOME=" + filepath.Join(dir, "state"),
+	}
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func runUpdater(t *testing.T, dir string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(updaterBin, args...)
+	cmd.Env = env(dir)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{code, out.String(), errb.String()}
+}
+
+// closedPort returns a loopback port nobody listens on.
+func closedPort(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
+
+func echoURL(t *testing.T, addr string) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				for {
+					line, err := br.ReadString('\n')
+					if err != nil || line == "\r\n" {
+						break
+					}
+				}
+				fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s\n", len(addr)+1, addr)
+			}()
+		}
+	}()
+	t.Cleanup(func() { l.Close() })
+	return "http://" + l.Addr().String() + "/"
+}
+
+func writeConfig(t *testing.T, dir, sourceURL, endpoint, token string) string {
+	t.Helper()
+	path := filepath.Join(dir, "config.toml")
+	cfg := fmt.Sprintf(`[updater]
+state_file = %q
+timeout = "5s"
+[ip]
+v4 = [{ type = "http", url = %q }]
+[providers.cf]
+type = "cloudflare"
+api_token = %q
+endpoint = %q
+[[records]]
+provider = "cf"
+zone = "example.com"
+name = "home"
+`, filepath.Join(dir, "state.json"), sourceURL, token, endpoint)
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestOnceExitCodes(t *testing.T) {
+	cases := []struct {
+		name   string
+		setup  func(t *testing.T, api *ddnstest.Cloudflare) (source, token string)
+		want   int
+		stderr string // expected in stderr
+	}{
+		{"success", func(t *testing.T, api *ddnstest.Cloudflare) (string, string) { return echoURL(t, "11.22.33.44"), "tok" }, 0,
+			"home.example.com A: updated none → 11.22.33.44"},
+		{"network unreachable", func(t *testing.T, api *ddnstest.Cloudflare) (string, string) {
+			return "http://" + closedPort(t) + "/", "tok"
+		}, 3, "connection refused"},
+		{"rejected", func(t *testing.T, api *ddnstest.Cloudflare) (string, string) {
+			api.RejectWrites(true)
+			return echoURL(t, "11.22.33.44"), "tok"
+		}, 4, "9005"},
+		{"auth", func(t *testing.T, api *ddnstest.Cloudflare) (string, string) { return echoURL(t, "11.22.33.44"), "sekrit-wrong-token" }, 5,
+			"credentials"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			api := ddnstest.NewCloudflare("tok", "example.com")
+			defer api.Close()
+			src, tok := tc.setup(t, api)
+			cfg := writeConfig(t, dir, src, api.URL, tok)
+			r := runUpdater(t, dir, "--config", cfg, "--once")
+			if r.code != tc.want || !strings.Contains(r.stderr, tc.stderr) {
+				t.Fatalf("exit %d, want %d; stderr should contain %q:\n%s", r.code, tc.want, tc.stderr, r.stderr)
+			}
+			if strings.Contains(r.stderr, tok) {
+				t.Errorf("the token reached the log:\n%s", r.stderr)
+			}
+			if tc.want == 0 {
+				if got := api.Lookup("home.example.com", "A"); len(got) != 1 || got[0] != "11.22.33.44" {
+					t.Fatalf("API holds %v", got)
+				}
+				if !strings.Contains(r.stderr, "pass finished: 1 record, 1 changed, 0 failed in") {
+					t.Errorf("no summary line:\n%s", r.stderr)
+				}
+				// Second run: the state says all is well; no API call.
+				api.Calls()
+				if r := runUpdater(t, dir, "--config", cfg, "--once"); r.code != 0 {
+					t.Fatalf("second run: exit %d\n%s", r.code, r.stderr)
+				}
+				if c := api.Calls(); ddnstest.Total(c) != 0 {
+					t.Fatalf("second run made API calls: %v", c)
+				}
+			}
+		})
+	}
+}
+
+func TestConfigErrorExit2(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "bad.toml")
+	os.WriteFile(path, []byte("[updater]\ninterval = \"5m\"\nintervall = \"1m\"\n"), 0o600)
+	r := runUpdater(t, dir, "--config", path, "--once")
+	if r.code != 2 {
+		t.Fatalf("exit %d, want 2\n%s", r.code, r.stderr)
+	}
+	if !regexp.MustCompile(regexp.QuoteMeta(path) + `:3:1: .*intervall`).MatchString(r.stderr) {
+		t.Fatalf("stderr does not locate the error as file:line:col:\n%s", r.stderr)
+	}
+	// A provider the registry refuses is located at its table.
+	os.WriteFile(path, []byte("[ip]\nv4 = [{ type = \"interface\" }]\n[providers.cf]\ntype = \"cloudflare\"\n[[records]]\nprovider = \"cf\"\nzone = \"example.com\"\n"), 0o600)
+	r = runUpdater(t, dir, "--config", path, "--once")
+	if r.code != 2 || !strings.Contains(r.stderr, "providers.cf") || !strings.Contains(r.stderr, "api_token") {
+		t.Fatalf("missing api_token: exit %d\n%s", r.code, r.stderr)
+	}
+	if r := runUpdater(t, dir, "--bogus"); r.code != 2 {
+		t.Fatalf("unknown flag: exit %d", r.code)
+	}
+	if r := runUpdater(t, dir, "--config", filepath.Join(dir, "missing.toml")); r.code != 2 {
+		t.Fatalf("missing file: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+func TestDryRunPrintsPlanAndWritesNothing(t *testing.T) {
+	dir := t.TempDir()
+	api := ddnstest.NewCloudflare("tok", "example.com")
+	defer api.Close()
+	api.Put("home.example.com", "A", "9.9.9.9")
+	cfg := writeConfig(t, dir, echoURL(t, "11.22.33.44"), api.URL, "tok")
+	r := runUpdater(t, dir, "--config", cfg, "--dry-run")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	want := "home.example.com A (cf): current 9.9.9.9 (provider), wanted 11.22.33.44: would update\n"
+	if r.stdout != want {
+		t.Fatalf("stdout %q, want %q", r.stdout, want)
+	}
+	if c := api.Calls(); ddnstest.Writes(c) != 0 {
+		t.Fatalf("the dry run wrote: %v", c)
+	}
+	if got := api.Lookup("home.example.com", "A"); got[0] != "9.9.9.9" {
+		t.Fatalf("record changed to %v", got)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "state.json")); !os.IsNotExist(err) {
+		t.Fatalf("the dry run wrote a state file: %v", err)
+	}
+}
+
+func TestEmbeddedDefaultRunsOffline(t *testing.T) {
+	if _, err := os.Stat("/etc/ddns/config.toml"); err == nil {
+		t.Skip("/etc/ddns/config.toml exists on this machine, so the embedded default is not used")
+	}
+	dir := t.TempDir()
+	r := runUpdater(t, dir, "--once")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	for _, want := range []string{`file="(embedded default)"`, "would set home.example.internal A ", "pass finished: 1 record, 1 changed, 0 failed"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("log lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "state", "ddns", "state.json")); err != nil {
+		t.Errorf("no state file in $XDG_STATE_HOME: %v", err)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		if r := runUpdater(t, t.TempDir(), args...); r.code != 0 || !strings.HasPrefix(r.stdout, "updater ") {
+			t.Errorf("%v: exit %d, %q", args, r.code, r.stdout)
+		}
+	}
+}
+
+// lineWaiter reads a process's stderr and lets a test wait for a line.
+type lineWaiter struct {
+	lines chan string
+	all   bytes.Buffer
+}
+
+func newLineWaiter(r io.Reader) *lineWaiter {
+	w := &lineWaiter{lines: make(chan string, 1000)}
+	go func() {
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			w.lines <- sc.Text()
+		}
+		close(w.lines)
+	}()
+	return w
+}
+
+func (w *lineWaiter) wait(t *testing.T, substr string) {
+	t.Helper()
+	deadline := time.After(20 * time.Second)
+	for {
+		select {
+		case l, ok := <-w.lines:
+			if !ok {
+				t.Fatalf("the updater ended before logging %q:\n%s", substr, w.all.String())
+			}
+			w.all.WriteString(l + "\n")
+			if strings.Contains(l, substr) {
+				return
+			}
+		case <-deadline:
+			t.Fatalf("no %q within 20s:\n%s", substr, w.all.String())
+		}
+	}
+}
+
+// TestLongRunningSignalsAndIdleRSS runs the updater on the embedded default,
+// reads its memory after the first pass, asks for a pass with SIGHUP and
+// stops it with SIGTERM.
+func TestLongRunningSignalsAndIdleRSS(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("reads /proc and sends Unix signals")
+	}
+	dir := t.TempDir()
+	cmd := exec.Command(updaterBin)
+	cmd.Env = env(dir)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	lw := newLineWaiter(stderr)
+	lw.wait(t, "pass finished")
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", cmd.Process.Pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`VmRSS:\s+(\d+) kB`).FindSubmatch(status)
+	if m == nil {
+		t.Fatalf("no VmRSS in:\n%s", status)
+	}
+	kb, _ := strconv.Atoi(string(m[1]))
+	t.Logf("updater RSS at idle after its first pass: %.1f MB", float64(kb)/1024)
+	if kb > 15*1024 {
+		t.Errorf("RSS %d kB is over the 15 MB target", kb)
+	}
+
+	cmd.Process.Signal(syscall.SIGHUP)
+	lw.wait(t, "pass requested")
+	lw.wait(t, "pass finished: 1 record, 0 changed")
+	cmd.Process.Signal(syscall.SIGTERM)
+	go func() {
+		for l := range lw.lines {
+			_ = l
+		}
+	}()
+	err = cmd.Wait()
+	if err != nil {
+		t.Fatalf("after SIGTERM: %v; want exit 0", err)
+	}
+}
