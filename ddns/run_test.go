@@ -220,3 +220,30 @@ func TestRunPolicy(t *testing.T) {
 		}
 	})
 }
+
+func TestStopLetsTheCallInFlightFinish(t *testing.T) {
+	cfg := testConfig(t, "", "a example.com A acct", "b example.com A acct", "c example.com A acct")
+	cfg.Updater.Concurrency = 1
+	r := newRig(t, cfg, filepath.Join(t.TempDir(), "s.json"))
+	p := r.provs["acct"]
+	p.entered, p.release = make(chan struct{}), make(chan struct{})
+	rn := startRun(t, r, 0)
+	select {
+	case <-p.entered: // the first Set is in flight
+	case <-time.After(10 * time.Second):
+		t.Fatal("no Set started")
+	}
+	rn.cancel() // SIGTERM
+	close(p.release)
+	res := rn.pass(t)
+	if res.Changed != 1 || res.Failed != 2 {
+		t.Fatalf("%s; want the call in flight finished and the rest skipped", res.Summary())
+	}
+	if code := rn.exit(t); code != ipc.ExitOK {
+		t.Fatalf("exit %d, want 0", code)
+	}
+	st, err := LoadState(r.path)
+	if err != nil || len(st.Records) != 1 {
+		t.Fatalf("state after the stop: %v %+v; want the finished record saved", err, st)
+	}
+}

@@ -154,7 +154,9 @@ func TestOnceExitCodes(t *testing.T) {
 			api.RejectWrites(true)
 			return echoURL(t, "11.22.33.44"), "tok"
 		}, 4, "9005"},
-		{"auth", func(t *testing.T, api *ddnstest.Cloudflare) (string, string) { return echoURL(t, "11.22.33.44"), "sekrit-wrong-token" }, 5,
+		{"auth", func(t *testing.T, api *ddnstest.Cloudflare) (string, string) {
+			return echoURL(t, "11.22.33.44"), "sekrit-wrong-token"
+		}, 5,
 			"credentials"},
 	}
 	for _, tc := range cases {
