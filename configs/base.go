@@ -36,6 +36,17 @@ type Config struct {
 	Warnings []string `toml:"-"`
 	// LoadedAt is when the file was read.
 	LoadedAt time.Time `toml:"-"`
+
+	pos positions
+}
+
+// Pos returns where a dotted key ("providers.home", "records.2.provider") is
+// written in the file, or of its nearest written parent, so that a problem
+// found after loading (a provider refusing its settings) can still be
+// reported at file:line:col. The zero Pos means unknown.
+func (c *Config) Pos(key string) Pos {
+	p, _ := c.pos.find(key)
+	return p
 }
 
 // EmbeddedName is the Path-like name used in messages about the embedded default.

@@ -75,6 +75,7 @@ func Parse(name string, data []byte, o Options) (*Config, error) {
 	}
 
 	cfg.Path = name
+	cfg.pos = p.pos
 	cfg.Hash = hashOf(data)
 	cfg.LoadedAt = o.Now()
 	dir := filepath.Dir(name)

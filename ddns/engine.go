@@ -102,7 +102,7 @@ func New(cfg *configs.Config, opts Options) (*Engine, error) {
 	for _, n := range names {
 		p, err := buildProvider(reg, cfg.Providers[n], log, cfg.Updater.Timeout.Duration)
 		if err != nil {
-			errs = append(errs, &configs.FieldError{File: file, Key: "providers." + n, Msg: err.Error()})
+			errs = append(errs, &configs.FieldError{File: file, Pos: cfg.Pos("providers." + n), Key: "providers." + n, Msg: err.Error()})
 			continue
 		}
 		e.providers[n] = p
@@ -131,7 +131,7 @@ func New(cfg *configs.Config, opts Options) (*Engine, error) {
 			for _, s := range list {
 				src, err := buildSource(s, fam, opts.HTTPClient)
 				if err != nil {
-					errs = append(errs, &configs.FieldError{File: file, Key: key, Msg: err.Error()})
+					errs = append(errs, &configs.FieldError{File: file, Pos: cfg.Pos(key), Key: key, Msg: err.Error()})
 					continue
 				}
 				srcs = append(srcs, src)
@@ -141,7 +141,7 @@ func New(cfg *configs.Config, opts Options) (*Engine, error) {
 			}
 		}
 		if len(srcs) == 0 {
-			errs = append(errs, &configs.FieldError{File: file, Key: key, Msg: fmt.Sprintf("records of type %s need an %v address source, but %s is empty and [ip] defaults = false", fam.RecordType(), fam, key)})
+			errs = append(errs, &configs.FieldError{File: file, Pos: cfg.Pos(key), Key: key, Msg: fmt.Sprintf("records of type %s need an %v address source, but %s is empty and [ip] defaults = false", fam.RecordType(), fam, key)})
 			continue
 		}
 		e.detectors[fam] = &netprobe.Detector{Sources: srcs, Quorum: cfg.IP.Quorum, AllowPrivate: cfg.IP.AllowPrivate,

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/ddnsd/ddns/configs"
+	"github.com/ddnsd/ddns/ipc"
+	"github.com/ddnsd/ddns/providers"
+)
+
+// loadOptions tells configs which keys each provider type takes, so that an
+// unknown or misspelt provider key is a located error here too, and so that
+// `supervisor check` knows which values to mask.
+func loadOptions() configs.Options {
+	reg := providers.Default()
+	keys := map[string]configs.KeySet{}
+	for _, t := range reg.Types() {
+		s, _ := reg.Lookup(t)
+		keys[t] = configs.KeySet{Keys: s.Keys, Secrets: s.Secrets}
+	}
+	return configs.Options{ProviderKeys: keys}
+}
+
+// resolveConfigPath applies the lookup order and makes a found path absolute,
+// so the child and the watcher see the same file whatever the working folder.
+func resolveConfigPath(flagPath string) string {
+	p := configs.Locate(flagPath, nil)
+	if p == "" {
+		return ""
+	}
+	if abs, err := filepath.Abs(p); err == nil {
+		return abs
+	}
+	return p
+}
+
+// loadConfig loads path ("" = the embedded default).
+func loadConfig(path string) (*configs.Config, error) {
+	if path == "" {
+		return configs.Parse(configs.EmbeddedName, configs.EmbeddedDefault(), loadOptions())
+	}
+	return configs.LoadFile(path, loadOptions())
+}
+
+// socketPathFor picks the socket: the flag, else the config's, else the default.
+func socketPathFor(flagSocket, flagConfig string) string {
+	if flagSocket != "" {
+		return flagSocket
+	}
+	if path := resolveConfigPath(flagConfig); path != "" || flagConfig == "" {
+		if cfg, err := loadConfig(path); err == nil && cfg.Supervisor.Socket != "" {
+			return cfg.Supervisor.Socket
+		}
+	}
+	return ipc.DefaultSocketPath()
+}
+
+func cmdCheck(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("check", stderr)
+	config := fs.String("config", "", "config file (default: the lookup order)")
+	if !fs.parse(args) {
+		return 2
+	}
+	path := resolveConfigPath(*config)
+	cfg, err := loadConfig(path)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return int(ipc.ExitConfig)
+	}
+	name := path
+	if name == "" {
+		name = configs.EmbeddedName
+	}
+	for _, w := range cfg.Warnings {
+		fmt.Fprintln(stderr, "warning:", w)
+	}
+	fmt.Fprintf(stdout, "# %s: valid (hash %s)\n", name, cfg.Hash)
+	fmt.Fprint(stdout, cfg.Masked())
+	return 0
+}
+
+// exists reports whether a file is there, for messages about missing files.
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}

@@ -1,0 +1,527 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/ddnsd/ddns/configs"
+	"github.com/ddnsd/ddns/ipc"
+	"github.com/ddnsd/ddns/netprobe"
+	"github.com/ddnsd/ddns/notify"
+	"github.com/ddnsd/ddns/observe"
+	"github.com/ddnsd/ddns/supervise"
+)
+
+// daemon is `supervisor run`: the supervise loop plus everything around it
+// (socket, config reloads, probes, child reports). Supervision state belongs
+// to the supervise loop; daemon keeps only what the loop does not know: the
+// config, the records the child reported, and the prober.
+type daemon struct {
+	logger    hclog.Logger
+	cfgPath   string // "" = embedded default
+	socket    string
+	started   time.Time
+	sup       *supervise.Supervisor
+	ring      *supervise.LogRing
+	prober    atomic.Pointer[netprobe.Prober]
+	probeOn   atomic.Bool
+	readyTold atomic.Bool
+	metrics   *observe.Metrics
+	notifier  atomic.Pointer[notifierRun]
+	ctx       context.Context
+
+	mu         sync.Mutex
+	cfg        *configs.Config
+	cfgErr     string
+	generation int
+	records    map[string]ipc.RecordStatus
+	reportAt   time.Time
+	http       *observe.Server
+}
+
+// notifierRun is one notifier with the context that ends its delivery.
+type notifierRun struct {
+	n      *notify.Notifier
+	cancel context.CancelFunc
+	done   chan struct{}
+	cfg    string
+}
+
+// startNotifier (re)starts notifications when the [[notify]] entries changed.
+func (d *daemon) startNotifier(cfg *configs.Config) {
+	key := fmt.Sprint(cfg.Notify)
+	if old := d.notifier.Load(); old != nil && old.cfg == key {
+		return
+	}
+	ctx, cancel := context.WithCancel(d.ctx)
+	r := &notifierRun{n: notify.New(cfg.Notify, d.logger.Named("notify")), cancel: cancel, done: make(chan struct{}), cfg: key}
+	go func() { defer close(r.done); r.n.Run(ctx) }()
+	if old := d.notifier.Swap(r); old != nil {
+		old.cancel()
+	}
+}
+
+func (d *daemon) stopNotifier() {
+	if r := d.notifier.Load(); r != nil {
+		r.cancel()
+		<-r.done
+	}
+}
+
+func (d *daemon) notify(e notify.Event) {
+	if r := d.notifier.Load(); r != nil {
+		if e.At.IsZero() {
+			e.At = time.Now()
+		}
+		r.n.Notify(e)
+	}
+}
+
+func cmdRun(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("run", stderr)
+	config := fs.String("config", "", "config file (default: $DDNS_CONFIG, the user config folder, /etc/ddns/config.toml, then the embedded default)")
+	if !fs.parse(args) {
+		return 2
+	}
+	path := resolveConfigPath(*config)
+	cfg, loadErr := loadConfig(path)
+	if loadErr != nil && path == "" {
+		fmt.Fprintf(stderr, "supervisor: the embedded default config is invalid: %v\n", loadErr)
+		return 1
+	}
+	if loadErr != nil && !exists(path) {
+		fmt.Fprintf(stderr, "supervisor: %v\n", loadErr)
+		return int(ipc.ExitConfig)
+	}
+	if cfg == nil {
+		// The file exists but is invalid: run anyway on the defaults, show the
+		// error in status, and start the updater, which exits 2 on the same
+		// file and so waits for the fix the watcher will see.
+		d := configs.Defaults()
+		cfg = &d
+	}
+	logger, closeLog := newLogger(cfg, stderr)
+	defer closeLog()
+	d := &daemon{logger: logger, cfgPath: path, started: time.Now(), records: map[string]ipc.RecordStatus{}}
+	if loadErr != nil {
+		d.cfgErr = loadErr.Error()
+		logger.Error("the config file is invalid; the supervisor waits for a valid save", "error", loadErr)
+	} else {
+		d.cfg, d.generation = cfg, 1
+		for _, w := range cfg.Warnings {
+			logger.Warn(w)
+		}
+	}
+	if d.cfg == nil {
+		d.cfg = cfg
+	}
+	return d.run()
+}
+
+func (d *daemon) run() int {
+	cfg := d.cfg
+	d.socket = cfg.Supervisor.Socket
+	if d.socket == "" {
+		d.socket = ipc.DefaultSocketPath()
+	}
+	if err := os.MkdirAll(filepath.Dir(d.socket), 0o700); err != nil {
+		d.logger.Error("cannot create the socket folder", "path", filepath.Dir(d.socket), "error", err)
+		return 1
+	}
+	release, err := ipc.AcquireLock(d.socket + ".lock")
+	if err != nil {
+		d.logger.Error("another supervisor already runs with this socket; use `supervisor status` to talk to it", "error", err)
+		return 1
+	}
+	defer release()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	d.ctx = ctx
+	d.metrics = observe.NewMetrics()
+	d.metrics.ConfigLoaded(d.generation)
+	d.startNotifier(cfg)
+	defer d.stopNotifier()
+	stopSignals := handleSignals(ctx, cancel, d.reloadAsync, d.logger)
+	defer stopSignals()
+	stopReaper := startReaper(ctx, func() int { return d.sup.Snapshot().PID }, d.logger)
+	defer stopReaper()
+
+	d.ring = supervise.NewLogRing(cfg.Supervisor.LogLines)
+	d.setProber(cfg)
+	d.sup = supervise.New(supervise.Options{
+		Policy:    policyFrom(cfg),
+		Command:   childCommand(cfg, d.cfgPath, d.socket),
+		Starter:   supervise.NewExecStarter(supervise.ExecOptions{Logger: d.logger, Output: d.ring}),
+		Ready:     readiness{d},
+		Inspector: supervise.NewProcInspector(),
+		Logger:    d.logger.Named("supervisor"),
+		OnEvent:   d.onEvent,
+	})
+
+	srv, err := ipc.Listen(ipc.ServerOptions{
+		Path: d.socket, Handler: d.handle, Logger: d.logger.Named("ipc"),
+		AllowStatusFromAnyUser: cfg.Supervisor.StatusForAnyUser,
+		IdleTimeout:            2 * time.Minute, // longer than the child's 30 s heartbeat
+	})
+	if err != nil {
+		d.logger.Error("cannot open the control socket", "error", err)
+		return 1
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := srv.Serve(ctx); err != nil && ctx.Err() == nil {
+			d.logger.Error("control socket stopped", "error", err)
+		}
+	}()
+	if d.cfgPath != "" {
+		wg.Add(1)
+		go func() { defer wg.Done(); d.watch(ctx) }()
+	}
+	if cfg.HTTP.Listen != "" {
+		hs, err := observe.Listen(observe.Options{Listen: cfg.HTTP.Listen, Token: cfg.HTTP.Token, Status: d.status,
+			Metrics: d.metrics, Logger: d.logger.Named("http"), Interval: cfg.Updater.Interval.Duration})
+		if err != nil {
+			d.logger.Error("cannot open the http endpoint", "error", err)
+			return 1
+		}
+		d.http = hs
+		wg.Add(1)
+		go func() { defer wg.Done(); hs.Serve(ctx) }()
+	}
+	d.logger.Info("supervisor started", "version", version, "pid", os.Getpid(), "config", d.configName(), "socket", d.socket)
+	err = d.sup.Run(ctx)
+	cancel()
+	srv.Close()
+	wg.Wait()
+	if err != nil {
+		d.logger.Error("supervisor stopped", "error", err)
+		return 1
+	}
+	d.logger.Info("supervisor stopped")
+	return 0
+}
+
+func (d *daemon) configName() string {
+	if d.cfgPath == "" {
+		return configs.EmbeddedName
+	}
+	return d.cfgPath
+}
+
+// readiness adapts the prober to supervise.Readiness. A fresh good verdict is
+// reused, so a restart while the network is known good costs nothing.
+type readiness struct{ d *daemon }
+
+func (r readiness) Check(ctx context.Context) (bool, string) {
+	p := r.d.prober.Load()
+	if p == nil || !r.d.probeOn.Load() {
+		return true, "probes disabled"
+	}
+	v := p.Fresh(ctx, 5*time.Second)
+	for _, res := range v.Results {
+		r.d.metrics.Probe(res.Kind, res.Target, res.OK, res.Latency)
+	}
+	return v.Ready, v.Reason
+}
+
+func (d *daemon) setProber(cfg *configs.Config) {
+	d.prober.Store(newProber(cfg))
+	d.probeOn.Store(cfg.Probe.Enabled)
+}
+
+// onEvent runs on the supervise loop: it must not block.
+func (d *daemon) onEvent(e supervise.Event) {
+	args := []any{"state", e.State}
+	if e.PID != 0 {
+		args = append(args, "pid", e.PID)
+	}
+	if e.Code != nil {
+		args = append(args, "code", *e.Code)
+	}
+	if e.Detail != "" {
+		args = append(args, "detail", e.Detail)
+	}
+	switch e.Kind {
+	case supervise.EventStartFailed, supervise.EventCrashLoop, supervise.EventWatchdog, supervise.EventMemoryLimit, supervise.EventZombie, supervise.EventStoppedState, supervise.EventKilled:
+		d.logger.Error(e.Kind, args...)
+	case supervise.EventExited, supervise.EventWaitingConfig, supervise.EventWaitingNetwork:
+		d.logger.Warn(e.Kind, args...)
+	default:
+		d.logger.Info(e.Kind, args...)
+	}
+	d.eventMetrics(e)
+	if e.Kind == supervise.EventStarted && !d.readyTold.Swap(true) {
+		// systemd Type=notify: ready once the child has started.
+		go ipc.SdNotify("READY=1\nSTATUS=updater started")
+	}
+}
+
+// eventMetrics feeds metrics and notifications from supervision events.
+func (d *daemon) eventMetrics(e supervise.Event) {
+	switch e.Kind {
+	case supervise.EventStarted:
+		d.metrics.ChildUp(true)
+		d.metrics.CrashLoop(false)
+	case supervise.EventExited:
+		d.metrics.ChildUp(false)
+		if e.Code != nil {
+			d.metrics.LastExitCode(*e.Code)
+		}
+		d.metrics.Restart("exit")
+		d.notify(notify.Event{Kind: notify.KindChildRestarted, At: e.At, Detail: e.Detail})
+	case supervise.EventWatchdog, supervise.EventMemoryLimit, supervise.EventZombie, supervise.EventStoppedState, supervise.EventStartFailed:
+		d.metrics.Restart(e.Kind)
+	case supervise.EventCrashLoop:
+		d.metrics.CrashLoop(true)
+		d.notify(notify.Event{Kind: notify.KindCrashLoop, At: e.At, Detail: e.Detail})
+	}
+}
+
+// handle answers one socket request.
+func (d *daemon) handle(ctx context.Context, req ipc.Request, peer ipc.Peer, w ipc.ReplyWriter) {
+	reply := func(err error, msg string) {
+		if err != nil {
+			w.Send(ipc.Reply{OK: false, Error: err.Error()})
+			return
+		}
+		w.Send(ipc.Reply{OK: true, Message: msg})
+	}
+	switch req.Cmd {
+	case ipc.CmdStatus:
+		st := d.status()
+		w.Send(ipc.Reply{OK: true, Status: &st})
+	case ipc.CmdStart:
+		reply(d.sup.Start(), "start requested; the updater starts once the network is ready")
+	case ipc.CmdStop:
+		reply(d.sup.Stop(), "updater stopped; it stays stopped until `supervisor start`")
+	case ipc.CmdRestart:
+		reply(d.sup.Restart("requested with supervisor restart"), "restart requested")
+	case ipc.CmdReload:
+		msg, err := d.reload()
+		reply(err, msg)
+	case ipc.CmdUpdateNow:
+		pid := d.sup.Snapshot().PID
+		if pid == 0 {
+			reply(errors.New("the updater is not running; `supervisor start` starts it"), "")
+			return
+		}
+		reply(askUpdate(pid), fmt.Sprintf("update pass requested from the updater (pid %d)", pid))
+	case ipc.CmdLogs:
+		d.streamLogs(ctx, req, w)
+	case ipc.CmdReport:
+		if req.Report == nil {
+			reply(errors.New("report: missing report object"), "")
+			return
+		}
+		d.onReport(*req.Report)
+		reply(nil, "ok")
+	default:
+		reply(fmt.Errorf("unknown command %q", req.Cmd), "")
+	}
+}
+
+func (d *daemon) streamLogs(ctx context.Context, req ipc.Request, w ipc.ReplyWriter) {
+	n := req.Lines
+	if n <= 0 {
+		n = 50
+	}
+	var ch <-chan string
+	if req.Follow {
+		var cancel func()
+		ch, cancel = d.ring.Subscribe()
+		defer cancel()
+	}
+	if w.Send(ipc.Reply{OK: true, Lines: d.ring.Last(n)}) != nil || !req.Follow {
+		return
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case l, ok := <-ch:
+			if !ok || w.Send(ipc.Reply{OK: true, Lines: []string{l}}) != nil {
+				return
+			}
+		}
+	}
+}
+
+func (d *daemon) onReport(r ipc.Report) {
+	d.sup.Heartbeat(time.Now())
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.reportAt = time.Now()
+	for _, rec := range r.Records {
+		d.records[rec.Name+"/"+rec.Type] = rec
+	}
+	d.metrics.FromReport(r)
+	if n := d.notifier.Load(); n != nil {
+		n.n.ObserveReport(r)
+	}
+}
+
+// reload re-reads the config file and applies it (the socket's `reload`,
+// SIGHUP, and every watcher change end here).
+func (d *daemon) reload() (string, error) {
+	if d.cfgPath == "" {
+		return "running on the embedded default: nothing to reload", nil
+	}
+	cfg, err := loadConfig(d.cfgPath)
+	return d.apply(cfg, err)
+}
+
+func (d *daemon) reloadAsync() {
+	go func() {
+		if msg, err := d.reload(); err == nil {
+			d.logger.Info(msg)
+		}
+	}()
+}
+
+// apply installs a newly read config: an invalid one is reported and the
+// running config stays; supervisor-only changes apply live; updater changes
+// restart the child gracefully (not counted as a failure).
+func (d *daemon) apply(cfg *configs.Config, loadErr error) (string, error) {
+	d.mu.Lock()
+	if loadErr != nil {
+		d.cfgErr = loadErr.Error()
+		d.mu.Unlock()
+		d.logger.Error("the saved config is invalid; keeping the running config", "error", loadErr)
+		d.metrics.ConfigReloadError()
+		d.notify(notify.Event{Kind: notify.KindConfigInvalid, Error: loadErr.Error()})
+		return "", fmt.Errorf("config not applied, the running config stays:\n%w", loadErr)
+	}
+	old := d.cfg
+	d.cfg, d.cfgErr = cfg, ""
+	d.generation++
+	gen := d.generation
+	d.mu.Unlock()
+	for _, w := range cfg.Warnings {
+		d.logger.Warn(w)
+	}
+	if cfg.Supervisor.Socket != "" && cfg.Supervisor.Socket != d.socket {
+		d.logger.Warn("supervisor.socket changed; the new path takes effect when the supervisor restarts", "socket", d.socket)
+	}
+	restartChild := updaterView(old) != updaterView(cfg)
+	d.metrics.ConfigLoaded(gen)
+	d.setProber(cfg)
+	d.startNotifier(cfg)
+	if d.http != nil {
+		d.http.SetInterval(cfg.Updater.Interval.Duration)
+	}
+	if cfg.HTTP.Listen != old.HTTP.Listen {
+		d.logger.Warn("http.listen changed; the new address takes effect when the supervisor restarts")
+	}
+	if err := d.sup.Update(policyFrom(cfg), childCommand(cfg, d.cfgPath, d.socket), restartChild); err != nil {
+		return "", err
+	}
+	d.sup.NetworkChanged()
+	msg := fmt.Sprintf("config generation %d applied (hash %s); supervisor settings live", gen, cfg.Hash)
+	if restartChild {
+		msg = fmt.Sprintf("config generation %d applied (hash %s); updater settings changed, so the updater restarts", gen, cfg.Hash)
+	}
+	d.logger.Info(msg)
+	return msg, nil
+}
+
+// status assembles the `supervisor status` document.
+func (d *daemon) status() ipc.Status {
+	now := time.Now()
+	snap := d.sup.Snapshot()
+	st := ipc.Status{Records: []ipc.RecordStatus{}, Events: []ipc.EventStatus{}}
+	d.mu.Lock()
+	st.Supervisor = ipc.SupervisorStatus{
+		PID: os.Getpid(), Version: version, UptimeSeconds: now.Sub(d.started).Seconds(),
+		ConfigPath: d.cfgPath, ConfigError: d.cfgErr, ConfigGeneration: d.generation,
+	}
+	if d.cfg != nil && d.generation > 0 {
+		st.Supervisor.ConfigLoadedAt = ipc.TimeString(d.cfg.LoadedAt)
+		st.Supervisor.ConfigHash = d.cfg.Hash
+	}
+	keys := make([]string, 0, len(d.records))
+	for k := range d.records {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		st.Records = append(st.Records, d.records[k])
+	}
+	reportAt := d.reportAt
+	d.mu.Unlock()
+
+	c := ipc.ChildStatus{State: string(snap.State), PID: snap.PID, Restarts: snap.Restarts, ConsecutiveFailures: snap.ConsecutiveFailures}
+	if snap.PID != 0 && !snap.StartedAt.IsZero() {
+		c.UptimeSeconds = now.Sub(snap.StartedAt).Seconds()
+	}
+	if e := snap.LastExit; e != nil {
+		c.LastExit = &ipc.ExitInfo{Code: e.Code, Signal: e.Signal, Reason: e.Reason, At: ipc.TimeString(e.At)}
+	}
+	if !snap.NextStart.IsZero() && snap.NextStart.After(now) {
+		c.NextStartInSeconds = snap.NextStart.Sub(now).Seconds()
+	}
+	if !reportAt.IsZero() {
+		c.LastReportAgeSeconds = now.Sub(reportAt).Seconds()
+	}
+	c.Command = append([]string{snap.Command.Path}, snap.Command.Args...)
+	st.Child = c
+	for _, e := range snap.Events {
+		st.Events = append(st.Events, ipc.EventStatus{At: ipc.TimeString(e.At), Kind: e.Kind, Detail: e.Detail, PID: e.PID, Code: e.Code})
+	}
+	st.Network = ipc.NetworkStatus{Ready: true, Checks: []ipc.CheckStatus{}}
+	if p := d.prober.Load(); p != nil && d.probeOn.Load() {
+		if v, ok := p.Last(); ok {
+			st.Network.Ready, st.Network.Reason = v.Ready, v.Reason
+			for _, r := range v.Results {
+				st.Network.Checks = append(st.Network.Checks, ipc.CheckStatus{Kind: r.Kind, Target: r.Target, OK: r.OK,
+					LatencyMS: float64(r.Latency.Microseconds()) / 1000, Error: r.Err, Loss: r.Loss})
+			}
+		} else if len(p.Checks) > 0 {
+			st.Network.Ready, st.Network.Reason = false, "not probed yet"
+		}
+	}
+	return st
+}
+
+// watch applies every saved change of the config file.
+func (d *daemon) watch(ctx context.Context) {
+	d.mu.Lock()
+	initial := ""
+	if d.generation > 0 {
+		initial = d.cfg.Hash
+	}
+	d.mu.Unlock()
+	w, err := configs.Watch(ctx, configs.WatchOptions{
+		Path:    d.cfgPath,
+		Initial: initial,
+		Logger:  d.logger.Named("config"),
+		Load:    func(p string) (*configs.Config, error) { return configs.LoadFile(p, loadOptions()) },
+	})
+	if err != nil {
+		d.logger.Error("cannot watch the config file; `supervisor reload` or SIGHUP still reloads it", "error", err)
+		return
+	}
+	defer w.Close()
+	for ch := range w.Changes() {
+		if errors.Is(ch.Err, configs.ErrDeleted) {
+			d.mu.Lock()
+			d.cfgErr = ch.Err.Error()
+			d.mu.Unlock()
+			d.logger.Warn("the config file was deleted; the running config stays until it is back", "path", d.cfgPath)
+			continue
+		}
+		d.apply(ch.Config, ch.Err)
+	}
+}

@@ -1,0 +1,70 @@
+// Command supervisor is the one startup entry of the DDNS updater: it runs
+// the updater as its child and keeps it alive, answers `supervisor status`
+// and control commands on a local socket, and installs itself as a systemd
+// unit, a launchd agent, a Windows scheduled task or a Startup-folder entry.
+//
+// This file and its siblings are wiring only: flags, the config, and mapping
+// errors to exit codes. The lifecycle lives in package supervise, the
+// protocol in ipc, the network checks in netprobe.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+const usage = `usage: supervisor COMMAND [flags]
+
+commands:
+  run        [--config PATH]            run in the foreground and keep the updater alive
+  status     [--json] [--config PATH | --socket PATH]
+                                        show the child, network, records and events
+                                        (exit 0 running, 3 not running, 4 no supervisor)
+  start | stop | restart | reload | update-now [--socket PATH]
+  logs       [-n N] [-f] [--socket PATH] show the updater's last output lines
+  check      [--config PATH]            validate and print the effective config, secrets masked
+  install    [--print] [--target T] [--config PATH] [--enable]
+  uninstall  [--print] [--target T]
+  version
+
+install targets: systemd, systemd-user, launchd, windows-task, windows-startup
+`
+
+// run dispatches a subcommand and returns the process exit code.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "run":
+		return cmdRun(rest, stdout, stderr)
+	case "status":
+		return cmdStatus(rest, stdout, stderr)
+	case "start", "stop", "restart", "reload", "update-now":
+		return cmdControl(cmd, rest, stdout, stderr)
+	case "logs":
+		return cmdLogs(rest, stdout, stderr)
+	case "check":
+		return cmdCheck(rest, stdout, stderr)
+	case "install":
+		return cmdInstall(rest, stdout, stderr, false)
+	case "uninstall":
+		return cmdInstall(rest, stdout, stderr, true)
+	case "version", "--version", "-version":
+		fmt.Fprintf(stdout, "supervisor %s\n", version)
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "supervisor: unknown command %q\n\n%s", cmd, usage)
+	return 2
+}

@@ -1,0 +1,187 @@
+package main
+
+import (
+	"encoding/json"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"github.com/ddnsd/ddns/configs"
+	"github.com/ddnsd/ddns/ipc"
+	"github.com/ddnsd/ddns/netprobe"
+	"github.com/ddnsd/ddns/supervise"
+)
+
+// exitActions is the exit-code contract's right-hand column: what the
+// supervisor does after the updater exits with each code of ipc's table.
+var exitActions = map[int]supervise.Action{
+	int(ipc.ExitOK):       supervise.ActionNone,
+	int(ipc.ExitFailure):  supervise.ActionRestart,
+	int(ipc.ExitConfig):   supervise.ActionWaitConfig,
+	int(ipc.ExitNetwork):  supervise.ActionWaitNetwork,
+	int(ipc.ExitRejected): supervise.ActionRestartLong,
+	int(ipc.ExitAuth):     supervise.ActionWaitConfig,
+}
+
+// policyFrom turns the [supervisor] and [probe] sections into a Policy.
+func policyFrom(cfg *configs.Config) supervise.Policy {
+	s, pr := cfg.Supervisor, cfg.Probe
+	p := supervise.DefaultPolicy()
+	p.RestartDelay = s.RestartDelay.Duration
+	p.RestartDelayMax = s.RestartDelayMax.Duration
+	p.LongRestartDelay = s.LongRestartDelay.Duration
+	p.StableAfter = s.StableAfter.Duration
+	p.CrashLoopRestarts = s.CrashLoopRestarts
+	p.CrashLoopWindow = s.CrashLoopWindow.Duration
+	p.CrashLoopCooldown = s.CrashLoopCooldown.Duration
+	p.StopTimeout = s.StopTimeout.Duration
+	p.Watchdog = s.Watchdog.Duration
+	p.MemoryLimitMB = s.MemoryLimitMB
+	p.RestartAlways = s.RestartAlways
+	p.ProbeInterval = pr.Interval.Duration
+	p.ProbeIntervalMax = pr.IntervalMax.Duration
+	p.ExitActions = exitActions
+	p.SignalAction = supervise.ActionRestart
+	p.DefaultAction = supervise.ActionRestart
+	return p
+}
+
+// childCommand is the updater to run: [supervisor] command, or the updater
+// binary beside this one, given the same config file. The socket path goes
+// in the environment so the child can report; NOTIFY_SOCKET is removed, since
+// under systemd the supervisor, not its child, is the service's main process.
+func childCommand(cfg *configs.Config, cfgPath, socket string) supervise.Command {
+	argv := cfg.Supervisor.Command
+	if len(argv) == 0 {
+		argv = []string{updaterBeside()}
+		if cfgPath != "" {
+			argv = append(argv, "--config", cfgPath)
+		}
+	}
+	env := []string{ipc.EnvSocket + "=" + socket}
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, ipc.EnvSocket+"=") || strings.HasPrefix(kv, ipc.EnvNotifySocket+"=") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return supervise.Command{Path: argv[0], Args: argv[1:], Env: env}
+}
+
+func updaterBeside() string {
+	name := "updater"
+	if runtime.GOOS == "windows" {
+		name += ".exe"
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return name
+	}
+	if real, err := filepath.EvalSymlinks(exe); err == nil {
+		exe = real
+	}
+	return filepath.Join(filepath.Dir(exe), name)
+}
+
+// apiBase is each provider type's real API address, for probe targets.
+var apiBase = map[string]string{
+	"cloudflare":   "https://api.cloudflare.com",
+	"alidns":       "https://alidns.aliyuncs.com",
+	"tencentcloud": "https://dnspod.tencentcloudapi.com",
+}
+
+// probeChecks is what must work before the updater starts: the [probe] lists
+// when written, otherwise the hosts the config actually talks to (provider
+// APIs and address sources). The embedded default talks to nobody and so
+// needs no network at all.
+func probeChecks(cfg *configs.Config) []netprobe.Check {
+	pr := cfg.Probe
+	if !pr.Enabled {
+		return nil
+	}
+	var urls, hosts []string
+	for _, p := range cfg.Providers {
+		switch {
+		case p.Endpoint != "":
+			urls = append(urls, p.Endpoint)
+		case apiBase[p.Type] != "":
+			urls = append(urls, apiBase[p.Type])
+		case p.Type == "dyndns2":
+			if s, _ := p.Params["server"].(string); s != "" {
+				urls = append(urls, s)
+			}
+		case p.Type == "webhook":
+			if s, _ := p.Params["url"].(string); s != "" && !strings.Contains(s, "{{") {
+				urls = append(urls, s)
+			}
+		case p.Type == "rfc2136":
+			if s, _ := p.Params["server"].(string); s != "" {
+				hosts = append(hosts, s)
+			}
+		}
+	}
+	for _, srcs := range [][]configs.Source{cfg.IP.V4, cfg.IP.V6} {
+		for _, s := range srcs {
+			switch s.Type {
+			case "http":
+				urls = append(urls, s.URL)
+			case "dns":
+				hosts = append(hosts, s.Server)
+			}
+		}
+	}
+	derived := netprobe.TargetsFor(urls, hosts)
+	var out []netprobe.Check
+	if pr.DNS != nil || pr.TCP != nil {
+		for _, h := range pr.DNS {
+			out = append(out, netprobe.Check{Kind: "dns", Target: h})
+		}
+		for _, a := range pr.TCP {
+			out = append(out, netprobe.Check{Kind: "tcp", Target: a})
+		}
+		// A list the file leaves out is still derived.
+		for _, c := range derived {
+			if (c.Kind == "dns" && pr.DNS == nil) || (c.Kind == "tcp" && pr.TCP == nil) {
+				out = append(out, c)
+			}
+		}
+		return out
+	}
+	return derived
+}
+
+// newProber builds the readiness prober for cfg.
+func newProber(cfg *configs.Config) *netprobe.Prober {
+	return &netprobe.Prober{Checks: probeChecks(cfg), Timeout: cfg.Probe.Timeout.Duration, DNSServers: cfg.Probe.DNSServers}
+}
+
+// updaterView is the part of a config the updater reads: when it changes, the
+// child restarts; when only the rest changes, settings apply live.
+func updaterView(cfg *configs.Config) string {
+	b, _ := json.Marshal(struct {
+		U configs.Updater
+		I configs.IP
+		P map[string]configs.Provider
+		R []configs.Record
+		L configs.Log
+		C []string
+	}{cfg.Updater, cfg.IP, cfg.Providers, cfg.Records, cfg.Log, cfg.Supervisor.Command})
+	return string(b)
+}
+
+// isLoopbackHost is used to say whether a socket or listen address is local.
+func isLoopbackHost(hostport string) bool {
+	h, _, err := net.SplitHostPort(hostport)
+	if err != nil {
+		u, perr := url.Parse(hostport)
+		if perr != nil {
+			return false
+		}
+		h = u.Hostname()
+	}
+	ip := net.ParseIP(h)
+	return h == "localhost" || ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,38 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/signal"
+
+	"github.com/hashicorp/go-hclog"
+	"golang.org/x/sys/windows"
+)
+
+// handleSignals: Ctrl-C and Ctrl-Break (and service stop) end the supervisor
+// after it stopped its child. Windows has no SIGHUP: use `supervisor reload`.
+func handleSignals(ctx context.Context, stop func(), reload func(), logger hclog.Logger) func() {
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, os.Interrupt)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-done:
+		case <-ch:
+			logger.Info("interrupt received; stopping the updater, then exiting")
+			stop()
+		}
+	}()
+	return func() { signal.Stop(ch); close(done) }
+}
+
+// askUpdate cannot signal a Windows process; the updater's own interval and
+// address-change events cover it.
+func askUpdate(pid int) error {
+	return errors.New("update-now is not available on Windows yet: restart the updater with `supervisor restart`")
+}
+
+// elevated reports whether the process token is elevated (administrator).
+func elevated() bool { return windows.GetCurrentProcessToken().IsElevated() }
