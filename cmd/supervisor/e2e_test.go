@@ -497,7 +497,16 @@ func TestPID1ReapsOrphans(t *testing.T) {
 	}
 	pw.Close()
 	go e.out.feed(pr)
-	defer func() { e.cmd.Process.Signal(syscall.SIGTERM); e.cmd.Wait() }()
+	// unshare blocks SIGTERM while it waits, so stop the supervisor itself.
+	defer func() {
+		kids, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", e.cmd.Process.Pid, e.cmd.Process.Pid))
+		for _, k := range strings.Fields(string(kids)) {
+			if pid, err := strconv.Atoi(k); err == nil {
+				syscall.Kill(pid, syscall.SIGTERM)
+			}
+		}
+		e.cmd.Wait()
+	}()
 	e.waitFor("running", 20*time.Second, running)
 	// The orphans (sleep 0.05) exit, become zombies of PID 1, and must be reaped.
 	if !eventually(10*time.Second, func() bool {
