@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-var testKeys = map[string]KeySet{
+var testKeys = KeyTable{
 	"cloudflare": {Keys: []string{"api_token", "proxied"}, Secrets: []string{"api_token"}},
 	"dryrun":     {},
 }

@@ -23,11 +23,38 @@ type KeySet struct {
 	Secrets []string
 }
 
+// ProviderSchema tells which provider types exist and which keys each takes.
+// The provider registry implements it; configs declares it so that it need
+// not import the providers (and their libraries).
+type ProviderSchema interface {
+	Types() []string
+	Keys(typ string) (keys, secrets []string, ok bool)
+}
+
+// KeyTable is a ProviderSchema written out as data (tests, tools).
+type KeyTable map[string]KeySet
+
+// Types lists the table's provider types, sorted.
+func (t KeyTable) Types() []string {
+	out := make([]string, 0, len(t))
+	for k := range t {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Keys returns the keys of typ and which of them are secrets.
+func (t KeyTable) Keys(typ string) (keys, secrets []string, ok bool) {
+	ks, ok := t[typ]
+	return ks.Keys, ks.Secrets, ok
+}
+
 // Options tell Load what it cannot know itself.
 type Options struct {
-	// ProviderKeys maps each provider type to its keys. Nil skips the check
+	// ProviderKeys knows each provider type's keys. Nil skips the check
 	// of provider types and keys (the caller then checks them itself).
-	ProviderKeys map[string]KeySet
+	ProviderKeys ProviderSchema
 	// Getenv reads the environment for *_env keys; nil means os.Getenv.
 	Getenv func(string) string
 	// Now stamps LoadedAt; nil means time.Now.
@@ -421,14 +448,9 @@ func checkProvider(p *problems, name string, params map[string]any, o Options, d
 	var ks KeySet
 	if o.ProviderKeys != nil {
 		var known bool
-		ks, known = o.ProviderKeys[typ]
+		ks.Keys, ks.Secrets, known = o.ProviderKeys.Keys(typ)
 		if !known {
-			types := make([]string, 0, len(o.ProviderKeys))
-			for t := range o.ProviderKeys {
-				types = append(types, t)
-			}
-			sort.Strings(types)
-			p.errorf(k+".type", "unknown provider type %q (known: %s)", typ, strings.Join(types, ", "))
+			p.errorf(k+".type", "unknown provider type %q (known: %s)", typ, strings.Join(o.ProviderKeys.Types(), ", "))
 			return prov, false
 		}
 	}

@@ -479,7 +479,7 @@ func TestWatchReadError(t *testing.T) {
 func TestWatchUsesLoad(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "config.toml")
 	write(t, path, cfgText(1))
-	keys := map[string]KeySet{"dryrun": {}}
+	keys := KeyTable{"dryrun": {}}
 	w := startWatcher(t, WatchOptions{Path: path, Load: func(p string) (*Config, error) {
 		return LoadFile(p, Options{ProviderKeys: keys})
 	}})

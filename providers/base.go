@@ -179,3 +179,10 @@ func (r *Registry) New(typ string, env Env, p Params) (Provider, error) {
 	}
 	return Guard(env.Name, prov, env.Timeout), nil
 }
+
+// Keys returns the keys a provider type accepts and which of them are
+// secrets, so the config layer can check a [providers.NAME] table key by key.
+func (r *Registry) Keys(typ string) (keys, secrets []string, ok bool) {
+	s, ok := r.specs[typ]
+	return s.Keys, s.Secrets, ok
+}

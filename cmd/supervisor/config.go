@@ -15,13 +15,7 @@ import (
 // unknown or misspelt provider key is a located error here too, and so that
 // `supervisor check` knows which values to mask.
 func loadOptions() configs.Options {
-	reg := providers.Default()
-	keys := map[string]configs.KeySet{}
-	for _, t := range reg.Types() {
-		s, _ := reg.Lookup(t)
-		keys[t] = configs.KeySet{Keys: s.Keys, Secrets: s.Secrets}
-	}
-	return configs.Options{ProviderKeys: keys}
+	return configs.Options{ProviderKeys: providers.Default()}
 }
 
 // resolveConfigPath applies the lookup order and makes a found path absolute,

@@ -44,6 +44,7 @@ import (
 	"github.com/ddnsd/ddns/configs"
 	"github.com/ddnsd/ddns/ddns"
 	"github.com/ddnsd/ddns/ipc"
+	"github.com/ddnsd/ddns/logging"
 	"github.com/ddnsd/ddns/providers"
 	"github.com/hashicorp/go-hclog"
 )
@@ -85,12 +86,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		printConfigError(stderr, err)
 		return int(ipc.ExitConfig)
 	}
-	log := newLogger(cfg.Log, stderr)
-	src := cfg.Path
-	if src == "" {
-		src = configs.EmbeddedName
+	log, closeLog, err := newLogger(cfg.Log, os.Getenv(ipc.EnvSocket) != "", stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "updater: %s: %v\n", cfgName(cfg), err)
+		return int(ipc.ExitConfig)
 	}
-	log.Info("config loaded", "file", src, "hash", cfg.Hash, "records", len(cfg.Records), "version", version)
+	defer closeLog()
+	log.Info("config loaded", "file", cfgName(cfg), "hash", cfg.Hash, "records", len(cfg.Records), "version", version)
 	for _, w := range cfg.Warnings {
 		log.Warn(w)
 	}
@@ -144,13 +146,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 // loadOptions tells configs which keys each provider type takes, so that a
 // misspelt provider key is reported at its line.
 func loadOptions() configs.Options {
-	reg := providers.Default()
-	keys := map[string]configs.KeySet{}
-	for _, t := range reg.Types() {
-		s, _ := reg.Lookup(t)
-		keys[t] = configs.KeySet{Keys: s.Keys, Secrets: s.Secrets}
-	}
-	return configs.Options{ProviderKeys: keys}
+	return configs.Options{ProviderKeys: providers.Default()}
 }
 
 // printConfigError prints one `file:line:col: message` line per problem.
@@ -164,30 +160,38 @@ func printConfigError(w io.Writer, err error) {
 	fmt.Fprintf(w, "updater: %v\n", err)
 }
 
-// newLogger logs to w: text (coloured on a terminal) or JSON, at the
-// config's level.
-func newLogger(l configs.Log, w io.Writer) hclog.Logger {
-	level := hclog.LevelFromString(l.Level)
-	if level == hclog.NoLevel {
-		level = hclog.Info
+// newLogger builds the updater's logger from the [log] section through
+// package logging, so log_format, log.file and [log.levels] mean the same
+// for both binaries. Under the supervisor (supervised) the log file is
+// dropped: the supervisor captures this process's stderr into its own log,
+// and two processes rotating one file would rename it under each other.
+// A log file that cannot be opened is reported and stderr used instead, as
+// the supervisor does; a bad level is a config error.
+func newLogger(l configs.Log, supervised bool, stderr io.Writer) (hclog.Logger, func(), error) {
+	if supervised {
+		l.File = ""
 	}
-	if lv, ok := l.Levels["updater"]; ok {
-		if v := hclog.LevelFromString(lv); v != hclog.NoLevel {
-			level = v
+	log, closer, err := logging.New("updater", l, stderr)
+	if err != nil && l.File != "" {
+		fileErr := err
+		l.File = ""
+		if log, closer, err = logging.New("updater", l, stderr); err == nil {
+			// Only the file was at fault (a bad level fails both ways).
+			log.Warn("logging to stderr only", "error", fileErr)
 		}
 	}
-	color := hclog.AutoColor // colours only when w is a terminal
-	if l.Format == "json" {
-		color = hclog.ColorOff
+	if err != nil {
+		return nil, nil, err
 	}
-	return hclog.New(&hclog.LoggerOptions{
-		Name:       "updater",
-		Level:      level,
-		Output:     w,
-		JSONFormat: l.Format == "json",
-		Color:      color,
-		TimeFormat: time.RFC3339,
-	})
+	return log, func() { closer.Close() }, nil
+}
+
+// cfgName names the config in messages: its path, or the embedded default.
+func cfgName(cfg *configs.Config) string {
+	if cfg.Path == "" {
+		return configs.EmbeddedName
+	}
+	return cfg.Path
 }
 
 // watchdog reads systemd's WATCHDOG_USEC: the period within which this
