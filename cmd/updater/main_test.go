@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -353,5 +354,100 @@ func TestLongRunningSignalsAndIdleRSS(t *testing.T) {
 	err = cmd.Wait()
 	if err != nil {
 		t.Fatalf("after SIGTERM: %v; want exit 0", err)
+	}
+}
+
+// TestLogSettings runs the binary with [log] settings and checks that they
+// reach its log: JSON lines, per-component levels, and the log file, which
+// is dropped under the supervisor (whose socket variable is then set).
+func TestLogSettings(t *testing.T) {
+	cases := []struct {
+		name       string
+		log        string // the [log] section's body
+		supervised bool
+		check      func(t *testing.T, stderr, file string)
+	}{
+		{"json", `format = "json"`, false, func(t *testing.T, stderr, _ string) {
+			lines := strings.Split(strings.TrimSpace(stderr), "\n")
+			if len(lines) < 2 {
+				t.Fatalf("expected several log lines:\n%s", stderr)
+			}
+			for _, l := range lines {
+				var m map[string]any
+				if err := json.Unmarshal([]byte(l), &m); err != nil {
+					t.Fatalf("not a JSON line: %q: %v", l, err)
+				}
+				if m["@message"] == nil || m["@level"] == nil || m["@module"] == nil {
+					t.Fatalf("JSON line lacks @message, @level or @module: %q", l)
+				}
+			}
+			if !strings.Contains(stderr, `"@message":"config loaded"`) {
+				t.Errorf("no config loaded line:\n%s", stderr)
+			}
+		}},
+		{"component level", "level = \"info\"\n[log.levels]\nupdater = \"warn\"", false, func(t *testing.T, stderr, _ string) {
+			if strings.Contains(stderr, "config loaded") {
+				t.Errorf("levels.updater = warn still logs info lines:\n%s", stderr)
+			}
+		}},
+		{"file alone", `file = "LOGFILE"`, false, func(t *testing.T, stderr, file string) {
+			if !strings.Contains(file, "config loaded") {
+				t.Errorf("log file lacks the config line: %q", file)
+			}
+			if strings.Contains(stderr, "config loaded") {
+				t.Errorf("stderr is not a terminal, so the log should go to the file only:\n%s", stderr)
+			}
+		}},
+		{"file under the supervisor", `file = "LOGFILE"`, true, func(t *testing.T, stderr, file string) {
+			if file != "" {
+				t.Errorf("the updater wrote the log file under the supervisor: %q", file)
+			}
+			if !strings.Contains(stderr, "config loaded") {
+				t.Errorf("stderr lacks the log under the supervisor:\n%s", stderr)
+			}
+		}},
+		{"bad level", `level = "loud"`, false, func(t *testing.T, stderr, _ string) {
+			if !strings.Contains(stderr, `log.level: "loud"`) {
+				t.Errorf("no message for the bad level:\n%s", stderr)
+			}
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			logFile := filepath.Join(dir, "logs", "updater.log")
+			api := ddnstest.NewCloudflare("tok", "example.com")
+			defer api.Close()
+			cfg := writeConfig(t, dir, echoURL(t, "11.22.33.44"), api.URL, "tok")
+			section := strings.ReplaceAll(tc.log, "LOGFILE", filepath.ToSlash(logFile))
+			body, _ := os.ReadFile(cfg)
+			if err := os.WriteFile(cfg, append(body, []byte("[log]\n"+section+"\n")...), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(updaterBin, "--config", cfg, "--once")
+			cmd.Env = env(dir)
+			if tc.supervised {
+				// Nobody listens there: the report is not delivered, which
+				// the updater logs at debug and otherwise ignores.
+				cmd.Env = append(cmd.Env, "DDNS_SUPERVISOR_SOCKET="+filepath.Join(dir, "none.sock"))
+			}
+			var errb bytes.Buffer
+			cmd.Stderr = &errb
+			err := cmd.Run()
+			code := 0
+			if ee, ok := err.(*exec.ExitError); ok {
+				code = ee.ExitCode()
+			}
+			// A bad level is a config error found before anything runs.
+			want := 0
+			if tc.name == "bad level" {
+				want = 2
+			}
+			if code != want {
+				t.Fatalf("exit %d, want %d\n%s", code, want, errb.String())
+			}
+			file, _ := os.ReadFile(logFile)
+			tc.check(t, errb.String(), string(file))
+		})
 	}
 }
