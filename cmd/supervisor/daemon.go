@@ -90,6 +90,7 @@ func (d *daemon) notify(e notify.Event) {
 func cmdRun(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("run", stderr)
 	config := fs.String("config", "", "config file (default: $DDNS_CONFIG, the user config folder, /etc/ddns/config.toml, then the embedded default)")
+	socket := fs.String("socket", "", "control socket (default: [supervisor] socket, else the per-user runtime folder)")
 	if !fs.parse(args) {
 		return 2
 	}
@@ -100,8 +101,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	if loadErr != nil && !exists(path) {
-		fmt.Fprintf(stderr, "supervisor: %v\n", loadErr)
-		return int(ipc.ExitConfig)
+		// A service started before its config is in place waits for the file
+		// (the watcher sees it appear) rather than failing at every boot.
+		loadErr = fmt.Errorf("%s: the config file does not exist; the supervisor waits for it to be created", path)
 	}
 	if cfg == nil {
 		// The file exists but is invalid: run anyway on the defaults, show the
@@ -112,7 +114,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	}
 	logger, closeLog := newLogger(cfg, stderr)
 	defer closeLog()
-	d := &daemon{logger: logger, cfgPath: path, started: time.Now(), records: map[string]ipc.RecordStatus{}}
+	d := &daemon{logger: logger, cfgPath: path, socket: *socket, started: time.Now(), records: map[string]ipc.RecordStatus{}}
 	if loadErr != nil {
 		d.cfgErr = loadErr.Error()
 		logger.Error("the config file is invalid; the supervisor waits for a valid save", "error", loadErr)
@@ -130,7 +132,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 
 func (d *daemon) run() int {
 	cfg := d.cfg
-	d.socket = cfg.Supervisor.Socket
+	if d.socket == "" {
+		d.socket = cfg.Supervisor.Socket
+	}
 	if d.socket == "" {
 		d.socket = ipc.DefaultSocketPath()
 	}
@@ -202,6 +206,9 @@ func (d *daemon) run() int {
 		go func() { defer wg.Done(); hs.Serve(ctx) }()
 	}
 	d.logger.Info("supervisor started", "version", version, "pid", os.Getpid(), "config", d.configName(), "socket", d.socket)
+	if cmd := childCommand(cfg, d.cfgPath, d.socket); !exists(cmd.Path) && filepath.IsAbs(cmd.Path) {
+		d.logger.Error("the updater binary does not exist; install it there or set [supervisor] command", "path", cmd.Path)
+	}
 	err = d.sup.Run(ctx)
 	cancel()
 	srv.Close()
@@ -464,7 +471,7 @@ func (d *daemon) status() ipc.Status {
 
 	c := ipc.ChildStatus{State: string(snap.State), PID: snap.PID, Restarts: snap.Restarts, ConsecutiveFailures: snap.ConsecutiveFailures}
 	if snap.PID != 0 && !snap.StartedAt.IsZero() {
-		c.UptimeSeconds = now.Sub(snap.StartedAt).Seconds()
+		c.UptimeSeconds = max(0, now.Sub(snap.StartedAt).Seconds())
 	}
 	if e := snap.LastExit; e != nil {
 		c.LastExit = &ipc.ExitInfo{Code: e.Code, Signal: e.Signal, Reason: e.Reason, At: ipc.TimeString(e.At)}

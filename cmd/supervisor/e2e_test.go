@@ -532,3 +532,35 @@ func zombiesUnder(unsharePID int) int {
 	}
 	return n
 }
+
+func TestMissingConfigAndBinaryAreReported(t *testing.T) {
+	e := newEnv(t, "")
+	os.Remove(e.config)
+	// No config file yet: the supervisor comes up, says so, and waits for it.
+	e.cmd = exec.Command(filepath.Join(binDir, "supervisor"), "run", "--config", e.config, "--socket", e.socket)
+	pr, pw, _ := os.Pipe()
+	e.cmd.Stdout, e.cmd.Stderr = pw, pw
+	e.out = newLineBuffer()
+	if err := e.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
+	go e.out.feed(pr)
+	defer func() { e.cmd.Process.Signal(syscall.SIGTERM); e.cmd.Wait() }()
+	// The updater, given the same missing file, exits 2: the child waits for the config.
+	e.waitFor("waiting for the config", 10*time.Second, func(st ipc.Status) bool {
+		return strings.Contains(st.Supervisor.ConfigError, "does not exist") && st.Child.State == "waiting-config"
+	})
+	if !eventually(10*time.Second, func() bool { return strings.Contains(e.out.String(), "does not exist; the supervisor waits") }) {
+		t.Fatalf("no plain message about the missing config:\n%s", e.out)
+	}
+	// The file appears, naming a command that does not exist: the log says so plainly.
+	e.write("[supervisor]\ncommand = [\"/nonexistent/updater\"]\n[probe]\nenabled = false\n")
+	st := e.waitFor("the created config", 10*time.Second, func(st ipc.Status) bool { return st.Supervisor.ConfigGeneration == 1 })
+	if st.Supervisor.ConfigError != "" {
+		t.Errorf("config error not cleared: %q", st.Supervisor.ConfigError)
+	}
+	if !eventually(10*time.Second, func() bool { return strings.Contains(e.out.String(), "cannot start /nonexistent/updater") }) {
+		t.Fatalf("no plain message about the missing binary:\n%s", e.out)
+	}
+}
