@@ -331,7 +331,7 @@ name = "home"
 	if !ok || len(es) != 1 {
 		t.Fatalf("err = %v; want one located config error", err)
 	}
-	if got := es[0].Error(); !strings.HasPrefix(got, "/etc/ddns/config.toml: providers.home: ") || !strings.Contains(got, "api_token") {
+	if got := es[0].Error(); !strings.HasPrefix(got, "/etc/ddns/config.toml:4:1: providers.home: ") || !strings.Contains(got, "api_token") {
 		t.Fatalf("error %q; want it located at the provider's table and naming the key", got)
 	}
 }
@@ -352,7 +352,7 @@ type = "AAAA"
 		t.Fatal(err)
 	}
 	_, err = New(cfg, Options{StatePath: filepath.Join(t.TempDir(), "s.json")})
-	if err == nil || !strings.Contains(err.Error(), "c.toml: ip.v6: records of type AAAA need an IPv6 address source") {
+	if err == nil || !strings.Contains(err.Error(), "c.toml:2:1: ip.v6: records of type AAAA need an IPv6 address source") {
 		t.Fatalf("err = %v", err)
 	}
 }
