@@ -169,7 +169,7 @@ func (d *daemon) run() int {
 		Starter:   supervise.NewExecStarter(supervise.ExecOptions{Logger: d.logger, Output: d.ring}),
 		Ready:     readiness{d},
 		Inspector: supervise.NewProcInspector(),
-		Logger:    d.logger.Named("supervisor"),
+		Logger:    d.logger,
 		OnEvent:   d.onEvent,
 	})
 
@@ -249,26 +249,10 @@ func (d *daemon) setProber(cfg *configs.Config) {
 	d.probeOn.Store(cfg.Probe.Enabled)
 }
 
-// onEvent runs on the supervise loop: it must not block.
+// onEvent runs on the supervise loop: it must not block. The supervise
+// package logs every event itself; here they feed metrics, notifications and
+// systemd's readiness.
 func (d *daemon) onEvent(e supervise.Event) {
-	args := []any{"state", e.State}
-	if e.PID != 0 {
-		args = append(args, "pid", e.PID)
-	}
-	if e.Code != nil {
-		args = append(args, "code", *e.Code)
-	}
-	if e.Detail != "" {
-		args = append(args, "detail", e.Detail)
-	}
-	switch e.Kind {
-	case supervise.EventStartFailed, supervise.EventCrashLoop, supervise.EventWatchdog, supervise.EventMemoryLimit, supervise.EventZombie, supervise.EventStoppedState, supervise.EventKilled:
-		d.logger.Error(e.Kind, args...)
-	case supervise.EventExited, supervise.EventWaitingConfig, supervise.EventWaitingNetwork:
-		d.logger.Warn(e.Kind, args...)
-	default:
-		d.logger.Info(e.Kind, args...)
-	}
 	d.eventMetrics(e)
 	if e.Kind == supervise.EventStarted && !d.readyTold.Swap(true) {
 		// systemd Type=notify: ready once the child has started.
