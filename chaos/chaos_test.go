@@ -1,0 +1,11 @@
+//go:build chaos && linux
+
+package chaos
+
+import "testing"
+
+// TestChaos runs every scenario in turn; each states what must hold after
+// its fault and checks it. Run one with -run 'TestChaos/NAME'.
+func TestChaos(t *testing.T) {
+	scenario(t, "1_child_sigkill_x100", testChildSigkill)
+}
