@@ -8,4 +8,5 @@ import "testing"
 // its fault and checks it. Run one with -run 'TestChaos/NAME'.
 func TestChaos(t *testing.T) {
 	scenario(t, "1_child_sigkill_x100", testChildSigkill)
+	scenario(t, "2_supervisor_sigkill_mid_pass", testSupervisorSigkill)
 }

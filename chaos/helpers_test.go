@@ -93,15 +93,16 @@ func (s *summary) write(w *os.File, path string) {
 // scenario runs one scenario as a subtest and records its outcome.
 func scenario(t *testing.T, name string, fn func(t *testing.T)) {
 	start := time.Now()
-	var failed, skipped bool
+	var ran, failed, skipped bool
 	var full string
 	t.Run(name, func(t *testing.T) {
-		full = t.Name()
+		ran, full = true, t.Name()
 		t.Cleanup(func() { failed, skipped = t.Failed(), t.Skipped() })
 		fn(t)
 	})
 	took := time.Since(start).Round(100 * time.Millisecond)
 	switch {
+	case !ran: // filtered out by -run
 	case failed:
 		outcomes.add(fmt.Sprintf("scenario %-34s FAIL (%s)", name, took))
 	case skipped:

@@ -1,0 +1,205 @@
+//go:build chaos && linux
+
+package chaos
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ddnsd/ddns/ddns"
+	"github.com/ddnsd/ddns/ddns/ddnstest"
+	"github.com/ddnsd/ddns/ipc"
+)
+
+// slowCloudflare starts the fake Cloudflare API with every write held until
+// a pacer lets it through, one write per period; the returned counter is the
+// number of writes let through so far.
+func slowCloudflare(t *testing.T, token string, period time.Duration) (*ddnstest.Cloudflare, *atomic.Int64) {
+	t.Helper()
+	cf := ddnstest.NewCloudflare(token, "example.com")
+	gate := make(chan struct{})
+	stop := make(chan struct{})
+	var passed atomic.Int64
+	go func() {
+		tick := time.NewTicker(period)
+		defer tick.Stop()
+		for {
+			select {
+			case gate <- struct{}{}:
+				passed.Add(1)
+			case <-stop:
+				return
+			}
+			select {
+			case <-tick.C:
+			case <-stop:
+				return
+			}
+		}
+	}()
+	cf.Gate(gate)
+	// Cleanups run last-in first-out: the fake closes while the pacer still
+	// lets held writes finish, then the pacer stops.
+	t.Cleanup(func() { close(stop) })
+	t.Cleanup(cf.Close)
+	return cf, &passed
+}
+
+// manyRecords is a config of n Cloudflare records whose address is read
+// from @DIR@/addr.
+func manyRecords(endpoint, token string, n int, extra string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, `[supervisor]
+socket = "@SOCKET@"
+restart_delay = "0s"
+%s
+[probe]
+enabled = false
+[updater]
+interval = "1h"
+state_file = "@STATE@"
+timeout = "20s"
+concurrency = 8
+network_grace = "0s"
+[ip]
+v4 = [{ type = "command", command = ["/bin/cat", "@DIR@/addr"] }]
+allow_private = true
+[providers.cf]
+type = "cloudflare"
+api_token = %q
+endpoint = %q
+`, extra, token, endpoint)
+	for i := range n {
+		fmt.Fprintf(&b, "[[records]]\nprovider = \"cf\"\nzone = \"example.com\"\nname = \"r%d\"\n", i)
+	}
+	return b.String()
+}
+
+// testSupervisorSigkill kills the supervisor with SIGKILL while its child is
+// in the middle of a pass over many records against a slow API, several
+// times, each time at a different point of the pass (the last rounds right
+// when the last write is let through, next to the state save). After each
+// kill: the child is gone (and nothing else runs with the test's config),
+// the state file is absent or a complete state (every record, one address),
+// and the socket file left behind is stale. The next supervisor takes over:
+// it gets the lock, replaces the stale socket and runs a child. The last one
+// is left to finish: every record ends at the last address.
+func testSupervisorSigkill(t *testing.T) {
+	const (
+		records = 120
+		rounds  = 6
+		token   = "chaos-token-supkill"
+	)
+	cf, writes := slowCloudflare(t, token, 3*time.Millisecond)
+	s := newSup(t)
+	s.write(manyRecords(cf.URL, token, records, ""))
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
+	addrs := map[string]bool{}
+	intact, absent := 0, 0
+	for r := 0; r <= rounds; r++ {
+		addr := fmt.Sprintf("192.0.2.%d", 20+r)
+		addrs[addr] = true
+		if err := os.WriteFile(filepath.Join(s.dir, "addr"), []byte(addr+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		base := writes.Load()
+		s.start()
+		st := s.waitFor(fmt.Sprintf("round %d: the supervisor to run a child", r), 20*time.Second, running)
+		if st.Supervisor.PID != s.cmd.Process.Pid {
+			t.Fatalf("round %d: status answered by supervisor %d, want the new one %d", r, st.Supervisor.PID, s.cmd.Process.Pid)
+		}
+		if r > 0 && !strings.Contains(s.out.String(), "removed a stale socket") {
+			t.Errorf("round %d: the new supervisor did not say it replaced the stale socket", r)
+		}
+		if r == rounds {
+			break
+		}
+		// Kill at a random write of the pass; the last rounds at its last write.
+		target := base + 1 + rng.Int64N(records)
+		if r >= rounds-2 {
+			target = base + records
+		}
+		tick := time.NewTicker(time.Millisecond)
+		deadline := time.Now().Add(30 * time.Second)
+		for writes.Load() < target && time.Now().Before(deadline) {
+			<-tick.C
+		}
+		tick.Stop()
+		if writes.Load() < target {
+			t.Fatalf("round %d: the pass made only %d of %d writes in 30s", r, writes.Load()-base, target-base)
+		}
+		child := st.Child.PID
+		s.kill9()
+
+		if !eventually(10*time.Second, func() bool { return gone(child) }) {
+			t.Fatalf("round %d: child %d outlived its supervisor's kill -9 (state %q)", r, child, procState(child))
+		}
+		if left := processesWith(s.dir); len(left) > 0 {
+			t.Fatalf("round %d: orphans still running with the test's files: %v", r, left)
+		}
+		switch _, err := os.Stat(s.state); {
+		case errors.Is(err, os.ErrNotExist):
+			absent++
+		case err != nil:
+			t.Fatalf("round %d: %v", r, err)
+		default:
+			stf, err := ddns.LoadState(s.state)
+			if err != nil {
+				t.Fatalf("round %d: the state file is damaged after kill -9 at write %d of the pass: %v", r, target-base, err)
+			}
+			if len(stf.Records) != records {
+				t.Fatalf("round %d: the state file holds %d records, want %d", r, len(stf.Records), records)
+			}
+			seen := map[string]bool{}
+			for _, rs := range stf.Records {
+				seen[rs.Address] = true
+			}
+			for a := range seen {
+				if !addrs[a] || len(seen) != 1 {
+					t.Fatalf("round %d: the state file mixes addresses %v (a half-saved pass)", r, seen)
+				}
+			}
+			intact++
+		}
+		if _, err := os.Lstat(s.socket); err != nil {
+			t.Fatalf("round %d: expected the killed supervisor's socket file to be left behind: %v", r, err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		_, err := ipc.Dial(ctx, s.socket)
+		cancel()
+		if !errors.Is(err, ipc.ErrNoServer) {
+			t.Fatalf("round %d: the socket left behind is not stale: %v", r, err)
+		}
+	}
+	final := fmt.Sprintf("192.0.2.%d", 20+rounds)
+	s.waitFor("the last child to finish its pass", 60*time.Second, func(st ipc.Status) bool {
+		if len(st.Records) != records {
+			return false
+		}
+		for _, rec := range st.Records {
+			if rec.Address != final || rec.Error != "" {
+				return false
+			}
+		}
+		return true
+	})
+	for i := range records {
+		name := fmt.Sprintf("r%d.example.com", i)
+		if got := cf.Lookup(name, "A"); len(got) != 1 || got[0] != final {
+			t.Errorf("%s holds %v at the provider, want exactly [%s]", name, got, final)
+		}
+	}
+	stf, err := ddns.LoadState(s.state)
+	if err != nil || len(stf.Records) != records {
+		t.Fatalf("final state file: %d records, %v", len(stf.Records), err)
+	}
+	t.Logf("%d kills of the supervisor mid-pass: state file intact %d times, absent %d times", rounds, intact, absent)
+}
