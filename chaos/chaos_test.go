@@ -9,4 +9,5 @@ import "testing"
 func TestChaos(t *testing.T) {
 	scenario(t, "1_child_sigkill_x100", testChildSigkill)
 	scenario(t, "2_supervisor_sigkill_mid_pass", testSupervisorSigkill)
+	scenario(t, "3_network_gone_and_back", testNetworkGone)
 }
