@@ -11,4 +11,5 @@ func TestChaos(t *testing.T) {
 	scenario(t, "2_supervisor_sigkill_mid_pass", testSupervisorSigkill)
 	scenario(t, "3_network_gone_and_back", testNetworkGone)
 	scenario(t, "4_provider_api_faults", testProviderFaults)
+	scenario(t, "5_echo_service_garbage", testEchoGarbage)
 }
