@@ -12,4 +12,5 @@ func TestChaos(t *testing.T) {
 	scenario(t, "3_network_gone_and_back", testNetworkGone)
 	scenario(t, "4_provider_api_faults", testProviderFaults)
 	scenario(t, "5_echo_service_garbage", testEchoGarbage)
+	scenario(t, "6_state_disk_full_and_read_only", testDiskFull)
 }
