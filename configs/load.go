@@ -85,7 +85,7 @@ func Parse(name string, data []byte, o Options) (*Config, error) {
 	cfg := Defaults()
 	md, err := toml.Decode(src, &cfg)
 	if err != nil {
-		return nil, decodeError(name, src, p.pos, err)
+		return nil, withholdSecrets(decodeError(name, src, p.pos, err), src, p.pos, o)
 	}
 	var raw struct {
 		Providers map[string]toml.Primitive `toml:"providers"`
