@@ -165,11 +165,14 @@ func printConfigError(w io.Writer, err error) {
 // for both binaries. Under the supervisor (supervised) the log file is
 // dropped: the supervisor captures this process's stderr into its own log,
 // and two processes rotating one file would rename it under each other.
+// Supervised, the updater also writes JSON lines, which the supervisor reads
+// back with their level, message and fields, and logs in its own format.
 // A log file that cannot be opened is reported and stderr used instead, as
 // the supervisor does; a bad level is a config error.
 func newLogger(l configs.Log, supervised bool, stderr io.Writer) (hclog.Logger, func(), error) {
 	if supervised {
 		l.File = ""
+		l.Format = "json"
 	}
 	log, closer, err := logging.New("updater", l, stderr)
 	if err != nil && l.File != "" {
