@@ -399,6 +399,17 @@ func (d *daemon) apply(cfg *configs.Config, loadErr error) (string, error) {
 	d.cfg, d.cfgErr = cfg, ""
 	d.generation++
 	gen := d.generation
+	// A record the new config no longer defines gets no more reports: drop
+	// it, or status would show its last state forever.
+	keep := make(map[string]bool, len(cfg.Records))
+	for _, r := range cfg.Records {
+		keep[r.FQDN()+"/"+r.Type] = true
+	}
+	for k := range d.records {
+		if !keep[k] {
+			delete(d.records, k)
+		}
+	}
 	d.mu.Unlock()
 	for _, w := range cfg.Warnings {
 		d.logger.Warn(w)

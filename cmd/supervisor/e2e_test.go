@@ -564,3 +564,66 @@ func TestMissingConfigAndBinaryAreReported(t *testing.T) {
 		t.Fatalf("no plain message about the missing binary:\n%s", e.out)
 	}
 }
+
+// TestSaveStyles saves the config of a running supervisor in each way editors
+// and deployment tools do, and checks through the socket that every save was
+// applied (the generation moves on) without touching the child.
+func TestSaveStyles(t *testing.T) {
+	cfgText := func(n int) string {
+		return fmt.Sprintf("[supervisor]\ncommand = [\"@SELF@\"]\nstop_timeout = \"%ds\"\n[probe]\nenabled = false\n", n)
+	}
+	e := newEnv(t, cfgText(1))
+	// Kubernetes-style layout: config.toml -> ..data/config.toml, ..data -> a timestamped folder.
+	link := filepath.Join(e.dir, "k8s", "config.toml")
+	os.MkdirAll(filepath.Join(e.dir, "k8s", "v0"), 0o700)
+	os.Rename(e.config, filepath.Join(e.dir, "k8s", "v0", "config.toml"))
+	os.Symlink("v0", filepath.Join(e.dir, "k8s", "..data"))
+	os.Symlink(filepath.Join("..data", "config.toml"), link)
+	e.config = link
+	e.start("DDNS_TEST_CHILD=hang")
+	st := e.waitFor("running", 20*time.Second, running)
+	pid, gen := st.Child.PID, st.Supervisor.ConfigGeneration
+
+	target := func() string { p, _ := filepath.EvalSymlinks(link); return p }
+	styles := []struct {
+		name string
+		save func(n int)
+	}{
+		{"in place", func(n int) { e.writeTo(target(), cfgText(n)) }},
+		{"temp then rename", func(n int) {
+			e.writeTo(target()+".swp", cfgText(n))
+			os.Rename(target()+".swp", target())
+		}},
+		{"delete and recreate", func(n int) {
+			p := target()
+			os.Remove(p)
+			e.writeTo(p, cfgText(n))
+		}},
+		{"symlink swap", func(n int) {
+			v := filepath.Join(e.dir, "k8s", fmt.Sprintf("v%d", n))
+			os.MkdirAll(v, 0o700)
+			e.writeTo(filepath.Join(v, "config.toml"), cfgText(n))
+			tmp := filepath.Join(e.dir, "k8s", "..data_tmp")
+			os.Symlink(filepath.Base(v), tmp)
+			os.Rename(tmp, filepath.Join(e.dir, "k8s", "..data"))
+		}},
+	}
+	for i, s := range styles {
+		s.save(i + 2)
+		gen++
+		want := gen
+		st = e.waitFor(s.name+" to apply", 10*time.Second, func(st ipc.Status) bool { return st.Supervisor.ConfigGeneration == want })
+		if st.Child.PID != pid || st.Supervisor.ConfigError != "" {
+			t.Errorf("%s: child %d (was %d), config error %q", s.name, st.Child.PID, pid, st.Supervisor.ConfigError)
+		}
+	}
+}
+
+// writeTo writes a config (with the test's socket) to path.
+func (e *env) writeTo(path, config string) {
+	e.t.Helper()
+	orig := e.config
+	e.config = path
+	e.write(config)
+	e.config = orig
+}
