@@ -2,6 +2,7 @@ package ipc
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 )
@@ -13,27 +14,31 @@ var errLineTooLong = errors.New("line too long")
 
 // readLine returns the next line without its '\n'. At EOF a final line without
 // '\n' is returned with the EOF error, so callers can still use it.
+//
+// It looks at whatever has arrived rather than waiting for a full buffer or
+// the line's end, so a line is known to be too long as soon as more than
+// limit bytes of it are in: a client that sends an oversized line and then
+// waits for the answer gets it at once, not after the idle timeout.
 func readLine(r *bufio.Reader, limit int) ([]byte, error) {
 	var line []byte
 	for {
-		chunk, err := r.ReadSlice('\n')
-		if len(line)+len(chunk) > limit+1 { // +1: the '\n' itself is not counted
-			return nil, fmt.Errorf("%w: more than %d bytes", errLineTooLong, limit)
-		}
-		switch {
-		case err == nil:
-			if line == nil {
-				// The common case: the whole line sits in the buffer. Copy it,
-				// since the next read reuses the buffer.
-				return append([]byte(nil), chunk[:len(chunk)-1]...), nil
-			}
-			line = append(line, chunk[:len(chunk)-1]...)
-			return line, nil
-		case errors.Is(err, bufio.ErrBufferFull):
-			line = append(line, chunk...)
-		default:
-			line = append(line, chunk...)
+		if _, err := r.Peek(1); err != nil {
 			return line, err
 		}
+		buf, _ := r.Peek(r.Buffered())
+		if i := bytes.IndexByte(buf, '\n'); i >= 0 {
+			if len(line)+i > limit {
+				return nil, fmt.Errorf("%w: more than %d bytes", errLineTooLong, limit)
+			}
+			// Copy: the next read reuses the buffer.
+			line = append(line, buf[:i]...)
+			_, _ = r.Discard(i + 1)
+			return line, nil
+		}
+		if len(line)+len(buf) > limit {
+			return nil, fmt.Errorf("%w: more than %d bytes", errLineTooLong, limit)
+		}
+		line = append(line, buf...)
+		_, _ = r.Discard(len(buf))
 	}
 }
