@@ -13,4 +13,6 @@ func TestChaos(t *testing.T) {
 	scenario(t, "4_provider_api_faults", testProviderFaults)
 	scenario(t, "5_echo_service_garbage", testEchoGarbage)
 	scenario(t, "6_state_disk_full_and_read_only", testDiskFull)
+	scenario(t, "7_config_garbage_empty_secret", testConfigGarbage)
+	scenario(t, "8_socket_flood_and_garbage", testSocketFlood)
 }
