@@ -41,12 +41,17 @@ func realMain() int {
 	}
 	fs := flag.NewFlagSet("benchrun", flag.ContinueOnError)
 	bin := fs.String("bin", "bin", "folder holding the supervisor and updater binaries (`make build` puts them in bin)")
-	out := fs.String("out", "bench/results.json", "where to write the results as JSON (\"\" for nowhere)")
-	quick := fs.Bool("quick", false, "few samples per figure, to try the bench out in a minute")
+	out := fs.String("out", "bench/results.json", "where to write the results as JSON (\"\" for nowhere; with --quick, nowhere unless given)")
+	quick := fs.Bool("quick", false, "few samples per figure, to try the bench out in a minute; keeps bench/results.json as it is")
 	only := fs.String("only", "", "comma-separated sections to run: go,restart,reload,status,idle,address,pass (default all)")
 	idle := fs.Duration("idle", 60*time.Second, "the idle window for memory and CPU")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		return 2
+	}
+	outGiven := false
+	fs.Visit(func(f *flag.Flag) { outGiven = outGiven || f.Name == "out" })
+	if *quick && !outGiven {
+		*out = "" // a quick run must not replace the committed figures
 	}
 	root, err := os.Getwd()
 	if err != nil {

@@ -314,7 +314,10 @@ func (b *bench) fullRing(procBase, rtBase float64) []Result {
 		return []Result{proc, rt}
 	}
 	defer st.close()
-	go drain(st) // the stamps are not needed here, only the restarts
+	go func() { // the stamps are not needed here, only the restarts
+		for range st.ch {
+		}
+	}()
 	idleFile := filepath.Join(dir, "idle-now")
 	o, err := b.startOurs(dir, b.crashChildTOML(st.path, "0s", "--idle-when", idleFile))
 	if err != nil {
@@ -364,8 +367,8 @@ func (b *bench) idleSection(window time.Duration) []Result {
 	rows := []Result{
 		{Section: "idle", Name: "supervisor RSS at idle", Unit: "MB"},
 		{Section: "idle", Name: "updater RSS at idle", Unit: "MB"},
-		{Section: "idle", Name: "supervisor CPU at idle", Unit: "% core"},
-		{Section: "idle", Name: "updater CPU at idle", Unit: "% core"},
+		{Section: "idle", Name: "supervisor CPU at idle", Unit: "ms/min"},
+		{Section: "idle", Name: "updater CPU at idle", Unit: "ms/min"},
 	}
 	skip := func(err error) []Result {
 		for i := range rows {
@@ -445,21 +448,25 @@ type = "A"
 		<-tick.C
 	}
 	secs := time.Since(start).Seconds()
-	cpu := func(j int) float64 { return float64(last[j].cpuTick-first[j].cpuTick) / clockTicks / secs * 100 }
+	// CPU as milliseconds on CPU per minute of wall time, from the
+	// scheduler's per-thread counters; utime+stime (10 ms ticks) in the note.
+	cpu := func(j int) float64 { return float64(last[j].cpuNS-first[j].cpuNS) / 1e6 / secs * 60 }
+	ticks := func(j int) string {
+		return fmt.Sprintf("%.0f ms", float64(last[j].cpuTick-first[j].cpuTick)*1000/clockTicks)
+	}
 	rows[0].fill(rss[0], &target{"median", 10})
 	rows[1].fill(rss[1], &target{"median", 15})
 	rows[2].fill([]float64{cpu(0)}, nil)
 	rows[3].fill([]float64{cpu(1)}, nil)
 	rows[0].Samples, rows[1].Samples = nil, nil
-	note := fmt.Sprintf("sampled every 1 s for %.0f s, all three at once; the updater has one Cloudflare record (local fake), probes on (loopback TCP)", secs)
-	rows[0].Note = note
-	rows[2].Note = fmt.Sprintf("utime+stime over the window: %.0f ms", float64(last[0].cpuTick-first[0].cpuTick)*1000/clockTicks)
-	rows[3].Note = fmt.Sprintf("utime+stime over the window: %.0f ms", float64(last[1].cpuTick-first[1].cpuTick)*1000/clockTicks)
+	rows[0].Note = fmt.Sprintf("sampled every 1 s for %.0f s, all three at once; the updater has one Cloudflare record (local fake), probes on (loopback TCP)", secs)
+	rows[2].Note = fmt.Sprintf("= %.3f%% of a core; utime+stime over the window %s", cpu(0)/600, ticks(0))
+	rows[3].Note = fmt.Sprintf("= %.3f%% of a core; utime+stime over the window %s", cpu(1)/600, ticks(1))
 	if p != nil {
 		rows[0].setPeer("supervisord", rss[2])
 		rows[0].Peer.Samples = nil
 		rows[2].setPeer("supervisord", []float64{cpu(2)})
-		rows[2].Note += fmt.Sprintf("; supervisord %.0f ms", float64(last[2].cpuTick-first[2].cpuTick)*1000/clockTicks)
+		rows[2].Note += fmt.Sprintf("; supervisord %.3f%% of a core, utime+stime %s", cpu(2)/600, ticks(2))
 	} else {
 		rows[0].Note = joinNote(rows[0].Note, "supervisord: "+perr.Error())
 	}

@@ -245,6 +245,10 @@ serverurl=unix://%[1]s/supervisord.sock
 type procStat struct {
 	rssKB   int64
 	cpuTick int64 // utime + stime, in clock ticks
+	// cpuNS is the time on CPU from the scheduler, summed over the
+	// threads: the same quantity as cpuTick at nanosecond resolution, which
+	// an idle minute needs (one tick is 10 ms).
+	cpuNS int64
 }
 
 // clockTicks is USER_HZ: 100 on every Linux that Go supports.
@@ -275,6 +279,17 @@ func readProc(pid int) (procStat, error) {
 	ut, _ := strconv.ParseInt(f[11], 10, 64)
 	stt, _ := strconv.ParseInt(f[12], 10, 64)
 	st.cpuTick = ut + stt
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/schedstat", pid))
+	for _, t := range tasks {
+		b, err := os.ReadFile(t)
+		if err != nil {
+			continue // a thread that just ended
+		}
+		if f := strings.Fields(string(b)); len(f) > 0 {
+			ns, _ := strconv.ParseInt(f[0], 10, 64)
+			st.cpuNS += ns
+		}
+	}
 	return st, nil
 }
 

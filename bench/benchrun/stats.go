@@ -48,6 +48,9 @@ type target struct {
 
 // fill sets Median, P95 and N from samples and checks t.
 func (r *Result) fill(samples []float64, t *target) {
+	for i, v := range samples {
+		samples[i] = round(v)
+	}
 	r.Samples = samples
 	r.N = len(samples)
 	r.Median, r.P95 = median(samples), quantile(samples, 0.95)
@@ -74,11 +77,23 @@ func (r *Result) check(t *target) {
 
 // setPeer records supervisord's samples beside ours.
 func (r *Result) setPeer(name string, samples []float64) {
+	for i, v := range samples {
+		samples[i] = round(v)
+	}
 	p := &Peer{Name: name, N: len(samples), Median: median(samples), P95: quantile(samples, 0.95), Samples: samples}
 	if r.Median > 0 {
-		p.Ratio = p.Median / r.Median
+		p.Ratio = round(p.Median / r.Median)
 	}
 	r.Peer = p
+}
+
+// round keeps about five significant digits, so results.json stays readable.
+func round(v float64) float64 {
+	if v == 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+		return v
+	}
+	scale := math.Pow(10, 4-math.Floor(math.Log10(math.Abs(v))))
+	return math.Round(v*scale) / scale
 }
 
 func median(xs []float64) float64 { return quantile(xs, 0.5) }
@@ -140,7 +155,10 @@ func table(rs []Result) string {
 		}
 		row := []string{"  " + r.Name, fmt.Sprint(r.N), num(r.Median), num(r.P95), r.Unit, tgt, "", "", ""}
 		if p := r.Peer; p != nil {
-			row[6], row[7], row[8] = num(p.Median), num(p.P95), num(p.Ratio)+"×"
+			row[6], row[7], row[8] = num(p.Median), num(p.P95), "-"
+			if p.Ratio > 0 {
+				row[8] = num(p.Ratio) + "×"
+			}
 		}
 		rows = append(rows, row)
 		if r.Note != "" {
