@@ -114,6 +114,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	}
 	logger, closeLog := newLogger(cfg, stderr)
 	defer closeLog()
+	detachConsole(logger)
 	d := &daemon{logger: logger, cfgPath: path, socket: *socket, started: time.Now(), records: map[string]ipc.RecordStatus{}}
 	if loadErr != nil {
 		d.cfgErr = loadErr.Error()

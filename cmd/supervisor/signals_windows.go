@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"os/signal"
+	"syscall"
 
 	"github.com/hashicorp/go-hclog"
 	"golang.org/x/sys/windows"
@@ -14,7 +15,8 @@ import (
 // after it stopped its child. Windows has no SIGHUP: use `supervisor reload`.
 func handleSignals(ctx context.Context, stop func(), reload func(), logger hclog.Logger) func() {
 	ch := make(chan os.Signal, 2)
-	signal.Notify(ch, os.Interrupt)
+	// Go reports console close, logoff and shutdown as SIGTERM.
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
 	done := make(chan struct{})
 	go func() {
 		select {
