@@ -5,7 +5,8 @@ package chaos
 import "testing"
 
 // TestChaos runs every scenario in turn; each states what must hold after
-// its fault and checks it. Run one with -run 'TestChaos/NAME'.
+// its fault and checks it. Run one with -run 'TestChaos/NAME', or
+// CHAOS_RUN=NAME ./chaos/run.
 func TestChaos(t *testing.T) {
 	scenario(t, "1_child_sigkill_x100", testChildSigkill)
 	scenario(t, "2_supervisor_sigkill_mid_pass", testSupervisorSigkill)
