@@ -99,6 +99,7 @@ func realMain() int {
 		{"pass", b.passSection},
 	}
 	began := time.Now()
+	loadBefore := loadavg()
 	var results []Result
 	for _, s := range sections {
 		if len(want) > 0 && !want[s.name] {
@@ -112,14 +113,19 @@ func realMain() int {
 	}
 	took := time.Since(began)
 	fmt.Print("\n" + table(results))
-	fmt.Printf("\nmedian and p95 over n samples; peer÷ours above 1 means ours is lower. Whole run: %.0f s.\n", took.Seconds())
+	fmt.Printf("\nmedian and p95 over n samples; peer÷ours above 1 means ours is lower. Whole run: %.0f s; load average %s before, %s after.\n",
+		took.Seconds(), loadBefore, loadavg())
 	if *out != "" {
 		doc := map[string]any{
 			"measured_at": time.Now().UTC().Format(time.RFC3339),
 			"took_s":      took.Round(time.Second).Seconds(),
 			"machine":     machine(),
-			"quick":       *quick,
-			"results":     results,
+			// Other work on the machine widens the tails: the load averages
+			// at the start and the end say how quiet it was.
+			"loadavg_before": loadBefore,
+			"loadavg_after":  loadavg(),
+			"quick":          *quick,
+			"results":        results,
 		}
 		data, err := json.MarshalIndent(doc, "", "  ")
 		if err == nil {
@@ -134,6 +140,16 @@ func realMain() int {
 	// A missed target is a finding shown in the table, not a failure of the
 	// bench: exit 0 whenever the figures were taken.
 	return 0
+}
+
+// loadavg is the first three fields of /proc/loadavg.
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	return strings.Join(f[:min(3, len(f))], " ")
 }
 
 // machine describes where the figures were taken.
