@@ -53,6 +53,41 @@ func slowCloudflare(t *testing.T, token string, period time.Duration) (*ddnstest
 	return cf, &passed
 }
 
+// waitWrites waits until the fake API has let target writes through.
+func waitWrites(t *testing.T, round int, writes *atomic.Int64, base, target int64) {
+	t.Helper()
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	deadline := time.Now().Add(30 * time.Second)
+	for writes.Load() < target && time.Now().Before(deadline) {
+		<-tick.C
+	}
+	if writes.Load() < target {
+		t.Fatalf("round %d: the pass made only %d of %d writes in 30s", round, writes.Load()-base, target-base)
+	}
+}
+
+// waitStateWrite watches the state folder without pausing: with temp, until
+// a temporary state file exists (true) or the save is over (false);
+// without, until the state file holds addr. 30 s is only a failure guard.
+func waitStateWrite(state, addr string, temp bool) bool {
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if temp {
+			ents, _ := os.ReadDir(filepath.Dir(state))
+			for _, e := range ents {
+				if strings.HasSuffix(e.Name(), ".tmp") {
+					return true
+				}
+			}
+		}
+		if b, err := os.ReadFile(state); err == nil && strings.Contains(string(b), `"`+addr+`"`) {
+			return false
+		}
+	}
+	return false
+}
+
 // manyRecords is a config of n Cloudflare records whose address is read
 // from @DIR@/addr.
 func manyRecords(endpoint, token string, n int, extra string) string {
@@ -103,7 +138,7 @@ func testSupervisorSigkill(t *testing.T) {
 	s.write(manyRecords(cf.URL, token, records, ""))
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
 	addrs := map[string]bool{}
-	intact, absent := 0, 0
+	intact, absent, midSave := 0, 0, 0
 	for r := 0; r <= rounds; r++ {
 		addr := fmt.Sprintf("192.0.2.%d", 20+r)
 		addrs[addr] = true
@@ -122,19 +157,21 @@ func testSupervisorSigkill(t *testing.T) {
 		if r == rounds {
 			break
 		}
-		// Kill at a random write of the pass; the last rounds at its last write.
+		// Where in the pass to kill: rounds 0-2 at a random write, round 3 at
+		// the last write, round 4 as soon as the state's temporary file
+		// appears (mid-save), round 5 once the new state file is in place.
 		target := base + 1 + rng.Int64N(records)
-		if r >= rounds-2 {
+		if r >= 3 {
 			target = base + records
 		}
-		tick := time.NewTicker(time.Millisecond)
-		deadline := time.Now().Add(30 * time.Second)
-		for writes.Load() < target && time.Now().Before(deadline) {
-			<-tick.C
-		}
-		tick.Stop()
-		if writes.Load() < target {
-			t.Fatalf("round %d: the pass made only %d of %d writes in 30s", r, writes.Load()-base, target-base)
+		waitWrites(t, r, writes, base, target)
+		switch r {
+		case 4:
+			if waitStateWrite(s.state, addr, true) {
+				midSave++
+			}
+		case 5:
+			waitStateWrite(s.state, addr, false)
 		}
 		child := st.Child.PID
 		s.kill9()
@@ -201,5 +238,13 @@ func testSupervisorSigkill(t *testing.T) {
 	if err != nil || len(stf.Records) != records {
 		t.Fatalf("final state file: %d records, %v", len(stf.Records), err)
 	}
-	t.Logf("%d kills of the supervisor mid-pass: state file intact %d times, absent %d times", rounds, intact, absent)
+	if ents, _ := os.ReadDir(filepath.Dir(s.state)); len(ents) != 1 {
+		var names []string
+		for _, e := range ents {
+			names = append(names, e.Name())
+		}
+		t.Errorf("the state folder holds %v; a temporary file left by a kill must be removed by the next updater", names)
+	}
+	t.Logf("%d kills of the supervisor mid-pass: state file intact %d times, absent %d times, killed while the temporary state file existed %d times",
+		rounds, intact, absent, midSave)
 }
