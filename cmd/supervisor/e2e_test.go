@@ -421,7 +421,10 @@ func TestNetworkWaitThenStart(t *testing.T) {
 		t.Skipf("cannot reopen %s: %v", addr, err)
 	}
 	defer ln.Close()
+	back := time.Now()
 	st = e.waitFor("the child to start once the network is back", 10*time.Second, running)
+	// A figure for the record, not a pass/fail timing: the probe interval is 200ms.
+	t.Logf("probe target back → child running seen after %v (probe interval 200ms)", time.Since(back).Round(time.Millisecond))
 	if !st.Network.Ready {
 		t.Errorf("network not ready in status after start: %+v", st.Network)
 	}
@@ -626,4 +629,38 @@ func (e *env) writeTo(path, config string) {
 	e.config = path
 	e.write(config)
 	e.config = orig
+}
+
+// TestReloadKeepsNetworkVerdict: a reload that leaves [probe] alone must not
+// forget the last probe, or status (and /healthz) would say "network not
+// ready: not probed yet" until the next start of the child.
+func TestReloadKeepsNetworkVerdict(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	base := "[supervisor]\ncommand = [\"@SELF@\"]\nstop_timeout = \"%s\"\n[probe]\ndns = []\ntcp = [%q]\n"
+	e := newEnv(t, fmt.Sprintf(base, "5s", ln.Addr().String()))
+	e.start("DDNS_TEST_CHILD=hang")
+	st := e.waitFor("running with the network ready", 20*time.Second, func(st ipc.Status) bool { return running(st) && st.Network.Ready })
+	pid := st.Child.PID
+	e.saveByRename(fmt.Sprintf(base, "3s", ln.Addr().String()))
+	st = e.waitFor("generation 2", 10*time.Second, func(st ipc.Status) bool { return st.Supervisor.ConfigGeneration == 2 })
+	if st.Child.PID != pid || !st.Network.Ready || len(st.Network.Checks) != 1 {
+		t.Errorf("after a supervisor-only reload: child %d (was %d), network %+v", st.Child.PID, pid, st.Network)
+	}
+	// A new probe target is probed at once, not at the next start.
+	ln2, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln2.Close()
+	e.saveByRename(fmt.Sprintf(base, "3s", ln2.Addr().String()))
+	st = e.waitFor("the new target probed", 10*time.Second, func(st ipc.Status) bool {
+		return st.Supervisor.ConfigGeneration == 3 && st.Network.Ready && len(st.Network.Checks) == 1 && st.Network.Checks[0].Target == ln2.Addr().String()
+	})
+	if st.Child.PID != pid {
+		t.Errorf("a [probe] change restarted the child (%d -> %d)", pid, st.Child.PID)
+	}
 }
