@@ -245,9 +245,21 @@ func (r readiness) Check(ctx context.Context) (bool, string) {
 	return v.Ready, v.Reason
 }
 
+// setProber installs the prober for cfg's [probe] section. An unchanged
+// section keeps the running prober: a new one has no verdict, and status and
+// /healthz would say "not probed yet" until the child next starts. A changed
+// one is probed once at once, for the same reason.
 func (d *daemon) setProber(cfg *configs.Config) {
-	d.prober.Store(newProber(cfg))
+	p := newProber(cfg)
+	old := d.prober.Load()
+	if old != nil && d.probeOn.Load() == cfg.Probe.Enabled && sameProbes(old, p) {
+		return
+	}
+	d.prober.Store(p)
 	d.probeOn.Store(cfg.Probe.Enabled)
+	if old != nil && cfg.Probe.Enabled && len(p.Checks) > 0 {
+		go readiness{d}.Check(d.ctx)
+	}
 }
 
 // onEvent runs on the supervise loop: it must not block. The supervise

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/ddnsd/ddns/configs"
@@ -156,6 +157,11 @@ func probeChecks(cfg *configs.Config) []netprobe.Check {
 // newProber builds the readiness prober for cfg.
 func newProber(cfg *configs.Config) *netprobe.Prober {
 	return &netprobe.Prober{Checks: probeChecks(cfg), Timeout: cfg.Probe.Timeout.Duration, DNSServers: cfg.Probe.DNSServers}
+}
+
+// sameProbes reports whether two probers check the same things the same way.
+func sameProbes(a, b *netprobe.Prober) bool {
+	return slices.Equal(a.Checks, b.Checks) && a.Timeout == b.Timeout && slices.Equal(a.DNSServers, b.DNSServers)
 }
 
 // updaterView is the part of a config the updater reads: when it changes, the
