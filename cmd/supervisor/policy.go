@@ -106,6 +106,16 @@ func probeChecks(cfg *configs.Config) []netprobe.Check {
 	var urls, hosts []string
 	for _, p := range cfg.Providers {
 		switch {
+		case p.Type == "rfc2136":
+			// Its endpoint, like its server, is HOST:PORT (or udp:// or
+			// tcp://), never an HTTP URL.
+			s := p.Endpoint
+			if s == "" {
+				s, _ = p.Params["server"].(string)
+			}
+			if s != "" {
+				hosts = append(hosts, dnsServerAddr(s))
+			}
 		case p.Endpoint != "":
 			urls = append(urls, p.Endpoint)
 		case apiBase[p.Type] != "":
@@ -118,10 +128,6 @@ func probeChecks(cfg *configs.Config) []netprobe.Check {
 			if s, _ := p.Params["url"].(string); s != "" && !strings.Contains(s, "{{") {
 				urls = append(urls, s)
 			}
-		case p.Type == "rfc2136":
-			if s, _ := p.Params["server"].(string); s != "" {
-				hosts = append(hosts, s)
-			}
 		}
 	}
 	for _, srcs := range [][]configs.Source{cfg.IP.V4, cfg.IP.V6} {
@@ -130,7 +136,9 @@ func probeChecks(cfg *configs.Config) []netprobe.Check {
 			case "http":
 				urls = append(urls, s.URL)
 			case "dns":
-				hosts = append(hosts, s.Server)
+				if s.Server != "" {
+					hosts = append(hosts, dnsServerAddr(s.Server))
+				}
 			}
 		}
 	}
@@ -152,6 +160,20 @@ func probeChecks(cfg *configs.Config) []netprobe.Check {
 		return out
 	}
 	return derived
+}
+
+// dnsServerAddr is a DNS server as the code that asks it dials it: without a
+// scheme (udp://, tcp://), and on port 53 unless one is given, so that the
+// probe gets a port to connect to.
+func dnsServerAddr(s string) string {
+	s = strings.TrimSpace(s)
+	if _, rest, ok := strings.Cut(s, "://"); ok {
+		s = strings.TrimSuffix(rest, "/")
+	}
+	if _, _, err := net.SplitHostPort(s); err != nil {
+		s = net.JoinHostPort(strings.Trim(s, "[]"), "53")
+	}
+	return s
 }
 
 // newProber builds the readiness prober for cfg.
