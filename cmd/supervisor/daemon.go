@@ -7,7 +7,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,18 +29,21 @@ import (
 // to the supervise loop; daemon keeps only what the loop does not know: the
 // config, the records the child reported, and the prober.
 type daemon struct {
-	logger    hclog.Logger
-	cfgPath   string // "" = embedded default
-	socket    string
-	started   time.Time
-	sup       *supervise.Supervisor
-	ring      *supervise.LogRing
-	prober    atomic.Pointer[netprobe.Prober]
-	probeOn   atomic.Bool
-	readyTold atomic.Bool
-	metrics   *observe.Metrics
-	notifier  atomic.Pointer[notifierRun]
-	ctx       context.Context
+	logger  hclog.Logger
+	cfgPath string // "" = embedded default
+	socket  string
+	// socketFlag: the socket came from `run --socket`, so [supervisor]
+	// socket does not matter.
+	socketFlag bool
+	started    time.Time
+	sup        *supervise.Supervisor
+	ring       *supervise.LogRing
+	prober     atomic.Pointer[netprobe.Prober]
+	probeOn    atomic.Bool
+	readyTold  atomic.Bool
+	metrics    *observe.Metrics
+	notifier   atomic.Pointer[notifierRun]
+	ctx        context.Context
 
 	mu         sync.Mutex
 	cfg        *configs.Config
@@ -115,7 +120,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	logger, closeLog := newLogger(cfg, stderr)
 	defer closeLog()
 	detachConsole(logger)
-	d := &daemon{logger: logger, cfgPath: path, socket: *socket, started: time.Now(), records: map[string]ipc.RecordStatus{}}
+	d := &daemon{logger: logger, cfgPath: path, socket: *socket, socketFlag: *socket != "", started: time.Now(), records: map[string]ipc.RecordStatus{}}
 	if loadErr != nil {
 		d.cfgErr = loadErr.Error()
 		logger.Error("the config file is invalid; the supervisor waits for a valid save", "error", loadErr)
@@ -427,8 +432,13 @@ func (d *daemon) apply(cfg *configs.Config, loadErr error) (string, error) {
 	for _, w := range cfg.Warnings {
 		d.logger.Warn(w)
 	}
-	if cfg.Supervisor.Socket != "" && cfg.Supervisor.Socket != d.socket {
-		d.logger.Warn("supervisor.socket changed; the new path takes effect when the supervisor restarts", "socket", d.socket)
+	later := restartOnly(old, cfg)
+	want := cfg.Supervisor.Socket
+	if want == "" {
+		want = ipc.DefaultSocketPath()
+	}
+	if !d.socketFlag && want != d.socket {
+		later = append(later, "supervisor.socket (still "+d.socket+")")
 	}
 	restartChild := updaterView(old) != updaterView(cfg)
 	d.metrics.ConfigLoaded(gen)
@@ -436,9 +446,6 @@ func (d *daemon) apply(cfg *configs.Config, loadErr error) (string, error) {
 	d.startNotifier(cfg)
 	if d.http != nil {
 		d.http.SetInterval(cfg.Updater.Interval.Duration)
-	}
-	if cfg.HTTP.Listen != old.HTTP.Listen {
-		d.logger.Warn("http.listen changed; the new address takes effect when the supervisor restarts")
 	}
 	if err := d.sup.Update(policyFrom(cfg), childCommand(cfg, d.cfgPath, d.socket), restartChild); err != nil {
 		return "", err
@@ -448,8 +455,36 @@ func (d *daemon) apply(cfg *configs.Config, loadErr error) (string, error) {
 	if restartChild {
 		msg = fmt.Sprintf("config generation %d applied (hash %s); updater settings changed, so the updater restarts", gen, cfg.Hash)
 	}
+	if len(later) > 0 {
+		d.logger.Warn("changed settings that apply only when the supervisor restarts: " + strings.Join(later, ", "))
+		msg += "; these apply only when the supervisor restarts: " + strings.Join(later, ", ")
+	}
 	d.logger.Info(msg)
 	return msg, nil
+}
+
+// restartOnly names the changed settings that the running supervisor keeps
+// as they were at its start: its HTTP endpoint, its own logger, the log
+// ring's size and the socket's permissions. Values are never named: a token
+// is a secret.
+func restartOnly(old, cfg *configs.Config) []string {
+	var out []string
+	if old.HTTP.Listen != cfg.HTTP.Listen {
+		out = append(out, "http.listen")
+	}
+	if old.HTTP.Token != cfg.HTTP.Token {
+		out = append(out, "http.token")
+	}
+	if !reflect.DeepEqual(old.Log, cfg.Log) {
+		out = append(out, "log (the supervisor's own log; the updater restarts with the new one)")
+	}
+	if old.Supervisor.LogLines != cfg.Supervisor.LogLines {
+		out = append(out, "supervisor.log_lines")
+	}
+	if old.Supervisor.StatusForAnyUser != cfg.Supervisor.StatusForAnyUser {
+		out = append(out, "supervisor.status_for_any_user")
+	}
+	return out
 }
 
 // status assembles the `supervisor status` document.
