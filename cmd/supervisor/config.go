@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/BurntSushi/toml"
+
 	"github.com/ddnsd/ddns/configs"
 	"github.com/ddnsd/ddns/ipc"
 	"github.com/ddnsd/ddns/providers"
@@ -45,11 +47,35 @@ func socketPathFor(flagSocket, flagConfig string) string {
 		return flagSocket
 	}
 	if path := resolveConfigPath(flagConfig); path != "" || flagConfig == "" {
-		if cfg, err := loadConfig(path); err == nil && cfg.Supervisor.Socket != "" {
-			return cfg.Supervisor.Socket
+		if s := configSocket(path); s != "" {
+			return s
 		}
 	}
 	return ipc.DefaultSocketPath()
+}
+
+// configSocket is [supervisor] socket of the config at path ("" = the
+// embedded default), or "" when it sets none. A file that does not load
+// (a typo in any other key) is read for that one key alone: the supervisor
+// runs on it with the file's socket, and status, reload and the rest must
+// still find it there while the file waits to be fixed.
+func configSocket(path string) string {
+	cfg, err := loadConfig(path)
+	if err == nil {
+		return cfg.Supervisor.Socket
+	}
+	if path == "" {
+		return ""
+	}
+	var only struct {
+		Supervisor struct {
+			Socket string `toml:"socket"`
+		} `toml:"supervisor"`
+	}
+	if _, err := toml.DecodeFile(path, &only); err != nil {
+		return "" // not even TOML: the default, like the supervisor
+	}
+	return only.Supervisor.Socket
 }
 
 func cmdCheck(args []string, stdout, stderr io.Writer) int {

@@ -122,6 +122,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	detachConsole(logger)
 	d := &daemon{logger: logger, cfgPath: path, socket: *socket, socketFlag: *socket != "", started: time.Now(), records: map[string]ipc.RecordStatus{}}
 	if loadErr != nil {
+		if d.socket == "" {
+			// The file's socket, not the default: `supervisor status`
+			// looks there too, and the fixed file will not move it.
+			d.socket = configSocket(path)
+		}
 		d.cfgErr = loadErr.Error()
 		logger.Error("the config file is invalid; the supervisor waits for a valid save", "error", loadErr)
 	} else {

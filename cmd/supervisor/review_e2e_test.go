@@ -55,3 +55,33 @@ func TestReloadReportsRestartOnlySettings(t *testing.T) {
 		t.Errorf("an unchanged http.listen was reported as changed:\n%s", e.out)
 	}
 }
+
+// TestInvalidConfigKeepsItsSocket: a config file with a mistake in it still
+// names the socket. `supervisor status --config` must find the supervisor
+// there (not report "no supervisor", exit 4, the moment a file has a typo),
+// and a supervisor started on such a file must listen where the file says.
+func TestInvalidConfigKeepsItsSocket(t *testing.T) {
+	valid := "[supervisor]\ncommand = [\"@SELF@\"]\n[probe]\nenabled = false\n"
+	invalid := "[supervisor]\ncommand = [\"@SELF@\"]\nstop_timeout = \"3 seconds\"\n[probe]\nenabled = false\n"
+	e := newEnv(t, valid)
+	e.start("DDNS_TEST_CHILD=hang")
+	e.waitFor("running", 20*time.Second, running)
+	e.write(invalid)
+	e.waitFor("the config error", 10*time.Second, func(st ipc.Status) bool { return st.Supervisor.ConfigError != "" })
+	for _, args := range [][]string{{"status", "--config", e.config}, {"status", "--json", "--config", e.config}} {
+		if out, code := e.cli(args...); code != ipc.StatusChildRunning {
+			t.Errorf("%v with an invalid config file: exit %d, want 0\n%s", args, code, out)
+		}
+	}
+	if out, code := e.cli("reload", "--config", e.config); code != 1 || !strings.Contains(out, "stop_timeout") {
+		t.Errorf("reload of an invalid config file: exit %d, want 1 and the error\n%s", code, out)
+	}
+
+	// A supervisor started on the invalid file listens on its socket.
+	e2 := newEnv(t, invalid)
+	e2.start("DDNS_TEST_CHILD=hang")
+	st := e2.waitFor("the supervisor on the file's socket", 20*time.Second, func(st ipc.Status) bool { return st.Supervisor.ConfigError != "" })
+	if !strings.Contains(st.Supervisor.ConfigError, "stop_timeout") {
+		t.Errorf("config error %q does not name stop_timeout", st.Supervisor.ConfigError)
+	}
+}
