@@ -184,27 +184,11 @@ func (d *daemon) run() int {
 		OnEvent:   d.onEvent,
 	})
 
-	srv, err := ipc.Listen(ipc.ServerOptions{
-		Path: d.socket, Handler: d.handle, Logger: d.logger.Named("ipc"),
-		AllowStatusFromAnyUser: cfg.Supervisor.StatusForAnyUser,
-		IdleTimeout:            2 * time.Minute, // longer than the child's 30 s heartbeat
-	})
-	if err != nil {
-		d.logger.Error("cannot open the control socket", "error", err)
-		return 1
-	}
+	// The HTTP endpoint opens first: apply, which the socket and the
+	// watcher call, reads d.http, and a port in use must not leave a
+	// control socket behind.
 	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		if err := srv.Serve(ctx); err != nil && ctx.Err() == nil {
-			d.logger.Error("control socket stopped", "error", err)
-		}
-	}()
-	if d.cfgPath != "" {
-		wg.Add(1)
-		go func() { defer wg.Done(); d.watch(ctx) }()
-	}
+	defer func() { cancel(); wg.Wait() }()
 	if cfg.HTTP.Listen != "" {
 		hs, err := observe.Listen(observe.Options{Listen: cfg.HTTP.Listen, Token: cfg.HTTP.Token, Status: d.status,
 			Metrics: d.metrics, Logger: d.logger.Named("http"), Interval: cfg.Updater.Interval.Duration})
@@ -215,6 +199,26 @@ func (d *daemon) run() int {
 		d.http = hs
 		wg.Add(1)
 		go func() { defer wg.Done(); hs.Serve(ctx) }()
+	}
+	srv, err := ipc.Listen(ipc.ServerOptions{
+		Path: d.socket, Handler: d.handle, Logger: d.logger.Named("ipc"),
+		AllowStatusFromAnyUser: cfg.Supervisor.StatusForAnyUser,
+		IdleTimeout:            2 * time.Minute, // longer than the child's 30 s heartbeat
+	})
+	if err != nil {
+		d.logger.Error("cannot open the control socket", "error", err)
+		return 1
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := srv.Serve(ctx); err != nil && ctx.Err() == nil {
+			d.logger.Error("control socket stopped", "error", err)
+		}
+	}()
+	if d.cfgPath != "" {
+		wg.Add(1)
+		go func() { defer wg.Done(); d.watch(ctx) }()
 	}
 	d.logger.Info("supervisor started", "version", version, "pid", os.Getpid(), "config", d.configName(), "socket", d.socket)
 	if cmd := childCommand(cfg, d.cfgPath, d.socket); !exists(cmd.Path) && filepath.IsAbs(cmd.Path) {

@@ -3,10 +3,15 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -83,5 +88,134 @@ func TestInvalidConfigKeepsItsSocket(t *testing.T) {
 	st := e2.waitFor("the supervisor on the file's socket", 20*time.Second, func(st ipc.Status) bool { return st.Supervisor.ConfigError != "" })
 	if !strings.Contains(st.Supervisor.ConfigError, "stop_timeout") {
 		t.Errorf("config error %q does not name stop_timeout", st.Supervisor.ConfigError)
+	}
+}
+
+// syncBuffer is an io.Writer safe for the logger's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestRunInProcessReloadAtStart runs `supervisor run` inside the test
+// process, so that -race sees it, and sends `reload` the moment the socket
+// exists, before any status request could order the startup: whatever apply
+// uses (the HTTP endpoint among it) must be set up before the socket and the
+// watcher can call it. It ends with SIGTERM to this process, which the
+// supervisor's handler catches.
+func TestRunInProcessReloadAtStart(t *testing.T) {
+	t.Setenv("DDNS_TEST_CHILD", "hang")
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "run", "s.sock")
+	cfgPath := filepath.Join(dir, "config.toml")
+	cfg := fmt.Sprintf("[supervisor]\ncommand = [%q]\nsocket = %q\n[probe]\nenabled = false\n[http]\nlisten = \"127.0.0.1:0\"\n", os.Args[0], sock)
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out syncBuffer
+	done := make(chan int, 1)
+	go func() { done <- cmdRun([]string{"--config", cfgPath}, &out, &out) }()
+	stopped := false
+	defer func() {
+		if !stopped {
+			syscall.Kill(os.Getpid(), syscall.SIGTERM)
+			<-done
+		}
+		if t.Failed() {
+			t.Logf("supervisor output:\n%s", out.String())
+		}
+	}()
+	// Polled without pause: the point is to be early.
+	var c *ipc.Client
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for c == nil && ctx.Err() == nil {
+		c, _ = ipc.Dial(ctx, sock)
+	}
+	if c == nil {
+		t.Fatal("the socket never answered")
+	}
+	defer c.Close()
+	rep, err := c.Do(ctx, ipc.Request{Cmd: ipc.CmdReload})
+	if err != nil || !rep.OK {
+		t.Fatalf("reload: %v %+v", err, rep)
+	}
+	stopped = true
+	syscall.Kill(os.Getpid(), syscall.SIGTERM)
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("run exited %d after SIGTERM, want 0", code)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("run did not return after SIGTERM")
+	}
+}
+
+// TestHTTPListenFailureLeavesNoSocket: a supervisor that cannot open its
+// HTTP endpoint exits 1 and says why, without leaving a control socket file
+// that nobody answers on.
+func TestHTTPListenFailureLeavesNoSocket(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	e := newEnv(t, fmt.Sprintf("[supervisor]\ncommand = [\"@SELF@\"]\n[probe]\nenabled = false\n[http]\nlisten = %q\n", ln.Addr().String()))
+	cmd := exec.Command(filepath.Join(binDir, "supervisor"), "run", "--config", e.config)
+	cmd.Env = append(os.Environ(), "DDNS_TEST_CHILD=hang")
+	done := make(chan struct{})
+	var out []byte
+	go func() { out, err = cmd.CombinedOutput(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("the supervisor kept running with its HTTP port taken:\n%s", out)
+	}
+	if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(string(out), "http.listen") {
+		t.Errorf("exit %d, want 1 and a message about http.listen:\n%s", code, out)
+	}
+	if _, err := os.Lstat(e.socket); err == nil {
+		t.Errorf("the control socket %s was left behind", e.socket)
+	}
+}
+
+// TestSocketFailureWithHTTPExits: with the HTTP endpoint already open, a
+// control socket that cannot be created still ends the supervisor (exit 1)
+// instead of leaving it waiting on the endpoint.
+func TestSocketFailureWithHTTPExits(t *testing.T) {
+	e := newEnv(t, "[supervisor]\ncommand = [\"@SELF@\"]\n[probe]\nenabled = false\n[http]\nlisten = \"127.0.0.1:0\"\n")
+	os.MkdirAll(filepath.Dir(e.socket), 0o700)
+	if err := os.WriteFile(e.socket, []byte("not a socket"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(filepath.Join(binDir, "supervisor"), "run", "--config", e.config)
+	cmd.Env = append(os.Environ(), "DDNS_TEST_CHILD=hang")
+	done := make(chan struct{})
+	var out []byte
+	go func() { out, _ = cmd.CombinedOutput(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("the supervisor did not exit without its control socket:\n%s", out)
+	}
+	if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(string(out), "control socket") {
+		t.Errorf("exit %d, want 1 and a message about the control socket:\n%s", code, out)
 	}
 }
