@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -124,6 +125,11 @@ func TestRunInProcessReloadAtStart(t *testing.T) {
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// The test's own registration keeps a SIGTERM that arrives after run
+	// returned from ending the test binary.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGTERM)
+	defer signal.Stop(sigs)
 	var out syncBuffer
 	done := make(chan int, 1)
 	go func() { done <- cmdRun([]string{"--config", cfgPath}, &out, &out) }()
