@@ -299,8 +299,16 @@ func (d *daemon) eventMetrics(e supervise.Event) {
 			d.metrics.LastExitCode(*e.Code)
 		}
 		d.metrics.Restart("exit")
+		// A child that was stopping was asked to (stop, restart, a config
+		// change, shutdown, or a failed health check, notified below):
+		// only an exit nobody asked for is news.
+		if e.State != supervise.StateStopping {
+			d.notify(notify.Event{Kind: notify.KindChildRestarted, At: e.At, Detail: e.Detail})
+		}
+	case supervise.EventWatchdog, supervise.EventMemoryLimit, supervise.EventZombie, supervise.EventStoppedState:
+		d.metrics.Restart(e.Kind)
 		d.notify(notify.Event{Kind: notify.KindChildRestarted, At: e.At, Detail: e.Detail})
-	case supervise.EventWatchdog, supervise.EventMemoryLimit, supervise.EventZombie, supervise.EventStoppedState, supervise.EventStartFailed:
+	case supervise.EventStartFailed:
 		d.metrics.Restart(e.Kind)
 	case supervise.EventCrashLoop:
 		d.metrics.CrashLoop(true)

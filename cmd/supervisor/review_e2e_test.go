@@ -4,8 +4,11 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -223,5 +226,42 @@ func TestSocketFailureWithHTTPExits(t *testing.T) {
 	}
 	if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(string(out), "control socket") {
 		t.Errorf("exit %d, want 1 and a message about the control socket:\n%s", code, out)
+	}
+}
+
+// TestChildRestartedNotifiesUnexpectedExitsOnly: `supervisor restart` and
+// `stop` end the child on purpose; only an exit nobody asked for (here
+// kill -9) sends the child-restarted notification.
+func TestChildRestartedNotifiesUnexpectedExitsOnly(t *testing.T) {
+	got := make(chan string, 16)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var ev struct{ Event, Detail string }
+		json.NewDecoder(r.Body).Decode(&ev)
+		got <- ev.Event + ": " + ev.Detail
+	}))
+	defer srv.Close()
+	e := newEnv(t, fmt.Sprintf("[supervisor]\ncommand = [\"@SELF@\"]\nrestart_delay = \"0s\"\n[probe]\nenabled = false\n[[notify]]\ntype = \"webhook\"\nurl = %q\nevents = [\"child-restarted\"]\n", srv.URL))
+	e.start("DDNS_TEST_CHILD=hang")
+	pid := e.waitFor("running", 20*time.Second, running).Child.PID
+	if out, code := e.cli("restart", "--socket", e.socket); code != 0 {
+		t.Fatalf("restart: exit %d %s", code, out)
+	}
+	e.waitFor("a new child", 15*time.Second, func(st ipc.Status) bool { return running(st) && st.Child.PID != pid })
+	if out, code := e.cli("stop", "--socket", e.socket); code != 0 {
+		t.Fatalf("stop: exit %d %s", code, out)
+	}
+	e.waitFor("stopped", 15*time.Second, func(st ipc.Status) bool { return st.Child.State == "stopped" })
+	if out, code := e.cli("start", "--socket", e.socket); code != 0 {
+		t.Fatalf("start: exit %d %s", code, out)
+	}
+	pid = e.waitFor("running again", 15*time.Second, running).Child.PID
+	syscall.Kill(pid, syscall.SIGKILL)
+	select {
+	case n := <-got:
+		if !strings.HasPrefix(n, "child-restarted: ") || !strings.Contains(n, "SIGKILL") {
+			t.Errorf("first notification %q, want the child-restarted of the kill -9", n)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("no child-restarted notification after kill -9")
 	}
 }
