@@ -45,6 +45,11 @@ type daemon struct {
 	notifier   atomic.Pointer[notifierRun]
 	ctx        context.Context
 
+	// applyMu serialises config loads and applies (watcher, `reload`,
+	// SIGHUP), so the config, prober, notifier and policy always come from
+	// the same file.
+	applyMu sync.Mutex
+
 	mu         sync.Mutex
 	cfg        *configs.Config
 	cfgErr     string
@@ -405,6 +410,8 @@ func (d *daemon) reload() (string, error) {
 	if d.cfgPath == "" {
 		return "running on the embedded default: nothing to reload", nil
 	}
+	d.applyMu.Lock()
+	defer d.applyMu.Unlock()
 	cfg, err := loadConfig(d.cfgPath)
 	return d.apply(cfg, err)
 }
@@ -589,6 +596,8 @@ func (d *daemon) watch(ctx context.Context) {
 			d.logger.Warn("the config file was deleted; the running config stays until it is back", "path", d.cfgPath)
 			continue
 		}
+		d.applyMu.Lock()
 		d.apply(ch.Config, ch.Err)
+		d.applyMu.Unlock()
 	}
 }

@@ -46,13 +46,18 @@ func cmdInstall(args []string, stdout, stderr io.Writer, remove bool) int {
 			fmt.Fprintf(stderr, "supervisor %s: cannot find this binary: %v\n", name, err)
 			return 1
 		}
-		bin, _ = filepath.EvalSymlinks(exe)
+		bin = exe
+		if real, err := filepath.EvalSymlinks(exe); err == nil {
+			bin = real
+		}
 	}
 	cfgPath := *config
 	if cfgPath == "" {
 		cfgPath = resolveConfigPath("")
 	}
-	if cfgPath != "" && !strings.HasPrefix(string(t), "windows") {
+	// A Windows path cannot be made absolute on another system (--print for
+	// a Windows machine); everywhere else the installed entry needs it absolute.
+	if cfgPath != "" && (!strings.HasPrefix(string(t), "windows") || runtime.GOOS == "windows") {
 		cfgPath, _ = filepath.Abs(cfgPath)
 	}
 	o := install.Options{Target: t, Binary: bin, Config: cfgPath, User: !elevated(), Name: *unitName, Enable: *enable}

@@ -81,6 +81,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return int(ipc.ExitOK)
 	}
 
+	// Catch SIGHUP (`supervisor update-now`) before anything slow: its
+	// default action would end the process while it is still starting.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+
 	cfg, err := configs.Load(*configPath, loadOptions())
 	if err != nil {
 		printConfigError(stderr, err)
@@ -129,9 +135,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 
 	trigger := make(chan struct{}, 1)
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
 	go func() {
 		for range hup {
 			select {
