@@ -15,17 +15,31 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/libdns/cloudflare"
+
+	"github.com/ddnsd/ddns/ddns/ddnstest"
 )
 
 const cfToken = "cf-test-token-0123456789"
 
-func newTestCloudflare(t testing.TB, f *fakeCloudflare, extra Params) (Provider, *[]time.Duration) {
+// fakeZoneID in a test's params stands for the fake's ID of example.com,
+// which exists only once the fake does.
+const fakeZoneID = "<the fake's zone ID>"
+
+// newFakeCloudflare starts the shared fake Cloudflare API serving
+// example.com, expecting token, closed when the test ends.
+func newFakeCloudflare(t testing.TB, token string) *ddnstest.Cloudflare {
+	f := ddnstest.NewCloudflare(token, "example.com")
+	t.Cleanup(f.Close)
+	return f
+}
+
+func newTestCloudflare(t testing.TB, f *ddnstest.Cloudflare, extra Params) (Provider, *[]time.Duration) {
 	t.Helper()
 	p := Params{"api_token": cfToken}
 	for k, v := range extra {
 		p[k] = v
 	}
-	prov, err := newCloudflare(Env{Name: "cf", Endpoint: f.srv.URL, Logger: hclog.NewNullLogger(), Timeout: 5 * time.Second}, p)
+	prov, err := newCloudflare(Env{Name: "cf", Endpoint: f.URL, Logger: hclog.NewNullLogger(), Timeout: 5 * time.Second}, p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +56,7 @@ func TestCloudflareSet(t *testing.T) {
 	tests := []struct {
 		name    string
 		params  Params
-		before  func(f *fakeCloudflare)
+		before  func(f *ddnstest.Cloudflare)
 		rec     Record
 		calls   []string
 		after   []string
@@ -57,7 +71,7 @@ func TestCloudflareSet(t *testing.T) {
 		},
 		{
 			name:    "different: update in place",
-			before:  func(f *fakeCloudflare) { f.add("home.example.com", "A", "192.0.2.9", 300, false) },
+			before:  func(f *ddnstest.Cloudflare) { f.Add("home.example.com", "A", "192.0.2.9", 300, false) },
 			rec:     addrRec("home", "A", "192.0.2.1", 300*time.Second),
 			calls:   []string{"GET zones", "GET records", "GET records", "PATCH record"},
 			after:   []string{"home.example.com A 192.0.2.1 300"},
@@ -65,14 +79,14 @@ func TestCloudflareSet(t *testing.T) {
 		},
 		{
 			name:   "already right: no write",
-			before: func(f *fakeCloudflare) { f.add("home.example.com", "A", "192.0.2.1", 300, false) },
+			before: func(f *ddnstest.Cloudflare) { f.Add("home.example.com", "A", "192.0.2.1", 300, false) },
 			rec:    addrRec("home", "A", "192.0.2.1", 300*time.Second),
 			calls:  []string{"GET zones", "GET records"},
 			after:  []string{"home.example.com A 192.0.2.1 300"},
 		},
 		{
 			name:    "only the TTL differs: update",
-			before:  func(f *fakeCloudflare) { f.add("home.example.com", "A", "192.0.2.1", 120, false) },
+			before:  func(f *ddnstest.Cloudflare) { f.Add("home.example.com", "A", "192.0.2.1", 120, false) },
 			rec:     addrRec("home", "A", "192.0.2.1", 300*time.Second),
 			calls:   []string{"GET zones", "GET records", "GET records", "PATCH record"},
 			after:   []string{"home.example.com A 192.0.2.1 300"},
@@ -80,10 +94,10 @@ func TestCloudflareSet(t *testing.T) {
 		},
 		{
 			name: "extra records: the right one kept, the other deleted",
-			before: func(f *fakeCloudflare) {
-				f.add("home.example.com", "A", "192.0.2.1", 300, false)
-				f.add("home.example.com", "A", "192.0.2.7", 300, false)
-				f.add("home.example.com", "AAAA", "2001:db8::1", 300, false)
+			before: func(f *ddnstest.Cloudflare) {
+				f.Add("home.example.com", "A", "192.0.2.1", 300, false)
+				f.Add("home.example.com", "A", "192.0.2.7", 300, false)
+				f.Add("home.example.com", "AAAA", "2001:db8::1", 300, false)
 			},
 			rec:     addrRec("home", "A", "192.0.2.1", 300*time.Second),
 			calls:   []string{"GET zones", "GET records", "GET records", "DELETE record"},
@@ -92,9 +106,9 @@ func TestCloudflareSet(t *testing.T) {
 		},
 		{
 			name: "extra records, none right: delete one, update the other",
-			before: func(f *fakeCloudflare) {
-				f.add("home.example.com", "A", "192.0.2.8", 300, false)
-				f.add("home.example.com", "A", "192.0.2.7", 300, false)
+			before: func(f *ddnstest.Cloudflare) {
+				f.Add("home.example.com", "A", "192.0.2.8", 300, false)
+				f.Add("home.example.com", "A", "192.0.2.7", 300, false)
 			},
 			rec:     addrRec("home", "A", "192.0.2.1", 300*time.Second),
 			calls:   []string{"GET zones", "GET records", "GET records", "DELETE record", "GET records", "PATCH record"},
@@ -112,7 +126,7 @@ func TestCloudflareSet(t *testing.T) {
 		{
 			name:    "proxied switched on for a record with the right address",
 			params:  Params{"proxied": true},
-			before:  func(f *fakeCloudflare) { f.add("home.example.com", "A", "192.0.2.1", 300, false) },
+			before:  func(f *ddnstest.Cloudflare) { f.Add("home.example.com", "A", "192.0.2.1", 300, false) },
 			rec:     addrRec("home", "A", "192.0.2.1", 300*time.Second),
 			calls:   []string{"GET zones", "GET records", "GET records", "PATCH record"},
 			after:   []string{"home.example.com A 192.0.2.1 1 proxied"},
@@ -121,7 +135,7 @@ func TestCloudflareSet(t *testing.T) {
 		{
 			name:    "proxied switched off",
 			params:  Params{"proxied": false},
-			before:  func(f *fakeCloudflare) { f.add("home.example.com", "A", "192.0.2.1", 1, true) },
+			before:  func(f *ddnstest.Cloudflare) { f.Add("home.example.com", "A", "192.0.2.1", 1, true) },
 			rec:     addrRec("home", "A", "192.0.2.1", 300*time.Second),
 			calls:   []string{"GET zones", "GET records", "GET records", "PATCH record"},
 			after:   []string{"home.example.com A 192.0.2.1 300"},
@@ -136,7 +150,7 @@ func TestCloudflareSet(t *testing.T) {
 		},
 		{
 			name:    "zone_id skips the zone lookup",
-			params:  Params{"zone_id": "023e105f4ecef8ad9ca31a8372d0c353"},
+			params:  Params{"zone_id": fakeZoneID}, // replaced by the fake's ID
 			rec:     addrRec("home", "A", "192.0.2.1", 300*time.Second),
 			calls:   []string{"GET records", "POST records"},
 			after:   []string{"home.example.com A 192.0.2.1 300"},
@@ -149,21 +163,28 @@ func TestCloudflareSet(t *testing.T) {
 			if tt.before != nil {
 				tt.before(f)
 			}
-			prov, _ := newTestCloudflare(t, f, tt.params)
+			params := Params{}
+			for k, v := range tt.params {
+				if v == fakeZoneID {
+					v = f.ZoneID("example.com")
+				}
+				params[k] = v
+			}
+			prov, _ := newTestCloudflare(t, f, params)
 			if err := prov.Set(context.Background(), tt.rec); err != nil {
 				t.Fatalf("Set: %v", err)
 			}
-			if got := f.takeCalls(); !reflect.DeepEqual(got, tt.calls) {
+			if got := f.CallSequence(); !reflect.DeepEqual(got, tt.calls) {
 				t.Errorf("calls %q, want %q", got, tt.calls)
 			}
-			if got := f.state(); !reflect.DeepEqual(got, tt.after) {
+			if got := f.State(); !reflect.DeepEqual(got, tt.after) {
 				t.Errorf("zone %q, want %q", got, tt.after)
 			}
 			if tt.recheck != nil {
 				if err := prov.Set(context.Background(), tt.rec); err != nil {
 					t.Fatalf("second Set: %v", err)
 				}
-				if got := f.takeCalls(); !reflect.DeepEqual(got, tt.recheck) {
+				if got := f.CallSequence(); !reflect.DeepEqual(got, tt.recheck) {
 					t.Errorf("second Set calls %q, want %q", got, tt.recheck)
 				}
 			}
@@ -173,15 +194,15 @@ func TestCloudflareSet(t *testing.T) {
 
 func TestCloudflareGet(t *testing.T) {
 	f := newFakeCloudflare(t, cfToken)
-	f.add("home.example.com", "A", "192.0.2.1", 300, false)
-	f.add("home.example.com", "A", "192.0.2.2", 300, false)
-	f.add("home.example.com", "AAAA", "2001:db8::1", 300, false)
-	f.add("other.example.com", "A", "192.0.2.3", 300, false)
+	f.Add("home.example.com", "A", "192.0.2.1", 300, false)
+	f.Add("home.example.com", "A", "192.0.2.2", 300, false)
+	f.Add("home.example.com", "AAAA", "2001:db8::1", 300, false)
+	f.Add("other.example.com", "A", "192.0.2.3", 300, false)
 	// Enough records for a second page of 100.
 	for i := 0; i < 150; i++ {
-		f.add(fmt.Sprintf("h%d.example.com", i), "A", "198.51.100.1", 60, false)
+		f.Add(fmt.Sprintf("h%d.example.com", i), "A", "198.51.100.1", 60, false)
 	}
-	f.add("zzz.example.com", "A", "203.0.113.9", 120, false)
+	f.Add("zzz.example.com", "A", "203.0.113.9", 120, false)
 	prov, _ := newTestCloudflare(t, f, nil)
 	got, err := prov.Get(context.Background(), "example.com", "home", "A")
 	if err != nil {
@@ -204,7 +225,7 @@ func TestCloudflareGet(t *testing.T) {
 func TestCloudflareErrors(t *testing.T) {
 	release := make(chan struct{})
 	t.Cleanup(func() { close(release) })
-	listOnly := func(fn func(w http.ResponseWriter)) func(int, http.ResponseWriter, *http.Request) bool {
+	listOnly := func(fn func(w http.ResponseWriter)) ddnstest.Fault {
 		return func(_ int, w http.ResponseWriter, r *http.Request) bool {
 			if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/dns_records") {
 				fn(w)
@@ -216,7 +237,7 @@ func TestCloudflareErrors(t *testing.T) {
 	tests := []struct {
 		name      string
 		token     string
-		fault     func(n int, w http.ResponseWriter, r *http.Request) bool
+		fault     ddnstest.Fault
 		timeout   time.Duration
 		class     error
 		wantCalls []string
@@ -230,7 +251,7 @@ func TestCloudflareErrors(t *testing.T) {
 		{
 			name: "403 without body details is still auth",
 			fault: func(_ int, w http.ResponseWriter, _ *http.Request) bool {
-				cfFail(w, http.StatusForbidden, 10000, "Authentication error")
+				ddnstest.WriteError(w, http.StatusForbidden, 10000, "Authentication error")
 				return true
 			},
 			class: ErrAuth, wantCalls: []string{"GET zones"}, text: "10000",
@@ -240,7 +261,7 @@ func TestCloudflareErrors(t *testing.T) {
 			fault: func(n int, w http.ResponseWriter, _ *http.Request) bool {
 				if n == 1 {
 					w.Header().Set("Retry-After", "1")
-					cfFail(w, http.StatusTooManyRequests, 971, "Please wait and consider throttling your request speed")
+					ddnstest.WriteError(w, http.StatusTooManyRequests, 971, "Please wait and consider throttling your request speed")
 					return true
 				}
 				return false
@@ -282,14 +303,14 @@ func TestCloudflareErrors(t *testing.T) {
 		{
 			name: "list without result_info: error, no panic",
 			fault: listOnly(func(w http.ResponseWriter) {
-				cfOK(w, []any{}, nil)
+				ddnstest.WriteResult(w, []any{}, nil)
 			}),
 			class: ErrNetwork, wantCalls: []string{"GET zones", "GET records"}, text: "result_info",
 		},
 		{
 			name: "list with per_page 0: error, no panic",
 			fault: listOnly(func(w http.ResponseWriter) {
-				cfOK(w, []any{}, map[string]int{"page": 1, "per_page": 0, "count": 0, "total_count": 0})
+				ddnstest.WriteResult(w, []any{}, map[string]int{"page": 1, "per_page": 0, "count": 0, "total_count": 0})
 			}),
 			class: ErrNetwork, wantCalls: []string{"GET zones", "GET records"}, text: "result_info",
 		},
@@ -297,7 +318,7 @@ func TestCloudflareErrors(t *testing.T) {
 			name: "zone not in the account: ErrRejected",
 			fault: func(_ int, w http.ResponseWriter, r *http.Request) bool {
 				if strings.HasSuffix(r.URL.Path, "/zones") {
-					cfOK(w, []any{}, map[string]int{"page": 1, "per_page": 20, "count": 0, "total_count": 0})
+					ddnstest.WriteResult(w, []any{}, map[string]int{"page": 1, "per_page": 20, "count": 0, "total_count": 0})
 					return true
 				}
 				return false
@@ -307,7 +328,7 @@ func TestCloudflareErrors(t *testing.T) {
 		{
 			name: "API error echoing the token: redacted",
 			fault: func(_ int, w http.ResponseWriter, _ *http.Request) bool {
-				cfFail(w, http.StatusBadRequest, 1004, "token "+cfToken+" cannot do that")
+				ddnstest.WriteError(w, http.StatusBadRequest, 1004, "token "+cfToken+" cannot do that")
 				return true
 			},
 			class: ErrRejected, wantCalls: []string{"GET zones"}, text: "[redacted]",
@@ -315,11 +336,12 @@ func TestCloudflareErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFakeCloudflare(t, cfToken)
+			fakeToken := cfToken
 			if tt.token != "" {
-				f.token = tt.token
+				fakeToken = tt.token // the provider still sends cfToken
 			}
-			f.fault = tt.fault
+			f := newFakeCloudflare(t, fakeToken)
+			f.SetFault(tt.fault)
 			prov, waits := newTestCloudflare(t, f, nil)
 			if tt.timeout > 0 {
 				prov = Guard("cf", prov.(*guarded).Unwrap(), tt.timeout)
@@ -343,7 +365,7 @@ func TestCloudflareErrors(t *testing.T) {
 				t.Errorf("error %v does not mention %q", err, tt.text)
 			}
 			if tt.wantCalls != nil {
-				if got := f.takeCalls(); !reflect.DeepEqual(got, tt.wantCalls) {
+				if got := f.CallSequence(); !reflect.DeepEqual(got, tt.wantCalls) {
 					t.Errorf("calls %q, want %q", got, tt.wantCalls)
 				}
 			}
@@ -361,7 +383,7 @@ func TestCloudflareRejectsBadInput(t *testing.T) {
 	if !errors.Is(err, ErrRejected) {
 		t.Errorf("AAAA address in an A record: %v", err)
 	}
-	if calls := f.takeCalls(); len(calls) != 0 {
+	if calls := f.CallSequence(); len(calls) != 0 {
 		t.Errorf("bad input reached the API: %q", calls)
 	}
 	for _, p := range []Params{{}, {"api_token": "x", "proxied": "yes"}} {
@@ -402,15 +424,15 @@ func runSets(tb testing.TB, prov Provider, n, conc int) {
 // 16 in flight against the fake API, starting from an empty zone.
 func TestCloudflareThousandSets(t *testing.T) {
 	f := newFakeCloudflare(t, cfToken)
-	prov, _ := newTestCloudflare(t, f, Params{"zone_id": "023e105f4ecef8ad9ca31a8372d0c353"})
+	prov, _ := newTestCloudflare(t, f, Params{"zone_id": f.ZoneID("example.com")})
 	start := time.Now()
 	runSets(t, prov, 1000, 16)
 	took := time.Since(start)
-	t.Logf("1000 Cloudflare Set calls, 16 in flight: %v (%d API calls)", took, len(f.takeCalls()))
+	t.Logf("1000 Cloudflare Set calls, 16 in flight: %v (%d API calls)", took, len(f.CallSequence()))
 	if took > 20*time.Second { // a failure guard only; the figure is the log line above
 		t.Errorf("1000 Set calls took %v", took)
 	}
-	if n := len(f.state()); n != 1000 {
+	if n := len(f.State()); n != 1000 {
 		t.Errorf("zone holds %d records, want 1000", n)
 	}
 }
@@ -419,7 +441,7 @@ func BenchmarkCloudflareSet1000(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		f := newFakeCloudflare(b, cfToken)
-		prov, _ := newTestCloudflare(b, f, Params{"zone_id": "023e105f4ecef8ad9ca31a8372d0c353"})
+		prov, _ := newTestCloudflare(b, f, Params{"zone_id": f.ZoneID("example.com")})
 		b.StartTimer()
 		runSets(b, prov, 1000, 16)
 	}
