@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,22 +16,25 @@ import (
 	"time"
 
 	"github.com/ddnsd/ddns/ddns"
+	"github.com/ddnsd/ddns/ddns/ddnstest"
 	"github.com/ddnsd/ddns/ipc"
 )
 
-// faultAPI is a Cloudflare endpoint that answers every call with one fault.
+// faultAPI is the fake Cloudflare API with a fault that answers every call
+// with one failure, chosen by mode.
 type faultAPI struct {
 	URL  string
 	mode atomic.Value // string
 	hits atomic.Int64
 }
 
-func newFaultAPI(t *testing.T) *faultAPI {
+func newFaultAPI(t *testing.T, token string) *faultAPI {
 	t.Helper()
 	f := &faultAPI{}
 	f.mode.Store("500")
 	release := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	api := ddnstest.NewCloudflare(token, "example.com")
+	api.SetFault(func(_ int, w http.ResponseWriter, r *http.Request) bool {
 		f.hits.Add(1)
 		switch f.mode.Load().(string) {
 		case "500":
@@ -40,9 +42,7 @@ func newFaultAPI(t *testing.T) *faultAPI {
 			fmt.Fprint(w, "<html><body>upstream exploded</body></html>")
 		case "429":
 			w.Header().Set("Retry-After", "1")
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusTooManyRequests)
-			fmt.Fprint(w, `{"success":false,"errors":[{"code":971,"message":"Please wait and consider throttling your request speed"}]}`)
+			ddnstest.WriteError(w, http.StatusTooManyRequests, 971, "Please wait and consider throttling your request speed")
 		case "hang":
 			select {
 			case <-r.Context().Done():
@@ -51,7 +51,7 @@ func newFaultAPI(t *testing.T) *faultAPI {
 		case "cut":
 			conn, buf, err := w.(http.Hijacker).Hijack()
 			if err != nil {
-				return
+				return true
 			}
 			buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 4096\r\n\r\n{\"success\":true,\"errors\":[],\"result\":[{\"id\":\"")
 			buf.Flush()
@@ -63,14 +63,15 @@ func newFaultAPI(t *testing.T) *faultAPI {
 			w.Header().Set("Content-Type", "application/json")
 			fmt.Fprint(w, `{"success":true,"errors":[],"messages":[],"result":{"id":42},"result_info":{"page":1,"per_page":20,"count":1,"total_count":1,"total_pages":1}}`)
 		case "400":
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusBadRequest)
-			fmt.Fprint(w, `{"success":false,"errors":[{"code":9005,"message":"Content for A record must be a valid IPv4 address."}],"result":null}`)
+			ddnstest.WriteError(w, http.StatusBadRequest, 9005, "Content for A record must be a valid IPv4 address.")
 		}
-	}))
-	t.Cleanup(srv.Close)
+		return true
+	})
+	// Cleanups run last-in first-out: hanging calls are let go, then the
+	// fake closes.
+	t.Cleanup(api.Close)
 	t.Cleanup(func() { close(release) })
-	f.URL = srv.URL
+	f.URL = api.URL
 	return f
 }
 
@@ -135,7 +136,7 @@ func panicked(out string) bool {
 // backoff) and the supervisor itself survives.
 func testProviderFaults(t *testing.T) {
 	const token = "chaos-token-faults"
-	api := newFaultAPI(t)
+	api := newFaultAPI(t, token)
 	t.Run("once", func(t *testing.T) {
 		cases := []struct {
 			mode string
