@@ -18,6 +18,7 @@ func Defaults() Config {
 			CrashLoopCooldown: d(10 * time.Minute),
 			StopTimeout:       d(10 * time.Second),
 			LogLines:          1000,
+			EventHistory:      256,
 		},
 		Probe: Probe{
 			Enabled:     true,

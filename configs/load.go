@@ -189,6 +189,9 @@ func checkSupervisor(p *problems, s *Supervisor) {
 	if s.MemoryLimitMB < 0 {
 		p.errorf("supervisor.memory_limit_mb", "must be 0 (off) or more, not %d", s.MemoryLimitMB)
 	}
+	if s.EventHistory < 1 || s.EventHistory > 100000 {
+		p.errorf("supervisor.event_history", "must be between 1 and 100000, not %d", s.EventHistory)
+	}
 	if s.LogLines < 0 {
 		p.errorf("supervisor.log_lines", "must be 0 or more, not %d", s.LogLines)
 	}

@@ -47,6 +47,8 @@ type Supervisor struct {
 	StatusForAnyUser bool `toml:"status_for_any_user"`
 	// LogLines is how many of the child's output lines are kept for `supervisor logs`.
 	LogLines int `toml:"log_lines"`
+	// EventHistory is how many supervision events status keeps (a ring).
+	EventHistory int `toml:"event_history"`
 }
 
 // Probe is the [probe] section: network readiness checked before every (re)start.

@@ -187,6 +187,8 @@ func (d *daemon) run() int {
 		Inspector: supervise.NewProcInspector(),
 		Logger:    d.logger,
 		OnEvent:   d.onEvent,
+		// The ring's size is fixed for the supervisor's life; reload says so.
+		EventCapacity: cfg.Supervisor.EventHistory,
 	})
 
 	// The HTTP endpoint opens first: apply, which the socket and the
@@ -504,6 +506,9 @@ func restartOnly(old, cfg *configs.Config) []string {
 	}
 	if old.Supervisor.LogLines != cfg.Supervisor.LogLines {
 		out = append(out, "supervisor.log_lines")
+	}
+	if old.Supervisor.EventHistory != cfg.Supervisor.EventHistory {
+		out = append(out, "supervisor.event_history")
 	}
 	if old.Supervisor.StatusForAnyUser != cfg.Supervisor.StatusForAnyUser {
 		out = append(out, "supervisor.status_for_any_user")
