@@ -332,9 +332,10 @@ func (s *Cloudflare) serve(w http.ResponseWriter, req *http.Request) {
 // list answers GET dns_records, one page of the matching records in ID order.
 func (s *Cloudflare) list(w http.ResponseWriter, zoneID, zone string, get func(string) string) {
 	var match []*Record
+	name, typ, content := get("name"), get("type"), get("content.exact")
 	for _, r := range s.records {
-		if r.ZoneID == zoneID && (get("name") == "" || r.Name == get("name")) && (get("type") == "" || r.Type == get("type")) &&
-			(get("content.exact") == "" || r.Content == get("content.exact")) {
+		if (name == "" || r.Name == name) && (typ == "" || r.Type == typ) &&
+			(content == "" || r.Content == content) && r.ZoneID == zoneID {
 			match = append(match, r)
 		}
 	}
