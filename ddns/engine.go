@@ -458,6 +458,7 @@ func (e *Engine) Pass(ctx context.Context) *PassResult {
 	if changedState {
 		if err := e.state.Save(e.statePath); err != nil {
 			res.StateErr = err
+			e.dirty = true // the records in memory are not on disk yet
 			e.log.Error("cannot save the state; the next pass will check the providers again", "error", err)
 		} else {
 			e.dirty = false

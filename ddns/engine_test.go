@@ -424,3 +424,38 @@ func TestStatePathFor(t *testing.T) {
 		t.Errorf("no home: %v; want advice to set state_file", err)
 	}
 }
+
+// A state file that could not be written is written by a later pass even
+// when no record changes, as the log line promises; before, the in-memory
+// state already held the new records, so no later pass saw a reason to save
+// and the file stayed stale until some address changed.
+func TestFailedStateSaveIsRetried(t *testing.T) {
+	sub := filepath.Join(t.TempDir(), "sub")
+	r := newRig(t, testConfig(t, "", "home example.com A acct"), filepath.Join(sub, "state.json"))
+	if res := r.eng.Pass(context.Background()); res.Err() != nil || res.Changed != 1 {
+		t.Fatalf("first pass: %s, %v", res.Summary(), res.Err())
+	}
+	// The state folder becomes a file: the next save fails.
+	if err := os.RemoveAll(sub); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(sub, []byte("not a folder"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r.src4.set("11.22.33.45")
+	r.clock.Advance(time.Minute)
+	if res := r.eng.Pass(context.Background()); res.StateErr == nil || res.Changed != 1 {
+		t.Fatalf("second pass: %s, state error %v; want 1 changed and a state error", res.Summary(), res.StateErr)
+	}
+	if err := os.Remove(sub); err != nil {
+		t.Fatal(err)
+	}
+	r.clock.Advance(time.Minute)
+	if res := r.eng.Pass(context.Background()); res.Err() != nil || res.Changed != 0 {
+		t.Fatalf("third pass: %s, %v", res.Summary(), res.Err())
+	}
+	st, err := LoadState(r.path)
+	if err != nil || st.Records["home.example.com/A"].Address != "11.22.33.45" {
+		t.Fatalf("state after the third pass: %v %+v; want the record saved", err, st)
+	}
+}
