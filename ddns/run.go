@@ -105,7 +105,27 @@ func (e *Engine) Run(ctx context.Context, o RunOptions) ipc.ExitCode {
 		case <-next:
 		}
 
-		res := e.Pass(ctx)
+		// The pass runs beside the heartbeat: a slow provider may hold it
+		// for several [updater] timeouts, longer than the supervisor's or
+		// systemd's watchdog allows between two signs of life.
+		var res *PassResult
+		passDone := make(chan struct{})
+		go func() {
+			defer close(passDone)
+			res = e.Pass(ctx)
+		}()
+		for running := true; running; {
+			select {
+			case <-passDone:
+				running = false
+			case <-heartbeat:
+				report()
+				if o.Watchdog > 0 {
+					notify("WATCHDOG=1")
+				}
+				heartbeat = e.clock.After(beat)
+			}
+		}
 		next = e.clock.After(interval)
 		report()
 		notify("STATUS=last pass: " + res.Summary())

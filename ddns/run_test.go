@@ -247,3 +247,37 @@ func TestStopLetsTheCallInFlightFinish(t *testing.T) {
 		t.Fatalf("state after the stop: %v %+v; want the finished record saved", err, st)
 	}
 }
+
+// A pass held up by a slow provider (each call may take [updater] timeout,
+// 30 s by default) still lets Run send its heartbeat and systemd's
+// WATCHDOG=1 on time; before, nothing was sent until the pass ended, so a
+// watchdog shorter than a slow pass killed a healthy updater.
+func TestHeartbeatDuringASlowPass(t *testing.T) {
+	r := newRig(t, testConfig(t, "", "home example.com A acct"), filepath.Join(t.TempDir(), "s.json"))
+	p := r.provs["acct"]
+	p.entered, p.release = make(chan struct{}), make(chan struct{})
+	released := false
+	release := func() {
+		if !released {
+			released = true
+			close(p.release)
+		}
+	}
+	t.Cleanup(release)
+	rn := startRun(t, r, 20*time.Second)
+	r.clock.waitAfter(t, 10*time.Second) // the first heartbeat timer
+	select {
+	case <-p.entered: // the pass's Set is in flight and stays there
+	case <-time.After(10 * time.Second):
+		t.Fatal("no Set started")
+	}
+	r.clock.Advance(10 * time.Second)
+	r.clock.waitAfter(t, 10*time.Second) // the heartbeat was handled and re-armed
+	if n := strings.Count(rn.notes(), "WATCHDOG=1"); n != 1 {
+		t.Fatalf("WATCHDOG=1 sent %d times during the pass; want 1 (notes: %s)", n, rn.notes())
+	}
+	release()
+	if res := rn.pass(t); res.Changed != 1 {
+		t.Fatalf("pass: %s", res.Summary())
+	}
+}
