@@ -414,9 +414,9 @@ func (s *Supervisor) handle(r request) error {
 			return nil
 		}
 		switch {
-		case s.state == StateStopped:
-			// The user stopped it (or it finished); a new config does not
-			// overrule that.
+		case s.state == StateStopped, s.state == StateStopping && s.intent == intentStop:
+			// The user stopped it (or it finished), or is stopping it; a new
+			// config does not overrule that.
 		case r.restartChild || s.state == StateWaitingConfig || s.state == StateCrashLoop:
 			s.gracefulRestart("config updated")
 		case s.state == StateRunning:

@@ -581,3 +581,32 @@ func TestEventRingIsBounded(t *testing.T) {
 		}
 	}
 }
+
+// A config change that restarts the child must not undo a user's stop that
+// is still in progress: once stopped, a new config does not overrule a stop
+// (as in StateStopped), so the child must stay stopped.
+func TestUpdateWhileStoppingKeepsTheStop(t *testing.T) {
+	h := newHarness(t, testPolicy(), func(o *Options) { o.Starter.(*fakeStarter).ignoreTerm = true })
+	p := h.proc()
+	if err := h.sup.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	h.waitEvent(EventStopping)
+	if err := h.sup.Update(testPolicy(), Command{Path: "/usr/local/bin/updater-new"}, true); err != nil {
+		t.Fatal(err)
+	}
+	p.exitWith(ExitStatus{Code: 0})
+	h.waitEvent(EventStopped)
+	if s := h.sup.Snapshot(); s.State != StateStopped {
+		t.Fatalf("state %s after a stop and a config update, want stopped", s.State)
+	}
+	h.noStart()
+	// The new command is kept for the next explicit start.
+	if err := h.sup.Start(); err != nil {
+		t.Fatal(err)
+	}
+	h.proc()
+	if got := h.sup.Snapshot().Command.Path; got != "/usr/local/bin/updater-new" {
+		t.Fatalf("command %q after Start, want the updated one", got)
+	}
+}
