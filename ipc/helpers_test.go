@@ -68,6 +68,15 @@ func helperMain(mode string) int {
 			return 1
 		}
 		return 0
+	case "lock-hold":
+		// Take the lock and keep it until killed, like a supervisor that
+		// dies by kill -9 without releasing anything.
+		if _, err := AcquireLock(arg); err != nil {
+			fmt.Println("error:", err)
+			return 3
+		}
+		fmt.Println("acquired")
+		select {}
 	}
 	fmt.Fprintln(os.Stderr, "unknown helper mode", mode)
 	return 2

@@ -1,6 +1,9 @@
 package ipc
 
 import (
+	"bufio"
+	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -66,4 +69,37 @@ func TestAcquireLockTwiceInOneProcess(t *testing.T) {
 	} else if !strings.Contains(err.Error(), path) {
 		t.Fatalf("error %q does not name the lock file", err)
 	}
+}
+
+// A supervisor killed by SIGKILL releases nothing itself; the kernel drops
+// its lock with its open files, so the leftover lock file (with the dead
+// pid in it) must not block a new supervisor.
+func TestAcquireLockAfterHolderKilled(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "supervisor.lock")
+	self, err := os.Executable()
+	must(t, err)
+	cmd := exec.Command(self, "-test.run=^$")
+	cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0", envHelper+"=lock-hold", envArg+"="+path)
+	out, err := cmd.StdoutPipe()
+	must(t, err)
+	must(t, cmd.Start())
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil || strings.TrimSpace(line) != "acquired" {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		t.Fatalf("holder process: %q, %v; want it to acquire the lock", line, err)
+	}
+	if _, err := AcquireLock(path); !errors.Is(err, ErrLocked) {
+		t.Fatalf("AcquireLock while another process holds it: %v, want ErrLocked", err)
+	}
+	must(t, cmd.Process.Kill()) // SIGKILL: no deferred release runs
+	_ = cmd.Wait()
+	if b, _ := os.ReadFile(path); len(bytes.TrimSpace(b)) == 0 {
+		t.Fatal("the killed holder's pid is not in the lock file; the test would not show a stale file is harmless")
+	}
+	release, err := AcquireLock(path)
+	if err != nil {
+		t.Fatalf("AcquireLock after the holder was killed: %v; a stale lock file must not block a new supervisor", err)
+	}
+	must(t, release())
 }
