@@ -496,7 +496,13 @@ func (e *Engine) syncRecord(ctx context.Context, j *job, now time.Time) {
 			j.res.Action, j.res.Err = ActionFailed, err
 			return
 		default:
-			if len(have) == 1 && have[0].Addr == j.want && !ttlDiffers {
+			// The provider's TTL counts unless the state says this TTL was
+			// already published: providers that raise a TTL to their
+			// minimum, or keep proxied records at "automatic", read back
+			// another TTL than the one set, and would be set every resync.
+			ttlOff := len(have) == 1 && have[0].TTL != 0 && have[0].TTL != time.Duration(r.TTL)*time.Second &&
+				!(j.haveSt && j.st.TTL == r.TTL)
+			if len(have) == 1 && have[0].Addr == j.want && !ttlDiffers && !ttlOff {
 				j.res.Action = ActionUnchanged
 				j.res.Previous = have[0].Addr
 				j.newSt = RecordState{Address: j.want.String(), Provider: r.Provider, TTL: r.TTL, SyncedAt: now,

@@ -459,3 +459,30 @@ func TestFailedStateSaveIsRetried(t *testing.T) {
 		t.Fatalf("state after the third pass: %v %+v; want the record saved", err, st)
 	}
 }
+
+// When the comparison with the provider finds the wanted address but another
+// TTL than the config's, the record is set; before, it was counted as
+// unchanged and the state recorded the config's TTL, so a ttl changed while
+// the state file was missing (or drift in the TTL) was never published.
+func TestResyncPublishesADifferentTTL(t *testing.T) {
+	cfg := testConfig(t, "", "home example.com A acct")
+	cfg.Records[0].TTL = 60
+	r := newRig(t, cfg, filepath.Join(t.TempDir(), "s.json"))
+	r.provs["acct"].put("home.example.com/A", netip.MustParseAddr("11.22.33.44")) // the fake reads back TTL 300
+	res := r.eng.Pass(context.Background())
+	if res.Err() != nil || res.Records[0].Action != ActionUpdated {
+		t.Fatalf("pass: %s, action %s, %v; want the record set with TTL 60", res.Summary(), res.Records[0].Action, res.Err())
+	}
+	if _, s := r.provs["acct"].calls(); s != 1 {
+		t.Fatalf("%d sets, want 1", s)
+	}
+	// The fake still reads back 300, as a provider that raises TTLs to its
+	// minimum does: the state says 60 was published, so a resync sets nothing.
+	r.clock.Advance(25 * time.Hour)
+	if res := r.eng.Pass(context.Background()); res.Err() != nil || res.Changed != 0 {
+		t.Fatalf("resync: %s, %v", res.Summary(), res.Err())
+	}
+	if g, s := r.provs["acct"].calls(); g != 1 || s != 0 {
+		t.Fatalf("resync: %d gets, %d sets; want 1 and 0", g, s)
+	}
+}
