@@ -128,8 +128,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return int(ddns.ExitCodeFor(err))
 	case *once:
 		res := eng.Pass(ctx)
-		if err := reporter.Send(ctx, eng.Report()); err != nil {
+		if err := reporter.Send(context.WithoutCancel(ctx), eng.Report()); err != nil {
 			log.Debug("report not delivered", "error", err)
+		}
+		if ctx.Err() != nil {
+			// Asked to stop: the contract's 0, whatever the cut-short
+			// pass's records say (the finished ones are saved).
+			return int(ipc.ExitOK)
 		}
 		return int(res.Code())
 	}

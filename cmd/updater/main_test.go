@@ -451,3 +451,55 @@ func TestLogSettings(t *testing.T) {
 		})
 	}
 }
+
+// SIGTERM during a --once pass is a request to stop: the contract's 0, as
+// in the long-running mode. Before, the interrupted pass's errors decided
+// the code (3 here: the address lookup was cut short).
+func TestOnceStoppedBySIGTERMExits0(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no SIGTERM on Windows")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	arrived := make(chan net.Conn, 1)
+	go func() {
+		c, err := l.Accept()
+		if err == nil {
+			arrived <- c // never answered: the pass waits on the address source
+		}
+	}()
+	dir := t.TempDir()
+	api := ddnstest.NewCloudflare("tok", "example.com")
+	defer api.Close()
+	cfg := writeConfig(t, dir, "http://"+l.Addr().String()+"/", api.URL, "tok")
+	cmd := exec.Command(updaterBin, "--config", cfg, "--once")
+	cmd.Env = env(dir)
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case c := <-arrived:
+		defer c.Close()
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("the updater never asked the address source")
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	err = cmd.Wait()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	if code != 0 {
+		t.Fatalf("exit %d after SIGTERM, want 0:\n%s", code, errb.String())
+	}
+}
