@@ -359,6 +359,14 @@ func (d *daemon) handle(ctx context.Context, req ipc.Request, peer ipc.Peer, w i
 			reply(errors.New("report: missing report object"), "")
 			return
 		}
+		// Only the supervised child (or a process in its group, such as an
+		// updater behind a wrapper script) may feed the watchdog: a stray
+		// report from another process of the same user must not keep a hung
+		// child alive.
+		if child := d.sup.Snapshot().PID; peer.Known && !inChildGroup(peer.PID, child) {
+			reply(fmt.Errorf("report from pid %d refused: it is not the supervised updater (pid %d) or in its process group", peer.PID, child), "")
+			return
+		}
 		d.onReport(*req.Report)
 		reply(nil, "ok")
 	default:

@@ -664,3 +664,29 @@ func TestReloadKeepsNetworkVerdict(t *testing.T) {
 		t.Errorf("a [probe] change restarted the child (%d -> %d)", pid, st.Child.PID)
 	}
 }
+
+// TestStrayReportRefused: a report from a process that is not the child (this
+// test, same user) gets an error and does not reach the status or the watchdog.
+func TestStrayReportRefused(t *testing.T) {
+	e := newEnv(t, "[supervisor]\ncommand = [\"@SELF@\"]\n[probe]\nenabled = false\n")
+	e.start("DDNS_TEST_CHILD=hang")
+	e.waitFor("running", 20*time.Second, running)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := ipc.Dial(ctx, e.socket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	rep, err := c.Do(ctx, ipc.Request{Cmd: ipc.CmdReport, Report: &ipc.Report{PID: os.Getpid(), At: time.Now(),
+		Records: []ipc.RecordStatus{{Name: "stray.example.test", Type: "A", Address: "192.0.2.99"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.OK || !strings.Contains(rep.Error, "not the supervised updater") {
+		t.Fatalf("stray report answered %+v", rep)
+	}
+	if st, _ := e.status(); len(st.Records) != 0 || st.Child.LastReportAgeSeconds != 0 {
+		t.Errorf("a stray report reached the status: %+v %+v", st.Records, st.Child)
+	}
+}
