@@ -354,13 +354,15 @@ func checkHTTP(p *problems, h *HTTP, o Options, dir string) {
 		p.errorf("http.listen", "%q is not host:port (for example \"127.0.0.1:9876\")", h.Listen)
 		return
 	}
-	if !isLoopback(host) && h.Token == "" {
+	if !IsLoopbackHost(host) && h.Token == "" {
 		p.errorf("http.listen", "%q is not a loopback address, so it needs a bearer token: set token_file (or token_env) in [http], or listen on 127.0.0.1", h.Listen)
 	}
 }
 
-func isLoopback(host string) bool {
-	if host == "localhost" {
+// IsLoopbackHost reports whether host (a name or an address, no port) stays
+// on this machine: "localhost" or a loopback address.
+func IsLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
 		return true
 	}
 	ip := net.ParseIP(host)

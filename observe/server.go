@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/ddnsd/ddns/configs"
 	"net"
 	"net/http"
 	"strings"
@@ -42,7 +43,7 @@ func Listen(o Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("http.listen: %q is not host:port (for example \"127.0.0.1:9876\")", o.Listen)
 	}
-	if o.Token == "" && !isLoopbackHost(host) {
+	if o.Token == "" && !configs.IsLoopbackHost(host) {
 		return nil, fmt.Errorf("http.listen: %q is not a loopback address, so the endpoint needs a bearer token: set token_file (or token_env) in [http], or listen on 127.0.0.1", o.Listen)
 	}
 	log := o.Logger
@@ -212,14 +213,6 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
 	w.Write(append(b, '\n'))
-}
-
-func isLoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // limitListener caps open connections. Unlike a listener that blocks in

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"net"
-	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -198,18 +197,4 @@ func updaterView(cfg *configs.Config) string {
 		C []string
 	}{cfg.Updater, cfg.IP, cfg.Providers, cfg.Records, cfg.Log, cfg.Supervisor.Command})
 	return string(b)
-}
-
-// isLoopbackHost is used to say whether a socket or listen address is local.
-func isLoopbackHost(hostport string) bool {
-	h, _, err := net.SplitHostPort(hostport)
-	if err != nil {
-		u, perr := url.Parse(hostport)
-		if perr != nil {
-			return false
-		}
-		h = u.Hostname()
-	}
-	ip := net.ParseIP(h)
-	return h == "localhost" || ip != nil && ip.IsLoopback()
 }
