@@ -35,12 +35,11 @@ func request(socket string, req ipc.Request, timeout time.Duration) (ipc.Reply, 
 func cmdStatus(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("status", stderr)
 	asJSON := fs.Bool("json", false, "print the status document as JSON")
-	config := fs.String("config", "", "config file whose socket to ask")
-	socket := fs.String("socket", "", "socket path")
+	socketPath := fs.socketFlags()
 	if !fs.parse(args) {
 		return 2
 	}
-	path := socketPathFor(*socket, *config)
+	path := socketPath()
 	rep, code, err := request(path, ipc.Request{Cmd: ipc.CmdStatus}, 5*time.Second)
 	if err != nil {
 		fmt.Fprintf(stderr, "supervisor status: %v\n", err)
@@ -157,13 +156,12 @@ func clock(rfc string) string {
 
 func cmdControl(name string, args []string, stdout, stderr io.Writer) int {
 	fs := newFlags(name, stderr)
-	config := fs.String("config", "", "config file whose socket to use")
-	socket := fs.String("socket", "", "socket path")
+	socketPath := fs.socketFlags()
 	if !fs.parse(args) {
 		return 2
 	}
 	// A stop waits for the child to end (up to stop_timeout), so allow for it.
-	rep, code, err := request(socketPathFor(*socket, *config), ipc.Request{Cmd: ipc.Command(name)}, 60*time.Second)
+	rep, code, err := request(socketPath(), ipc.Request{Cmd: ipc.Command(name)}, 60*time.Second)
 	if err != nil {
 		fmt.Fprintf(stderr, "supervisor %s: %v\n", name, err)
 		return code
@@ -180,12 +178,11 @@ func cmdLogs(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("logs", stderr)
 	n := fs.Int("n", 50, "number of lines")
 	follow := fs.Bool("f", false, "keep printing new lines")
-	config := fs.String("config", "", "config file whose socket to use")
-	socket := fs.String("socket", "", "socket path")
+	socketPath := fs.socketFlags()
 	if !fs.parse(args) {
 		return 2
 	}
-	path := socketPathFor(*socket, *config)
+	path := socketPath()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	dctx, cancel := context.WithTimeout(ctx, 5*time.Second)

@@ -25,3 +25,12 @@ func (f flagSet) parse(args []string) bool {
 	}
 	return true
 }
+
+// socketFlags adds --config and --socket, shared by every command that talks
+// to a running supervisor, and returns the socket path they select (call it
+// after parse).
+func (f flagSet) socketFlags() func() string {
+	config := f.String("config", "", "config file whose socket to use")
+	socket := f.String("socket", "", "socket path")
+	return func() string { return socketPathFor(*socket, *config) }
+}
