@@ -3,6 +3,8 @@ package supervise
 import (
 	"testing"
 	"time"
+
+	"github.com/ddnsd/ddns/clock/clocktest"
 )
 
 // BenchmarkPolicyDecision measures what the loop does when a child exits:
@@ -27,7 +29,7 @@ func BenchmarkPolicyDecision(b *testing.B) {
 	for _, tc := range cases {
 		b.Run(tc.name, func(b *testing.B) {
 			start := time.Unix(1_700_000_000, 0)
-			clock := NewFakeClock(start)
+			clock := clocktest.New(start)
 			p := DefaultPolicy()
 			p.ExitActions[2] = ActionWaitConfig
 			s := New(Options{Policy: p, Starter: newFakeStarter(), Clock: clock})

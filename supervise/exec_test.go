@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+
+	"github.com/ddnsd/ddns/clock/clocktest"
 )
 
 func TestReadLines(t *testing.T) {
@@ -91,7 +93,7 @@ func TestLogRing(t *testing.T) {
 }
 
 func TestFakeClock(t *testing.T) {
-	c := NewFakeClock(epoch)
+	c := clocktest.New(epoch)
 	t3 := c.NewTimer(3 * time.Second)
 	t1 := c.NewTimer(time.Second)
 	t2 := c.NewTimer(2 * time.Second)

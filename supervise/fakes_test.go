@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/ddnsd/ddns/clock/clocktest"
 )
 
 // fakeProc is a child under the test's control.
@@ -112,7 +114,7 @@ var epoch = time.Date(2026, 11, 3, 12, 0, 0, 0, time.UTC)
 // harness runs a Supervisor on a fake clock with a fake starter.
 type harness struct {
 	t       *testing.T
-	clock   *FakeClock
+	clock   *clocktest.Fake
 	starter *fakeStarter
 	sup     *Supervisor
 	events  chan Event
@@ -139,7 +141,7 @@ func newHarness(t *testing.T, p Policy, mod func(*Options)) *harness {
 	t.Helper()
 	h := &harness{
 		t:       t,
-		clock:   NewFakeClock(epoch),
+		clock:   clocktest.New(epoch),
 		starter: newFakeStarter(),
 		events:  make(chan Event, 4096),
 		runErr:  make(chan error, 1),

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+
+	"github.com/ddnsd/ddns/clock"
 )
 
 // ErrNotRunning is returned by control methods once Run has returned.
@@ -23,9 +25,9 @@ type Options struct {
 	Policy    Policy
 	Command   Command
 	Starter   Starter
-	Clock     Clock     // default SystemClock()
-	Ready     Readiness // nil: always ready
-	Inspector Inspector // nil: no process-state or memory checks
+	Clock     clock.Clock // default clock.System()
+	Ready     Readiness   // nil: always ready
+	Inspector Inspector   // nil: no process-state or memory checks
 	Logger    hclog.Logger
 	// EventCapacity bounds the event ring (default 256).
 	EventCapacity int
@@ -73,11 +75,11 @@ type Supervisor struct {
 	checkCh     chan readyResult
 	checkCancel context.CancelFunc
 
-	nextT     Timer // backoff, crash-loop cooldown, readiness re-check
-	stableT   Timer
-	watchdogT Timer
-	inspectT  Timer
-	killT     Timer
+	nextT     clock.Timer // backoff, crash-loop cooldown, readiness re-check
+	stableT   clock.Timer
+	watchdogT clock.Timer
+	inspectT  clock.Timer
+	killT     clock.Timer
 }
 
 // intent says what to do once a child we asked to stop has exited.
@@ -121,7 +123,7 @@ type readyResult struct {
 // New returns a Supervisor; nothing runs until Run.
 func New(o Options) *Supervisor {
 	if o.Clock == nil {
-		o.Clock = SystemClock()
+		o.Clock = clock.System()
 	}
 	if o.Logger == nil {
 		o.Logger = hclog.NewNullLogger()
@@ -205,19 +207,19 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	}
 }
 
-func timerC(t Timer) <-chan time.Time {
+func timerC(t clock.Timer) <-chan time.Time {
 	if t == nil {
 		return nil
 	}
 	return t.C()
 }
 
-func (s *Supervisor) arm(t *Timer, d time.Duration) {
+func (s *Supervisor) arm(t *clock.Timer, d time.Duration) {
 	disarm(t)
 	*t = s.o.Clock.NewTimer(d)
 }
 
-func disarm(t *Timer) {
+func disarm(t *clock.Timer) {
 	if *t != nil {
 		(*t).Stop()
 		*t = nil

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ddnsd/ddns/clock/clocktest"
 )
 
 func TestBackoffDoublesToTheCap(t *testing.T) {
@@ -519,7 +521,7 @@ func TestStartFailureIsRetried(t *testing.T) {
 }
 
 func TestRunStopsChildOnCancel(t *testing.T) {
-	clock := NewFakeClock(epoch)
+	clock := clocktest.New(epoch)
 	st := newFakeStarter()
 	st.ignoreTerm = true
 	events := make(chan Event, 100)

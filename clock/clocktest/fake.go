@@ -1,46 +1,21 @@
-package supervise
+// Package clocktest provides Fake, a clock.Clock that moves only when a test
+// says so.
+package clocktest
 
 import (
 	"context"
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/ddnsd/ddns/clock"
 )
 
-// Clock is the supervisor's only source of time. Timers measure elapsed time
-// (monotonic); Now is wall time for records. Keeping them apart is what lets a
-// wall clock stepped backwards leave every pending delay intact.
-type Clock interface {
-	Now() time.Time
-	NewTimer(d time.Duration) Timer
-}
-
-// Timer fires once on C after its duration unless stopped.
-type Timer interface {
-	C() <-chan time.Time
-	// Stop prevents the timer from firing; it reports whether it was pending.
-	Stop() bool
-}
-
-// SystemClock is the real clock.
-func SystemClock() Clock { return systemClock{} }
-
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }
-
-func (systemClock) NewTimer(d time.Duration) Timer { return systemTimer{time.NewTimer(d)} }
-
-type systemTimer struct{ t *time.Timer }
-
-func (t systemTimer) C() <-chan time.Time { return t.t.C }
-func (t systemTimer) Stop() bool          { return t.t.Stop() }
-
-// FakeClock is a Clock for tests: time moves only through Advance and Set.
+// Fake is a clock.Clock for tests: time moves only through Advance and Set.
 // Timers run on a monotonic counter that only Advance moves, as real timers
 // do, so Set can step the wall clock backwards or forwards without firing or
 // delaying any timer.
-type FakeClock struct {
+type Fake struct {
 	mu      sync.Mutex
 	now     time.Time
 	mono    time.Duration
@@ -49,13 +24,13 @@ type FakeClock struct {
 	changed chan struct{} // closed and replaced whenever timers change
 }
 
-// NewFakeClock returns a fake clock showing start.
-func NewFakeClock(start time.Time) *FakeClock {
-	return &FakeClock{now: start, changed: make(chan struct{})}
+// New returns a fake clock showing start.
+func New(start time.Time) *Fake {
+	return &Fake{now: start, changed: make(chan struct{})}
 }
 
 type fakeTimer struct {
-	clock  *FakeClock
+	clock  *Fake
 	c      chan time.Time
 	at     time.Duration // monotonic deadline
 	seq    int
@@ -63,14 +38,14 @@ type fakeTimer struct {
 }
 
 // Now returns the fake wall time.
-func (f *FakeClock) Now() time.Time {
+func (f *Fake) Now() time.Time {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.now
 }
 
 // NewTimer arms a timer d from now; d <= 0 fires at once.
-func (f *FakeClock) NewTimer(d time.Duration) Timer {
+func (f *Fake) NewTimer(d time.Duration) clock.Timer {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.seq++
@@ -100,7 +75,7 @@ func (t *fakeTimer) Stop() bool {
 	return was
 }
 
-func (f *FakeClock) removeLocked(t *fakeTimer) {
+func (f *Fake) removeLocked(t *fakeTimer) {
 	for i, x := range f.timers {
 		if x == t {
 			f.timers = append(f.timers[:i], f.timers[i+1:]...)
@@ -109,14 +84,14 @@ func (f *FakeClock) removeLocked(t *fakeTimer) {
 	}
 }
 
-func (f *FakeClock) notifyLocked() {
+func (f *Fake) notifyLocked() {
 	close(f.changed)
 	f.changed = make(chan struct{})
 }
 
 // Advance moves both clocks forward by d, firing every timer that falls due,
 // earliest first (ties in the order they were armed).
-func (f *FakeClock) Advance(d time.Duration) {
+func (f *Fake) Advance(d time.Duration) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	target := f.mono + d
@@ -144,14 +119,14 @@ func (f *FakeClock) Advance(d time.Duration) {
 
 // Set steps the wall clock to t, forwards or backwards, like an NTP step or a
 // user changing the date. Timers are not affected.
-func (f *FakeClock) Set(t time.Time) {
+func (f *Fake) Set(t time.Time) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.now = t
 }
 
 // Pending returns how many timers are armed and have not fired or been stopped.
-func (f *FakeClock) Pending() int {
+func (f *Fake) Pending() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return len(f.timers)
@@ -159,7 +134,7 @@ func (f *FakeClock) Pending() int {
 
 // WaitForTimers blocks until at least n timers are pending, so a test can
 // Advance only once the loop has armed what it should, instead of sleeping.
-func (f *FakeClock) WaitForTimers(ctx context.Context, n int) error {
+func (f *Fake) WaitForTimers(ctx context.Context, n int) error {
 	for {
 		f.mu.Lock()
 		got, ch := len(f.timers), f.changed
@@ -177,7 +152,7 @@ func (f *FakeClock) WaitForTimers(ctx context.Context, n int) error {
 
 // Until returns the time left before the earliest pending timer fires, and
 // false when none is pending.
-func (f *FakeClock) Until() (time.Duration, bool) {
+func (f *Fake) Until() (time.Duration, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if len(f.timers) == 0 {
