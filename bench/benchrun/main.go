@@ -43,7 +43,7 @@ func realMain() int {
 	bin := fs.String("bin", "bin", "folder holding the supervisor and updater binaries (`make build` puts them in bin)")
 	out := fs.String("out", "bench/results.json", "where to write the results as JSON (\"\" for nowhere; with --quick, nowhere unless given)")
 	quick := fs.Bool("quick", false, "few samples per figure, to try the bench out in a minute; keeps bench/results.json as it is")
-	only := fs.String("only", "", "comma-separated sections to run: go,restart,reload,status,idle,address,pass (default all)")
+	only := fs.String("only", "", "comma-separated sections to run: go,restart,reload,status,idle,address,pass,size (default all)")
 	idle := fs.Duration("idle", 60*time.Second, "the idle window for memory and CPU")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		return 2
@@ -97,6 +97,7 @@ func realMain() int {
 		{"idle", func() []Result { return b.idleSection(*idle) }},
 		{"address", b.addrSection},
 		{"pass", b.passSection},
+		{"size", func() []Result { return b.sizeSection(root) }},
 	}
 	began := time.Now()
 	loadBefore := loadavg()
@@ -112,6 +113,7 @@ func realMain() int {
 		results = append(results, rs...)
 	}
 	took := time.Since(began)
+	addBaseline(results, filepath.Join(root, "bench", "baseline.json"))
 	fmt.Print("\n" + table(results))
 	fmt.Printf("\nmedian and p95 over n samples; peer÷ours above 1 means ours is lower. Whole run: %.0f s; load average %s before, %s after.\n",
 		took.Seconds(), loadBefore, loadavg())

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -22,6 +24,9 @@ type Result struct {
 	Met *bool `json:"met,omitempty"`
 	// Peer is the same measurement of supervisord, taken in the same run.
 	Peer *Peer `json:"peer,omitempty"`
+	// Before is the same row's median in bench/baseline.json: the figures
+	// taken before the rebuild of issue 11, kept side by side.
+	Before *float64 `json:"before,omitempty"`
 	// Extra holds figures a Go benchmark reports itself (p99, bytes/s...).
 	Extra   map[string]float64 `json:"extra,omitempty"`
 	Note    string             `json:"note,omitempty"`
@@ -133,7 +138,7 @@ func num(v float64) string {
 // table renders results for a person: one row per measurement, grouped by
 // section, with the target and supervisord's figure where there is one.
 func table(rs []Result) string {
-	head := []string{"measurement", "n", "median", "p95", "unit", "target", "peer median", "peer p95", "peer÷ours"}
+	head := []string{"measurement", "n", "median", "p95", "unit", "target", "before", "peer median", "peer p95", "peer÷ours"}
 	rows := [][]string{head}
 	section := ""
 	for _, r := range rs {
@@ -153,11 +158,14 @@ func table(rs []Result) string {
 				tgt += "  MISSED"
 			}
 		}
-		row := []string{"  " + r.Name, fmt.Sprint(r.N), num(r.Median), num(r.P95), r.Unit, tgt, "", "", ""}
+		row := []string{"  " + r.Name, fmt.Sprint(r.N), num(r.Median), num(r.P95), r.Unit, tgt, "", "", "", ""}
+		if r.Before != nil {
+			row[6] = num(*r.Before)
+		}
 		if p := r.Peer; p != nil {
-			row[6], row[7], row[8] = num(p.Median), num(p.P95), "-"
+			row[7], row[8], row[9] = num(p.Median), num(p.P95), "-"
 			if p.Ratio > 0 {
-				row[8] = num(p.Ratio) + "×"
+				row[9] = num(p.Ratio) + "×"
 			}
 		}
 		rows = append(rows, row)
@@ -195,4 +203,31 @@ func table(rs []Result) string {
 		b.WriteString("\n")
 	}
 	return strings.TrimRight(b.String(), " ") + "\n"
+}
+
+// addBaseline sets Before on every row that the baseline file (an earlier
+// results.json) also holds, matched by section and name. A missing or
+// unreadable baseline leaves the column empty.
+func addBaseline(rs []Result, path string) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return
+	}
+	var doc struct {
+		Results []Result `json:"results"`
+	}
+	if json.Unmarshal(data, &doc) != nil {
+		return
+	}
+	old := map[string]float64{}
+	for _, r := range doc.Results {
+		if r.Skipped == "" {
+			old[r.Section+"\x00"+r.Name] = r.Median
+		}
+	}
+	for i := range rs {
+		if v, ok := old[rs[i].Section+"\x00"+rs[i].Name]; ok {
+			rs[i].Before = &v
+		}
+	}
 }
