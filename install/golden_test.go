@@ -57,7 +57,7 @@ func goldenCases() []struct {
 func TestGolden(t *testing.T) {
 	for _, tc := range goldenCases() {
 		t.Run(tc.name, func(t *testing.T) {
-			files, err := Generate(tc.o)
+			files, err := generate(tc.o)
 			if err != nil {
 				t.Fatalf("Generate: %v", err)
 			}
@@ -80,7 +80,7 @@ func TestGolden(t *testing.T) {
 				t.Errorf("%s differs from the generated file (go test -update rewrites it after review)\n--- got\n%s\n--- want\n%s", golden, got, want)
 			}
 			// Deterministic: a second generation gives the same bytes.
-			again, err := Generate(tc.o)
+			again, err := generate(tc.o)
 			if err != nil || !bytes.Equal(again[0].Content, f.Content) {
 				t.Errorf("a second Generate gave different content (err %v)", err)
 			}
@@ -98,7 +98,7 @@ func TestWindowsFilesAreUTF16(t *testing.T) {
 		if !tc.o.Target.windowsTarget() {
 			continue
 		}
-		files, err := Generate(tc.o)
+		files, err := generate(tc.o)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -120,7 +120,7 @@ func TestWindowsFilesAreUTF16(t *testing.T) {
 	}
 	// Non-ASCII survives, which is why UTF-16 is used at all.
 	o := Options{Target: WindowsStartup, Binary: `C:\Users\José\ddns\supervisor.exe`, Getenv: winEnv}
-	files, err := Generate(o)
+	files, err := generate(o)
 	if err != nil {
 		t.Fatal(err)
 	}

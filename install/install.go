@@ -22,11 +22,7 @@ import (
 // program would fail at every boot.
 func Install(o Options) (Result, error) {
 	var res Result
-	r, err := resolve(o)
-	if err != nil {
-		return res, err
-	}
-	p, err := planFor(r)
+	r, p, err := planOf(o)
 	if err != nil {
 		return res, err
 	}
@@ -95,11 +91,7 @@ func Install(o Options) (Result, error) {
 // commands that fail because the entry was not running are only noted.
 func Uninstall(o Options) (Result, error) {
 	var res Result
-	r, err := resolve(o)
-	if err != nil {
-		return res, err
-	}
-	p, err := planFor(r)
+	r, p, err := planOf(o)
 	if err != nil {
 		return res, err
 	}

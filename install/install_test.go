@@ -155,7 +155,7 @@ func TestInstallTwiceThenUninstall(t *testing.T) {
 			if !reflect.DeepEqual(res.Commands, tc.first) {
 				t.Errorf("first Install reported Commands %q, want %q", res.Commands, tc.first)
 			}
-			files, err := Generate(o)
+			files, err := generate(o)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -350,7 +350,7 @@ func TestInstallChecksBinary(t *testing.T) {
 		t.Errorf("unit written although the binary is missing")
 	}
 	// Generate (--print) does not need the binary.
-	if _, err := Generate(o); err != nil {
+	if _, err := generate(o); err != nil {
 		t.Errorf("Generate with a missing binary: %v", err)
 	}
 }
@@ -380,7 +380,7 @@ func TestOptionsValidation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		files, err := Generate(Options{Target: Systemd, Binary: "bin/supervisor"})
+		files, err := generate(Options{Target: Systemd, Binary: "bin/supervisor"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -401,7 +401,7 @@ func TestOptionsValidation(t *testing.T) {
 		{"no APPDATA", Options{Target: WindowsStartup, Binary: `C:\x.exe`, Getenv: func(string) string { return "" }}, "APPDATA"},
 		{"no HOME", Options{Target: SystemdUser, Binary: "/x", Getenv: func(string) string { return "" }}, "HOME"},
 	} {
-		_, err := Generate(tc.o)
+		_, err := generate(tc.o)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: err = %v, want one mentioning %q", tc.name, err, tc.want)
 		}

@@ -110,7 +110,7 @@ func TestPlistParses(t *testing.T) {
 	for _, user := range []bool{true, false} {
 		// "&" and "<" in a path prove the escaping, not just the layout.
 		o := Options{Target: Launchd, User: user, Binary: "/Applications/R&D <ddns>/supervisor", Config: "/Users/ann lee/ddns & co/config.toml", Getenv: unixEnv}
-		files, err := Generate(o)
+		files, err := generate(o)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -219,7 +219,7 @@ func parseTask(t *testing.T, content []byte) taskDef {
 func TestTaskXML(t *testing.T) {
 	for _, user := range []bool{true, false} {
 		o := Options{Target: WindowsTask, User: user, Binary: `C:\Program Files\R&D <x>\supervisor.exe`, Config: `D:\ddns & co\config.toml`, Getenv: winEnv}
-		files, err := Generate(o)
+		files, err := generate(o)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -272,7 +272,7 @@ func TestTaskXML(t *testing.T) {
 
 func TestStartupVBS(t *testing.T) {
 	o := Options{Target: WindowsStartup, Binary: `C:\Program Files\ddns\supervisor.exe`, Config: `C:\cfg dir\config.toml`, Getenv: winEnv}
-	files, err := Generate(o)
+	files, err := generate(o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -57,16 +57,16 @@ func planFor(r resolved) (plan, error) {
 	return plan{}, fmt.Errorf("unknown install target %q", r.Target)
 }
 
-// Generate returns the files Install would write, with their exact content.
-// It checks no file on disk, so it serves --print before anything is in place.
-func Generate(o Options) ([]File, error) {
+// planOf resolves o and plans its target: the one way from Options to the
+// files and commands that Install, Uninstall and the --print forms all use.
+func planOf(o Options) (resolved, plan, error) {
 	r, err := resolve(o)
 	if err != nil {
-		return nil, err
+		return resolved{}, plan{}, err
 	}
 	p, err := planFor(r)
 	if err != nil {
-		return nil, err
+		return resolved{}, plan{}, err
 	}
-	return p.files, nil
+	return r, p, nil
 }

@@ -11,11 +11,7 @@ import (
 // commands that register and start the entry on a first install. It touches
 // nothing and does not require the binary to exist.
 func PrintInstall(w io.Writer, o Options) error {
-	r, err := resolve(o)
-	if err != nil {
-		return err
-	}
-	p, err := planFor(r)
+	r, p, err := planOf(o)
 	if err != nil {
 		return err
 	}
@@ -47,11 +43,7 @@ func PrintInstall(w io.Writer, o Options) error {
 // that stop the entry, the files it removes (only if they carry Install's
 // marker), and the commands run afterwards. It touches nothing.
 func PrintUninstall(w io.Writer, o Options) error {
-	r, err := resolve(o)
-	if err != nil {
-		return err
-	}
-	p, err := planFor(r)
+	r, p, err := planOf(o)
 	if err != nil {
 		return err
 	}

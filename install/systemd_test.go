@@ -77,7 +77,7 @@ func TestSystemdAnalyzeVerify(t *testing.T) {
 	}{{Systemd, false}, {SystemdUser, true}} {
 		t.Run(string(tc.target), func(t *testing.T) {
 			o := Options{Target: tc.target, Binary: bin, Config: filepath.Join(dir, "my config.toml"), StateDir: filepath.Join(dir, "state dir"), Getenv: unixEnv}
-			files, err := Generate(o)
+			files, err := generate(o)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -99,7 +99,7 @@ func TestSystemdAnalyzeCatchesMistakes(t *testing.T) {
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "ddns tools", "supervisor")
 	writeExecutable(t, bin)
-	files, err := Generate(Options{Target: Systemd, Binary: bin, StateDir: "/srv/state"})
+	files, err := generate(Options{Target: Systemd, Binary: bin, StateDir: "/srv/state"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +148,7 @@ func TestSystemdQuote(t *testing.T) {
 func TestSystemdStateDirInsideStateDirectory(t *testing.T) {
 	// /var/lib/ddns is StateDirectory=ddns already: no ReadWritePaths line.
 	for sd, want := range map[string]bool{"/var/lib/ddns": false, "/var/lib/ddns/x": false, "/var/lib/ddnsx": true, "": false} {
-		files, err := Generate(Options{Target: Systemd, Binary: "/usr/bin/supervisor", StateDir: sd})
+		files, err := generate(Options{Target: Systemd, Binary: "/usr/bin/supervisor", StateDir: sd})
 		if err != nil {
 			t.Fatal(err)
 		}
