@@ -166,9 +166,7 @@ func onDisk(root, p string) string {
 		parts = append(parts, p[:1])
 		p = p[2:]
 	}
-	for _, s := range strings.FieldsFunc(p, func(r rune) bool { return r == '/' || r == '\\' }) {
-		parts = append(parts, s)
-	}
+	parts = append(parts, strings.FieldsFunc(p, func(r rune) bool { return r == '/' || r == '\\' })...)
 	return filepath.Join(parts...)
 }
 
