@@ -100,9 +100,17 @@ func New(cfg *configs.Config, opts Options) (*Engine, error) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		p, err := buildProvider(reg, cfg.Providers[n], log, cfg.Updater.Timeout.Duration)
+		cp := cfg.Providers[n]
+		env := providers.Env{Name: cp.Name, Endpoint: cp.Endpoint, Logger: log.Named("provider"), Timeout: cfg.Updater.Timeout.Duration}
+		p, err := reg.New(cp.Type, env, providers.Params(cp.Params))
 		if err != nil {
-			errs = append(errs, &configs.FieldError{File: file, Pos: cfg.Pos("providers." + n), Key: "providers." + n, Msg: err.Error()})
+			// The error is located at the account's table, which already
+			// names it: the refusal alone follows.
+			msg := err.Error()
+			if se := (*providers.SettingsError)(nil); errors.As(err, &se) {
+				msg = se.Err.Error()
+			}
+			errs = append(errs, &configs.FieldError{File: file, Pos: cfg.Pos("providers." + n), Key: "providers." + n, Msg: msg})
 			continue
 		}
 		e.providers[n] = p
@@ -173,22 +181,6 @@ func New(cfg *configs.Config, opts Options) (*Engine, error) {
 	e.state = st
 	e.status = make([]recordStatus, len(cfg.Records))
 	return e, nil
-}
-
-func buildProvider(reg *providers.Registry, p configs.Provider, log hclog.Logger, timeout time.Duration) (providers.Provider, error) {
-	spec, ok := reg.Lookup(p.Type)
-	if !ok {
-		return nil, fmt.Errorf("unknown provider type %q (known: %s)", p.Type, strings.Join(reg.Types(), ", "))
-	}
-	if timeout <= 0 {
-		timeout = 30 * time.Second
-	}
-	env := providers.Env{Name: p.Name, Endpoint: p.Endpoint, Logger: log.Named("provider"), Timeout: timeout}
-	prov, err := spec.New(env, providers.Params(p.Params))
-	if err != nil {
-		return nil, err
-	}
-	return providers.Guard(p.Name, prov, timeout), nil
 }
 
 func buildSource(s configs.Source, fam netprobe.Family, client *http.Client) (netprobe.Source, error) {
