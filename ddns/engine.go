@@ -462,57 +462,51 @@ func (e *Engine) Pass(ctx context.Context) *PassResult {
 	return res
 }
 
-// syncRecord brings one record to j.want, calling the provider only when the
-// state says it differs or a comparison is due.
+// decideInput is what Decide needs for j, before the provider is read.
+func (e *Engine) decideInput(j *job, now time.Time) DecideInput {
+	return DecideInput{State: j.st, HaveState: j.haveSt, Want: j.want, Record: j.rec,
+		Resync: e.cfg.Updater.Resync.Duration, Now: now}
+}
+
+// decide is Decide for j, reading the provider when the decision needs it.
+// The read changes nothing, so Plan and Pass both call this.
+func (e *Engine) decide(ctx context.Context, j *job, now time.Time) Decision {
+	in := e.decideInput(j, now)
+	d := Decide(in)
+	if d.Kind == DecideRead {
+		have, err := e.providers[j.rec.Provider].Get(ctx, j.rec.Zone, j.rec.Name, j.rec.Type)
+		in.Provider = Observed{Read: true, Records: have, Err: err}
+		d = Decide(in)
+	}
+	return d
+}
+
+// syncRecord brings one record to j.want by applying its Decision.
 func (e *Engine) syncRecord(ctx context.Context, j *job, now time.Time) {
 	t0 := time.Now()
 	defer func() { j.res.Took = time.Since(t0) }()
 	r := j.rec
-	prov := e.providers[r.Provider]
-	prev, _ := netip.ParseAddr(j.st.Address)
-	resync := e.cfg.Updater.Resync.Duration
-	resyncDue := !j.haveSt || j.st.Provider != r.Provider || (resync > 0 && !now.Before(j.st.ResyncedAt.Add(resync)))
-	ttlDiffers := j.haveSt && j.st.TTL != 0 && j.st.TTL != r.TTL
-
-	if !resyncDue && prev == j.want && !ttlDiffers {
+	d := e.decide(ctx, j, now)
+	j.res.Previous = d.Current
+	switch d.Kind {
+	case DecideNothing:
 		j.res.Action = ActionUnchanged
+		if d.FromProvider {
+			// The comparison is recorded, so the next is a resync away.
+			j.newSt = RecordState{Address: j.want.String(), Provider: r.Provider, TTL: r.TTL, SyncedAt: now,
+				ChangedAt: j.st.ChangedAt, ResyncedAt: now}
+			j.changed = true
+		}
+		return
+	case DecideFail:
+		j.res.Action, j.res.Err = ActionFailed, d.Err
 		return
 	}
 	action := ActionUpdated
-	if resyncDue {
-		have, err := prov.Get(ctx, r.Zone, r.Name, r.Type)
-		switch {
-		case errors.Is(err, providers.ErrUnsupported):
-			// Cannot read back: publish to be sure.
-		case err != nil:
-			j.res.Action, j.res.Err = ActionFailed, err
-			return
-		default:
-			// The provider's TTL counts unless the state says this TTL was
-			// already published: providers that raise a TTL to their
-			// minimum, or keep proxied records at "automatic", read back
-			// another TTL than the one set, and would be set every resync.
-			ttlOff := len(have) == 1 && have[0].TTL != 0 && have[0].TTL != time.Duration(r.TTL)*time.Second &&
-				!(j.haveSt && j.st.TTL == r.TTL)
-			if len(have) == 1 && have[0].Addr == j.want && !ttlDiffers && !ttlOff {
-				j.res.Action = ActionUnchanged
-				j.res.Previous = have[0].Addr
-				j.newSt = RecordState{Address: j.want.String(), Provider: r.Provider, TTL: r.TTL, SyncedAt: now,
-					ChangedAt: j.st.ChangedAt, ResyncedAt: now}
-				j.changed = true
-				return
-			}
-			if j.haveSt && prev == j.want && j.st.Provider == r.Provider {
-				action = ActionRepaired
-			}
-			if len(have) > 0 {
-				j.res.Previous = have[0].Addr
-			} else {
-				j.res.Previous = netip.Addr{}
-			}
-		}
+	if d.Kind == DecideRepair {
+		action = ActionRepaired
 	}
-	err := prov.Set(ctx, providers.Record{Zone: r.Zone, Name: r.Name, Type: r.Type, Addr: j.want, TTL: time.Duration(r.TTL) * time.Second})
+	err := e.providers[r.Provider].Set(ctx, providers.Record{Zone: r.Zone, Name: r.Name, Type: r.Type, Addr: j.want, TTL: time.Duration(r.TTL) * time.Second})
 	if err != nil {
 		j.res.Action, j.res.Err = ActionFailed, err
 		return

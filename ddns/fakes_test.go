@@ -24,10 +24,13 @@ type fakeProvider struct {
 	sets    int
 	errFor  map[string]error
 	errAll  error
-	noRead  bool            // Get returns ErrUnsupported
-	entered chan struct{}   // when not nil, each Set sends here first ...
-	release chan struct{}   // ... and then waits here
-	setCh   chan netip.Addr // when not nil, gets each successful Set's address (never blocks)
+	noRead  bool                     // Get returns ErrUnsupported
+	entered chan struct{}            // when not nil, each Set sends here first ...
+	release chan struct{}            // ... and then waits here
+	setCh   chan netip.Addr          // when not nil, gets each successful Set's address (never blocks)
+	ttl     time.Duration            // the TTL Get reads back; 0 means 300 s
+	extra   map[string][]netip.Addr  // more records Get returns beside recs (duplicates); Set clears them
+	setTTL  map[string]time.Duration // the TTL of each record's last successful Set
 }
 
 func newFakeProvider() *fakeProvider {
@@ -45,10 +48,18 @@ func (f *fakeProvider) Get(ctx context.Context, zone, name, typ string) ([]provi
 	if err := f.failure(key); err != nil {
 		return nil, err
 	}
-	if a, ok := f.recs[key]; ok {
-		return []providers.Record{{Zone: zone, Name: name, Type: typ, Addr: a, TTL: 300 * time.Second}}, nil
+	ttl := f.ttl
+	if ttl == 0 {
+		ttl = 300 * time.Second
 	}
-	return nil, nil
+	var out []providers.Record
+	if a, ok := f.recs[key]; ok {
+		out = append(out, providers.Record{Zone: zone, Name: name, Type: typ, Addr: a, TTL: ttl})
+	}
+	for _, a := range f.extra[key] {
+		out = append(out, providers.Record{Zone: zone, Name: name, Type: typ, Addr: a, TTL: ttl})
+	}
+	return out, nil
 }
 
 func (f *fakeProvider) Set(ctx context.Context, rec providers.Record) error {
@@ -64,6 +75,11 @@ func (f *fakeProvider) Set(ctx context.Context, rec providers.Record) error {
 		return err
 	}
 	f.recs[key] = rec.Addr
+	delete(f.extra, key)
+	if f.setTTL == nil {
+		f.setTTL = map[string]time.Duration{}
+	}
+	f.setTTL[key] = rec.TTL
 	if f.setCh != nil {
 		select {
 		case f.setCh <- rec.Addr:
