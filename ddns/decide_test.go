@@ -173,3 +173,11 @@ func TestTTLOnlyChangeIsPublishedAtTheNextPass(t *testing.T) {
 		t.Fatalf("the pass after: %d sets, want 0", s)
 	}
 }
+
+// TestProviderTimeoutDefaultIsOneValue: configs (which imports nothing of
+// ours) and providers state the same default for one provider call.
+func TestProviderTimeoutDefaultIsOneValue(t *testing.T) {
+	if got := configs.Defaults().Updater.Timeout.Duration; got != providers.DefaultTimeout {
+		t.Fatalf("configs' default [updater] timeout is %s, providers.DefaultTimeout %s", got, providers.DefaultTimeout)
+	}
+}
