@@ -58,24 +58,3 @@
 // When ctx ends (SIGTERM, SIGINT) Run lets the provider calls in flight
 // finish, starts no new one, saves the state and returns 0.
 package ddns
-
-import (
-	"time"
-)
-
-// Clock is the engine's view of time, injected so that resync and the run
-// loop's timing are tested without waiting.
-type Clock interface {
-	Now() time.Time
-	// After is time.After: a channel that receives once d has passed.
-	After(d time.Duration) <-chan time.Time
-}
-
-// SystemClock is the real clock.
-type SystemClock struct{}
-
-// Now is time.Now.
-func (SystemClock) Now() time.Time { return time.Now() }
-
-// After is time.After.
-func (SystemClock) After(d time.Duration) <-chan time.Time { return time.After(d) }

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ddnsd/ddns/clock"
 	"github.com/ddnsd/ddns/configs"
 	"github.com/ddnsd/ddns/ipc"
 	"github.com/ddnsd/ddns/netprobe"
@@ -25,8 +26,9 @@ type Options struct {
 	Logger hclog.Logger
 	// Registry builds the providers; nil means providers.Default().
 	Registry *providers.Registry
-	// Clock is the engine's time; nil means SystemClock.
-	Clock Clock
+	// Clock is the engine's time (resync, the run loop's timers); nil means
+	// clock.System().
+	Clock clock.Clock
 	// StatePath overrides [updater] state_file and the per-user default.
 	StatePath string
 	// HTTPClient is the base client of HTTP address sources, copied per
@@ -43,7 +45,7 @@ type Options struct {
 type Engine struct {
 	cfg       *configs.Config
 	log       hclog.Logger
-	clock     Clock
+	clock     clock.Clock
 	statePath string
 	detectors map[netprobe.Family]*netprobe.Detector
 	providers map[string]providers.Provider
@@ -78,9 +80,9 @@ func New(cfg *configs.Config, opts Options) (*Engine, error) {
 	if log == nil {
 		log = hclog.NewNullLogger()
 	}
-	clock := opts.Clock
-	if clock == nil {
-		clock = SystemClock{}
+	clk := opts.Clock
+	if clk == nil {
+		clk = clock.System()
 	}
 	reg := opts.Registry
 	if reg == nil {
@@ -90,7 +92,7 @@ func New(cfg *configs.Config, opts Options) (*Engine, error) {
 	if file == "" {
 		file = configs.EmbeddedName
 	}
-	e := &Engine{cfg: cfg, log: log, clock: clock, records: cfg.Records,
+	e := &Engine{cfg: cfg, log: log, clock: clk, records: cfg.Records,
 		detectors: map[netprobe.Family]*netprobe.Detector{}, providers: map[string]providers.Provider{}}
 
 	var errs configs.Errors
@@ -153,7 +155,7 @@ func New(cfg *configs.Config, opts Options) (*Engine, error) {
 			continue
 		}
 		e.detectors[fam] = &netprobe.Detector{Sources: srcs, Quorum: cfg.IP.Quorum, AllowPrivate: cfg.IP.AllowPrivate,
-			Now: clock.Now, Logger: log.Named("detect")}
+			Now: clk.Now, Logger: log.Named("detect")}
 	}
 	if len(errs) > 0 {
 		return nil, errs
