@@ -3,9 +3,10 @@
 // file:line:col and the key's name, the embedded default config, the config
 // lookup order, and the watcher that reloads a saved file.
 //
-// It imports none of this project's packages. Provider-specific keys are
-// checked through a KeyLookup the caller passes in (the provider registry
-// knows which keys each type takes), so the schema of a provider lives with
+// It imports none of this project's packages. Provider-specific keys and
+// record TTLs are checked through the ProviderSchema the caller passes in
+// (the provider specs, package providers/spec, know which keys each type
+// takes and which TTLs it accepts), so the schema of a provider lives with
 // the provider while the error positions stay here.
 package configs
 

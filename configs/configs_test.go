@@ -1,6 +1,7 @@
 package configs
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -223,4 +224,58 @@ func FuzzParse(f *testing.F) {
 		}
 		_ = locate(string(data))
 	})
+}
+
+// ttlSchema is testKeys with a provider that refuses TTLs below 60 (except
+// 1) and warns below 600, as a stand-in for the real provider specs.
+type ttlSchema struct{ KeyTable }
+
+func (ttlSchema) CheckTTL(typ string, ttl int) (string, error) {
+	switch {
+	case typ != "cloudflare" || ttl == 1:
+		return "", nil
+	case ttl < 60:
+		return "", fmt.Errorf("%d is not a TTL cloudflare accepts: use 1 (automatic) or 60 to 86400 seconds", ttl)
+	case ttl < 600:
+		return fmt.Sprintf("%d is below 600 on some plans", ttl), nil
+	}
+	return "", nil
+}
+
+func TestRecordTTLCheckedByProviderType(t *testing.T) {
+	const head = "[providers.a]\ntype = \"cloudflare\"\napi_token = \"x\"\n[providers.d]\ntype = \"dryrun\"\n"
+	tests := []struct {
+		name, records string
+		wantErr       string // "" = loads
+		wantWarn      string
+	}{
+		{"refused TTL located at its key", "[[records]]\nprovider = \"a\"\nzone = \"x.org\"\nttl = 30\n",
+			"test.toml:9:1: records.0.ttl: 30 is not a TTL cloudflare accepts: use 1 (automatic) or 60 to 86400 seconds (provider \"a\" is of type cloudflare)", ""},
+		{"automatic", "[[records]]\nprovider = \"a\"\nzone = \"x.org\"\nttl = 1\n", "", ""},
+		{"warned", "[[records]]\nprovider = \"a\"\nzone = \"x.org\"\nttl = 120\n", "", "test.toml:9:1: records.0.ttl: 120 is below 600 on some plans"},
+		{"default TTL checked too", "[[records]]\nprovider = \"a\"\nzone = \"x.org\"\n", "", "records.0.ttl: 300 is below 600"},
+		{"other type unaffected", "[[records]]\nprovider = \"d\"\nzone = \"x.org\"\nttl = 30\n", "", ""},
+		{"negative stays one error", "[[records]]\nprovider = \"a\"\nzone = \"x.org\"\nttl = -5\n", "records.0.ttl: must be positive, not -5", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := Parse("test.toml", []byte(head+tc.records), Options{ProviderKeys: ttlSchema{testKeys}})
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error %v, want one containing %q", err, tc.wantErr)
+				}
+				if es, _ := AsErrors(err); len(es) != 1 {
+					t.Errorf("%d errors, want 1: %v", len(es), err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := strings.Join(cfg.Warnings, "\n")
+			if (tc.wantWarn == "") != (got == "") || !strings.Contains(got, tc.wantWarn) {
+				t.Errorf("warnings %q, want %q", got, tc.wantWarn)
+			}
+		})
+	}
 }

@@ -23,12 +23,16 @@ type KeySet struct {
 	Secrets []string
 }
 
-// ProviderSchema tells which provider types exist and which keys each takes.
-// The provider registry implements it; configs declares it so that it need
-// not import the providers (and their libraries).
+// ProviderSchema tells which provider types exist, which keys each takes
+// and which record TTLs each accepts. The provider specs (providers/spec)
+// implement it; configs declares it so that it need not import them.
 type ProviderSchema interface {
 	Types() []string
 	Keys(typ string) (keys, secrets []string, ok bool)
+	// CheckTTL returns an error when a provider of type typ refuses ttl
+	// seconds, or a warning when only some of its plans honour it. Both
+	// read as a sentence after the key's position and name.
+	CheckTTL(typ string, ttl int) (warning string, err error)
 }
 
 // KeyTable is a ProviderSchema written out as data (tests, tools).
@@ -48,6 +52,14 @@ func (t KeyTable) Types() []string {
 func (t KeyTable) Keys(typ string) (keys, secrets []string, ok bool) {
 	ks, ok := t[typ]
 	return ks.Keys, ks.Secrets, ok
+}
+
+// CheckTTL accepts every positive TTL: a KeyTable knows no provider's limits.
+func (t KeyTable) CheckTTL(typ string, ttl int) (string, error) {
+	if ttl <= 0 {
+		return "", fmt.Errorf("%d is not a TTL: use 1 or more seconds", ttl)
+	}
+	return "", nil
 }
 
 // Options tell Load what it cannot know itself.
@@ -131,7 +143,7 @@ func Parse(name string, data []byte, o Options) (*Config, error) {
 	if cfg.IP.Quorum < 0 {
 		p.errorf("ip.quorum", "must be 0 or more, not %d", cfg.IP.Quorum)
 	}
-	checkRecords(p, &cfg)
+	checkRecords(p, &cfg, o)
 	checkHTTP(p, &cfg.HTTP, o, dir)
 	checkNotify(p, cfg.Notify, o, dir)
 	checkLog(p, &cfg.Log)
@@ -299,7 +311,7 @@ func checkSources(p *problems, key string, srcs []Source) {
 	}
 }
 
-func checkRecords(p *problems, cfg *Config) {
+func checkRecords(p *problems, cfg *Config, o Options) {
 	seen := map[string]int{}
 	for i := range cfg.Records {
 		r := &cfg.Records[i]
@@ -332,6 +344,15 @@ func checkRecords(p *problems, cfg *Config) {
 		}
 		if r.TTL < 0 {
 			p.errorf(k+".ttl", "must be positive, not %d", r.TTL)
+		} else if prov, ok := cfg.Providers[r.Provider]; ok && o.ProviderKeys != nil {
+			// Checked here, not at the first pass, where the provider's
+			// refusal would fail every pass until the file is fixed.
+			warn, err := o.ProviderKeys.CheckTTL(prov.Type, r.TTL)
+			if err != nil {
+				p.errorf(k+".ttl", "%v (provider %q is of type %s)", err, r.Provider, prov.Type)
+			} else if warn != "" {
+				p.warnf(k+".ttl", "%s (provider %q is of type %s)", warn, r.Provider, prov.Type)
+			}
 		}
 		id := r.FQDN() + " " + r.Type
 		if j, dup := seen[id]; dup {

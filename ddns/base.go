@@ -13,12 +13,18 @@
 //
 //   - State says the record holds the wanted address (same provider, same
 //     TTL) and its resync is not due: nothing is called.
-//   - State differs: Set.
+//   - State differs (address or TTL): Set.
 //   - No state (first run, a new record, a corrupt or unreadable state file)
 //     or the resync is due ([updater] resync since the last comparison): Get
 //     the provider's real records; Set unless exactly one record already holds
-//     the wanted address. A provider that cannot read (ErrUnsupported) is
-//     treated as "unknown": Set.
+//     the wanted address (and TTL, unless the state says that TTL was
+//     published: some providers read back their own). A provider that
+//     cannot read (ErrUnsupported) is treated as "unknown": Set.
+//
+// Decide is that decision, one pure function of the record's state entry,
+// the provider's records (when read), the wanted address, the record's
+// config and the time; Pass applies it and Plan (--dry-run) prints it, so a
+// dry run says exactly which records a pass would set.
 //
 // One failing record never stops the others; each record's last result and
 // error are kept for reports. The state file is rewritten only when something
@@ -52,24 +58,3 @@
 // When ctx ends (SIGTERM, SIGINT) Run lets the provider calls in flight
 // finish, starts no new one, saves the state and returns 0.
 package ddns
-
-import (
-	"time"
-)
-
-// Clock is the engine's view of time, injected so that resync and the run
-// loop's timing are tested without waiting.
-type Clock interface {
-	Now() time.Time
-	// After is time.After: a channel that receives once d has passed.
-	After(d time.Duration) <-chan time.Time
-}
-
-// SystemClock is the real clock.
-type SystemClock struct{}
-
-// Now is time.Now.
-func (SystemClock) Now() time.Time { return time.Now() }
-
-// After is time.After.
-func (SystemClock) After(d time.Duration) <-chan time.Time { return time.After(d) }

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ddnsd/ddns/clock"
 	"github.com/ddnsd/ddns/configs"
 	"github.com/ddnsd/ddns/ipc"
 	"github.com/ddnsd/ddns/netprobe"
@@ -25,8 +26,9 @@ type Options struct {
 	Logger hclog.Logger
 	// Registry builds the providers; nil means providers.Default().
 	Registry *providers.Registry
-	// Clock is the engine's time; nil means SystemClock.
-	Clock Clock
+	// Clock is the engine's time (resync, the run loop's timers); nil means
+	// clock.System().
+	Clock clock.Clock
 	// StatePath overrides [updater] state_file and the per-user default.
 	StatePath string
 	// HTTPClient is the base client of HTTP address sources, copied per
@@ -43,7 +45,7 @@ type Options struct {
 type Engine struct {
 	cfg       *configs.Config
 	log       hclog.Logger
-	clock     Clock
+	clock     clock.Clock
 	statePath string
 	detectors map[netprobe.Family]*netprobe.Detector
 	providers map[string]providers.Provider
@@ -78,9 +80,9 @@ func New(cfg *configs.Config, opts Options) (*Engine, error) {
 	if log == nil {
 		log = hclog.NewNullLogger()
 	}
-	clock := opts.Clock
-	if clock == nil {
-		clock = SystemClock{}
+	clk := opts.Clock
+	if clk == nil {
+		clk = clock.System()
 	}
 	reg := opts.Registry
 	if reg == nil {
@@ -90,7 +92,7 @@ func New(cfg *configs.Config, opts Options) (*Engine, error) {
 	if file == "" {
 		file = configs.EmbeddedName
 	}
-	e := &Engine{cfg: cfg, log: log, clock: clock, records: cfg.Records,
+	e := &Engine{cfg: cfg, log: log, clock: clk, records: cfg.Records,
 		detectors: map[netprobe.Family]*netprobe.Detector{}, providers: map[string]providers.Provider{}}
 
 	var errs configs.Errors
@@ -100,9 +102,17 @@ func New(cfg *configs.Config, opts Options) (*Engine, error) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		p, err := buildProvider(reg, cfg.Providers[n], log, cfg.Updater.Timeout.Duration)
+		cp := cfg.Providers[n]
+		env := providers.Env{Name: cp.Name, Endpoint: cp.Endpoint, Logger: log.Named("provider"), Timeout: cfg.Updater.Timeout.Duration}
+		p, err := reg.New(cp.Type, env, providers.Params(cp.Params))
 		if err != nil {
-			errs = append(errs, &configs.FieldError{File: file, Pos: cfg.Pos("providers." + n), Key: "providers." + n, Msg: err.Error()})
+			// The error is located at the account's table, which already
+			// names it: the refusal alone follows.
+			msg := err.Error()
+			if se := (*providers.SettingsError)(nil); errors.As(err, &se) {
+				msg = se.Err.Error()
+			}
+			errs = append(errs, &configs.FieldError{File: file, Pos: cfg.Pos("providers." + n), Key: "providers." + n, Msg: msg})
 			continue
 		}
 		e.providers[n] = p
@@ -145,7 +155,7 @@ func New(cfg *configs.Config, opts Options) (*Engine, error) {
 			continue
 		}
 		e.detectors[fam] = &netprobe.Detector{Sources: srcs, Quorum: cfg.IP.Quorum, AllowPrivate: cfg.IP.AllowPrivate,
-			Now: clock.Now, Logger: log.Named("detect")}
+			Now: clk.Now, Logger: log.Named("detect")}
 	}
 	if len(errs) > 0 {
 		return nil, errs
@@ -173,22 +183,6 @@ func New(cfg *configs.Config, opts Options) (*Engine, error) {
 	e.state = st
 	e.status = make([]recordStatus, len(cfg.Records))
 	return e, nil
-}
-
-func buildProvider(reg *providers.Registry, p configs.Provider, log hclog.Logger, timeout time.Duration) (providers.Provider, error) {
-	spec, ok := reg.Lookup(p.Type)
-	if !ok {
-		return nil, fmt.Errorf("unknown provider type %q (known: %s)", p.Type, strings.Join(reg.Types(), ", "))
-	}
-	if timeout <= 0 {
-		timeout = 30 * time.Second
-	}
-	env := providers.Env{Name: p.Name, Endpoint: p.Endpoint, Logger: log.Named("provider"), Timeout: timeout}
-	prov, err := spec.New(env, providers.Params(p.Params))
-	if err != nil {
-		return nil, err
-	}
-	return providers.Guard(p.Name, prov, timeout), nil
 }
 
 func buildSource(s configs.Source, fam netprobe.Family, client *http.Client) (netprobe.Source, error) {
@@ -470,57 +464,51 @@ func (e *Engine) Pass(ctx context.Context) *PassResult {
 	return res
 }
 
-// syncRecord brings one record to j.want, calling the provider only when the
-// state says it differs or a comparison is due.
+// decideInput is what Decide needs for j, before the provider is read.
+func (e *Engine) decideInput(j *job, now time.Time) DecideInput {
+	return DecideInput{State: j.st, HaveState: j.haveSt, Want: j.want, Record: j.rec,
+		Resync: e.cfg.Updater.Resync.Duration, Now: now}
+}
+
+// decide is Decide for j, reading the provider when the decision needs it.
+// The read changes nothing, so Plan and Pass both call this.
+func (e *Engine) decide(ctx context.Context, j *job, now time.Time) Decision {
+	in := e.decideInput(j, now)
+	d := Decide(in)
+	if d.Kind == DecideRead {
+		have, err := e.providers[j.rec.Provider].Get(ctx, j.rec.Zone, j.rec.Name, j.rec.Type)
+		in.Provider = Observed{Read: true, Records: have, Err: err}
+		d = Decide(in)
+	}
+	return d
+}
+
+// syncRecord brings one record to j.want by applying its Decision.
 func (e *Engine) syncRecord(ctx context.Context, j *job, now time.Time) {
 	t0 := time.Now()
 	defer func() { j.res.Took = time.Since(t0) }()
 	r := j.rec
-	prov := e.providers[r.Provider]
-	prev, _ := netip.ParseAddr(j.st.Address)
-	resync := e.cfg.Updater.Resync.Duration
-	resyncDue := !j.haveSt || j.st.Provider != r.Provider || (resync > 0 && !now.Before(j.st.ResyncedAt.Add(resync)))
-	ttlDiffers := j.haveSt && j.st.TTL != 0 && j.st.TTL != r.TTL
-
-	if !resyncDue && prev == j.want && !ttlDiffers {
+	d := e.decide(ctx, j, now)
+	j.res.Previous = d.Current
+	switch d.Kind {
+	case DecideNothing:
 		j.res.Action = ActionUnchanged
+		if d.FromProvider {
+			// The comparison is recorded, so the next is a resync away.
+			j.newSt = RecordState{Address: j.want.String(), Provider: r.Provider, TTL: r.TTL, SyncedAt: now,
+				ChangedAt: j.st.ChangedAt, ResyncedAt: now}
+			j.changed = true
+		}
+		return
+	case DecideFail:
+		j.res.Action, j.res.Err = ActionFailed, d.Err
 		return
 	}
 	action := ActionUpdated
-	if resyncDue {
-		have, err := prov.Get(ctx, r.Zone, r.Name, r.Type)
-		switch {
-		case errors.Is(err, providers.ErrUnsupported):
-			// Cannot read back: publish to be sure.
-		case err != nil:
-			j.res.Action, j.res.Err = ActionFailed, err
-			return
-		default:
-			// The provider's TTL counts unless the state says this TTL was
-			// already published: providers that raise a TTL to their
-			// minimum, or keep proxied records at "automatic", read back
-			// another TTL than the one set, and would be set every resync.
-			ttlOff := len(have) == 1 && have[0].TTL != 0 && have[0].TTL != time.Duration(r.TTL)*time.Second &&
-				!(j.haveSt && j.st.TTL == r.TTL)
-			if len(have) == 1 && have[0].Addr == j.want && !ttlDiffers && !ttlOff {
-				j.res.Action = ActionUnchanged
-				j.res.Previous = have[0].Addr
-				j.newSt = RecordState{Address: j.want.String(), Provider: r.Provider, TTL: r.TTL, SyncedAt: now,
-					ChangedAt: j.st.ChangedAt, ResyncedAt: now}
-				j.changed = true
-				return
-			}
-			if j.haveSt && prev == j.want && j.st.Provider == r.Provider {
-				action = ActionRepaired
-			}
-			if len(have) > 0 {
-				j.res.Previous = have[0].Addr
-			} else {
-				j.res.Previous = netip.Addr{}
-			}
-		}
+	if d.Kind == DecideRepair {
+		action = ActionRepaired
 	}
-	err := prov.Set(ctx, providers.Record{Zone: r.Zone, Name: r.Name, Type: r.Type, Addr: j.want, TTL: time.Duration(r.TTL) * time.Second})
+	err := e.providers[r.Provider].Set(ctx, providers.Record{Zone: r.Zone, Name: r.Name, Type: r.Type, Addr: j.want, TTL: time.Duration(r.TTL) * time.Second})
 	if err != nil {
 		j.res.Action, j.res.Err = ActionFailed, err
 		return

@@ -281,9 +281,12 @@ func TestStaleTempFilesAreRemoved(t *testing.T) {
 func TestDryRunChangesNothing(t *testing.T) {
 	cfg := testConfig(t, "", "home example.com A acct", "www example.com A acct", "v6 example.com AAAA acct")
 	path := filepath.Join(t.TempDir(), "state.json")
+	// Compared with the provider just now (the rig's clock), so no resync
+	// is due and a pass would trust the state.
+	resynced := newFakeClock().Now()
 	st := &State{Version: 1, Records: map[string]RecordState{
-		"home.example.com/A":  {Address: "1.2.3.4", Provider: "acct"},
-		"v6.example.com/AAAA": {Address: "2001:4860:1::5", Provider: "acct"},
+		"home.example.com/A":  {Address: "1.2.3.4", Provider: "acct", ResyncedAt: resynced},
+		"v6.example.com/AAAA": {Address: "2001:4860:1::5", Provider: "acct", ResyncedAt: resynced},
 	}}
 	if err := st.Save(path); err != nil {
 		t.Fatal(err)
@@ -309,6 +312,19 @@ func TestDryRunChangesNothing(t *testing.T) {
 	}
 	if after, _ := os.ReadFile(path); !bytes.Equal(before, after) {
 		t.Fatal("the dry run changed the state file")
+	}
+
+	// Once the resync is due a pass compares with the provider, which holds
+	// nothing: the plan says so instead of trusting the state.
+	r.clock.Advance(25 * time.Hour)
+	items, err = r.eng.Plan(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	WritePlan(&out, items)
+	if want := "v6.example.com AAAA (acct): current none (provider), wanted 2001:4860:1::5: would repair (the provider holds no such record)"; !strings.Contains(out.String(), want) {
+		t.Fatalf("plan with the resync due:\n%s\nwant a line %q", out.String(), want)
 	}
 }
 

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ddnsd/ddns/clock"
+	"github.com/ddnsd/ddns/clock/clocktest"
 	"github.com/ddnsd/ddns/configs"
 	"github.com/ddnsd/ddns/netprobe"
 	"github.com/ddnsd/ddns/providers"
@@ -24,10 +26,13 @@ type fakeProvider struct {
 	sets    int
 	errFor  map[string]error
 	errAll  error
-	noRead  bool            // Get returns ErrUnsupported
-	entered chan struct{}   // when not nil, each Set sends here first ...
-	release chan struct{}   // ... and then waits here
-	setCh   chan netip.Addr // when not nil, gets each successful Set's address (never blocks)
+	noRead  bool                     // Get returns ErrUnsupported
+	entered chan struct{}            // when not nil, each Set sends here first ...
+	release chan struct{}            // ... and then waits here
+	setCh   chan netip.Addr          // when not nil, gets each successful Set's address (never blocks)
+	ttl     time.Duration            // the TTL Get reads back; 0 means 300 s
+	extra   map[string][]netip.Addr  // more records Get returns beside recs (duplicates); Set clears them
+	setTTL  map[string]time.Duration // the TTL of each record's last successful Set
 }
 
 func newFakeProvider() *fakeProvider {
@@ -45,10 +50,18 @@ func (f *fakeProvider) Get(ctx context.Context, zone, name, typ string) ([]provi
 	if err := f.failure(key); err != nil {
 		return nil, err
 	}
-	if a, ok := f.recs[key]; ok {
-		return []providers.Record{{Zone: zone, Name: name, Type: typ, Addr: a, TTL: 300 * time.Second}}, nil
+	ttl := f.ttl
+	if ttl == 0 {
+		ttl = 300 * time.Second
 	}
-	return nil, nil
+	var out []providers.Record
+	if a, ok := f.recs[key]; ok {
+		out = append(out, providers.Record{Zone: zone, Name: name, Type: typ, Addr: a, TTL: ttl})
+	}
+	for _, a := range f.extra[key] {
+		out = append(out, providers.Record{Zone: zone, Name: name, Type: typ, Addr: a, TTL: ttl})
+	}
+	return out, nil
 }
 
 func (f *fakeProvider) Set(ctx context.Context, rec providers.Record) error {
@@ -64,6 +77,11 @@ func (f *fakeProvider) Set(ctx context.Context, rec providers.Record) error {
 		return err
 	}
 	f.recs[key] = rec.Addr
+	delete(f.extra, key)
+	if f.setTTL == nil {
+		f.setTTL = map[string]time.Duration{}
+	}
+	f.setTTL[key] = rec.TTL
 	if f.setCh != nil {
 		select {
 		case f.setCh <- rec.Addr:
@@ -133,60 +151,26 @@ func (s *fakeSource) set(a string) {
 	s.addr, s.err = netip.MustParseAddr(a), nil
 }
 
-// fakeClock is a Clock whose time moves only by Advance, firing the due
-// After channels. Every After call is announced on afters, so a test can
-// wait until the code under test is waiting.
+// fakeClock is the shared clocktest.Fake, plus an announcement of every
+// timer armed, so a test can wait until the code under test is waiting for
+// a timer of a given length before it advances the time.
 type fakeClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	timers []fakeTimer
+	*clocktest.Fake
 	afters chan time.Duration
 }
 
-type fakeTimer struct {
-	at time.Time
-	ch chan time.Time
-}
-
 func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC), afters: make(chan time.Duration, 1000)}
+	return &fakeClock{Fake: clocktest.New(time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)), afters: make(chan time.Duration, 1000)}
 }
 
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) After(d time.Duration) <-chan time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	ch := make(chan time.Time, 1)
-	if d <= 0 {
-		ch <- c.now
-	} else {
-		c.timers = append(c.timers, fakeTimer{at: c.now.Add(d), ch: ch})
-	}
+// NewTimer arms a fake timer and announces its length.
+func (c *fakeClock) NewTimer(d time.Duration) clock.Timer {
+	t := c.Fake.NewTimer(d)
 	select {
 	case c.afters <- d:
 	default:
 	}
-	return ch
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	kept := c.timers[:0]
-	for _, t := range c.timers {
-		if !t.at.After(c.now) {
-			t.ch <- c.now
-		} else {
-			kept = append(kept, t)
-		}
-	}
-	c.timers = kept
+	return t
 }
 
 // waitAfter waits until the code under test asks for a timer of d.

@@ -7,8 +7,6 @@ import (
 	"io"
 	"net/netip"
 	"strings"
-
-	"github.com/ddnsd/ddns/providers"
 )
 
 // PlanItem is one record in a dry run: what it holds and what a pass would
@@ -23,71 +21,79 @@ type PlanItem struct {
 	// or, when it is not known, why ("provider cannot read records").
 	CurrentFrom string
 	Wanted      netip.Addr // invalid when detection failed
-	// Change is "unchanged", "update", "create", or "unknown" (current
-	// unknown: a pass would set it to be sure).
+	// Change is "unchanged", "update", "repair", "create", or "unknown"
+	// (current unknown: a pass would set it to be sure, or cannot tell).
 	Change string
-	Err    error
+	// Decision is the engine's decision for the record, the one a pass
+	// would apply (zero when detection failed: a pass would not touch it).
+	Decision Decision
+	Err      error
 }
 
 // Plan computes what a pass would do without doing it: it detects the
-// addresses and reads each record's current value from the state file, or
-// from the provider (Get) when the state has none. It makes no change
-// anywhere and writes no state.
+// addresses and takes, for each record, the decision a pass would take
+// (Decide), reading the provider's records (Get) where that decision needs
+// them. It makes no change anywhere and writes no state.
 func (e *Engine) Plan(ctx context.Context) ([]PlanItem, error) {
 	e.passMu.Lock()
 	defer e.passMu.Unlock()
+	now := e.clock.Now()
 	addrs, derrs := e.detectAll(ctx)
 	items := make([]PlanItem, len(e.records))
 	var jobs []*job
 	for i, r := range e.records {
 		it := PlanItem{Name: r.FQDN(), Type: r.Type, Provider: r.Provider}
+		j := &job{i: i, rec: r, key: RecordKey(r.FQDN(), r.Type)}
+		j.st, j.haveSt = e.state.Records[j.key]
 		if err := derrs[familyOf(r.Type)]; err != nil {
 			it.Err = err
 		} else {
 			it.Wanted = addrs[familyOf(r.Type)]
+			j.want = it.Wanted
+			jobs = append(jobs, j)
 		}
-		items[i] = it
-		j := &job{i: i, rec: r, key: RecordKey(r.FQDN(), r.Type)}
-		j.st, j.haveSt = e.state.Records[j.key]
-		jobs = append(jobs, j)
-	}
-	forEachByProvider(ctx, jobs, e.cfg.Updater.Concurrency, func(j *job) {
-		it := &items[j.i]
-		if j.haveSt && j.st.Provider == j.rec.Provider {
+		if j.haveSt {
 			it.Current, _ = netip.ParseAddr(j.st.Address)
 			it.CurrentFrom = "state file"
 		} else {
-			have, err := e.providers[j.rec.Provider].Get(ctx, j.rec.Zone, j.rec.Name, j.rec.Type)
-			switch {
-			case errors.Is(err, providers.ErrUnsupported):
-				it.CurrentFrom = "provider cannot read records"
-			case err != nil:
-				it.CurrentFrom = "provider unreadable"
-				it.Err = errors.Join(it.Err, err)
-			case len(have) == 0:
-				it.CurrentFrom = "provider"
-			default:
-				it.Current, it.CurrentFrom = have[0].Addr, "provider"
-				if len(have) > 1 {
-					it.CurrentFrom = fmt.Sprintf("provider, %d records", len(have))
-				}
-			}
+			it.CurrentFrom = "unknown"
+		}
+		items[i] = it
+	}
+	forEachByProvider(ctx, jobs, e.cfg.Updater.Concurrency, func(j *job) {
+		it := &items[j.i]
+		d := e.decide(ctx, j, now)
+		it.Decision, it.Current = d, d.Current
+		switch {
+		case !d.FromProvider && d.Kind != DecideSetUnread:
+			it.CurrentFrom = "state file"
+		case d.Kind == DecideSetUnread:
+			it.CurrentFrom = "provider cannot read records"
+		case d.Kind == DecideFail:
+			it.CurrentFrom = "provider unreadable"
+			it.Err = d.Err
+		case d.Records > 1:
+			it.CurrentFrom = fmt.Sprintf("provider, %d records", d.Records)
+		default:
+			it.CurrentFrom = "provider"
 		}
 	})
 	var errs []error
 	for i := range items {
 		it := &items[i]
-		switch {
+		switch d := it.Decision; {
 		case it.Err != nil || !it.Wanted.IsValid():
 			it.Change = "unknown"
-		case strings.HasPrefix(it.CurrentFrom, "provider cannot"), it.CurrentFrom == "provider unreadable":
-			it.Change = "unknown"
-		case !it.Current.IsValid():
-			it.Change = "create"
-		case it.Current == it.Wanted && !strings.Contains(it.CurrentFrom, "records"):
+		case d.Kind == DecideNothing:
 			it.Change = "unchanged"
-		default:
+		case d.Kind == DecideCreate:
+			it.Change = "create"
+		case d.Kind == DecideUpdate:
 			it.Change = "update"
+		case d.Kind == DecideRepair:
+			it.Change = "repair"
+		default:
+			it.Change = "unknown"
 		}
 		if it.Err != nil {
 			errs = append(errs, fmt.Errorf("%s %s: %w", it.Name, it.Type, it.Err))
@@ -107,7 +113,11 @@ func WritePlan(w io.Writer, items []PlanItem) error {
 		}
 		want := addrOrWord(it.Wanted, "unknown")
 		verdict := map[string]string{"unchanged": "nothing to do", "update": "would update", "create": "would create",
-			"unknown": "would set"}[it.Change]
+			"repair": "would repair", "unknown": "would set"}[it.Change]
+		// The reason is shown where the addresses alone do not explain the verdict.
+		if d := it.Decision; it.Err == nil && d.Writes() && d.Kind != DecideCreate && !(d.Kind == DecideUpdate && d.Reason == ReasonAddressDiffers) {
+			verdict += " (" + d.Reason.String() + ")"
+		}
 		if it.Err != nil {
 			verdict = "cannot tell: " + oneLine(it.Err.Error())
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ddnsd/ddns/clock"
 	"github.com/ddnsd/ddns/ipc"
 	"github.com/ddnsd/ddns/netprobe"
 	"github.com/hashicorp/go-hclog"
@@ -73,20 +74,27 @@ func (e *Engine) Run(ctx context.Context, o RunOptions) ipc.ExitCode {
 	var netDownSince time.Time
 	ready := false
 	interval := e.cfg.Updater.Interval.Duration
-	next := e.clock.After(0)
-	heartbeat := e.clock.After(beat)
-	var debounce <-chan time.Time
+	next := e.clock.NewTimer(0)
+	heartbeat := e.clock.NewTimer(beat)
+	var debounce clock.Timer
+	defer func() {
+		next.Stop()
+		heartbeat.Stop()
+		if debounce != nil {
+			debounce.Stop()
+		}
+	}()
 	for {
 		select {
 		case <-ctx.Done():
 			notify("STOPPING=1")
 			return ipc.ExitOK
-		case <-heartbeat:
+		case <-heartbeat.C():
 			report()
 			if o.Watchdog > 0 {
 				notify("WATCHDOG=1")
 			}
-			heartbeat = e.clock.After(beat)
+			heartbeat = e.clock.NewTimer(beat)
 			continue
 		case _, ok := <-watch:
 			if !ok {
@@ -94,15 +102,15 @@ func (e *Engine) Run(ctx context.Context, o RunOptions) ipc.ExitCode {
 				continue
 			}
 			if debounce == nil {
-				debounce = e.clock.After(WatchDebounce)
+				debounce = e.clock.NewTimer(WatchDebounce)
 			}
 			continue
-		case <-debounce:
+		case <-timerC(debounce):
 			debounce = nil
 			e.log.Info("an address changed; running a pass now")
 		case <-o.Trigger:
 			e.log.Info("pass requested")
-		case <-next:
+		case <-next.C():
 		}
 
 		// The pass runs beside the heartbeat: a slow provider may hold it
@@ -118,15 +126,17 @@ func (e *Engine) Run(ctx context.Context, o RunOptions) ipc.ExitCode {
 			select {
 			case <-passDone:
 				running = false
-			case <-heartbeat:
+			case <-heartbeat.C():
 				report()
 				if o.Watchdog > 0 {
 					notify("WATCHDOG=1")
 				}
-				heartbeat = e.clock.After(beat)
+				heartbeat = e.clock.NewTimer(beat)
 			}
 		}
-		next = e.clock.After(interval)
+		// A pass run early (a trigger, an address change) restarts the interval.
+		next.Stop()
+		next = e.clock.NewTimer(interval)
 		report()
 		notify("STATUS=last pass: " + res.Summary())
 		if o.Watchdog > 0 {
@@ -150,6 +160,14 @@ func (e *Engine) Run(ctx context.Context, o RunOptions) ipc.ExitCode {
 			return code
 		}
 	}
+}
+
+// timerC is t's channel, or nil (a case that never fires) when t is nil.
+func timerC(t clock.Timer) <-chan time.Time {
+	if t == nil {
+		return nil
+	}
+	return t.C()
 }
 
 // verdict applies the long-running policy to one pass: a non-zero code means

@@ -12,6 +12,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/ddnsd/ddns/ipc"
 )
 
 // StateVersion is the version of the state file's format this program
@@ -43,10 +45,9 @@ type RecordState struct {
 	ResyncedAt time.Time `json:"resynced_at,omitzero"`
 }
 
-// RecordKey is a record's key in the state file: "FQDN/TYPE", lower-case name.
-func RecordKey(fqdn, typ string) string {
-	return strings.ToLower(strings.TrimSuffix(fqdn, ".")) + "/" + strings.ToUpper(typ)
-}
+// RecordKey is a record's key in the state file: ipc.RecordKey, the key
+// every part of the program uses ("home.example.com/A").
+func RecordKey(fqdn, typ string) string { return ipc.RecordKey(fqdn, typ) }
 
 // LoadState reads the state file at path. A missing file is an empty state
 // and no error. A file that cannot be read or parsed, or has another

@@ -34,7 +34,7 @@ func (n *Notifier) ObserveReport(r ipc.Report) {
 	var out []Event
 	n.mu.Lock()
 	for _, rec := range r.Records {
-		key := rec.Name + " " + rec.Type
+		key := ipc.RecordKey(rec.Name, rec.Type)
 		ev := Event{Record: rec.Name, Type: rec.Type, Provider: rec.Provider, At: at}
 		prev, known := n.records[key]
 		if !known {

@@ -94,16 +94,16 @@ func (h *HealthChecker) Check(st ipc.Status, now time.Time) Health {
 	childUp := time.Duration(st.Child.UptimeSeconds * float64(time.Second))
 	seen := make(map[string]bool, len(st.Records))
 	for _, rec := range st.Records {
-		key := rec.Name + " " + rec.Type
+		key, who := ipc.RecordKey(rec.Name, rec.Type), rec.Name+" "+rec.Type
 		seen[key] = true
 		synced, err := time.Parse(time.RFC3339Nano, rec.SyncedAt)
 		switch {
 		case rec.SyncedAt == "" || err != nil:
 			if st.Child.State == "running" && childUp > 2*iv {
-				hl.Reasons = append(hl.Reasons, fmt.Sprintf("%s: never synced in %s of running", key, roundAge(childUp)))
+				hl.Reasons = append(hl.Reasons, fmt.Sprintf("%s: never synced in %s of running", who, roundAge(childUp)))
 			}
 		case now.Sub(synced) > 2*iv:
-			hl.Reasons = append(hl.Reasons, fmt.Sprintf("%s: last synced %s ago", key, roundAge(now.Sub(synced))))
+			hl.Reasons = append(hl.Reasons, fmt.Sprintf("%s: last synced %s ago", who, roundAge(now.Sub(synced))))
 		}
 		if rec.Error == "" {
 			delete(h.errSince, key)
@@ -115,7 +115,7 @@ func (h *HealthChecker) Check(st ipc.Status, now time.Time) Health {
 			h.errSince[key] = now
 		}
 		if d := now.Sub(since); d > iv {
-			hl.Reasons = append(hl.Reasons, fmt.Sprintf("%s: failing for %s: %s", key, roundAge(d), clip(rec.Error, 200)))
+			hl.Reasons = append(hl.Reasons, fmt.Sprintf("%s: failing for %s: %s", who, roundAge(d), clip(rec.Error, 200)))
 		}
 	}
 	for key := range h.errSince {

@@ -168,7 +168,7 @@ func (m *Metrics) FromReport(r ipc.Report) {
 		}
 		failing := rec.Error != ""
 		m.recordError.WithLabelValues(rec.Name, rec.Type).Set(b2f(failing))
-		key := rec.Name + " " + rec.Type
+		key := ipc.RecordKey(rec.Name, rec.Type)
 		prev, known := m.seen[key]
 		m.seen[key] = recordSeen{changedAt: rec.ChangedAt, failing: failing}
 		if !known {

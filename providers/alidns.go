@@ -7,20 +7,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ddnsd/ddns/providers/spec"
 	"github.com/libdns/alidns"
 )
 
 // alidnsHost is the one host libdns/alidns v1.0.7 talks to.
 const alidnsHost = "alidns.aliyuncs.com"
 
-func alidnsSpec() Spec {
-	return Spec{
-		Type:    "alidns",
-		New:     newAlidns,
-		Keys:    []string{"access_key_id", "access_key_secret", "region_id"},
-		Secrets: []string{"access_key_secret"},
-	}
-}
+func alidnsSpec() Spec { return adapter(spec.Alidns(), newAlidns) }
 
 // newAlidns builds the Alibaba Cloud DNS provider on libdns/alidns v1.0.7.
 //

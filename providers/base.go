@@ -2,8 +2,10 @@
 // behind one small interface, and a Registry maps the config's `type = "..."`
 // to a constructor.
 //
-// The package imports none of this project's packages: the config layer hands
-// a provider its settings as Params, with secrets already resolved.
+// The package imports none of this project's packages but its own spec
+// (providers/spec), where each type's keys, probe targets and TTL limits are
+// written as data for the supervisor: the config layer hands a provider its
+// settings as Params, with secrets already resolved.
 package providers
 
 import (
@@ -12,8 +14,10 @@ import (
 	"fmt"
 	"net/netip"
 	"sort"
+	"strings"
 	"time"
 
+	"github.com/ddnsd/ddns/providers/spec"
 	"github.com/hashicorp/go-hclog"
 )
 
@@ -161,28 +165,53 @@ func (r *Registry) Types() []string {
 	return out
 }
 
-// New builds the provider named env.Name of type typ.
+// DefaultTimeout bounds one provider call, retries included, when the
+// caller sets none. configs' default [updater] timeout is the same value
+// (configs imports nothing of ours, so the ddns tests check they agree).
+const DefaultTimeout = 30 * time.Second
+
+// SettingsError is a provider account whose type is unknown or whose
+// constructor refused its settings. Error names the account and type; Err
+// alone is the refusal, for callers that already say which account it is
+// (a config error located at [providers.NAME]).
+type SettingsError struct {
+	Account string // [providers.NAME]
+	Type    string
+	Err     error
+}
+
+func (e *SettingsError) Error() string {
+	return fmt.Sprintf("provider %q (%s): %v", e.Account, e.Type, e.Err)
+}
+
+// Unwrap returns the refusal.
+func (e *SettingsError) Unwrap() error { return e.Err }
+
+// New builds the provider named env.Name of type typ, wrapped in Guard. It is
+// the one way a provider is built: a nil Logger discards, a zero Timeout is
+// DefaultTimeout, and a refusal is a *SettingsError.
 func (r *Registry) New(typ string, env Env, p Params) (Provider, error) {
 	s, ok := r.specs[typ]
 	if !ok {
-		return nil, fmt.Errorf("provider %q: unknown type %q (known: %v)", env.Name, typ, r.Types())
+		return nil, &SettingsError{Account: env.Name, Type: typ, Err: fmt.Errorf("unknown provider type %q (known: %s)", typ, strings.Join(r.Types(), ", "))}
 	}
 	if env.Logger == nil {
 		env.Logger = hclog.NewNullLogger()
 	}
 	if env.Timeout <= 0 {
-		env.Timeout = 30 * time.Second
+		env.Timeout = DefaultTimeout
 	}
 	prov, err := s.New(env, p)
 	if err != nil {
-		return nil, fmt.Errorf("provider %q (%s): %w", env.Name, typ, err)
+		return nil, &SettingsError{Account: env.Name, Type: typ, Err: err}
 	}
 	return Guard(env.Name, prov, env.Timeout), nil
 }
 
-// Keys returns the keys a provider type accepts and which of them are
-// secrets, so the config layer can check a [providers.NAME] table key by key.
-func (r *Registry) Keys(typ string) (keys, secrets []string, ok bool) {
-	s, ok := r.specs[typ]
-	return s.Keys, s.Secrets, ok
+// adapter pairs a provider type's declarative spec (package spec, which the
+// supervisor reads) with the constructor of its adapter, so that the keys a
+// type takes are written once.
+func adapter(s spec.Spec, c Constructor) Spec {
+	keys, secrets := s.KeyNames()
+	return Spec{Type: s.Type, New: c, Keys: keys, Secrets: secrets}
 }

@@ -11,17 +11,11 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/ddnsd/ddns/providers/spec"
 	"github.com/libdns/cloudflare"
 )
 
-func cloudflareSpec() Spec {
-	return Spec{
-		Type:    "cloudflare",
-		New:     newCloudflare,
-		Keys:    []string{"api_token", "proxied", "zone_id"},
-		Secrets: []string{"api_token"},
-	}
-}
+func cloudflareSpec() Spec { return adapter(spec.Cloudflare(), newCloudflare) }
 
 // newCloudflare builds the Cloudflare provider on libdns/cloudflare. The
 // library covers the API calls; cfDoer, its HTTP client, adds what the

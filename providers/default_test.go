@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ddnsd/ddns/providers/spec"
 	"github.com/hashicorp/go-hclog"
 )
 
@@ -44,5 +45,31 @@ func TestDefaultRegistry(t *testing.T) {
 	_, err := r.New("cloudflare", Env{Name: "home", Logger: hclog.NewNullLogger()}, Params{})
 	if err == nil || !strings.Contains(err.Error(), `"home"`) || !strings.Contains(err.Error(), "api_token") {
 		t.Errorf("missing api_token: %v", err)
+	}
+}
+
+// TestAdaptersMatchSpecs keeps the adapters and the declarative specs the
+// supervisor reads (package spec) describing the same types: same list, same
+// keys, and a constructor that refuses a table lacking the spec's first
+// required key, naming it.
+func TestAdaptersMatchSpecs(t *testing.T) {
+	r, specs := Default(), spec.Default()
+	if got, want := r.Types(), specs.Types(); !slices.Equal(got, want) {
+		t.Fatalf("adapters %q, specs %q", got, want)
+	}
+	for _, s := range specs.Specs() {
+		a, _ := r.Lookup(s.Type)
+		keys, secrets := s.KeyNames()
+		if !slices.Equal(a.Keys, keys) || !slices.Equal(a.Secrets, secrets) {
+			t.Errorf("%s: adapter keys %q secrets %q, spec %q %q", s.Type, a.Keys, a.Secrets, keys, secrets)
+		}
+		_, err := r.New(s.Type, Env{Name: "acct"}, Params{})
+		req := s.Required()
+		switch {
+		case len(req) == 0 && err != nil:
+			t.Errorf("%s: no key is required, but an empty table is refused: %v", s.Type, err)
+		case len(req) > 0 && (err == nil || !strings.Contains(err.Error(), req[0])):
+			t.Errorf("%s: an empty table gives %v, want an error naming %q", s.Type, err, req[0])
+		}
 	}
 }

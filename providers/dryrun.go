@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/ddnsd/ddns/providers/spec"
 	"github.com/hashicorp/go-hclog"
 )
 
@@ -17,14 +18,7 @@ import (
 // second pass in the same process sees no difference and stays quiet. That
 // memory is lost when the process exits: a new run starts from nothing and
 // "would set" every record once more.
-func dryrunSpec() Spec {
-	return Spec{
-		Type:    "dryrun",
-		New:     newDryrun,
-		Keys:    []string{"log_level"},
-		Secrets: nil,
-	}
-}
+func dryrunSpec() Spec { return adapter(spec.Dryrun(), newDryrun) }
 
 type dryrunKey struct{ zone, name, typ string }
 

@@ -11,20 +11,14 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ddnsd/ddns/providers/spec"
 	"github.com/hashicorp/go-hclog"
 )
 
 // dyndns2Spec describes the "dyndns2" provider: the update protocol first
 // published by DynDNS and spoken by No-IP, Dynu, Google Domains' successor
 // services, ddclient-compatible servers and many routers. It can only write.
-func dyndns2Spec() Spec {
-	return Spec{
-		Type:    "dyndns2",
-		New:     newDyndns2,
-		Keys:    []string{"server", "username", "password", "path", "hostname"},
-		Secrets: []string{"password"},
-	}
-}
+func dyndns2Spec() Spec { return adapter(spec.Dyndns2(), newDyndns2) }
 
 // updaterUserAgent names this project, as dyndns2 asks (servers block
 // anonymous or generic agents with "badagent"); webhooks send it too.

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ddnsd/ddns/providers/spec"
 	"github.com/hashicorp/go-hclog"
 	"github.com/miekg/dns"
 )
@@ -27,14 +28,7 @@ import (
 // The account's `endpoint`, when set, replaces `server` (as it replaces the
 // API's host for the HTTP providers): "127.0.0.1:5353", or "tcp://HOST:PORT"
 // to also force TCP.
-func rfc2136Spec() Spec {
-	return Spec{
-		Type:    "rfc2136",
-		New:     newRFC2136,
-		Keys:    []string{"server", "key_name", "key_algorithm", "key_secret", "transport"},
-		Secrets: []string{"key_secret"},
-	}
-}
+func rfc2136Spec() Spec { return adapter(spec.RFC2136(), newRFC2136) }
 
 // rfc2136Algorithms maps the algorithm names a config may use to the names
 // miekg/dns signs with. HMAC-MD5 is left out on purpose: it is deprecated by

@@ -6,17 +6,11 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/ddnsd/ddns/providers/spec"
 	"github.com/libdns/tencentcloud"
 )
 
-func tencentcloudSpec() Spec {
-	return Spec{
-		Type:    "tencentcloud",
-		New:     newTencentcloud,
-		Keys:    []string{"secret_id", "secret_key", "region"},
-		Secrets: []string{"secret_key"},
-	}
-}
+func tencentcloudSpec() Spec { return adapter(spec.Tencentcloud(), newTencentcloud) }
 
 // newTencentcloud builds the Tencent Cloud (DNSPod API 3.0) provider on
 // libdns/tencentcloud v1.4.3.

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"text/template"
 
+	"github.com/ddnsd/ddns/providers/spec"
 	"github.com/hashicorp/go-hclog"
 )
 
@@ -25,14 +26,7 @@ import (
 // headers = { Authorization = "Bearer {{.Token}}" }. Error messages show only
 // the URL's scheme and host, and any answer the service echoes back has the
 // token, the URL's path and query and every header value blanked out.
-func webhookSpec() Spec {
-	return Spec{
-		Type:    "webhook",
-		New:     newWebhook,
-		Keys:    []string{"url", "method", "headers", "body", "token"},
-		Secrets: []string{"token"},
-	}
-}
+func webhookSpec() Spec { return adapter(spec.Webhook(), newWebhook) }
 
 // WebhookData is what the webhook's url, headers and body templates see,
 // e.g. `{"ip": {{json .Address}}, "ttl": {{.TTL}}}` or

@@ -10,14 +10,15 @@ import (
 
 	"github.com/ddnsd/ddns/configs"
 	"github.com/ddnsd/ddns/ipc"
-	"github.com/ddnsd/ddns/providers"
+	"github.com/ddnsd/ddns/providers/spec"
 )
 
-// loadOptions tells configs which keys each provider type takes, so that an
-// unknown or misspelt provider key is a located error here too, and so that
+// loadOptions gives configs the provider specs (keys, secrets, TTL limits,
+// and no provider SDK), so that an unknown or misspelt provider key or a TTL
+// the provider refuses is a located error here too, and so that
 // `supervisor check` knows which values to mask.
 func loadOptions() configs.Options {
-	return configs.Options{ProviderKeys: providers.Default()}
+	return configs.Options{ProviderKeys: spec.Default()}
 }
 
 // resolveConfigPath applies the lookup order and makes a found path absolute,

@@ -12,6 +12,7 @@ import (
 	"github.com/ddnsd/ddns/configs"
 	"github.com/ddnsd/ddns/ipc"
 	"github.com/ddnsd/ddns/netprobe"
+	"github.com/ddnsd/ddns/providers/spec"
 	"github.com/ddnsd/ddns/supervise"
 )
 
@@ -86,13 +87,6 @@ func updaterBeside() string {
 	return filepath.Join(filepath.Dir(exe), name)
 }
 
-// apiBase is each provider type's real API address, for probe targets.
-var apiBase = map[string]string{
-	"cloudflare":   "https://api.cloudflare.com",
-	"alidns":       "https://alidns.aliyuncs.com",
-	"tencentcloud": "https://dnspod.tencentcloudapi.com",
-}
-
 // probeChecks is what must work before the updater starts: the [probe] lists
 // when written, otherwise the hosts the config actually talks to (provider
 // APIs and address sources). The embedded default talks to nobody and so
@@ -103,31 +97,10 @@ func probeChecks(cfg *configs.Config) []netprobe.Check {
 		return nil
 	}
 	var urls, hosts []string
+	providerSpecs := spec.Default()
 	for _, p := range cfg.Providers {
-		switch {
-		case p.Type == "rfc2136":
-			// Its endpoint, like its server, is HOST:PORT (or udp:// or
-			// tcp://), never an HTTP URL.
-			s := p.Endpoint
-			if s == "" {
-				s, _ = p.Params["server"].(string)
-			}
-			if s != "" {
-				hosts = append(hosts, dnsServerAddr(s))
-			}
-		case p.Endpoint != "":
-			urls = append(urls, p.Endpoint)
-		case apiBase[p.Type] != "":
-			urls = append(urls, apiBase[p.Type])
-		case p.Type == "dyndns2":
-			if s, _ := p.Params["server"].(string); s != "" {
-				urls = append(urls, s)
-			}
-		case p.Type == "webhook":
-			if s, _ := p.Params["url"].(string); s != "" && !strings.Contains(s, "{{") {
-				urls = append(urls, s)
-			}
-		}
+		u, h := providerSpecs.ProbeTargets(p.Type, p.Params, p.Endpoint)
+		urls, hosts = append(urls, u...), append(hosts, h...)
 	}
 	for _, srcs := range [][]configs.Source{cfg.IP.V4, cfg.IP.V6} {
 		for _, s := range srcs {

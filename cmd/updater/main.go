@@ -45,7 +45,7 @@ import (
 	"github.com/ddnsd/ddns/ddns"
 	"github.com/ddnsd/ddns/ipc"
 	"github.com/ddnsd/ddns/logging"
-	"github.com/ddnsd/ddns/providers"
+	"github.com/ddnsd/ddns/providers/spec"
 	"github.com/hashicorp/go-hclog"
 )
 
@@ -151,10 +151,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return int(eng.Run(ctx, ddns.RunOptions{Trigger: trigger, Reporter: reporter, Watchdog: watchdog(log)}))
 }
 
-// loadOptions tells configs which keys each provider type takes, so that a
-// misspelt provider key is reported at its line.
+// loadOptions gives configs the provider specs, so that a misspelt provider
+// key or a TTL the provider refuses is reported at its line.
 func loadOptions() configs.Options {
-	return configs.Options{ProviderKeys: providers.Default()}
+	return configs.Options{ProviderKeys: spec.Default()}
 }
 
 // printConfigError prints one `file:line:col: message` line per problem.

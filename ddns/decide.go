@@ -1,0 +1,212 @@
+package ddns
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/ddnsd/ddns/configs"
+	"github.com/ddnsd/ddns/providers"
+)
+
+// DecisionKind is what a pass does with one record. Pass applies it and Plan
+// prints it, so a dry run says exactly what a pass would write.
+type DecisionKind int
+
+// The kinds of decision.
+const (
+	// DecideNothing: the record holds the wanted address and TTL, as the
+	// state says (no call) or as a read of the provider confirmed.
+	DecideNothing DecisionKind = iota
+	// DecideRead: the provider's records must be read before deciding
+	// (no state, another account, or the resync is due).
+	DecideRead
+	// DecideCreate: the provider holds no such record; set it.
+	DecideCreate
+	// DecideUpdate: the record holds another address or TTL; set it.
+	DecideUpdate
+	// DecideRepair: the state says the record is right but the provider
+	// holds something else (it was edited outside the updater); set it again.
+	DecideRepair
+	// DecideSetUnread: the provider cannot read records back; set it to be sure.
+	DecideSetUnread
+	// DecideFail: the provider's records could not be read; see Decision.Err.
+	DecideFail
+)
+
+var kindNames = [...]string{"nothing", "read", "create", "update", "repair", "set-unread", "fail"}
+
+func (k DecisionKind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("DecisionKind(%d)", int(k))
+}
+
+// Reason is why a decision was taken.
+type Reason int
+
+// The reasons for a decision.
+const (
+	ReasonNone            Reason = iota
+	ReasonStateMatches           // the state holds the wanted address and TTL, no resync due
+	ReasonProviderMatches        // the provider holds exactly one record, the wanted one
+	ReasonNoState                // the state has no entry for the record
+	ReasonNewProvider            // the state's entry was published through another account
+	ReasonResyncDue              // [updater] resync has passed since the last comparison
+	ReasonAddressDiffers         // the record holds another address
+	ReasonTTLDiffers             // the record holds the wanted address with another TTL
+	ReasonNoRecord               // the provider holds no record of that name and type
+	ReasonExtraRecords           // the provider holds more than one record of that name and type
+	ReasonCannotRead             // the provider cannot read records (ErrUnsupported)
+	ReasonReadFailed             // reading the provider's records failed
+)
+
+var reasonText = [...]string{
+	ReasonNone:            "",
+	ReasonStateMatches:    "the state file says it holds the wanted address",
+	ReasonProviderMatches: "the provider holds the wanted record",
+	ReasonNoState:         "no state for it",
+	ReasonNewProvider:     "it was published through another account",
+	ReasonResyncDue:       "its resync is due",
+	ReasonAddressDiffers:  "the address differs",
+	ReasonTTLDiffers:      "only the TTL differs",
+	ReasonNoRecord:        "the provider holds no such record",
+	ReasonExtraRecords:    "the provider holds more than one such record",
+	ReasonCannotRead:      "the provider cannot read records",
+	ReasonReadFailed:      "the provider's records could not be read",
+}
+
+func (r Reason) String() string {
+	if int(r) < len(reasonText) {
+		return reasonText[r]
+	}
+	return fmt.Sprintf("Reason(%d)", int(r))
+}
+
+// Observed is what a read of the provider returned. The zero value means
+// the provider was not read.
+type Observed struct {
+	Read    bool
+	Records []providers.Record
+	Err     error
+}
+
+// DecideInput is everything one record's decision depends on.
+type DecideInput struct {
+	State     RecordState // the state file's entry, when HaveState
+	HaveState bool
+	Provider  Observed // the provider's records, when they were read
+	Want      netip.Addr
+	Record    configs.Record
+	Resync    time.Duration // [updater] resync; 0 never compares again
+	Now       time.Time
+}
+
+// Decision is what to do with one record, and why.
+type Decision struct {
+	Kind   DecisionKind
+	Reason Reason
+	// Current is what the record holds as far as known: from the state
+	// (FromProvider false) or from the provider's records; invalid when
+	// unknown or none.
+	Current      netip.Addr
+	FromProvider bool
+	Records      int   // how many records the provider holds (when read)
+	Err          error // the read's error (DecideFail)
+}
+
+// Writes reports whether the decision sets the record.
+func (d Decision) Writes() bool {
+	switch d.Kind {
+	case DecideCreate, DecideUpdate, DecideRepair, DecideSetUnread:
+		return true
+	}
+	return false
+}
+
+// Decide is the engine's one update decision, a pure function of its input
+// (see the package doc, "A pass"). Without the provider's records it may
+// answer DecideRead; the caller then reads them (Get, which changes
+// nothing) and decides again with them.
+func Decide(in DecideInput) Decision {
+	r, st := in.Record, in.State
+	var prev netip.Addr
+	if in.HaveState {
+		prev, _ = netip.ParseAddr(st.Address)
+	}
+	// The state's TTL is 0 when unknown (a state written before TTLs were kept).
+	ttlDiffers := in.HaveState && st.TTL != 0 && st.TTL != r.TTL
+
+	var due Reason
+	switch {
+	case !in.HaveState:
+		due = ReasonNoState
+	case st.Provider != r.Provider:
+		due = ReasonNewProvider
+	case in.Resync > 0 && !in.Now.Before(st.ResyncedAt.Add(in.Resync)):
+		due = ReasonResyncDue
+	}
+	fromState := Decision{Current: prev}
+	if due == ReasonNone {
+		d := fromState
+		switch {
+		case prev != in.Want:
+			d.Kind, d.Reason = DecideUpdate, ReasonAddressDiffers
+		case ttlDiffers:
+			d.Kind, d.Reason = DecideUpdate, ReasonTTLDiffers
+		default:
+			d.Kind, d.Reason = DecideNothing, ReasonStateMatches
+		}
+		return d
+	}
+
+	obs := in.Provider
+	switch {
+	case !obs.Read:
+		d := fromState
+		d.Kind, d.Reason = DecideRead, due
+		return d
+	case errors.Is(obs.Err, providers.ErrUnsupported):
+		d := fromState
+		d.Kind, d.Reason = DecideSetUnread, ReasonCannotRead
+		return d
+	case obs.Err != nil:
+		return Decision{Kind: DecideFail, Reason: ReasonReadFailed, Err: obs.Err, FromProvider: true}
+	}
+
+	have := obs.Records
+	d := Decision{FromProvider: true, Records: len(have)}
+	if len(have) > 0 {
+		d.Current = have[0].Addr
+	}
+	// The provider's TTL counts unless the state says this TTL was already
+	// published: providers that raise a TTL to their minimum, or keep
+	// proxied records at "automatic", read back another TTL than the one
+	// set, and would be set every resync.
+	ttlOff := len(have) == 1 && have[0].TTL != 0 && have[0].TTL != time.Duration(r.TTL)*time.Second &&
+		!(in.HaveState && st.TTL == r.TTL)
+	switch {
+	case len(have) == 0:
+		d.Reason = ReasonNoRecord
+	case len(have) > 1:
+		d.Reason = ReasonExtraRecords
+	case have[0].Addr != in.Want:
+		d.Reason = ReasonAddressDiffers
+	case ttlDiffers || ttlOff:
+		d.Reason = ReasonTTLDiffers
+	default:
+		d.Kind, d.Reason = DecideNothing, ReasonProviderMatches
+		return d
+	}
+	switch {
+	case in.HaveState && prev == in.Want && st.Provider == r.Provider:
+		d.Kind = DecideRepair
+	case len(have) == 0:
+		d.Kind = DecideCreate
+	default:
+		d.Kind = DecideUpdate
+	}
+	return d
+}

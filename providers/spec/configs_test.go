@@ -1,0 +1,35 @@
+package spec_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/ddnsd/ddns/configs"
+	"github.com/ddnsd/ddns/providers/spec"
+)
+
+// TestConfigsRefuseCloudflareTTL30 is what `supervisor check` sees: the
+// registry is the configs.ProviderSchema it loads with, and a TTL
+// Cloudflare refuses is an error at the TTL's line and column, naming the
+// key and the allowed values.
+func TestConfigsRefuseCloudflareTTL30(t *testing.T) {
+	src := "[providers.home]\ntype = \"cloudflare\"\napi_token = \"secret-token-value\"\n\n" +
+		"[[records]]\nprovider = \"home\"\nzone = \"example.com\"\nname = \"home\"\nttl = 30\n"
+	_, err := configs.Parse("config.toml", []byte(src), configs.Options{ProviderKeys: spec.Default()})
+	want := "config.toml:9:1: records.0.ttl: 30 is not a TTL cloudflare accepts: use 1 (automatic) or 60 to 86400 seconds"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("error %v, want one containing %q", err, want)
+	}
+	if strings.Contains(err.Error(), "secret-token-value") {
+		t.Errorf("the error shows the secret: %v", err)
+	}
+
+	// The same file with an accepted TTL loads, and its secret is known as one.
+	cfg, err := configs.Parse("config.toml", []byte(strings.Replace(src, "ttl = 30", "ttl = 60", 1)), configs.Options{ProviderKeys: spec.Default()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Providers["home"].Secrets; len(got) != 1 || got[0] != "api_token" {
+		t.Errorf("secrets = %q, want [api_token]", got)
+	}
+}
