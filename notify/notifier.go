@@ -15,6 +15,7 @@ import (
 	"text/template"
 	"time"
 
+	"github.com/ddnsd/ddns/backoff"
 	"github.com/ddnsd/ddns/configs"
 	"github.com/hashicorp/go-hclog"
 )
@@ -38,13 +39,9 @@ func WithBackoff(f func(attempt int) time.Duration) Option {
 func WithHTTPClient(c *http.Client) Option { return func(n *Notifier) { n.client = c } }
 
 // DefaultBackoff doubles from 2 seconds, capped at 5 minutes.
-func DefaultBackoff(attempt int) time.Duration {
-	d := 2 * time.Second
-	for i := 1; i < attempt && d < 5*time.Minute; i++ {
-		d *= 2
-	}
-	return min(d, 5*time.Minute)
-}
+func DefaultBackoff(attempt int) time.Duration { return defaultSchedule.Delay(attempt) }
+
+var defaultSchedule = backoff.Policy{First: 2 * time.Second, Max: 5 * time.Minute}
 
 // Notifier delivers events to the configured entries. Create it with New,
 // start delivery with Run; Notify and ObserveReport may be called before

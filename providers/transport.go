@@ -14,6 +14,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/ddnsd/ddns/backoff"
 	"github.com/hashicorp/go-hclog"
 )
 
@@ -88,14 +89,13 @@ func newRetryTransport(env Env, base http.RoundTripper) *retryTransport {
 	}
 }
 
-// backoffDelay is 100 ms, 200 ms, 400 ms, ... capped at 10 s.
-func backoffDelay(attempt int) time.Duration {
-	d := retryFirst
-	for i := 1; i < attempt && d < retryMax; i++ {
-		d *= 2
-	}
-	return min(d, retryMax)
-}
+// retrySchedule is 100 ms, 200 ms, 400 ms, ... capped at 10 s, without
+// jitter: the libraries' calls are few and per account, so they do not
+// arrive in herds.
+var retrySchedule = backoff.Policy{First: retryFirst, Max: retryMax}
+
+// backoffDelay is the wait before retry number attempt.
+func backoffDelay(attempt int) time.Duration { return retrySchedule.Delay(attempt) }
 
 func waitCtx(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
