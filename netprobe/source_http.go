@@ -10,10 +10,10 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
+
+	"github.com/ddnsd/ddns/retryafter"
 )
 
 // maxBody bounds how much of an echo service's answer is read: an address is
@@ -87,7 +87,9 @@ func (s *httpSource) Detect(ctx context.Context, fam Family) (netip.Addr, error)
 	switch {
 	case resp.StatusCode == http.StatusForbidden || resp.StatusCode == http.StatusTooManyRequests:
 		rl := &RateLimitError{Source: s.name, Status: status}
-		rl.RetryAfter, rl.RetryAt = parseRetryAfter(resp.Header.Get("Retry-After"))
+		if ra, ok := retryafter.Parse(resp.Header.Get("Retry-After")); ok {
+			rl.RetryAfter, rl.RetryAt = ra.Delay, ra.At
+		}
 		return netip.Addr{}, rl
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
 		return netip.Addr{}, fmt.Errorf("%s: answered %s: %s", s.name, status, Excerpt(string(body)))
@@ -99,26 +101,6 @@ func (s *httpSource) Detect(ctx context.Context, fam Family) (netip.Addr, error)
 		return netip.Addr{}, fmt.Errorf("%s: %w", s.name, err)
 	}
 	return a, nil
-}
-
-// parseRetryAfter reads a Retry-After header: delay seconds or an HTTP date.
-func parseRetryAfter(v string) (time.Duration, time.Time) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, time.Time{}
-	}
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {
-		const maxRest = 24 * time.Hour // a bogus huge value must not silence a source forever
-		d := time.Duration(n) * time.Second
-		if n > int64(maxRest/time.Second) {
-			d = maxRest
-		}
-		return d, time.Time{}
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return 0, t
-	}
-	return 0, time.Time{}
 }
 
 // redactURL drops user info and the query from a URL for logs and errors,

@@ -15,6 +15,7 @@ import (
 	"unicode"
 
 	"github.com/ddnsd/ddns/backoff"
+	"github.com/ddnsd/ddns/retryafter"
 	"github.com/hashicorp/go-hclog"
 )
 
@@ -196,8 +197,8 @@ func (t *retryTransport) roundTrip(ctx context.Context, req *http.Request) (*htt
 		case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
 			why = resp.Status
 			if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
-				if ra, ok := parseRetryAfter(resp.Header.Get("Retry-After"), t.now()); ok {
-					wait = ra
+				if ra, ok := retryafter.Parse(resp.Header.Get("Retry-After")); ok {
+					wait = ra.Wait(t.now())
 				}
 			}
 		default:
@@ -232,29 +233,6 @@ func (t *retryTransport) roundTrip(ctx context.Context, req *http.Request) (*htt
 			return nil, werr
 		}
 	}
-}
-
-// parseRetryAfter reads a Retry-After value: delay-seconds or an HTTP date.
-// A date in the past means "now".
-func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, false
-	}
-	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if secs < 0 {
-			return 0, false
-		}
-		if secs > int64(24*time.Hour/time.Second) {
-			secs = int64(24 * time.Hour / time.Second)
-		}
-		return time.Duration(secs) * time.Second, true
-	}
-	when, err := http.ParseTime(v)
-	if err != nil {
-		return 0, false
-	}
-	return max(when.Sub(now), 0), true
 }
 
 // ClassifyHTTP maps a final HTTP status to the error classes: 401/403 →

@@ -51,30 +51,6 @@ func TestBackoffDelay(t *testing.T) {
 	}
 }
 
-func TestParseRetryAfter(t *testing.T) {
-	now := time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)
-	tests := []struct {
-		in   string
-		want time.Duration
-		ok   bool
-	}{
-		{"3", 3 * time.Second, true},
-		{" 0 ", 0, true},
-		{now.Add(7 * time.Second).Format(http.TimeFormat), 7 * time.Second, true},
-		{now.Add(-time.Minute).Format(http.TimeFormat), 0, true},
-		{"Mon, 30 Nov 2026 08:00:30 GMT", 30 * time.Second, true},
-		{"-5", 0, false},
-		{"soon", 0, false},
-		{"", 0, false},
-	}
-	for _, tt := range tests {
-		got, ok := parseRetryAfter(tt.in, now)
-		if got != tt.want || ok != tt.ok {
-			t.Errorf("parseRetryAfter(%q) = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.ok)
-		}
-	}
-}
-
 func TestEndpointRewriteKeepsPathAndQuery(t *testing.T) {
 	var gotPath, gotQuery, gotHost string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
