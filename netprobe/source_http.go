@@ -92,9 +92,9 @@ func (s *httpSource) Detect(ctx context.Context, fam Family) (netip.Addr, error)
 		}
 		return netip.Addr{}, rl
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
-		return netip.Addr{}, fmt.Errorf("%s: answered %s: %s", s.name, status, Excerpt(string(body)))
+		return netip.Addr{}, fmt.Errorf("%s: answered %s: %s", s.name, status, quoteAnswer(string(body)))
 	case len(body) > maxBody:
-		return netip.Addr{}, fmt.Errorf("%s: the answer is longer than %d bytes, which no address is: %s", s.name, maxBody, Excerpt(string(body)))
+		return netip.Addr{}, fmt.Errorf("%s: the answer is longer than %d bytes, which no address is: %s", s.name, maxBody, quoteAnswer(string(body)))
 	}
 	a, err := ParseBody(body, fam)
 	if err != nil {
@@ -108,7 +108,7 @@ func (s *httpSource) Detect(ctx context.Context, fam Family) (netip.Addr, error)
 func redactURL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return Excerpt(raw)
+		return quoteAnswer(raw)
 	}
 	u.User = nil
 	if u.RawQuery != "" {

@@ -12,10 +12,10 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 
 	"github.com/ddnsd/ddns/backoff"
 	"github.com/ddnsd/ddns/retryafter"
+	"github.com/ddnsd/ddns/untrusted"
 	"github.com/hashicorp/go-hclog"
 )
 
@@ -259,32 +259,10 @@ func ClassifyHTTP(status int, body []byte) error {
 	return fmt.Errorf("%s: %w", msg, class)
 }
 
-// excerpt returns at most 200 printable characters of body, whitespace
-// collapsed, so an HTML error page or binary garbage stays readable in a log.
-func excerpt(body []byte) string {
-	const limit = 200
-	var b strings.Builder
-	space := false
-	for _, r := range string(bytes.ToValidUTF8(body, []byte("?"))) {
-		if b.Len() >= limit {
-			b.WriteString("...")
-			break
-		}
-		switch {
-		case unicode.IsSpace(r):
-			space = true
-			continue
-		case !unicode.IsPrint(r):
-			r = '?'
-		}
-		if space && b.Len() > 0 {
-			b.WriteByte(' ')
-		}
-		space = false
-		b.WriteRune(r)
-	}
-	return b.String()
-}
+// excerpt is the part of an API's answer that a message quotes: at most
+// 200 bytes of it, cleaned as untrusted.Clean does, so an HTML error page or
+// binary garbage stays readable in a log.
+func excerpt(body []byte) string { return untrusted.Clean(string(body), 200) }
 
 // callTrace follows one provider operation through the transport, so an
 // adapter can classify a library's error (usually only a string) by what the

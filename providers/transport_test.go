@@ -308,7 +308,7 @@ func TestClassifyHTTP(t *testing.T) {
 		{400, "bad\n\n  name\x00", ErrRejected, `"bad name?"`},
 		{404, "", ErrRejected, "HTTP 404"},
 		{429, "", ErrNetwork, "unavailable"},
-		{502, "<html>" + strings.Repeat("x", 500), ErrNetwork, "..."},
+		{502, "<html>" + strings.Repeat("x", 500), ErrNetwork, "…"},
 	}
 	for _, tt := range tests {
 		err := ClassifyHTTP(tt.status, []byte(tt.body))
