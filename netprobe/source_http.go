@@ -8,11 +8,11 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"net/url"
 	"os"
 	"syscall"
 	"time"
 
+	"github.com/ddnsd/ddns/redact"
 	"github.com/ddnsd/ddns/retryafter"
 )
 
@@ -58,7 +58,7 @@ type httpSource struct {
 // each family its own FamilyClient when the URL's host has both A and AAAA
 // records.
 func NewHTTPSource(url string, client *http.Client) Source {
-	return &httpSource{url: url, name: "http " + redactURL(url), client: client}
+	return &httpSource{url: url, name: "http " + redact.URL(url), client: client}
 }
 
 func (s *httpSource) Name() string { return s.name }
@@ -70,18 +70,18 @@ func (s *httpSource) Detect(ctx context.Context, fam Family) (netip.Addr, error)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url, nil)
 	if err != nil {
-		return netip.Addr{}, fmt.Errorf("%s: the URL is not usable: %w", s.name, stripURLError(err))
+		return netip.Addr{}, fmt.Errorf("%s: the URL is not usable: %w", s.name, redact.URLError(err))
 	}
 	req.Header.Set("User-Agent", "ddns-updater (netprobe)")
 	req.Header.Set("Accept", "text/plain, application/json;q=0.5")
 	resp, err := client.Do(req)
 	if err != nil {
-		return netip.Addr{}, fmt.Errorf("%s: %w", s.name, stripURLError(err))
+		return netip.Addr{}, fmt.Errorf("%s: %w", s.name, redact.URLError(err))
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	if err != nil {
-		return netip.Addr{}, fmt.Errorf("%s: reading the answer: %w", s.name, stripURLError(err))
+		return netip.Addr{}, fmt.Errorf("%s: reading the answer: %w", s.name, redact.URLError(err))
 	}
 	status := "HTTP " + resp.Status
 	switch {
@@ -101,31 +101,6 @@ func (s *httpSource) Detect(ctx context.Context, fam Family) (netip.Addr, error)
 		return netip.Addr{}, fmt.Errorf("%s: %w", s.name, err)
 	}
 	return a, nil
-}
-
-// redactURL drops user info and the query from a URL for logs and errors,
-// since either may hold a token.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return quoteAnswer(raw)
-	}
-	u.User = nil
-	if u.RawQuery != "" {
-		u.RawQuery = "…"
-	}
-	u.Fragment = ""
-	return u.String()
-}
-
-// stripURLError removes the *url.Error layer, whose message repeats the full
-// URL (query and all); the source name already says which URL it was.
-func stripURLError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
 }
 
 // FamilyClient returns a copy of client (nil: a fresh client with a 10s

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ddnsd/ddns/redact"
 	"github.com/hashicorp/go-hclog"
 )
 
@@ -154,10 +155,7 @@ func (d *dyndns2) Set(ctx context.Context, rec Record) error {
 	what := fmt.Sprintf("dyndns2 update of %s to %s at %s", host, addr, d.base.Host)
 	resp, err := d.client.Do(req)
 	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err // the URL is in `what` already
-		}
+		err = redact.URLError(err) // the URL is in `what` already
 		return fmt.Errorf("%s: %v: %w", what, d.redact(err.Error()), ErrNetwork)
 	}
 	defer resp.Body.Close()

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ddnsd/ddns/backoff"
+	"github.com/ddnsd/ddns/redact"
 	"github.com/ddnsd/ddns/retryafter"
 	"github.com/ddnsd/ddns/untrusted"
 	"github.com/hashicorp/go-hclog"
@@ -226,7 +227,7 @@ func (t *retryTransport) roundTrip(ctx context.Context, req *http.Request) (*htt
 			io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 			resp.Body.Close()
 		}
-		t.logger.Debug("retrying API call", "method", req.Method, "host", target.Host, "path", target.Path,
+		t.logger.Debug("retrying API call", "method", req.Method, "host", target.Host, "path", redact.Path(target.Path),
 			"attempt", attempt+1, "of", t.attempts, "wait", wait, "reason", why)
 		if werr := t.wait(ctx, wait); werr != nil {
 			trace.recordErr(werr)
