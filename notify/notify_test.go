@@ -188,10 +188,9 @@ func TestNotifyNeverBlocks(t *testing.T) {
 	}
 }
 
-// TestSecretsStayOutOfLogs: URLs with a user and password, a query token or a
-// secret path (a chat webhook), a
-// receiver that fails, one that refuses connections and a ping: the log
-// never shows the secrets.
+// TestSecretsStayOutOfLogs: URLs with a user and password, a query token or
+// a secret path (a chat webhook), a receiver that fails, one that refuses
+// connections and a ping: the log never shows the secrets.
 func TestSecretsStayOutOfLogs(t *testing.T) {
 	rc := newReceiver(t, func(int, *http.Request) int { return 500 })
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
