@@ -205,7 +205,7 @@ func TestSecretsStayOutOfLogs(t *testing.T) {
 		webhook("http://alice:hunter2pw@" + host + "/hook?token=s3cretTok&x=1"),
 		webhook("http://bob:hunter2pw@" + closed + "/hook?token=s3cretTok"),
 		{Type: "ping", URL: "http://" + host + "/ping/abc?token=s3cretTok", Method: "POST", Timeout: configs.Duration{Duration: time.Second}, Retries: 1, QueueSize: 4},
-		webhook("http://" + host + "/%zz?token=s3cretTok"), // does not parse
+		webhook("http://" + host + "/%zz?token=s3cretTok"),                                   // does not parse
 		webhook("http://" + host + "/services/T01ABCDEF/B02GHIJKL/aB3dE5fG7hI9jK1lM3nO5pQ7"), // a chat webhook: the secret is the path
 	}
 	for i := range entries[:2] {
