@@ -1,25 +1,4 @@
-// Package ddnstest holds test fixtures for the updater, in the spirit of
-// net/http/httptest. Cloudflare is the one in-memory stand-in for the parts
-// of the Cloudflare v4 API that DNS record management uses; package
-// providers' tests, the engine's and the updater binary's tests, the chaos
-// suite and the benchmarks all run against it.
-//
-// It answers the way the real API does: bearer-token auth (no header: 400,
-// code 9106; a wrong token: 403, code 9109), the {success, errors, messages,
-// result, result_info} envelope, GET /client/v4/zones?name=, GET, POST,
-// PATCH and DELETE of dns_records with name/type/content.exact filters and
-// page/per_page pagination (default 100, at most 5000), relative names
-// expanded to FQDNs, proxied records forced to TTL 1, TTLs checked (1 or
-// 60..86400), A/AAAA content checked, identical records refused, and
-// Cloudflare's error codes. It records every call, in order and by kind,
-// and has knobs for tests: RejectWrites, Gate (hold writes) and SetFault
-// (answer any request by hand).
-//
-// Package providers' own _test files import this package, so it must import
-// nothing from this module (TestImportsNothingFromTheModule guards that):
-// doing so could make an import cycle. It listens on loopback only and is
-// not a model of Cloudflare beyond what the updater sends.
-package ddnstest
+package providertest
 
 import (
 	"encoding/json"
@@ -34,7 +13,20 @@ import (
 	"sync"
 )
 
-// Cloudflare is a running fake Cloudflare API.
+// Cloudflare is a running fake of the parts of the Cloudflare v4 API that
+// DNS record management uses.
+//
+// It answers the way the real API does: bearer-token auth (no header: 400,
+// code 9106; a wrong token: 403, code 9109), the {success, errors, messages,
+// result, result_info} envelope, GET /client/v4/zones?name=, GET, POST,
+// PATCH and DELETE of dns_records with name/type/content.exact filters and
+// page/per_page pagination (default 100, at most 5000), relative names
+// expanded to FQDNs, proxied records forced to TTL 1, TTLs checked (1 or
+// 60..86400), A/AAAA content checked, identical records refused, and
+// Cloudflare's error codes. It records every call, in order and by kind,
+// and has knobs for tests: RejectWrites, Gate (hold writes) and SetFault
+// (answer any request by hand). It is not a model of Cloudflare beyond what
+// the updater sends.
 type Cloudflare struct {
 	// URL is the endpoint to put in the config: "http://127.0.0.1:PORT".
 	URL string
