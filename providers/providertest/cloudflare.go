@@ -43,6 +43,8 @@ type Cloudflare struct {
 	reject  bool
 	gate    chan struct{}
 	fault   Fault
+	writes  int // write requests since the last Writes
+	http    httpFaults
 }
 
 // Record is one DNS record the fake holds.
@@ -253,8 +255,14 @@ func (s *Cloudflare) serve(w http.ResponseWriter, req *http.Request) {
 	s.mu.Lock()
 	s.calls = append(s.calls, req.Method+" "+kind)
 	s.served++
+	if req.Method != http.MethodGet && (kind == "records" || kind == "record") {
+		s.writes++
+	}
 	n, fault, gate := s.served, s.fault, s.gate
 	s.mu.Unlock()
+	if s.http.serve(w, req) {
+		return
+	}
 	if !strings.HasPrefix(req.URL.Path, "/client/v4/") {
 		WriteError(w, http.StatusNotFound, 7000, "No route for that URI")
 		return
@@ -437,3 +445,38 @@ func fqdn(name, zone string) string {
 	}
 	return name + "." + zone
 }
+
+// Endpoint is URL (for Fake).
+func (s *Cloudflare) Endpoint() string { return s.URL }
+
+// Seed is Add of an unproxied record (for Fake).
+func (s *Cloudflare) Seed(fqdn, typ, value string, ttl int) { s.Add(fqdn, typ, value, ttl, false) }
+
+// Values lists fqdn/typ's records as "content ttl", sorted (for Fake).
+func (s *Cloudflare) Values(fqdn, typ string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := []string{}
+	for _, r := range s.records {
+		if r.Name == fqdn && r.Type == typ {
+			out = append(out, fmt.Sprintf("%s %d", r.Content, r.TTL))
+		}
+	}
+	return sorted(out)
+}
+
+// Writes counts POST, PATCH and DELETE requests on records since the last
+// call (for Fake).
+func (s *Cloudflare) Writes() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := s.writes
+	s.writes = 0
+	return n
+}
+
+// Override makes h answer every request while set (for HTTPFake).
+func (s *Cloudflare) Override(h http.HandlerFunc) { s.http.set(h) }
+
+// Overridden counts the requests h answered (for HTTPFake).
+func (s *Cloudflare) Overridden() int { return s.http.count() }
