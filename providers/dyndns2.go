@@ -2,6 +2,7 @@ package providers
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -187,10 +188,12 @@ func (d *dyndns2) Set(ctx context.Context, rec Record) error {
 }
 
 // redact removes the password from text that came back from the server, in
-// case a server or proxy echoes the request's credentials.
+// case a server or proxy echoes the request's credentials: as written, and
+// as the basic-auth token (base64 of "user:password") that carried it.
 func (d *dyndns2) redact(s string) string {
 	if len(d.password) >= 3 {
 		s = strings.ReplaceAll(s, d.password, "[redacted]")
+		s = strings.ReplaceAll(s, base64.StdEncoding.EncodeToString([]byte(d.username+":"+d.password)), "[redacted]")
 	}
 	return s
 }
