@@ -39,8 +39,7 @@ type Alidns struct {
 	nextID  int
 	calls   []string
 	fault   ActionFault
-	writes  int // write actions since the last Writes
-	http    httpFaults
+	base
 }
 
 // ActionFault, when installed with SetFault on the Alidns or Tencent fake,
@@ -164,7 +163,7 @@ func (f *Alidns) serve(w http.ResponseWriter, r *http.Request) {
 	f.calls = append(f.calls, action)
 	switch action {
 	case "AddDomainRecord", "DeleteDomainRecord", "UpdateDomainRecord":
-		f.writes++
+		f.wrote()
 	}
 	n := len(f.calls)
 	fault := f.fault
@@ -297,18 +296,3 @@ func (f *Alidns) Values(fqdn, typ string) []string {
 	}
 	return sorted(out)
 }
-
-// Writes counts write actions since the last call (for Fake).
-func (f *Alidns) Writes() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	n := f.writes
-	f.writes = 0
-	return n
-}
-
-// Override makes h answer every request while set (for HTTPFake).
-func (f *Alidns) Override(h http.HandlerFunc) { f.http.set(h) }
-
-// Overridden counts the requests h answered (for HTTPFake).
-func (f *Alidns) Overridden() int { return f.http.count() }

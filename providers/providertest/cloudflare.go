@@ -43,8 +43,7 @@ type Cloudflare struct {
 	reject  bool
 	gate    chan struct{}
 	fault   Fault
-	writes  int // write requests since the last Writes
-	http    httpFaults
+	base
 }
 
 // Record is one DNS record the fake holds.
@@ -256,7 +255,7 @@ func (s *Cloudflare) serve(w http.ResponseWriter, req *http.Request) {
 	s.calls = append(s.calls, req.Method+" "+kind)
 	s.served++
 	if req.Method != http.MethodGet && (kind == "records" || kind == "record") {
-		s.writes++
+		s.wrote()
 	}
 	n, fault, gate := s.served, s.fault, s.gate
 	s.mu.Unlock()
@@ -466,17 +465,3 @@ func (s *Cloudflare) Values(fqdn, typ string) []string {
 }
 
 // Writes counts POST, PATCH and DELETE requests on records since the last
-// call (for Fake).
-func (s *Cloudflare) Writes() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := s.writes
-	s.writes = 0
-	return n
-}
-
-// Override makes h answer every request while set (for HTTPFake).
-func (s *Cloudflare) Override(h http.HandlerFunc) { s.http.set(h) }
-
-// Overridden counts the requests h answered (for HTTPFake).
-func (s *Cloudflare) Overridden() int { return s.http.count() }

@@ -34,8 +34,7 @@ type Dyndns2 struct {
 	body     string
 	requests []*http.Request
 	hosts    map[string]string // "fqdn type" -> address
-	writes   int
-	http     httpFaults
+	base
 }
 
 // NewDyndns2 starts a server that accepts user and password; the caller
@@ -116,7 +115,7 @@ func (s *Dyndns2) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.writes++
+	s.wrote()
 	changed := false
 	for _, h := range strings.Split(q.Get("hostname"), ",") {
 		key := strings.TrimSuffix(h, ".") + " " + typ
@@ -151,18 +150,3 @@ func (s *Dyndns2) Values(fqdn, typ string) []string {
 	}
 	return []string{}
 }
-
-// Writes counts the updates received since the last call (for Fake).
-func (s *Dyndns2) Writes() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := s.writes
-	s.writes = 0
-	return n
-}
-
-// Override makes h answer every request while set (for HTTPFake).
-func (s *Dyndns2) Override(h http.HandlerFunc) { s.http.set(h) }
-
-// Overridden counts the requests h answered (for HTTPFake).
-func (s *Dyndns2) Overridden() int { return s.http.count() }

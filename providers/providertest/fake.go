@@ -36,8 +36,39 @@ type HTTPFake interface {
 	Overridden() int
 }
 
-// httpFaults is the one implementation of Override and Overridden, embedded
-// in every HTTP fake.
+// base is embedded in every HTTP fake: it holds the Override hook and the
+// write counter, and gives each fake the Writes, Override and Overridden
+// methods of HTTPFake.
+type base struct {
+	http httpFaults
+
+	wmu    sync.Mutex
+	writes int
+}
+
+// wrote counts one write request.
+func (b *base) wrote() {
+	b.wmu.Lock()
+	defer b.wmu.Unlock()
+	b.writes++
+}
+
+// Writes counts the write requests received since the last call (for Fake).
+func (b *base) Writes() int {
+	b.wmu.Lock()
+	defer b.wmu.Unlock()
+	n := b.writes
+	b.writes = 0
+	return n
+}
+
+// Override makes h answer every request while set (for HTTPFake).
+func (b *base) Override(h http.HandlerFunc) { b.http.set(h) }
+
+// Overridden counts the requests h answered (for HTTPFake).
+func (b *base) Overridden() int { return b.http.count() }
+
+// httpFaults is the one implementation of Override and Overridden.
 type httpFaults struct {
 	mu sync.Mutex
 	h  http.HandlerFunc

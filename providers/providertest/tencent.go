@@ -38,8 +38,7 @@ type Tencent struct {
 	nextID  int
 	calls   []string
 	fault   ActionFault
-	writes  int // write actions since the last Writes
-	http    httpFaults
+	base
 }
 
 type tcRecord struct {
@@ -164,7 +163,7 @@ func (f *Tencent) serve(w http.ResponseWriter, r *http.Request) {
 	f.calls = append(f.calls, action)
 	switch action {
 	case "CreateRecord", "ModifyRecord", "DeleteRecord":
-		f.writes++
+		f.wrote()
 	}
 	n := len(f.calls)
 	fault := f.fault
@@ -302,18 +301,3 @@ func (f *Tencent) Values(fqdn, typ string) []string {
 	}
 	return sorted(out)
 }
-
-// Writes counts write actions since the last call (for Fake).
-func (f *Tencent) Writes() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	n := f.writes
-	f.writes = 0
-	return n
-}
-
-// Override makes h answer every request while set (for HTTPFake).
-func (f *Tencent) Override(h http.HandlerFunc) { f.http.set(h) }
-
-// Overridden counts the requests h answered (for HTTPFake).
-func (f *Tencent) Overridden() int { return f.http.count() }

@@ -43,8 +43,7 @@ type Webhook struct {
 	status  int
 	answer  string
 	records map[string]string // "fqdn type" -> "address ttl"
-	writes  int
-	http    httpFaults
+	base
 }
 
 // NewWebhook starts a receiver; token may be empty. The caller must Close it.
@@ -117,7 +116,7 @@ func (s *Webhook) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	s.writes++
+	s.wrote()
 	s.records[name+" "+typ] = fmt.Sprintf("%s %d", in.Address, in.TTL)
 	s.mu.Unlock()
 	io.WriteString(w, `{"ok": true}`)
@@ -143,18 +142,3 @@ func (s *Webhook) Values(fqdn, typ string) []string {
 	}
 	return []string{}
 }
-
-// Writes counts the record changes received since the last call (for Fake).
-func (s *Webhook) Writes() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := s.writes
-	s.writes = 0
-	return n
-}
-
-// Override makes h answer every request while set (for HTTPFake).
-func (s *Webhook) Override(h http.HandlerFunc) { s.http.set(h) }
-
-// Overridden counts the requests h answered (for HTTPFake).
-func (s *Webhook) Overridden() int { return s.http.count() }
