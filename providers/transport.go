@@ -113,12 +113,14 @@ func waitCtx(ctx context.Context, d time.Duration) error {
 // parseEndpoint checks a configured endpoint: an absolute http(s) URL whose
 // scheme, host and port will replace the real API's.
 func parseEndpoint(raw string) (*url.URL, error) {
+	// The messages show the endpoint redacted: a mistyped one may still
+	// carry a token, and url.Parse's own error would repeat it whole.
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("endpoint %q is not a URL: %w", raw, err)
+		return nil, fmt.Errorf("endpoint %q is not a URL: %w", redact.URL(raw), redact.URLError(err))
 	}
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("endpoint %q must be an absolute http:// or https:// URL such as \"http://127.0.0.1:8080\"", raw)
+		return nil, fmt.Errorf("endpoint %q must be an absolute http:// or https:// URL such as \"http://127.0.0.1:8080\"", redact.URL(raw))
 	}
 	if u.User != nil {
 		return nil, fmt.Errorf("endpoint must not carry a user name or password")

@@ -79,6 +79,20 @@ func TestBadEndpointFailsEveryRequest(t *testing.T) {
 	}
 }
 
+// TestBadEndpointErrorHidesSecrets: an endpoint that is refused is named
+// redacted, whether it parses or not.
+func TestBadEndpointErrorHidesSecrets(t *testing.T) {
+	for _, ep := range []string{"ftp://host/hook/aB3dE5fG7hI9jK1lM3nO5pQ7?token=s3cretTok", "http://host/%zz?token=s3cretTok"} {
+		_, err := parseEndpoint(ep)
+		if err == nil {
+			t.Fatalf("parseEndpoint(%q) accepted it", ep)
+		}
+		if strings.Contains(err.Error(), "s3cretTok") || strings.Contains(err.Error(), "aB3dE5fG7hI9jK1lM3nO5pQ7") {
+			t.Errorf("parseEndpoint(%q) = %v: the error shows a secret", ep, err)
+		}
+	}
+}
+
 func TestRetryResendsBody(t *testing.T) {
 	var mu sync.Mutex
 	var bodies []string
