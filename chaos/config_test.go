@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ddnsd/ddns/ddns/ddnstest"
 	"github.com/ddnsd/ddns/ipc"
+	"github.com/ddnsd/ddns/providers/providertest"
 )
 
 // secretConfig is a valid config whose Cloudflare token is written inline.
@@ -58,7 +58,7 @@ func testConfigGarbage(t *testing.T) {
 	const bareSecret = "918273645546372819283746556473829"
 	// Letters only, written without quotes: the parser quotes the whole word.
 	const bareWord = "ZqBareWordSecretKv"
-	cf := ddnstest.NewCloudflare(token, "example.com")
+	cf := providertest.NewCloudflare(token, "example.com")
 	t.Cleanup(cf.Close)
 	s := newSup(t)
 	valid := secretConfig(cf.URL, fmt.Sprintf("%q", token), "")

@@ -17,8 +17,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/ddnsd/ddns/ddns"
-	"github.com/ddnsd/ddns/ddns/ddnstest"
 	"github.com/ddnsd/ddns/ipc"
+	"github.com/ddnsd/ddns/providers/providertest"
 )
 
 // testDiskFull gives the updater a state folder on a 64 KiB tmpfs. Filled
@@ -30,7 +30,7 @@ import (
 func testDiskFull(t *testing.T) {
 	needRoot(t, "mount a tmpfs")
 	const token = "chaos-token-disk"
-	cf := ddnstest.NewCloudflare(token, "example.com")
+	cf := providertest.NewCloudflare(token, "example.com")
 	t.Cleanup(cf.Close)
 	dir := t.TempDir()
 	mnt := filepath.Join(dir, "state")

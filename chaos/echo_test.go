@@ -11,8 +11,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ddnsd/ddns/ddns/ddnstest"
 	"github.com/ddnsd/ddns/ipc"
+	"github.com/ddnsd/ddns/providers/providertest"
 )
 
 // testEchoGarbage points the updater's only address source at an echo
@@ -23,7 +23,7 @@ import (
 // address that may not be published is data rejected (4).
 func testEchoGarbage(t *testing.T) {
 	const token = "chaos-token-echo"
-	cf := ddnstest.NewCloudflare(token, "example.com")
+	cf := providertest.NewCloudflare(token, "example.com")
 	t.Cleanup(cf.Close)
 	cases := []struct {
 		name, body, why string
@@ -65,7 +65,7 @@ name = "home"
 			cf.Calls() // start counting from here
 			out, code := runBin(t, dir, "updater", "--once", "--config", cfg)
 			calls := cf.Calls()
-			if w := ddnstest.Writes(calls); w != 0 {
+			if w := providertest.Writes(calls); w != 0 {
 				t.Errorf("an echo answer that %s reached the provider: %d writes (%v)", tc.why, w, calls)
 			}
 			if got := cf.Lookup("home.example.com", "A"); len(got) != 0 {

@@ -17,8 +17,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/ddnsd/ddns/ddns/ddnstest"
 	"github.com/ddnsd/ddns/ipc"
+	"github.com/ddnsd/ddns/providers/providertest"
 )
 
 // netns is a network namespace the test created with `ip netns add`.
@@ -134,7 +134,7 @@ func testNetworkGone(t *testing.T) {
 	needRoot(t, "create a network namespace")
 	ns := newNetns(t)
 	const token = "chaos-token-netns"
-	cf := ddnstest.NewCloudflare(token, "example.com")
+	cf := providertest.NewCloudflare(token, "example.com")
 	t.Cleanup(cf.Close)
 	ln, err := ns.listen()
 	if err != nil {

@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/ddnsd/ddns/ddns"
-	"github.com/ddnsd/ddns/ddns/ddnstest"
 	"github.com/ddnsd/ddns/ipc"
+	"github.com/ddnsd/ddns/providers/providertest"
 )
 
 // faultAPI is the fake Cloudflare API with a fault that answers every call
@@ -33,7 +33,7 @@ func newFaultAPI(t *testing.T, token string) *faultAPI {
 	f := &faultAPI{}
 	f.mode.Store("500")
 	release := make(chan struct{})
-	api := ddnstest.NewCloudflare(token, "example.com")
+	api := providertest.NewCloudflare(token, "example.com")
 	api.SetFault(func(_ int, w http.ResponseWriter, r *http.Request) bool {
 		f.hits.Add(1)
 		switch f.mode.Load().(string) {
@@ -42,7 +42,7 @@ func newFaultAPI(t *testing.T, token string) *faultAPI {
 			fmt.Fprint(w, "<html><body>upstream exploded</body></html>")
 		case "429":
 			w.Header().Set("Retry-After", "1")
-			ddnstest.WriteError(w, http.StatusTooManyRequests, 971, "Please wait and consider throttling your request speed")
+			providertest.WriteError(w, http.StatusTooManyRequests, 971, "Please wait and consider throttling your request speed")
 		case "hang":
 			select {
 			case <-r.Context().Done():
@@ -63,7 +63,7 @@ func newFaultAPI(t *testing.T, token string) *faultAPI {
 			w.Header().Set("Content-Type", "application/json")
 			fmt.Fprint(w, `{"success":true,"errors":[],"messages":[],"result":{"id":42},"result_info":{"page":1,"per_page":20,"count":1,"total_count":1,"total_pages":1}}`)
 		case "400":
-			ddnstest.WriteError(w, http.StatusBadRequest, 9005, "Content for A record must be a valid IPv4 address.")
+			providertest.WriteError(w, http.StatusBadRequest, 9005, "Content for A record must be a valid IPv4 address.")
 		}
 		return true
 	})

@@ -15,16 +15,16 @@ import (
 	"time"
 
 	"github.com/ddnsd/ddns/ddns"
-	"github.com/ddnsd/ddns/ddns/ddnstest"
 	"github.com/ddnsd/ddns/ipc"
+	"github.com/ddnsd/ddns/providers/providertest"
 )
 
 // slowCloudflare starts the fake Cloudflare API with every write held until
 // a pacer lets it through, one write per period; the returned counter is the
 // number of writes let through so far.
-func slowCloudflare(t *testing.T, token string, period time.Duration) (*ddnstest.Cloudflare, *atomic.Int64) {
+func slowCloudflare(t *testing.T, token string, period time.Duration) (*providertest.Cloudflare, *atomic.Int64) {
 	t.Helper()
-	cf := ddnstest.NewCloudflare(token, "example.com")
+	cf := providertest.NewCloudflare(token, "example.com")
 	gate := make(chan struct{})
 	stop := make(chan struct{})
 	var passed atomic.Int64

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ddnsd/ddns/ddns/ddnstest"
+	"github.com/ddnsd/ddns/providers/providertest"
 )
 
 // BenchmarkPass measures a pass in which every record changes, through the
@@ -20,7 +20,7 @@ import (
 func BenchmarkPass(b *testing.B) {
 	for _, n := range []int{10, 100, 1000, 10000} {
 		b.Run(fmt.Sprintf("records=%d", n), func(b *testing.B) {
-			api := ddnstest.NewCloudflare("tok-123", "example.com")
+			api := providertest.NewCloudflare("tok-123", "example.com")
 			defer api.Close()
 			echo := newEcho(b, "11.22.33.44")
 			eng, err := New(cloudflareConfig(b, api.URL, echo.URL, n), Options{StatePath: filepath.Join(b.TempDir(), "state.json")})
@@ -34,7 +34,7 @@ func BenchmarkPass(b *testing.B) {
 			if res := eng.Pass(context.Background()); res.Err() != nil || res.Changed != 0 {
 				b.Fatalf("idle pass: %s %v", res.Summary(), res.Err())
 			}
-			idle := ddnstest.Total(api.Calls())
+			idle := providertest.Total(api.Calls())
 			b.ResetTimer()
 			for i := range b.N {
 				echo.set(netip.AddrFrom4([4]byte{11, 22, byte(i >> 8), byte(i)}).String())

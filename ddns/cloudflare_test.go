@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/ddnsd/ddns/configs"
-	"github.com/ddnsd/ddns/ddns/ddnstest"
 	"github.com/ddnsd/ddns/ipc"
+	"github.com/ddnsd/ddns/providers/providertest"
 	"github.com/hashicorp/go-hclog"
 )
 
@@ -62,7 +62,7 @@ func cloudflareConfig(t testing.TB, api, echo string, n int) *configs.Config {
 }
 
 func TestCloudflareEndToEnd(t *testing.T) {
-	api := ddnstest.NewCloudflare("tok-123", "example.com")
+	api := providertest.NewCloudflare("tok-123", "example.com")
 	defer api.Close()
 	echo := newEcho(t, "11.22.33.44")
 	clock := newFakeClock()
@@ -90,12 +90,12 @@ func TestCloudflareEndToEnd(t *testing.T) {
 		t.Fatalf("first pass calls: %v; want a POST", c)
 	}
 	pass("second pass")
-	if c := api.Calls(); ddnstest.Total(c) != 0 {
+	if c := api.Calls(); providertest.Total(c) != 0 {
 		t.Fatalf("a pass with nothing changed made API calls: %v", c)
 	}
 	echo.set("11.22.33.45")
 	pass("after an address change")
-	if c := api.Calls(); c["PATCH record"] != 1 || ddnstest.Writes(c) != 1 {
+	if c := api.Calls(); c["PATCH record"] != 1 || providertest.Writes(c) != 1 {
 		t.Fatalf("address change calls: %v; want exactly one PATCH", c)
 	}
 	if got := api.Lookup("home.example.com", "A"); len(got) != 1 || got[0] != "11.22.33.45" {

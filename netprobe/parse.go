@@ -1,13 +1,13 @@
 package netprobe
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/netip"
 	"strings"
 	"unicode"
-	"unicode/utf8"
+
+	"github.com/ddnsd/ddns/untrusted"
 )
 
 // maxExcerpt bounds how much of a bad answer is quoted in an error: enough to
@@ -50,7 +50,7 @@ func ParseBody(body []byte, fam Family) (netip.Addr, error) {
 // print the peer address that way.
 func checkFamily(a netip.Addr, fam Family, text string) (netip.Addr, error) {
 	if a.Zone() != "" {
-		return netip.Addr{}, fmt.Errorf("the answer %s carries an interface zone, which no public address has", Excerpt(text))
+		return netip.Addr{}, fmt.Errorf("the answer %s carries an interface zone, which no public address has", quoteAnswer(text))
 	}
 	if fam == IPv4 && a.Is4In6() {
 		a = a.Unmap()
@@ -70,25 +70,25 @@ func checkFamily(a netip.Addr, fam Family, text string) (netip.Addr, error) {
 func parseJSON(text string, fam Family) (netip.Addr, error) {
 	var obj map[string]any
 	if err := json.Unmarshal([]byte(text), &obj); err != nil {
-		return netip.Addr{}, fmt.Errorf("the answer looks like JSON but does not parse (%v): %s", err, Excerpt(text))
+		return netip.Addr{}, fmt.Errorf("the answer looks like JSON but does not parse (%v): %s", err, quoteAnswer(text))
 	}
 	var found []string
 	for k, v := range obj {
 		if strings.EqualFold(k, "ip") {
 			s, ok := v.(string)
 			if !ok {
-				return netip.Addr{}, fmt.Errorf("the answer's JSON member %q is not a string: %s", k, Excerpt(text))
+				return netip.Addr{}, fmt.Errorf("the answer's JSON member %q is not a string: %s", k, quoteAnswer(text))
 			}
 			found = append(found, s)
 		}
 	}
 	if len(found) != 1 {
-		return netip.Addr{}, fmt.Errorf("the answer is JSON without exactly one \"ip\" member: %s", Excerpt(text))
+		return netip.Addr{}, fmt.Errorf("the answer is JSON without exactly one \"ip\" member: %s", quoteAnswer(text))
 	}
 	s := strings.TrimSpace(found[0])
 	a, err := netip.ParseAddr(s)
 	if err != nil {
-		return netip.Addr{}, fmt.Errorf("the answer's JSON \"ip\" member is not an address: %s", Excerpt(s))
+		return netip.Addr{}, fmt.Errorf("the answer's JSON \"ip\" member is not an address: %s", quoteAnswer(s))
 	}
 	return checkFamily(a, fam, s)
 }
@@ -118,7 +118,7 @@ func parseKeyValue(text string, fam Family) (a netip.Addr, ok bool, err error) {
 	}
 	a, perr := netip.ParseAddr(vals[0])
 	if perr != nil {
-		return netip.Addr{}, true, fmt.Errorf("the answer's ip= value is not an address: %s", Excerpt(vals[0]))
+		return netip.Addr{}, true, fmt.Errorf("the answer's ip= value is not an address: %s", quoteAnswer(vals[0]))
 	}
 	a, err = checkFamily(a, fam, vals[0])
 	return a, true, err
@@ -129,7 +129,7 @@ func parseKeyValue(text string, fam Family) (a netip.Addr, ok bool, err error) {
 func describeGarbage(text string, fam Family) error {
 	lower := strings.ToLower(text)
 	if strings.Contains(lower, "<html") || strings.Contains(lower, "<!doctype") || strings.Contains(lower, "<body") || strings.Contains(lower, "<head") {
-		return fmt.Errorf("the answer is an HTML page, not an address (a captive portal, a proxy, or the wrong URL?): %s", Excerpt(text))
+		return fmt.Errorf("the answer is an HTML page, not an address (a captive portal, a proxy, or the wrong URL?): %s", quoteAnswer(text))
 	}
 	var addrs []netip.Addr
 	for _, tok := range strings.FieldsFunc(text, func(r rune) bool {
@@ -141,46 +141,14 @@ func describeGarbage(text string, fam Family) error {
 	}
 	switch {
 	case len(addrs) > 1:
-		return fmt.Errorf("the answer holds %d addresses, expected exactly one %v address: %s", len(addrs), fam, Excerpt(text))
+		return fmt.Errorf("the answer holds %d addresses, expected exactly one %v address: %s", len(addrs), fam, quoteAnswer(text))
 	case len(addrs) == 1:
-		return fmt.Errorf("the answer has text around the address %s, expected the address alone: %s", addrs[0], Excerpt(text))
+		return fmt.Errorf("the answer has text around the address %s, expected the address alone: %s", addrs[0], quoteAnswer(text))
 	}
-	return fmt.Errorf("the answer is not an %v address: %s", fam, Excerpt(text))
+	return fmt.Errorf("the answer is not an %v address: %s", fam, quoteAnswer(text))
 }
 
-// Excerpt quotes the start of an untrusted answer for an error message:
-// control characters and invalid UTF-8 are replaced, runs of white space
-// collapse to one space, and the result is cut at a few dozen characters, so
-// a hostile or binary answer cannot forge log lines or flood them.
-func Excerpt(s string) string {
-	var b bytes.Buffer
-	n := 0
-	space := false
-	for i, r := range s {
-		if n >= maxExcerpt {
-			b.WriteString("…")
-			break
-		}
-		if r == utf8.RuneError && len(s[i:]) > 0 {
-			if _, size := utf8.DecodeRuneInString(s[i:]); size <= 1 {
-				r = '?'
-			}
-		}
-		switch {
-		case unicode.IsSpace(r):
-			if space {
-				continue
-			}
-			space = true
-			r = ' '
-		case !unicode.IsPrint(r):
-			space = false
-			r = '?'
-		default:
-			space = false
-		}
-		b.WriteRune(r)
-		n++
-	}
-	return fmt.Sprintf("%q", b.String())
-}
+// quoteAnswer quotes the start of an untrusted answer for an error message
+// (see untrusted.Quote): a hostile or binary answer can neither forge log
+// lines nor flood them.
+func quoteAnswer(s string) string { return untrusted.Quote(s, maxExcerpt) }

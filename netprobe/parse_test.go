@@ -60,8 +60,8 @@ func TestParseBody(t *testing.T) {
 	}
 }
 
-func TestExcerptSanitizes(t *testing.T) {
-	got := Excerpt("line1\nERROR forged\x1b[31m" + strings.Repeat("x", 200) + "\xff")
+func TestQuoteAnswerSanitizes(t *testing.T) {
+	got := quoteAnswer("line1\nERROR forged\x1b[31m" + strings.Repeat("x", 200) + "\xff")
 	if strings.ContainsAny(got, "\n\x1b") || strings.Contains(got, `\n`) {
 		t.Fatalf("excerpt keeps control characters: %s", got)
 	}

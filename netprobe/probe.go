@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ddnsd/ddns/dnsx"
 	"github.com/miekg/dns"
 )
 
@@ -182,9 +183,7 @@ func (p *Prober) lookup(ctx context.Context, name string) error {
 	}
 	var errs []error
 	for _, s := range p.DNSServers {
-		if _, _, err := net.SplitHostPort(s); err != nil {
-			s = net.JoinHostPort(strings.Trim(s, "[]"), "53")
-		}
+		s = dnsx.WithPort(s)
 		found, err := lookupAt(ctx, s, name)
 		if err == nil && found {
 			return nil
@@ -206,12 +205,7 @@ func lookupAt(ctx context.Context, server, name string) (found bool, err error) 
 	for _, qt := range []uint16{dns.TypeA, dns.TypeAAAA} {
 		m := new(dns.Msg)
 		m.SetQuestion(dns.Fqdn(name), qt)
-		c := &dns.Client{}
-		r, _, err := c.ExchangeContext(ctx, m, server)
-		if err == nil && r.Truncated {
-			c.Net = "tcp"
-			r, _, err = c.ExchangeContext(ctx, m, server)
-		}
+		r, err := dnsx.Exchange(ctx, nil, m, server)
 		if err != nil {
 			return false, err
 		}

@@ -49,12 +49,12 @@ func (s *commandSource) Detect(ctx context.Context, fam Family) (netip.Addr, err
 	if err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
-			return netip.Addr{}, fmt.Errorf("%s: %v; its error output: %s", s.name, ee, Excerpt(stderr.String()))
+			return netip.Addr{}, fmt.Errorf("%s: %v; its error output: %s", s.name, ee, quoteAnswer(stderr.String()))
 		}
 		return netip.Addr{}, fmt.Errorf("%s: %w", s.name, err)
 	}
 	if stdout.over {
-		return netip.Addr{}, fmt.Errorf("%s: printed more than %d bytes, which no address is: %s", s.name, maxBody, Excerpt(stdout.String()))
+		return netip.Addr{}, fmt.Errorf("%s: printed more than %d bytes, which no address is: %s", s.name, maxBody, quoteAnswer(stdout.String()))
 	}
 	a, err := ParseBody(stdout.Bytes(), fam)
 	if err != nil {

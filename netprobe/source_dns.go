@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ddnsd/ddns/dnsx"
 	"github.com/miekg/dns"
 )
 
@@ -34,9 +35,7 @@ type dnsSource struct {
 // A truncated answer is asked again over TCP.
 func NewDNSSource(server, name, qtype, class string) Source {
 	s := &dnsSource{server: server, name: dns.Fqdn(strings.TrimSpace(name)), qtype: strings.ToUpper(strings.TrimSpace(qtype))}
-	if _, _, err := net.SplitHostPort(server); err != nil {
-		s.server = net.JoinHostPort(strings.Trim(server, "[]"), "53")
-	}
+	s.server = dnsx.WithPort(server)
 	cls := strings.ToUpper(strings.TrimSpace(class))
 	if cls == "" {
 		cls = "IN"
@@ -92,12 +91,7 @@ func (s *dnsSource) Detect(ctx context.Context, fam Family) (netip.Addr, error) 
 			}
 		}
 	}
-	c := &dns.Client{Net: "udp" + suffix}
-	r, _, err := c.ExchangeContext(ctx, m, s.server)
-	if err == nil && r.Truncated {
-		c.Net = "tcp" + suffix
-		r, _, err = c.ExchangeContext(ctx, m, s.server)
-	}
+	r, err := dnsx.Exchange(ctx, &dns.Client{Net: "udp" + suffix}, m, s.server)
 	if err != nil {
 		if ctx.Err() != nil {
 			err = fmt.Errorf("%w (%v)", ctx.Err(), err)

@@ -8,12 +8,12 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"net/url"
 	"os"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
+
+	"github.com/ddnsd/ddns/redact"
+	"github.com/ddnsd/ddns/retryafter"
 )
 
 // maxBody bounds how much of an echo service's answer is read: an address is
@@ -58,7 +58,7 @@ type httpSource struct {
 // each family its own FamilyClient when the URL's host has both A and AAAA
 // records.
 func NewHTTPSource(url string, client *http.Client) Source {
-	return &httpSource{url: url, name: "http " + redactURL(url), client: client}
+	return &httpSource{url: url, name: "http " + redact.URL(url), client: client}
 }
 
 func (s *httpSource) Name() string { return s.name }
@@ -70,80 +70,37 @@ func (s *httpSource) Detect(ctx context.Context, fam Family) (netip.Addr, error)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url, nil)
 	if err != nil {
-		return netip.Addr{}, fmt.Errorf("%s: the URL is not usable: %w", s.name, stripURLError(err))
+		return netip.Addr{}, fmt.Errorf("%s: the URL is not usable: %w", s.name, redact.URLError(err))
 	}
 	req.Header.Set("User-Agent", "ddns-updater (netprobe)")
 	req.Header.Set("Accept", "text/plain, application/json;q=0.5")
 	resp, err := client.Do(req)
 	if err != nil {
-		return netip.Addr{}, fmt.Errorf("%s: %w", s.name, stripURLError(err))
+		return netip.Addr{}, fmt.Errorf("%s: %w", s.name, redact.URLError(err))
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	if err != nil {
-		return netip.Addr{}, fmt.Errorf("%s: reading the answer: %w", s.name, stripURLError(err))
+		return netip.Addr{}, fmt.Errorf("%s: reading the answer: %w", s.name, redact.URLError(err))
 	}
 	status := "HTTP " + resp.Status
 	switch {
 	case resp.StatusCode == http.StatusForbidden || resp.StatusCode == http.StatusTooManyRequests:
 		rl := &RateLimitError{Source: s.name, Status: status}
-		rl.RetryAfter, rl.RetryAt = parseRetryAfter(resp.Header.Get("Retry-After"))
+		if ra, ok := retryafter.Parse(resp.Header.Get("Retry-After")); ok {
+			rl.RetryAfter, rl.RetryAt = ra.Delay, ra.At
+		}
 		return netip.Addr{}, rl
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
-		return netip.Addr{}, fmt.Errorf("%s: answered %s: %s", s.name, status, Excerpt(string(body)))
+		return netip.Addr{}, fmt.Errorf("%s: answered %s: %s", s.name, status, quoteAnswer(string(body)))
 	case len(body) > maxBody:
-		return netip.Addr{}, fmt.Errorf("%s: the answer is longer than %d bytes, which no address is: %s", s.name, maxBody, Excerpt(string(body)))
+		return netip.Addr{}, fmt.Errorf("%s: the answer is longer than %d bytes, which no address is: %s", s.name, maxBody, quoteAnswer(string(body)))
 	}
 	a, err := ParseBody(body, fam)
 	if err != nil {
 		return netip.Addr{}, fmt.Errorf("%s: %w", s.name, err)
 	}
 	return a, nil
-}
-
-// parseRetryAfter reads a Retry-After header: delay seconds or an HTTP date.
-func parseRetryAfter(v string) (time.Duration, time.Time) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, time.Time{}
-	}
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {
-		const maxRest = 24 * time.Hour // a bogus huge value must not silence a source forever
-		d := time.Duration(n) * time.Second
-		if n > int64(maxRest/time.Second) {
-			d = maxRest
-		}
-		return d, time.Time{}
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return 0, t
-	}
-	return 0, time.Time{}
-}
-
-// redactURL drops user info and the query from a URL for logs and errors,
-// since either may hold a token.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return Excerpt(raw)
-	}
-	u.User = nil
-	if u.RawQuery != "" {
-		u.RawQuery = "…"
-	}
-	u.Fragment = ""
-	return u.String()
-}
-
-// stripURLError removes the *url.Error layer, whose message repeats the full
-// URL (query and all); the source name already says which URL it was.
-func stripURLError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
 }
 
 // FamilyClient returns a copy of client (nil: a fresh client with a 10s

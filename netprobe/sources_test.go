@@ -90,9 +90,9 @@ func TestHTTPSource(t *testing.T) {
 			srv := newEcho(t, tt.status, tt.body, nil)
 			// A plain client: the loopback server is IPv4 only, and the family
 			// here only steers parsing (FamilyClient is tested below).
-			src := NewHTTPSource(srv.URL+"/?token=secret", &http.Client{})
-			if strings.Contains(src.Name(), "secret") {
-				t.Fatalf("the name %q leaks the query", src.Name())
+			src := NewHTTPSource(srv.URL+"/k/3f1c9e20a7b44d0e9b1a/?token=secret", &http.Client{})
+			if strings.Contains(src.Name(), "secret") || strings.Contains(src.Name(), "3f1c9e20") {
+				t.Fatalf("the name %q leaks the query or the path token", src.Name())
 			}
 			a, err := src.Detect(context.Background(), tt.fam)
 			if tt.want != "" {
@@ -104,8 +104,8 @@ func TestHTTPSource(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tt.errHas) {
 				t.Fatalf("Detect error = %v; want one containing %q", err, tt.errHas)
 			}
-			if !strings.Contains(err.Error(), "http http://127.0.0.1") || strings.Contains(err.Error(), "secret") {
-				t.Fatalf("the error %q must name the source without its query", err)
+			if !strings.Contains(err.Error(), "http http://127.0.0.1") || strings.Contains(err.Error(), "secret") || strings.Contains(err.Error(), "3f1c9e20") {
+				t.Fatalf("the error %q must name the source without its query and path token", err)
 			}
 			if strings.ContainsAny(err.Error(), "\x00\x1b\n") {
 				t.Fatalf("the error %q is not sanitized", err)

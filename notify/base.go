@@ -15,8 +15,8 @@
 // backoff, up to Retries more times; a receiver that handled the request
 // but answered too late may see it twice, so every request carries
 // X-DDNS-Event-ID for receivers that de-duplicate. A notification given up
-// on is logged with the receiver's URL masked (configs.MaskURL): ping URLs
-// and webhook query strings often hold secrets.
+// on is logged with the receiver's URL masked (redact.URL): ping URLs,
+// chat webhooks and query strings often hold secrets.
 package notify
 
 import "time"

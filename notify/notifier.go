@@ -15,7 +15,9 @@ import (
 	"text/template"
 	"time"
 
+	"github.com/ddnsd/ddns/backoff"
 	"github.com/ddnsd/ddns/configs"
+	"github.com/ddnsd/ddns/redact"
 	"github.com/hashicorp/go-hclog"
 )
 
@@ -38,13 +40,9 @@ func WithBackoff(f func(attempt int) time.Duration) Option {
 func WithHTTPClient(c *http.Client) Option { return func(n *Notifier) { n.client = c } }
 
 // DefaultBackoff doubles from 2 seconds, capped at 5 minutes.
-func DefaultBackoff(attempt int) time.Duration {
-	d := 2 * time.Second
-	for i := 1; i < attempt && d < 5*time.Minute; i++ {
-		d *= 2
-	}
-	return min(d, 5*time.Minute)
-}
+func DefaultBackoff(attempt int) time.Duration { return defaultSchedule.Delay(attempt) }
+
+var defaultSchedule = backoff.Policy{First: 2 * time.Second, Max: 5 * time.Minute}
 
 // Notifier delivers events to the configured entries. Create it with New,
 // start delivery with Run; Notify and ObserveReport may be called before
@@ -118,7 +116,7 @@ func New(entries []configs.Notify, logger hclog.Logger, opts ...Option) *Notifie
 	n.emit = n.Notify
 	n.started = n.now()
 	for i, c := range entries {
-		s := &sink{cfg: c, masked: configs.MaskURL(c.URL), events: map[string]bool{}, limit: c.QueueSize, wake: make(chan struct{}, 1)}
+		s := &sink{cfg: c, masked: redact.URL(c.URL), events: map[string]bool{}, limit: c.QueueSize, wake: make(chan struct{}, 1)}
 		if s.limit <= 0 {
 			s.limit = 64
 		}
@@ -309,7 +307,7 @@ func (n *Notifier) send(ctx context.Context, s *sink, e Event) (retry bool, err 
 			body, ctype = defaultBody(e), "application/json"
 		}
 	}
-	masked := configs.MaskURL(target)
+	masked := redact.URL(target)
 
 	actx, cancel := context.WithTimeout(ctx, s.cfg.Timeout.Duration)
 	defer cancel()
@@ -319,7 +317,7 @@ func (n *Notifier) send(ctx context.Context, s *sink, e Event) (retry bool, err 
 	}
 	req, err := http.NewRequestWithContext(actx, s.cfg.Method, target, rd)
 	if err != nil {
-		return false, fmt.Errorf("cannot build a %s request to %s: %w", s.cfg.Method, masked, scrub(err))
+		return false, fmt.Errorf("cannot build a %s request to %s: %w", s.cfg.Method, masked, redact.URLError(err))
 	}
 	req.Header.Set("User-Agent", "ddns-supervisor")
 	if ctype != "" {
@@ -342,7 +340,7 @@ func (n *Notifier) send(ctx context.Context, s *sink, e Event) (retry bool, err 
 		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
 			return true, fmt.Errorf("%s %s: no answer within %s", s.cfg.Method, masked, s.cfg.Timeout.Duration)
 		}
-		return true, fmt.Errorf("%s %s: %w", s.cfg.Method, masked, scrub(err))
+		return true, fmt.Errorf("%s %s: %w", s.cfg.Method, masked, redact.URLError(err))
 	}
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
@@ -379,16 +377,6 @@ func pingURL(raw, kind string) string {
 		u.RawPath = strings.TrimSuffix(u.RawPath, "/") + suffix
 	}
 	return u.String()
-}
-
-// scrub drops the URL that net/http puts in its errors (it may carry a
-// password or a token in its query); callers name the masked URL instead.
-func scrub(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
 }
 
 // newID returns 16 random hex digits.

@@ -188,9 +188,9 @@ func TestNotifyNeverBlocks(t *testing.T) {
 	}
 }
 
-// TestSecretsStayOutOfLogs: URLs with a password and a query token, a
-// receiver that fails, one that refuses connections and a ping: the log
-// never shows the secrets.
+// TestSecretsStayOutOfLogs: URLs with a user and password, a query token or
+// a secret path (a chat webhook), a receiver that fails, one that refuses
+// connections and a ping: the log never shows the secrets.
 func TestSecretsStayOutOfLogs(t *testing.T) {
 	rc := newReceiver(t, func(int, *http.Request) int { return 500 })
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -205,7 +205,8 @@ func TestSecretsStayOutOfLogs(t *testing.T) {
 		webhook("http://alice:hunter2pw@" + host + "/hook?token=s3cretTok&x=1"),
 		webhook("http://bob:hunter2pw@" + closed + "/hook?token=s3cretTok"),
 		{Type: "ping", URL: "http://" + host + "/ping/abc?token=s3cretTok", Method: "POST", Timeout: configs.Duration{Duration: time.Second}, Retries: 1, QueueSize: 4},
-		webhook("http://" + host + "/%zz?token=s3cretTok"), // does not parse
+		webhook("http://" + host + "/%zz?token=s3cretTok"),                                   // does not parse
+		webhook("http://" + host + "/services/T01ABCDEF/B02GHIJKL/aB3dE5fG7hI9jK1lM3nO5pQ7"), // a chat webhook: the secret is the path
 	}
 	for i := range entries[:2] {
 		entries[i].Retries = 1
@@ -219,7 +220,7 @@ func TestSecretsStayOutOfLogs(t *testing.T) {
 		lines = append(lines, logs.wait(t))
 	}
 	out := logs.String()
-	for _, secret := range []string{"hunter2pw", "s3cretTok"} {
+	for _, secret := range []string{"hunter2pw", "alice", "s3cretTok", "aB3dE5fG7hI9jK1lM3nO5pQ7"} {
 		if strings.Contains(out, secret) {
 			t.Errorf("secret %q in the log:\n%s", secret, out)
 		}

@@ -13,12 +13,22 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+
+	"github.com/ddnsd/ddns/providers/providertest"
 )
 
 const aliSecret = "ali-test-secret-abcdef"
 
 // testKeyID gives each test its own credential ID: routes to the fake APIs
 // are keyed by it in the process-wide router.
+
+// newFakeAlidns starts the shared fake Alidns API, closed when the test ends.
+func newFakeAlidns(t testing.TB, id, secret string) *providertest.Alidns {
+	f := providertest.NewAlidns(id, secret)
+	t.Cleanup(f.Close)
+	return f
+}
+
 func testKeyID(t testing.TB, prefix string) string {
 	r := strings.NewReplacer("/", "-", " ", "-", ",", "-", ":", "-")
 	return prefix + r.Replace(t.Name())
@@ -35,21 +45,21 @@ func routedTransport(t testing.TB, alg, id string) *retryTransport {
 	return r.rt
 }
 
-func newTestAlidns(t testing.TB, f *fakeAlidns, secret string) (Provider, *[]time.Duration) {
+func newTestAlidns(t testing.TB, f *providertest.Alidns, secret string) (Provider, *[]time.Duration) {
 	t.Helper()
-	prov, err := newAlidns(Env{Name: "ali", Endpoint: f.srv.URL, Logger: hclog.NewNullLogger(), Timeout: 5 * time.Second},
-		Params{"access_key_id": f.keyID, "access_key_secret": secret})
+	prov, err := newAlidns(Env{Name: "ali", Endpoint: f.URL, Logger: hclog.NewNullLogger(), Timeout: 5 * time.Second},
+		Params{"access_key_id": f.KeyID, "access_key_secret": secret})
 	if err != nil {
 		t.Fatal(err)
 	}
-	waits := quickRetries(routedTransport(t, "ACS3-HMAC-SHA256", f.keyID))
+	waits := quickRetries(routedTransport(t, "ACS3-HMAC-SHA256", f.KeyID))
 	return Guard("ali", prov, 5*time.Second), waits
 }
 
 func TestAlidnsSet(t *testing.T) {
 	tests := []struct {
 		name   string
-		before func(f *fakeAlidns)
+		before func(f *providertest.Alidns)
 		rec    Record
 		calls  []string
 		after  []string
@@ -62,25 +72,25 @@ func TestAlidnsSet(t *testing.T) {
 		},
 		{
 			name:   "different: add the new record, then delete the old one",
-			before: func(f *fakeAlidns) { f.add("home", "A", "192.0.2.9", 600) },
+			before: func(f *providertest.Alidns) { f.Add("home", "A", "192.0.2.9", 600) },
 			rec:    addrRec("home", "A", "192.0.2.1", 600*time.Second),
 			calls:  []string{"DescribeDomainRecords", "DescribeDomains", "AddDomainRecord", "DescribeDomains", "DeleteDomainRecord"},
 			after:  []string{"home A 192.0.2.1 600"},
 		},
 		{
 			name:   "already right: no write",
-			before: func(f *fakeAlidns) { f.add("home", "A", "192.0.2.1", 600) },
+			before: func(f *providertest.Alidns) { f.Add("home", "A", "192.0.2.1", 600) },
 			rec:    addrRec("home", "A", "192.0.2.1", 300*time.Second),
 			calls:  []string{"DescribeDomainRecords"},
 			after:  []string{"home A 192.0.2.1 600"},
 		},
 		{
 			name: "extra records deleted, the right one kept",
-			before: func(f *fakeAlidns) {
-				f.add("home", "A", "192.0.2.7", 600)
-				f.add("home", "A", "192.0.2.1", 600)
-				f.add("home", "AAAA", "2001:db8::1", 600)
-				f.add("homer", "A", "192.0.2.7", 600)
+			before: func(f *providertest.Alidns) {
+				f.Add("home", "A", "192.0.2.7", 600)
+				f.Add("home", "A", "192.0.2.1", 600)
+				f.Add("home", "AAAA", "2001:db8::1", 600)
+				f.Add("homer", "A", "192.0.2.7", 600)
 			},
 			rec:   addrRec("home", "A", "192.0.2.1", 600*time.Second),
 			calls: []string{"DescribeDomainRecords", "DescribeDomains", "DeleteDomainRecord"},
@@ -88,9 +98,9 @@ func TestAlidnsSet(t *testing.T) {
 		},
 		{
 			name: "two old records, new address",
-			before: func(f *fakeAlidns) {
-				f.add("home", "A", "192.0.2.7", 600)
-				f.add("home", "A", "192.0.2.8", 600)
+			before: func(f *providertest.Alidns) {
+				f.Add("home", "A", "192.0.2.7", 600)
+				f.Add("home", "A", "192.0.2.8", 600)
 			},
 			rec:   addrRec("home", "A", "192.0.2.1", 600*time.Second),
 			calls: []string{"DescribeDomainRecords", "DescribeDomains", "AddDomainRecord", "DescribeDomains", "DeleteDomainRecord", "DescribeDomains", "DeleteDomainRecord"},
@@ -98,7 +108,7 @@ func TestAlidnsSet(t *testing.T) {
 		},
 		{
 			name:   "only the TTL differs: replaced",
-			before: func(f *fakeAlidns) { f.add("home", "A", "192.0.2.1", 600) },
+			before: func(f *providertest.Alidns) { f.Add("home", "A", "192.0.2.1", 600) },
 			rec:    addrRec("home", "A", "192.0.2.1", 3600*time.Second),
 			calls:  []string{"DescribeDomainRecords", "DescribeDomains", "DeleteDomainRecord", "DescribeDomains", "AddDomainRecord"},
 			after:  []string{"home A 192.0.2.1 3600"},
@@ -120,17 +130,17 @@ func TestAlidnsSet(t *testing.T) {
 			if err := prov.Set(context.Background(), tt.rec); err != nil {
 				t.Fatalf("Set: %v", err)
 			}
-			if got := f.takeCalls(); !reflect.DeepEqual(got, tt.calls) {
+			if got := f.Calls(); !reflect.DeepEqual(got, tt.calls) {
 				t.Errorf("calls %q, want %q", got, tt.calls)
 			}
-			if got := f.state(); !reflect.DeepEqual(got, tt.after) {
+			if got := f.State(); !reflect.DeepEqual(got, tt.after) {
 				t.Errorf("zone %q, want %q", got, tt.after)
 			}
 			// A second identical Set only reads.
 			if err := prov.Set(context.Background(), tt.rec); err != nil {
 				t.Fatalf("second Set: %v", err)
 			}
-			if got := f.takeCalls(); !reflect.DeepEqual(got, []string{"DescribeDomainRecords"}) {
+			if got := f.Calls(); !reflect.DeepEqual(got, []string{"DescribeDomainRecords"}) {
 				t.Errorf("second Set calls %q", got)
 			}
 		})
@@ -139,9 +149,9 @@ func TestAlidnsSet(t *testing.T) {
 
 func TestAlidnsGet(t *testing.T) {
 	f := newFakeAlidns(t, testKeyID(t, "LTAI"), aliSecret)
-	f.add("home", "A", "192.0.2.1", 600)
-	f.add("home", "AAAA", "2001:db8::1", 600)
-	f.add("@", "A", "192.0.2.2", 600)
+	f.Add("home", "A", "192.0.2.1", 600)
+	f.Add("home", "AAAA", "2001:db8::1", 600)
+	f.Add("@", "A", "192.0.2.2", 600)
 	prov, _ := newTestAlidns(t, f, aliSecret)
 	got, err := prov.Get(context.Background(), "example.com", "home", "A")
 	if err != nil || !reflect.DeepEqual(got, []Record{addrRec("home", "A", "192.0.2.1", 600*time.Second)}) {
@@ -159,7 +169,7 @@ func TestAlidnsErrors(t *testing.T) {
 	tests := []struct {
 		name      string
 		secret    string
-		before    func(f *fakeAlidns)
+		before    func(f *providertest.Alidns)
 		fault     func(n int, action string, w http.ResponseWriter, r *http.Request) bool
 		timeout   time.Duration
 		class     error
@@ -174,7 +184,7 @@ func TestAlidnsErrors(t *testing.T) {
 		{
 			name: "403 Forbidden.RAM: ErrAuth, not retried",
 			fault: func(_ int, _ string, w http.ResponseWriter, _ *http.Request) bool {
-				aliFail(w, 403, "Forbidden.RAM", "User not authorized to operate on the specified resource, or this API doesn't support RAM.")
+				providertest.WriteAlidnsError(w, 403, "Forbidden.RAM", "User not authorized to operate on the specified resource, or this API doesn't support RAM.")
 				return true
 			},
 			class: ErrAuth, wantCalls: []string{"DescribeDomainRecords"}, text: "Forbidden.RAM",
@@ -184,7 +194,7 @@ func TestAlidnsErrors(t *testing.T) {
 			fault: func(n int, _ string, w http.ResponseWriter, _ *http.Request) bool {
 				if n == 1 {
 					w.Header().Set("Retry-After", "2")
-					aliFail(w, 429, "Throttling.User", "Request was denied due to user flow control.")
+					providertest.WriteAlidnsError(w, 429, "Throttling.User", "Request was denied due to user flow control.")
 					return true
 				}
 				return false
@@ -195,7 +205,7 @@ func TestAlidnsErrors(t *testing.T) {
 		{
 			name: "5xx: five attempts, then ErrNetwork",
 			fault: func(_ int, _ string, w http.ResponseWriter, _ *http.Request) bool {
-				aliFail(w, 503, "ServiceUnavailable", "The request has failed due to a temporary failure of the server.")
+				providertest.WriteAlidnsError(w, 503, "ServiceUnavailable", "The request has failed due to a temporary failure of the server.")
 				return true
 			},
 			class:     ErrNetwork,
@@ -206,7 +216,7 @@ func TestAlidnsErrors(t *testing.T) {
 			name: "5xx on the library's own zone lookup (no context) is still classified",
 			fault: func(_ int, action string, w http.ResponseWriter, _ *http.Request) bool {
 				if action == "DescribeDomains" {
-					aliFail(w, 500, "InternalError", "The request processing has failed due to some unknown error.")
+					providertest.WriteAlidnsError(w, 500, "InternalError", "The request processing has failed due to some unknown error.")
 					return true
 				}
 				return false
@@ -235,9 +245,9 @@ func TestAlidnsErrors(t *testing.T) {
 		},
 		{
 			name: "zone bigger than one page: refused, nothing written",
-			before: func(f *fakeAlidns) {
+			before: func(f *providertest.Alidns) {
 				for i := 0; i < 25; i++ {
-					f.add(fmt.Sprintf("h%d", i), "A", "198.51.100.1", 600)
+					f.Add(fmt.Sprintf("h%d", i), "A", "198.51.100.1", 600)
 				}
 			},
 			class: ErrUnsupported, wantCalls: []string{"DescribeDomainRecords"}, text: "first 20",
@@ -249,7 +259,7 @@ func TestAlidnsErrors(t *testing.T) {
 			if tt.before != nil {
 				tt.before(f)
 			}
-			f.fault = tt.fault
+			f.SetFault(tt.fault)
 			secret := aliSecret
 			if tt.secret != "" {
 				secret = tt.secret
@@ -277,7 +287,7 @@ func TestAlidnsErrors(t *testing.T) {
 				t.Errorf("error %v does not mention %q", err, tt.text)
 			}
 			if tt.wantCalls != nil {
-				if got := f.takeCalls(); !reflect.DeepEqual(got, tt.wantCalls) {
+				if got := f.Calls(); !reflect.DeepEqual(got, tt.wantCalls) {
 					t.Errorf("calls %q, want %q", got, tt.wantCalls)
 				}
 			}

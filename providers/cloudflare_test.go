@@ -16,7 +16,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/libdns/cloudflare"
 
-	"github.com/ddnsd/ddns/ddns/ddnstest"
+	"github.com/ddnsd/ddns/providers/providertest"
 )
 
 const cfToken = "cf-test-token-0123456789"
@@ -27,13 +27,13 @@ const fakeZoneID = "<the fake's zone ID>"
 
 // newFakeCloudflare starts the shared fake Cloudflare API serving
 // example.com, expecting token, closed when the test ends.
-func newFakeCloudflare(t testing.TB, token string) *ddnstest.Cloudflare {
-	f := ddnstest.NewCloudflare(token, "example.com")
+func newFakeCloudflare(t testing.TB, token string) *providertest.Cloudflare {
+	f := providertest.NewCloudflare(token, "example.com")
 	t.Cleanup(f.Close)
 	return f
 }
 
-func newTestCloudflare(t testing.TB, f *ddnstest.Cloudflare, extra Params) (Provider, *[]time.Duration) {
+func newTestCloudflare(t testing.TB, f *providertest.Cloudflare, extra Params) (Provider, *[]time.Duration) {
 	t.Helper()
 	p := Params{"api_token": cfToken}
 	for k, v := range extra {
@@ -56,7 +56,7 @@ func TestCloudflareSet(t *testing.T) {
 	tests := []struct {
 		name    string
 		params  Params
-		before  func(f *ddnstest.Cloudflare)
+		before  func(f *providertest.Cloudflare)
 		rec     Record
 		calls   []string
 		after   []string
@@ -71,7 +71,7 @@ func TestCloudflareSet(t *testing.T) {
 		},
 		{
 			name:    "different: update in place",
-			before:  func(f *ddnstest.Cloudflare) { f.Add("home.example.com", "A", "192.0.2.9", 300, false) },
+			before:  func(f *providertest.Cloudflare) { f.Add("home.example.com", "A", "192.0.2.9", 300, false) },
 			rec:     addrRec("home", "A", "192.0.2.1", 300*time.Second),
 			calls:   []string{"GET zones", "GET records", "GET records", "PATCH record"},
 			after:   []string{"home.example.com A 192.0.2.1 300"},
@@ -79,14 +79,14 @@ func TestCloudflareSet(t *testing.T) {
 		},
 		{
 			name:   "already right: no write",
-			before: func(f *ddnstest.Cloudflare) { f.Add("home.example.com", "A", "192.0.2.1", 300, false) },
+			before: func(f *providertest.Cloudflare) { f.Add("home.example.com", "A", "192.0.2.1", 300, false) },
 			rec:    addrRec("home", "A", "192.0.2.1", 300*time.Second),
 			calls:  []string{"GET zones", "GET records"},
 			after:  []string{"home.example.com A 192.0.2.1 300"},
 		},
 		{
 			name:    "only the TTL differs: update",
-			before:  func(f *ddnstest.Cloudflare) { f.Add("home.example.com", "A", "192.0.2.1", 120, false) },
+			before:  func(f *providertest.Cloudflare) { f.Add("home.example.com", "A", "192.0.2.1", 120, false) },
 			rec:     addrRec("home", "A", "192.0.2.1", 300*time.Second),
 			calls:   []string{"GET zones", "GET records", "GET records", "PATCH record"},
 			after:   []string{"home.example.com A 192.0.2.1 300"},
@@ -94,7 +94,7 @@ func TestCloudflareSet(t *testing.T) {
 		},
 		{
 			name: "extra records: the right one kept, the other deleted",
-			before: func(f *ddnstest.Cloudflare) {
+			before: func(f *providertest.Cloudflare) {
 				f.Add("home.example.com", "A", "192.0.2.1", 300, false)
 				f.Add("home.example.com", "A", "192.0.2.7", 300, false)
 				f.Add("home.example.com", "AAAA", "2001:db8::1", 300, false)
@@ -106,7 +106,7 @@ func TestCloudflareSet(t *testing.T) {
 		},
 		{
 			name: "extra records, none right: delete one, update the other",
-			before: func(f *ddnstest.Cloudflare) {
+			before: func(f *providertest.Cloudflare) {
 				f.Add("home.example.com", "A", "192.0.2.8", 300, false)
 				f.Add("home.example.com", "A", "192.0.2.7", 300, false)
 			},
@@ -126,7 +126,7 @@ func TestCloudflareSet(t *testing.T) {
 		{
 			name:    "proxied switched on for a record with the right address",
 			params:  Params{"proxied": true},
-			before:  func(f *ddnstest.Cloudflare) { f.Add("home.example.com", "A", "192.0.2.1", 300, false) },
+			before:  func(f *providertest.Cloudflare) { f.Add("home.example.com", "A", "192.0.2.1", 300, false) },
 			rec:     addrRec("home", "A", "192.0.2.1", 300*time.Second),
 			calls:   []string{"GET zones", "GET records", "GET records", "PATCH record"},
 			after:   []string{"home.example.com A 192.0.2.1 1 proxied"},
@@ -135,7 +135,7 @@ func TestCloudflareSet(t *testing.T) {
 		{
 			name:    "proxied switched off",
 			params:  Params{"proxied": false},
-			before:  func(f *ddnstest.Cloudflare) { f.Add("home.example.com", "A", "192.0.2.1", 1, true) },
+			before:  func(f *providertest.Cloudflare) { f.Add("home.example.com", "A", "192.0.2.1", 1, true) },
 			rec:     addrRec("home", "A", "192.0.2.1", 300*time.Second),
 			calls:   []string{"GET zones", "GET records", "GET records", "PATCH record"},
 			after:   []string{"home.example.com A 192.0.2.1 300"},
@@ -225,7 +225,7 @@ func TestCloudflareGet(t *testing.T) {
 func TestCloudflareErrors(t *testing.T) {
 	release := make(chan struct{})
 	t.Cleanup(func() { close(release) })
-	listOnly := func(fn func(w http.ResponseWriter)) ddnstest.Fault {
+	listOnly := func(fn func(w http.ResponseWriter)) providertest.Fault {
 		return func(_ int, w http.ResponseWriter, r *http.Request) bool {
 			if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/dns_records") {
 				fn(w)
@@ -237,7 +237,7 @@ func TestCloudflareErrors(t *testing.T) {
 	tests := []struct {
 		name      string
 		token     string
-		fault     ddnstest.Fault
+		fault     providertest.Fault
 		timeout   time.Duration
 		class     error
 		wantCalls []string
@@ -251,7 +251,7 @@ func TestCloudflareErrors(t *testing.T) {
 		{
 			name: "403 without body details is still auth",
 			fault: func(_ int, w http.ResponseWriter, _ *http.Request) bool {
-				ddnstest.WriteError(w, http.StatusForbidden, 10000, "Authentication error")
+				providertest.WriteError(w, http.StatusForbidden, 10000, "Authentication error")
 				return true
 			},
 			class: ErrAuth, wantCalls: []string{"GET zones"}, text: "10000",
@@ -261,7 +261,7 @@ func TestCloudflareErrors(t *testing.T) {
 			fault: func(n int, w http.ResponseWriter, _ *http.Request) bool {
 				if n == 1 {
 					w.Header().Set("Retry-After", "1")
-					ddnstest.WriteError(w, http.StatusTooManyRequests, 971, "Please wait and consider throttling your request speed")
+					providertest.WriteError(w, http.StatusTooManyRequests, 971, "Please wait and consider throttling your request speed")
 					return true
 				}
 				return false
@@ -303,14 +303,14 @@ func TestCloudflareErrors(t *testing.T) {
 		{
 			name: "list without result_info: error, no panic",
 			fault: listOnly(func(w http.ResponseWriter) {
-				ddnstest.WriteResult(w, []any{}, nil)
+				providertest.WriteResult(w, []any{}, nil)
 			}),
 			class: ErrNetwork, wantCalls: []string{"GET zones", "GET records"}, text: "result_info",
 		},
 		{
 			name: "list with per_page 0: error, no panic",
 			fault: listOnly(func(w http.ResponseWriter) {
-				ddnstest.WriteResult(w, []any{}, map[string]int{"page": 1, "per_page": 0, "count": 0, "total_count": 0})
+				providertest.WriteResult(w, []any{}, map[string]int{"page": 1, "per_page": 0, "count": 0, "total_count": 0})
 			}),
 			class: ErrNetwork, wantCalls: []string{"GET zones", "GET records"}, text: "result_info",
 		},
@@ -318,7 +318,7 @@ func TestCloudflareErrors(t *testing.T) {
 			name: "zone not in the account: ErrRejected",
 			fault: func(_ int, w http.ResponseWriter, r *http.Request) bool {
 				if strings.HasSuffix(r.URL.Path, "/zones") {
-					ddnstest.WriteResult(w, []any{}, map[string]int{"page": 1, "per_page": 20, "count": 0, "total_count": 0})
+					providertest.WriteResult(w, []any{}, map[string]int{"page": 1, "per_page": 20, "count": 0, "total_count": 0})
 					return true
 				}
 				return false
@@ -328,7 +328,7 @@ func TestCloudflareErrors(t *testing.T) {
 		{
 			name: "API error echoing the token: redacted",
 			fault: func(_ int, w http.ResponseWriter, _ *http.Request) bool {
-				ddnstest.WriteError(w, http.StatusBadRequest, 1004, "token "+cfToken+" cannot do that")
+				providertest.WriteError(w, http.StatusBadRequest, 1004, "token "+cfToken+" cannot do that")
 				return true
 			},
 			class: ErrRejected, wantCalls: []string{"GET zones"}, text: "[redacted]",

@@ -2,6 +2,7 @@ package providers
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/ddnsd/ddns/providers/spec"
+	"github.com/ddnsd/ddns/redact"
 	"github.com/hashicorp/go-hclog"
 )
 
@@ -148,10 +150,7 @@ func (d *dyndns2) Set(ctx context.Context, rec Record) error {
 	what := fmt.Sprintf("dyndns2 update of %s to %s at %s", host, addr, d.base.Host)
 	resp, err := d.client.Do(req)
 	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err // the URL is in `what` already
-		}
+		err = redact.URLError(err) // the URL is in `what` already
 		return fmt.Errorf("%s: %v: %w", what, d.redact(err.Error()), ErrNetwork)
 	}
 	defer resp.Body.Close()
@@ -183,10 +182,12 @@ func (d *dyndns2) Set(ctx context.Context, rec Record) error {
 }
 
 // redact removes the password from text that came back from the server, in
-// case a server or proxy echoes the request's credentials.
+// case a server or proxy echoes the request's credentials: as written, and
+// as the basic-auth token (base64 of "user:password") that carried it.
 func (d *dyndns2) redact(s string) string {
 	if len(d.password) >= 3 {
 		s = strings.ReplaceAll(s, d.password, "[redacted]")
+		s = strings.ReplaceAll(s, base64.StdEncoding.EncodeToString([]byte(d.username+":"+d.password)), "[redacted]")
 	}
 	return s
 }

@@ -4,78 +4,23 @@ import (
 	"context"
 	"errors"
 	"net"
-	"net/http"
-	"net/http/httptest"
 	"net/netip"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/ddnsd/ddns/providers/providertest"
 )
 
-// dyndns2Server is a local dyndns2 server: it checks basic auth, the path,
-// the user agent and the query, and answers with a configurable status and body.
-type dyndns2Server struct {
-	*httptest.Server
-	user, pass string
-
-	mu       sync.Mutex
-	status   int
-	body     string
-	requests []*http.Request
-}
-
-func newDyndns2Server(t *testing.T) *dyndns2Server {
+// newDyndns2Server starts the shared fake dyndns2 server with the test's
+// credentials, closed when the test ends.
+func newDyndns2Server(t *testing.T) *providertest.Dyndns2 {
 	t.Helper()
-	s := &dyndns2Server{user: "alice", pass: "s3cret-pa55", status: http.StatusOK}
-	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.mu.Lock()
-		s.requests = append(s.requests, r)
-		status, body := s.status, s.body
-		s.mu.Unlock()
-		if u, p, ok := r.BasicAuth(); !ok || u != s.user || p != s.pass {
-			// What real servers do: a 401 with the protocol's code.
-			w.WriteHeader(http.StatusUnauthorized)
-			w.Write([]byte("badauth"))
-			return
-		}
-		if r.Method != http.MethodGet || r.URL.Path != "/nic/update" {
-			http.NotFound(w, r)
-			return
-		}
-		if !strings.Contains(r.UserAgent(), "ddns") {
-			w.Write([]byte("badagent"))
-			return
-		}
-		w.WriteHeader(status)
-		w.Write([]byte(body))
-	}))
+	s := providertest.NewDyndns2("alice", "s3cret-pa55")
 	t.Cleanup(s.Close)
 	return s
-}
-
-func (s *dyndns2Server) answer(status int, body string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.status, s.body = status, body
-}
-
-func (s *dyndns2Server) last(t *testing.T) *http.Request {
-	t.Helper()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.requests) == 0 {
-		t.Fatal("the server received no request")
-	}
-	return s.requests[len(s.requests)-1]
-}
-
-func (s *dyndns2Server) count() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.requests)
 }
 
 // newDyndns2ForTest builds the provider with the transport's retry waits
@@ -95,7 +40,7 @@ func newDyndns2ForTest(t *testing.T, env Env, p Params) *dyndns2 {
 
 func TestDyndns2Replies(t *testing.T) {
 	srv := newDyndns2Server(t)
-	d := newDyndns2ForTest(t, quietEnv("noip"), Params{"server": srv.URL, "username": srv.user, "password": srv.pass})
+	d := newDyndns2ForTest(t, quietEnv("noip"), Params{"server": srv.URL, "username": srv.User, "password": srv.Password})
 	rec := Record{Zone: "example.com", Name: "home", Type: "A", Addr: netip.MustParseAddr("203.0.113.7"), TTL: 5 * time.Minute}
 
 	tests := []struct {
@@ -129,7 +74,7 @@ func TestDyndns2Replies(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(strconv.Itoa(tt.status)+" "+strconv.Quote(tt.body), func(t *testing.T) {
-			srv.answer(tt.status, tt.body)
+			srv.Answer(tt.status, tt.body)
 			err := d.Set(context.Background(), rec)
 			if tt.class == nil {
 				if err != nil {
@@ -144,11 +89,11 @@ func TestDyndns2Replies(t *testing.T) {
 						t.Errorf("error %q does not say %q", err, w)
 					}
 				}
-				if strings.Contains(err.Error(), srv.pass) {
+				if strings.Contains(err.Error(), srv.Password) {
 					t.Errorf("error %q contains the password", err)
 				}
 			}
-			r := srv.last(t)
+			r := srv.Last(t)
 			if got := r.URL.Query().Get("hostname"); got != "home.example.com" {
 				t.Errorf("hostname = %q, want home.example.com", got)
 			}
@@ -161,21 +106,21 @@ func TestDyndns2Replies(t *testing.T) {
 
 func TestDyndns2Request(t *testing.T) {
 	srv := newDyndns2Server(t)
-	srv.answer(200, "good 2001:db8::7")
+	srv.Answer(200, "good 2001:db8::7")
 
 	t.Run("AAAA, hostname override, endpoint override", func(t *testing.T) {
 		env := quietEnv("dynu")
 		env.Endpoint = srv.URL // the real server name below is never contacted
 		d := newDyndns2ForTest(t, env, Params{
-			"server": "https://dyndns.example.invalid", "username": srv.user, "password": srv.pass,
+			"server": "https://dyndns.example.invalid", "username": srv.User, "password": srv.Password,
 			"hostname": "myhost.ddns.example.net",
 		})
 		err := d.Set(context.Background(), Record{Zone: "example.com", Name: "@", Type: "AAAA", Addr: netip.MustParseAddr("2001:db8::7"), TTL: time.Minute})
 		if err != nil {
 			t.Fatal(err)
 		}
-		r := srv.last(t)
-		if u, p, _ := r.BasicAuth(); u != srv.user || p != srv.pass {
+		r := srv.Last(t)
+		if u, p, _ := r.BasicAuth(); u != srv.User || p != srv.Password {
 			t.Errorf("basic auth = %q/%q", u, p)
 		}
 		if !strings.Contains(r.UserAgent(), "github.com/ddnsd/ddns") {
@@ -191,7 +136,7 @@ func TestDyndns2Request(t *testing.T) {
 	})
 
 	t.Run("wrong password is ErrAuth without the password in the error", func(t *testing.T) {
-		d := newDyndns2ForTest(t, quietEnv("noip"), Params{"server": srv.URL, "username": srv.user, "password": "wrong-password"})
+		d := newDyndns2ForTest(t, quietEnv("noip"), Params{"server": srv.URL, "username": srv.User, "password": "wrong-password"})
 		err := d.Set(context.Background(), Record{Zone: "example.com", Name: "home", Type: "A", Addr: netip.MustParseAddr("192.0.2.1")})
 		if !errors.Is(err, ErrAuth) {
 			t.Fatalf("Set with a wrong password: %v, want ErrAuth", err)
@@ -202,18 +147,18 @@ func TestDyndns2Request(t *testing.T) {
 	})
 
 	t.Run("password echoed by the server is redacted", func(t *testing.T) {
-		srv.answer(200, "unexpected: your password is "+srv.pass)
-		defer srv.answer(200, "good 2001:db8::7")
-		d := newDyndns2ForTest(t, quietEnv("noip"), Params{"server": srv.URL, "username": srv.user, "password": srv.pass})
+		srv.Answer(200, "unexpected: your password is "+srv.Password)
+		defer srv.Answer(200, "good 2001:db8::7")
+		d := newDyndns2ForTest(t, quietEnv("noip"), Params{"server": srv.URL, "username": srv.User, "password": srv.Password})
 		err := d.Set(context.Background(), Record{Zone: "example.com", Name: "home", Type: "A", Addr: netip.MustParseAddr("192.0.2.1")})
-		if err == nil || strings.Contains(err.Error(), srv.pass) || !strings.Contains(err.Error(), "[redacted]") {
+		if err == nil || strings.Contains(err.Error(), srv.Password) || !strings.Contains(err.Error(), "[redacted]") {
 			t.Fatalf("error %v: want a redacted excerpt", err)
 		}
 	})
 
 	t.Run("bad records are refused before sending", func(t *testing.T) {
-		d := newDyndns2ForTest(t, quietEnv("noip"), Params{"server": srv.URL, "username": srv.user, "password": srv.pass})
-		before := srv.count()
+		d := newDyndns2ForTest(t, quietEnv("noip"), Params{"server": srv.URL, "username": srv.User, "password": srv.Password})
+		before := srv.Count()
 		for _, rec := range []Record{
 			{Zone: "example.com", Name: "home", Type: "A", Addr: netip.MustParseAddr("2001:db8::1")},
 			{Zone: "example.com", Name: "home", Type: "TXT", Addr: netip.MustParseAddr("192.0.2.1")},
@@ -223,13 +168,13 @@ func TestDyndns2Request(t *testing.T) {
 				t.Errorf("Set(%+v) = %v, want ErrRejected", rec, err)
 			}
 		}
-		if srv.count() != before {
+		if srv.Count() != before {
 			t.Error("a bad record reached the server")
 		}
 	})
 
 	t.Run("Get is unsupported", func(t *testing.T) {
-		d := newDyndns2ForTest(t, quietEnv("noip"), Params{"server": srv.URL, "username": srv.user, "password": srv.pass})
+		d := newDyndns2ForTest(t, quietEnv("noip"), Params{"server": srv.URL, "username": srv.User, "password": srv.Password})
 		if _, err := d.Get(context.Background(), "example.com", "home", "A"); !errors.Is(err, ErrUnsupported) {
 			t.Fatalf("Get = %v, want ErrUnsupported", err)
 		}

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ddnsd/ddns/dnsx"
 	"github.com/ddnsd/ddns/providers/spec"
 	"github.com/hashicorp/go-hclog"
 	"github.com/miekg/dns"
@@ -168,15 +169,9 @@ func checkStringKey(p Params, key string, required bool) error {
 // rfc2136ServerAddr accepts "host:port", "[v6]:port", a bare host or a bare
 // address, and adds port 53 when none is given.
 func rfc2136ServerAddr(s string) (string, error) {
-	s = strings.TrimSpace(s)
-	if a, err := netip.ParseAddr(s); err == nil {
-		return net.JoinHostPort(a.String(), "53"), nil
-	}
+	s = dnsx.WithPort(s)
 	host, port, err := net.SplitHostPort(s)
 	if err != nil {
-		if strings.Contains(err.Error(), "missing port") {
-			return net.JoinHostPort(s, "53"), nil
-		}
 		return "", fmt.Errorf("key %q: %q is not host:port (%v)", "server", s, err)
 	}
 	if host == "" {
@@ -303,20 +298,11 @@ func (r *rfc2136) exchange(ctx context.Context, m *dns.Msg) (reply *dns.Msg, sig
 		Timeout:      r.timeout,
 		TsigProvider: r.key,
 	}
-	// Signing consumes the TSIG record (miekg/dns strips it from the message
-	// it sends), so every attempt signs a fresh copy.
-	send := func() (*dns.Msg, error) {
-		signed := m.Copy()
-		signed.SetTsig(r.keyName, r.algorithm, rfc2136TSIGFudge, time.Now().Unix())
-		resp, _, err := c.ExchangeContext(ctx, signed, r.server)
-		return resp, err
-	}
-	resp, err := send()
-	if err == nil && resp != nil && resp.Truncated && c.Net == "udp" {
-		// Answers over UDP without EDNS stop at 512 bytes; TCP has no limit.
-		c.Net = "tcp"
-		resp, err = send()
-	}
+	// dnsx.Exchange sends a fresh copy per attempt, so the TCP retry of a
+	// truncated answer is signed again (signing consumes the TSIG record).
+	out := m.Copy()
+	out.SetTsig(r.keyName, r.algorithm, rfc2136TSIGFudge, time.Now().Unix())
+	resp, err := dnsx.Exchange(ctx, c, out, r.server)
 	if resp != nil && resp.Response && resp.Rcode != dns.RcodeSuccess && resp.Rcode != dns.RcodeNameError {
 		// Whether the server signed its error with our key matters for
 		// NOTAUTH: signed, it is about the zone; unsigned, about the key.

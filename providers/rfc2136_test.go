@@ -423,3 +423,21 @@ func TestRFC2136UnsignedReplyRefused(t *testing.T) {
 		t.Fatalf("Get with an unsigned reply: %v, want ErrAuth", err)
 	}
 }
+
+// TestRFC2136ServerAddrAddsPort53: every way of writing a server without a
+// port gets port 53 (a bracketed IPv6 address used to become "[[::1]]:53").
+func TestRFC2136ServerAddrAddsPort53(t *testing.T) {
+	for in, want := range map[string]string{
+		"127.0.0.1": "127.0.0.1:53", "::1": "[::1]:53", "[::1]": "[::1]:53", " ns1.example.net ": "ns1.example.net:53",
+		"[::1]:5353": "[::1]:5353", "ns1.example.net:5300": "ns1.example.net:5300",
+	} {
+		if got, err := rfc2136ServerAddr(in); err != nil || got != want {
+			t.Errorf("rfc2136ServerAddr(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"a:b:c", ":53", "127.0.0.1:99999"} {
+		if got, err := rfc2136ServerAddr(bad); err == nil {
+			t.Errorf("rfc2136ServerAddr(%q) = %q, want an error", bad, got)
+		}
+	}
+}

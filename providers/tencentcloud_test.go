@@ -11,25 +11,34 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+
+	"github.com/ddnsd/ddns/providers/providertest"
 )
 
 const tcSecret = "tc-test-secret-key-987"
 
-func newTestTencent(t testing.TB, f *fakeTencent, secret string) (Provider, *[]time.Duration) {
+// newFakeTencent starts the shared fake Tencent API, closed when the test ends.
+func newFakeTencent(t testing.TB, id, secret string) *providertest.Tencent {
+	f := providertest.NewTencent(id, secret)
+	t.Cleanup(f.Close)
+	return f
+}
+
+func newTestTencent(t testing.TB, f *providertest.Tencent, secret string) (Provider, *[]time.Duration) {
 	t.Helper()
-	prov, err := newTencentcloud(Env{Name: "tc", Endpoint: f.srv.URL, Logger: hclog.NewNullLogger(), Timeout: 5 * time.Second},
-		Params{"secret_id": f.id, "secret_key": secret})
+	prov, err := newTencentcloud(Env{Name: "tc", Endpoint: f.URL, Logger: hclog.NewNullLogger(), Timeout: 5 * time.Second},
+		Params{"secret_id": f.SecretID, "secret_key": secret})
 	if err != nil {
 		t.Fatal(err)
 	}
-	waits := quickRetries(routedTransport(t, "TC3-HMAC-SHA256", f.id))
+	waits := quickRetries(routedTransport(t, "TC3-HMAC-SHA256", f.SecretID))
 	return Guard("tc", prov, 5*time.Second), waits
 }
 
 func TestTencentcloudSet(t *testing.T) {
 	tests := []struct {
 		name   string
-		before func(f *fakeTencent)
+		before func(f *providertest.Tencent)
 		rec    Record
 		calls  []string
 		after  []string
@@ -42,24 +51,24 @@ func TestTencentcloudSet(t *testing.T) {
 		},
 		{
 			name:   "different: modify in place",
-			before: func(f *fakeTencent) { f.add("home", "A", "192.0.2.9", 600) },
+			before: func(f *providertest.Tencent) { f.Add("home", "A", "192.0.2.9", 600) },
 			rec:    addrRec("home", "A", "192.0.2.1", 600*time.Second),
 			calls:  []string{"DescribeRecordList", "DescribeRecordList", "ModifyRecord"},
 			after:  []string{"home A 192.0.2.1 600"},
 		},
 		{
 			name:   "already right: no write",
-			before: func(f *fakeTencent) { f.add("home", "A", "192.0.2.1", 600) },
+			before: func(f *providertest.Tencent) { f.Add("home", "A", "192.0.2.1", 600) },
 			rec:    addrRec("home", "A", "192.0.2.1", 600*time.Second),
 			calls:  []string{"DescribeRecordList"},
 			after:  []string{"home A 192.0.2.1 600"},
 		},
 		{
 			name: "extra records deleted",
-			before: func(f *fakeTencent) {
-				f.add("home", "A", "192.0.2.1", 600)
-				f.add("home", "A", "192.0.2.7", 600)
-				f.add("home", "AAAA", "2001:db8::1", 600)
+			before: func(f *providertest.Tencent) {
+				f.Add("home", "A", "192.0.2.1", 600)
+				f.Add("home", "A", "192.0.2.7", 600)
+				f.Add("home", "AAAA", "2001:db8::1", 600)
 			},
 			rec:   addrRec("home", "A", "192.0.2.1", 600*time.Second),
 			calls: []string{"DescribeRecordList", "DescribeRecordList", "DeleteRecord"},
@@ -82,16 +91,16 @@ func TestTencentcloudSet(t *testing.T) {
 			if err := prov.Set(context.Background(), tt.rec); err != nil {
 				t.Fatalf("Set: %v", err)
 			}
-			if got := f.takeCalls(); !reflect.DeepEqual(got, tt.calls) {
+			if got := f.Calls(); !reflect.DeepEqual(got, tt.calls) {
 				t.Errorf("calls %q, want %q", got, tt.calls)
 			}
-			if got := f.state(); !reflect.DeepEqual(got, tt.after) {
+			if got := f.State(); !reflect.DeepEqual(got, tt.after) {
 				t.Errorf("zone %q, want %q", got, tt.after)
 			}
 			if err := prov.Set(context.Background(), tt.rec); err != nil {
 				t.Fatalf("second Set: %v", err)
 			}
-			if got := f.takeCalls(); !reflect.DeepEqual(got, []string{"DescribeRecordList"}) {
+			if got := f.Calls(); !reflect.DeepEqual(got, []string{"DescribeRecordList"}) {
 				t.Errorf("second Set calls %q", got)
 			}
 		})
@@ -104,7 +113,7 @@ func TestTencentcloudErrors(t *testing.T) {
 	tests := []struct {
 		name      string
 		secret    string
-		before    func(f *fakeTencent)
+		before    func(f *providertest.Tencent)
 		rec       Record
 		fault     func(n int, action string, w http.ResponseWriter, r *http.Request) bool
 		timeout   time.Duration
@@ -171,7 +180,7 @@ func TestTencentcloudErrors(t *testing.T) {
 		},
 		{
 			name:   "a ModifyRecord failure the library ignores is reported",
-			before: func(f *fakeTencent) { f.add("home", "A", "192.0.2.9", 600) },
+			before: func(f *providertest.Tencent) { f.Add("home", "A", "192.0.2.9", 600) },
 			rec:    addrRec("home", "A", "192.0.2.1", 300*time.Second),
 			class:  ErrRejected, text: "InvalidTTL",
 			wantCalls: []string{"DescribeRecordList", "DescribeRecordList", "ModifyRecord"},
@@ -179,7 +188,7 @@ func TestTencentcloudErrors(t *testing.T) {
 		},
 		{
 			name:      "existing apex record: refused as unsupported, nothing written",
-			before:    func(f *fakeTencent) { f.add("@", "A", "192.0.2.9", 600) },
+			before:    func(f *providertest.Tencent) { f.Add("@", "A", "192.0.2.9", 600) },
 			rec:       addrRec("@", "A", "192.0.2.1", 600*time.Second),
 			class:     ErrUnsupported,
 			wantCalls: []string{"DescribeRecordList"},
@@ -192,7 +201,7 @@ func TestTencentcloudErrors(t *testing.T) {
 			if tt.before != nil {
 				tt.before(f)
 			}
-			f.fault = tt.fault
+			f.SetFault(tt.fault)
 			secret := tcSecret
 			if tt.secret != "" {
 				secret = tt.secret
@@ -224,7 +233,7 @@ func TestTencentcloudErrors(t *testing.T) {
 				t.Errorf("error %v does not mention %q", err, tt.text)
 			}
 			if tt.wantCalls != nil {
-				if got := f.takeCalls(); !reflect.DeepEqual(got, tt.wantCalls) {
+				if got := f.Calls(); !reflect.DeepEqual(got, tt.wantCalls) {
 					t.Errorf("calls %q, want %q", got, tt.wantCalls)
 				}
 			}
@@ -232,7 +241,7 @@ func TestTencentcloudErrors(t *testing.T) {
 				t.Errorf("waits %v, want %v", *waits, tt.wantWaits)
 			}
 			if tt.after != nil {
-				if got := f.state(); !reflect.DeepEqual(got, tt.after) {
+				if got := f.State(); !reflect.DeepEqual(got, tt.after) {
 					t.Errorf("zone %q, want %q", got, tt.after)
 				}
 			}

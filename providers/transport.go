@@ -12,8 +12,11 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 
+	"github.com/ddnsd/ddns/backoff"
+	"github.com/ddnsd/ddns/redact"
+	"github.com/ddnsd/ddns/retryafter"
+	"github.com/ddnsd/ddns/untrusted"
 	"github.com/hashicorp/go-hclog"
 )
 
@@ -88,14 +91,13 @@ func newRetryTransport(env Env, base http.RoundTripper) *retryTransport {
 	}
 }
 
-// backoffDelay is 100 ms, 200 ms, 400 ms, ... capped at 10 s.
-func backoffDelay(attempt int) time.Duration {
-	d := retryFirst
-	for i := 1; i < attempt && d < retryMax; i++ {
-		d *= 2
-	}
-	return min(d, retryMax)
-}
+// retrySchedule is 100 ms, 200 ms, 400 ms, ... capped at 10 s, without
+// jitter: the libraries' calls are few and per account, so they do not
+// arrive in herds.
+var retrySchedule = backoff.Policy{First: retryFirst, Max: retryMax}
+
+// backoffDelay is the wait before retry number attempt.
+func backoffDelay(attempt int) time.Duration { return retrySchedule.Delay(attempt) }
 
 func waitCtx(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
@@ -111,12 +113,14 @@ func waitCtx(ctx context.Context, d time.Duration) error {
 // parseEndpoint checks a configured endpoint: an absolute http(s) URL whose
 // scheme, host and port will replace the real API's.
 func parseEndpoint(raw string) (*url.URL, error) {
+	// The messages show the endpoint redacted: a mistyped one may still
+	// carry a token, and url.Parse's own error would repeat it whole.
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("endpoint %q is not a URL: %w", raw, err)
+		return nil, fmt.Errorf("endpoint %q is not a URL: %w", redact.URL(raw), redact.URLError(err))
 	}
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("endpoint %q must be an absolute http:// or https:// URL such as \"http://127.0.0.1:8080\"", raw)
+		return nil, fmt.Errorf("endpoint %q must be an absolute http:// or https:// URL such as \"http://127.0.0.1:8080\"", redact.URL(raw))
 	}
 	if u.User != nil {
 		return nil, fmt.Errorf("endpoint must not carry a user name or password")
@@ -196,8 +200,8 @@ func (t *retryTransport) roundTrip(ctx context.Context, req *http.Request) (*htt
 		case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
 			why = resp.Status
 			if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
-				if ra, ok := parseRetryAfter(resp.Header.Get("Retry-After"), t.now()); ok {
-					wait = ra
+				if ra, ok := retryafter.Parse(resp.Header.Get("Retry-After")); ok {
+					wait = ra.Wait(t.now())
 				}
 			}
 		default:
@@ -225,36 +229,13 @@ func (t *retryTransport) roundTrip(ctx context.Context, req *http.Request) (*htt
 			io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 			resp.Body.Close()
 		}
-		t.logger.Debug("retrying API call", "method", req.Method, "host", target.Host, "path", target.Path,
+		t.logger.Debug("retrying API call", "method", req.Method, "host", target.Host, "path", redact.Path(target.Path),
 			"attempt", attempt+1, "of", t.attempts, "wait", wait, "reason", why)
 		if werr := t.wait(ctx, wait); werr != nil {
 			trace.recordErr(werr)
 			return nil, werr
 		}
 	}
-}
-
-// parseRetryAfter reads a Retry-After value: delay-seconds or an HTTP date.
-// A date in the past means "now".
-func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, false
-	}
-	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if secs < 0 {
-			return 0, false
-		}
-		if secs > int64(24*time.Hour/time.Second) {
-			secs = int64(24 * time.Hour / time.Second)
-		}
-		return time.Duration(secs) * time.Second, true
-	}
-	when, err := http.ParseTime(v)
-	if err != nil {
-		return 0, false
-	}
-	return max(when.Sub(now), 0), true
 }
 
 // ClassifyHTTP maps a final HTTP status to the error classes: 401/403 →
@@ -281,32 +262,10 @@ func ClassifyHTTP(status int, body []byte) error {
 	return fmt.Errorf("%s: %w", msg, class)
 }
 
-// excerpt returns at most 200 printable characters of body, whitespace
-// collapsed, so an HTML error page or binary garbage stays readable in a log.
-func excerpt(body []byte) string {
-	const limit = 200
-	var b strings.Builder
-	space := false
-	for _, r := range string(bytes.ToValidUTF8(body, []byte("?"))) {
-		if b.Len() >= limit {
-			b.WriteString("...")
-			break
-		}
-		switch {
-		case unicode.IsSpace(r):
-			space = true
-			continue
-		case !unicode.IsPrint(r):
-			r = '?'
-		}
-		if space && b.Len() > 0 {
-			b.WriteByte(' ')
-		}
-		space = false
-		b.WriteRune(r)
-	}
-	return b.String()
-}
+// excerpt is the part of an API's answer that a message quotes: at most
+// 200 bytes of it, cleaned as untrusted.Clean does, so an HTML error page or
+// binary garbage stays readable in a log.
+func excerpt(body []byte) string { return untrusted.Clean(string(body), 200) }
 
 // callTrace follows one provider operation through the transport, so an
 // adapter can classify a library's error (usually only a string) by what the

@@ -51,30 +51,6 @@ func TestBackoffDelay(t *testing.T) {
 	}
 }
 
-func TestParseRetryAfter(t *testing.T) {
-	now := time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)
-	tests := []struct {
-		in   string
-		want time.Duration
-		ok   bool
-	}{
-		{"3", 3 * time.Second, true},
-		{" 0 ", 0, true},
-		{now.Add(7 * time.Second).Format(http.TimeFormat), 7 * time.Second, true},
-		{now.Add(-time.Minute).Format(http.TimeFormat), 0, true},
-		{"Mon, 30 Nov 2026 08:00:30 GMT", 30 * time.Second, true},
-		{"-5", 0, false},
-		{"soon", 0, false},
-		{"", 0, false},
-	}
-	for _, tt := range tests {
-		got, ok := parseRetryAfter(tt.in, now)
-		if got != tt.want || ok != tt.ok {
-			t.Errorf("parseRetryAfter(%q) = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.ok)
-		}
-	}
-}
-
 func TestEndpointRewriteKeepsPathAndQuery(t *testing.T) {
 	var gotPath, gotQuery, gotHost string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -100,6 +76,20 @@ func TestBadEndpointFailsEveryRequest(t *testing.T) {
 	c, _ := testClient(t, "ftp://nowhere", nil)
 	if _, err := c.Get("https://api.cloudflare.com/client/v4/zones"); err == nil || !strings.Contains(err.Error(), "endpoint") {
 		t.Fatalf("want an endpoint error, got %v", err)
+	}
+}
+
+// TestBadEndpointErrorHidesSecrets: an endpoint that is refused is named
+// redacted, whether it parses or not.
+func TestBadEndpointErrorHidesSecrets(t *testing.T) {
+	for _, ep := range []string{"ftp://host/hook/aB3dE5fG7hI9jK1lM3nO5pQ7?token=s3cretTok", "http://host/%zz?token=s3cretTok"} {
+		_, err := parseEndpoint(ep)
+		if err == nil {
+			t.Fatalf("parseEndpoint(%q) accepted it", ep)
+		}
+		if strings.Contains(err.Error(), "s3cretTok") || strings.Contains(err.Error(), "aB3dE5fG7hI9jK1lM3nO5pQ7") {
+			t.Errorf("parseEndpoint(%q) = %v: the error shows a secret", ep, err)
+		}
 	}
 }
 
@@ -332,7 +322,7 @@ func TestClassifyHTTP(t *testing.T) {
 		{400, "bad\n\n  name\x00", ErrRejected, `"bad name?"`},
 		{404, "", ErrRejected, "HTTP 404"},
 		{429, "", ErrNetwork, "unavailable"},
-		{502, "<html>" + strings.Repeat("x", 500), ErrNetwork, "..."},
+		{502, "<html>" + strings.Repeat("x", 500), ErrNetwork, "…"},
 	}
 	for _, tt := range tests {
 		err := ClassifyHTTP(tt.status, []byte(tt.body))

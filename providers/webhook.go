@@ -14,6 +14,7 @@ import (
 	"text/template"
 
 	"github.com/ddnsd/ddns/providers/spec"
+	"github.com/ddnsd/ddns/redact"
 	"github.com/hashicorp/go-hclog"
 )
 
@@ -243,10 +244,7 @@ func (w *webhook) Set(ctx context.Context, rec Record) error {
 
 	resp, err := w.client.Do(req)
 	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err // drop the URL, it may carry a secret
-		}
+		err = redact.URLError(err) // drop the URL, it may carry a secret
 		return fmt.Errorf("%s: %s: %w", what, webhookRedact(err.Error(), secrets), ErrNetwork)
 	}
 	defer resp.Body.Close()

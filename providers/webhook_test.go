@@ -4,59 +4,23 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net"
-	"net/http"
-	"net/http/httptest"
 	"net/netip"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/ddnsd/ddns/providers/providertest"
 )
 
-// webhookSeen is one request as the local server received it.
-type webhookSeen struct {
-	method, path, rawQuery, body string
-	header                       http.Header
-	host                         string
-}
-
-type webhookServer struct {
-	*httptest.Server
-	mu     sync.Mutex
-	seen   []webhookSeen
-	status int
-	answer string
-}
-
-func newWebhookServer(t *testing.T) *webhookServer {
+// newWebhookServer starts the shared fake webhook receiver, closed when the
+// test ends.
+func newWebhookServer(t *testing.T) *providertest.Webhook {
 	t.Helper()
-	s := &webhookServer{status: http.StatusOK}
-	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		s.mu.Lock()
-		s.seen = append(s.seen, webhookSeen{r.Method, r.URL.Path, r.URL.RawQuery, string(b), r.Header.Clone(), r.Host})
-		status, answer := s.status, s.answer
-		s.mu.Unlock()
-		w.WriteHeader(status)
-		io.WriteString(w, answer)
-	}))
+	s := providertest.NewWebhook("")
 	t.Cleanup(s.Close)
 	return s
-}
-
-func (s *webhookServer) reply(status int, answer string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.status, s.answer = status, answer
-}
-
-func (s *webhookServer) requests() []webhookSeen {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]webhookSeen(nil), s.seen...)
 }
 
 func newWebhookForTest(t *testing.T, env Env, p Params) *webhook {
@@ -92,41 +56,41 @@ func TestWebhookRendersRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reqs := srv.requests()
+	reqs := srv.Requests()
 	if len(reqs) != 1 {
 		t.Fatalf("server saw %d requests, want 1", len(reqs))
 	}
 	r := reqs[0]
-	if r.method != "PUT" {
-		t.Errorf("method = %q, want PUT", r.method)
+	if r.Method != "PUT" {
+		t.Errorf("method = %q, want PUT", r.Method)
 	}
-	if r.path != "/dns/example.com/AAAA" {
-		t.Errorf("path = %q", r.path)
+	if r.Path != "/dns/example.com/AAAA" {
+		t.Errorf("path = %q", r.Path)
 	}
-	if r.rawQuery != "host=home.example.com&ip=2001%3Adb8%3A%3A7" {
-		t.Errorf("query = %q", r.rawQuery)
+	if r.RawQuery != "host=home.example.com&ip=2001%3Adb8%3A%3A7" {
+		t.Errorf("query = %q", r.RawQuery)
 	}
-	if got := r.header.Get("Authorization"); got != "Bearer "+webhookTestToken {
+	if got := r.Header.Get("Authorization"); got != "Bearer "+webhookTestToken {
 		t.Errorf("Authorization = %q", got)
 	}
-	if got := r.header.Get("X-Provider"); got != "myhook" {
+	if got := r.Header.Get("X-Provider"); got != "myhook" {
 		t.Errorf("X-Provider = %q", got)
 	}
-	if got := r.header.Get("Content-Type"); got != "application/json" {
+	if got := r.Header.Get("Content-Type"); got != "application/json" {
 		t.Errorf("Content-Type = %q", got)
 	}
 	var body map[string]any
-	if err := json.Unmarshal([]byte(r.body), &body); err != nil {
-		t.Fatalf("body %q is not JSON: %v", r.body, err)
+	if err := json.Unmarshal([]byte(r.Body), &body); err != nil {
+		t.Fatalf("body %q is not JSON: %v", r.Body, err)
 	}
 	want := map[string]any{"name": "home.example.com", "type": "AAAA", "ttl": float64(300), "ip": "2001:db8::7", "via": "myhook"}
 	for k, v := range want {
 		if body[k] != v {
-			t.Errorf("body[%q] = %v, want %v (body %s)", k, body[k], v, r.body)
+			t.Errorf("body[%q] = %v, want %v (body %s)", k, body[k], v, r.Body)
 		}
 	}
 	if len(body) != len(want) {
-		t.Errorf("body has %d fields, want %d: %s", len(body), len(want), r.body)
+		t.Errorf("body has %d fields, want %d: %s", len(body), len(want), r.Body)
 	}
 }
 
@@ -136,12 +100,12 @@ func TestWebhookDefaultsAndApex(t *testing.T) {
 	if err := w.Set(context.Background(), Record{Zone: "example.com", Name: "@", Type: "A", Addr: netip.MustParseAddr("203.0.113.7"), TTL: time.Minute}); err != nil {
 		t.Fatal(err)
 	}
-	r := srv.requests()[0]
-	if r.method != "POST" || r.body != "" || r.rawQuery != "name=example.com&ip=203.0.113.7" {
+	r := srv.Requests()[0]
+	if r.Method != "POST" || r.Body != "" || r.RawQuery != "name=example.com&ip=203.0.113.7" {
 		t.Errorf("request = %+v, want POST with no body and name=example.com", r)
 	}
-	if !strings.Contains(r.header.Get("User-Agent"), "ddns") {
-		t.Errorf("User-Agent = %q", r.header.Get("User-Agent"))
+	if !strings.Contains(r.Header.Get("User-Agent"), "ddns") {
+		t.Errorf("User-Agent = %q", r.Header.Get("User-Agent"))
 	}
 }
 
@@ -172,7 +136,7 @@ func TestWebhookStatuses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(strconv.Itoa(tt.status), func(t *testing.T) {
-			srv.reply(tt.status, tt.answer)
+			srv.Reply(tt.status, tt.answer)
 			err := w.Set(context.Background(), rec)
 			if tt.class == nil {
 				if err != nil {
@@ -262,7 +226,7 @@ func TestWebhookRefusesBadRecordsAndGet(t *testing.T) {
 			t.Errorf("Set(%+v) = %v, want ErrRejected", rec, err)
 		}
 	}
-	if n := len(srv.requests()); n != 0 {
+	if n := len(srv.Requests()); n != 0 {
 		t.Errorf("%d bad records reached the server", n)
 	}
 	if _, err := w.Get(context.Background(), "example.com", "home", "A"); !errors.Is(err, ErrUnsupported) {

@@ -13,7 +13,7 @@
 // namespace for the address-change figure (`benchrun netns-addr ...`).
 // Nothing leaves the machine: probes are off or point at loopback, address
 // sources are commands or interfaces, and the DNS provider is the local fake
-// Cloudflare API from ddns/ddnstest.
+// Cloudflare API from ddns/providertest.
 package main
 
 import (

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ddnsd/ddns/ddns/ddnstest"
 	"github.com/ddnsd/ddns/ipc"
+	"github.com/ddnsd/ddns/providers/providertest"
 )
 
 // crashChildTOML is the [supervisor] section that runs the crashing child
@@ -378,7 +378,7 @@ func (b *bench) idleSection(window time.Duration) []Result {
 		}
 		return rows
 	}
-	api := ddnstest.NewCloudflare("bench-token", "example.com")
+	api := providertest.NewCloudflare("bench-token", "example.com")
 	defer api.Close()
 	dir := b.dir("idle")
 	var p *peer

@@ -18,7 +18,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ddnsd/ddns/ddns/ddnstest"
+	"github.com/ddnsd/ddns/providers/providertest"
 )
 
 // write is one record write the fake API received.
@@ -30,8 +30,8 @@ type write struct {
 // watchedCloudflare is the fake Cloudflare API behind a proxy that notes the
 // arrival time of every record write (POST or PATCH) before the fake handles
 // it: "the provider received the update" is that moment.
-func watchedCloudflare(token string) (api *ddnstest.Cloudflare, front *httptest.Server, writes chan write) {
-	api = ddnstest.NewCloudflare(token, "example.com")
+func watchedCloudflare(token string) (api *providertest.Cloudflare, front *httptest.Server, writes chan write) {
+	api = providertest.NewCloudflare(token, "example.com")
 	target, _ := url.Parse(api.URL)
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	writes = make(chan write, 1024)
@@ -226,7 +226,7 @@ func (b *bench) passSection() []Result {
 }
 
 func (b *bench) passes(records, runs int) (wall, cpu []float64, create float64, err error) {
-	api := ddnstest.NewCloudflare("bench-token", "example.com")
+	api := providertest.NewCloudflare("bench-token", "example.com")
 	defer api.Close()
 	dir := b.dir(fmt.Sprintf("pass-%d", records))
 	addrFile := filepath.Join(dir, "addr")

@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ddnsd/ddns/ddns/ddnstest"
+	"github.com/ddnsd/ddns/providers/providertest"
 )
 
 // updaterBin is the updater built once for all tests.
@@ -142,20 +142,22 @@ name = "home"
 func TestOnceExitCodes(t *testing.T) {
 	cases := []struct {
 		name   string
-		setup  func(t *testing.T, api *ddnstest.Cloudflare) (source, token string)
+		setup  func(t *testing.T, api *providertest.Cloudflare) (source, token string)
 		want   int
 		stderr string // expected in stderr
 	}{
-		{"success", func(t *testing.T, api *ddnstest.Cloudflare) (string, string) { return echoURL(t, "11.22.33.44"), "tok" }, 0,
+		{"success", func(t *testing.T, api *providertest.Cloudflare) (string, string) {
+			return echoURL(t, "11.22.33.44"), "tok"
+		}, 0,
 			"home.example.com A: updated none → 11.22.33.44"},
-		{"network unreachable", func(t *testing.T, api *ddnstest.Cloudflare) (string, string) {
+		{"network unreachable", func(t *testing.T, api *providertest.Cloudflare) (string, string) {
 			return "http://" + closedPort(t) + "/", "tok"
 		}, 3, "connection refused"},
-		{"rejected", func(t *testing.T, api *ddnstest.Cloudflare) (string, string) {
+		{"rejected", func(t *testing.T, api *providertest.Cloudflare) (string, string) {
 			api.RejectWrites(true)
 			return echoURL(t, "11.22.33.44"), "tok"
 		}, 4, "9005"},
-		{"auth", func(t *testing.T, api *ddnstest.Cloudflare) (string, string) {
+		{"auth", func(t *testing.T, api *providertest.Cloudflare) (string, string) {
 			return echoURL(t, "11.22.33.44"), "sekrit-wrong-token"
 		}, 5,
 			"credentials"},
@@ -163,7 +165,7 @@ func TestOnceExitCodes(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			api := ddnstest.NewCloudflare("tok", "example.com")
+			api := providertest.NewCloudflare("tok", "example.com")
 			defer api.Close()
 			src, tok := tc.setup(t, api)
 			cfg := writeConfig(t, dir, src, api.URL, tok)
@@ -186,7 +188,7 @@ func TestOnceExitCodes(t *testing.T) {
 				if r := runUpdater(t, dir, "--config", cfg, "--once"); r.code != 0 {
 					t.Fatalf("second run: exit %d\n%s", r.code, r.stderr)
 				}
-				if c := api.Calls(); ddnstest.Total(c) != 0 {
+				if c := api.Calls(); providertest.Total(c) != 0 {
 					t.Fatalf("second run made API calls: %v", c)
 				}
 			}
@@ -221,7 +223,7 @@ func TestConfigErrorExit2(t *testing.T) {
 
 func TestDryRunPrintsPlanAndWritesNothing(t *testing.T) {
 	dir := t.TempDir()
-	api := ddnstest.NewCloudflare("tok", "example.com")
+	api := providertest.NewCloudflare("tok", "example.com")
 	defer api.Close()
 	api.Put("home.example.com", "A", "9.9.9.9")
 	cfg := writeConfig(t, dir, echoURL(t, "11.22.33.44"), api.URL, "tok")
@@ -233,7 +235,7 @@ func TestDryRunPrintsPlanAndWritesNothing(t *testing.T) {
 	if r.stdout != want {
 		t.Fatalf("stdout %q, want %q", r.stdout, want)
 	}
-	if c := api.Calls(); ddnstest.Writes(c) != 0 {
+	if c := api.Calls(); providertest.Writes(c) != 0 {
 		t.Fatalf("the dry run wrote: %v", c)
 	}
 	if got := api.Lookup("home.example.com", "A"); got[0] != "9.9.9.9" {
@@ -416,7 +418,7 @@ func TestLogSettings(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			logFile := filepath.Join(dir, "logs", "updater.log")
-			api := ddnstest.NewCloudflare("tok", "example.com")
+			api := providertest.NewCloudflare("tok", "example.com")
 			defer api.Close()
 			cfg := writeConfig(t, dir, echoURL(t, "11.22.33.44"), api.URL, "tok")
 			section := strings.ReplaceAll(tc.log, "LOGFILE", filepath.ToSlash(logFile))
@@ -472,7 +474,7 @@ func TestOnceStoppedBySIGTERMExits0(t *testing.T) {
 		}
 	}()
 	dir := t.TempDir()
-	api := ddnstest.NewCloudflare("tok", "example.com")
+	api := providertest.NewCloudflare("tok", "example.com")
 	defer api.Close()
 	cfg := writeConfig(t, dir, "http://"+l.Addr().String()+"/", api.URL, "tok")
 	cmd := exec.Command(updaterBin, "--config", cfg, "--once")

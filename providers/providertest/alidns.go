@@ -1,4 +1,4 @@
-package providers
+package providertest
 
 import (
 	"crypto/hmac"
@@ -14,49 +14,75 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"testing"
 )
 
-// fakeAlidns answers Alibaba Cloud DNS API 2015-01-09 actions the way the
-// real service does: POST / with a form body, the action in x-acs-action,
-// ACS3-HMAC-SHA256 signatures that it verifies with the account's secret
-// (over the real API host, which is what the client signs), JSON answers
-// with RequestId, HTTP 4xx with {Code, Message} on failure, and
+// Alidns is a running fake of Alibaba Cloud DNS API 2015-01-09 serving the
+// one zone example.com. It answers the way the real service does: POST /
+// with a form body, the action in x-acs-action, ACS3-HMAC-SHA256 signatures
+// that it verifies with the account's secret (over the real API host, which
+// is what the client signs), JSON answers with RequestId, HTTP 4xx with
+// {Code, Message} on failure (a wrong secret: 400 SignatureDoesNotMatch; an
+// unknown key ID: 404 InvalidAccessKeyId.NotFound), and
 // DescribeDomainRecords paginated with PageSize defaulting to 20. It logs
 // each call by action.
-type fakeAlidns struct {
-	t      testing.TB
+type Alidns struct {
+	// URL is the endpoint to put in the config: "http://127.0.0.1:PORT".
+	URL string
+	// KeyID is the access key ID the fake accepts.
+	KeyID string
+
 	srv    *httptest.Server
-	keyID  string
 	secret string
 
 	mu      sync.Mutex
-	records []*aliFakeRecord // newest first, as the API lists them
+	records []*aliRecord // newest first, as the API lists them
 	nextID  int
 	calls   []string
-	fault   func(n int, action string, w http.ResponseWriter, r *http.Request) bool
+	fault   ActionFault
+	base
 }
 
-type aliFakeRecord struct {
+// ActionFault, when installed with SetFault on the Alidns or Tencent fake,
+// sees every request before the signature check; if it returns true it has
+// answered the request itself. n counts the fake's requests from 1; action
+// is the API action the request names.
+type ActionFault func(n int, action string, w http.ResponseWriter, r *http.Request) bool
+
+type aliRecord struct {
 	ID, RR, Type, Value string
 	TTL                 int
 }
 
-func newFakeAlidns(t testing.TB, keyID, secret string) *fakeAlidns {
-	f := &fakeAlidns{t: t, keyID: keyID, secret: secret, nextID: 9000}
+// NewAlidns starts a fake that accepts the access key keyID with secret;
+// the caller must Close it.
+func NewAlidns(keyID, secret string) *Alidns {
+	f := &Alidns{KeyID: keyID, secret: secret, nextID: 9000}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
-	t.Cleanup(f.srv.Close)
+	f.URL = f.srv.URL
 	return f
 }
 
-func (f *fakeAlidns) add(rr, typ, value string, ttl int) {
+// Close stops the server.
+func (f *Alidns) Close() { f.srv.Close() }
+
+// SetFault installs fault (nil removes it); see ActionFault.
+func (f *Alidns) SetFault(fault ActionFault) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.fault = fault
+}
+
+// Add makes a record in example.com as a person editing the zone would: rr
+// is the name relative to the zone ("@" for the apex).
+func (f *Alidns) Add(rr, typ, value string, ttl int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.nextID++
-	f.records = append([]*aliFakeRecord{{ID: strconv.Itoa(f.nextID), RR: rr, Type: typ, Value: value, TTL: ttl}}, f.records...)
+	f.records = append([]*aliRecord{{ID: strconv.Itoa(f.nextID), RR: rr, Type: typ, Value: value, TTL: ttl}}, f.records...)
 }
 
-func (f *fakeAlidns) state() []string {
+// State lists every record as "rr type value ttl", sorted.
+func (f *Alidns) State() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var out []string
@@ -67,7 +93,8 @@ func (f *fakeAlidns) state() []string {
 	return out
 }
 
-func (f *fakeAlidns) takeCalls() []string {
+// Calls returns the actions called since the last Calls, in order.
+func (f *Alidns) Calls() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	c := f.calls
@@ -82,12 +109,14 @@ func aliWrite(w http.ResponseWriter, status int, v map[string]any) {
 	json.NewEncoder(w).Encode(v)
 }
 
-func aliFail(w http.ResponseWriter, status int, code, msg string) {
+// WriteAlidnsError answers as Alibaba Cloud does when it refuses a request:
+// HTTP status and {Code, Message, RequestId}. For ActionFault functions.
+func WriteAlidnsError(w http.ResponseWriter, status int, code, msg string) {
 	aliWrite(w, status, map[string]any{"Code": code, "Message": msg, "HostId": "alidns.aliyuncs.com", "Recommend": "https://api.aliyun.com/troubleshoot"})
 }
 
 // verify checks the ACS3-HMAC-SHA256 signature as the service does.
-func (f *fakeAlidns) verify(r *http.Request, body []byte) (status int, code, msg string) {
+func (f *Alidns) verify(r *http.Request, body []byte) (status int, code, msg string) {
 	auth := r.Header.Get("Authorization")
 	rest, ok := strings.CutPrefix(auth, "ACS3-HMAC-SHA256 ")
 	if !ok {
@@ -98,7 +127,7 @@ func (f *fakeAlidns) verify(r *http.Request, body []byte) (status int, code, msg
 		k, v, _ := strings.Cut(strings.TrimSpace(kv), "=")
 		fields[k] = v
 	}
-	if fields["Credential"] != f.keyID {
+	if fields["Credential"] != f.KeyID {
 		return 404, "InvalidAccessKeyId.NotFound", "Specified access key is not found."
 	}
 	if r.Header.Get("x-acs-version") != "2015-01-09" {
@@ -127,28 +156,35 @@ func (f *fakeAlidns) verify(r *http.Request, body []byte) (status int, code, msg
 	return 0, "", ""
 }
 
-func (f *fakeAlidns) serve(w http.ResponseWriter, r *http.Request) {
+func (f *Alidns) serve(w http.ResponseWriter, r *http.Request) {
 	action := r.Header.Get("x-acs-action")
 	body, _ := io.ReadAll(r.Body)
 	f.mu.Lock()
 	f.calls = append(f.calls, action)
+	switch action {
+	case "AddDomainRecord", "DeleteDomainRecord", "UpdateDomainRecord":
+		f.wrote()
+	}
 	n := len(f.calls)
 	fault := f.fault
 	f.mu.Unlock()
+	if f.http.serve(w, r) {
+		return
+	}
 	if fault != nil && fault(n, action, w, r) {
 		return
 	}
 	if r.Method != http.MethodPost || r.URL.Path != "/" {
-		aliFail(w, 404, "InvalidAction.NotFound", "Specified api is not found, please check your url and method.")
+		WriteAlidnsError(w, 404, "InvalidAction.NotFound", "Specified api is not found, please check your url and method.")
 		return
 	}
 	if status, code, msg := f.verify(r, body); status != 0 {
-		aliFail(w, status, code, msg)
+		WriteAlidnsError(w, status, code, msg)
 		return
 	}
 	form, err := url.ParseQuery(string(body))
 	if err != nil {
-		aliFail(w, 400, "InvalidParameter", "The request body is malformed.")
+		WriteAlidnsError(w, 400, "InvalidParameter", "The request body is malformed.")
 		return
 	}
 	f.mu.Lock()
@@ -166,10 +202,10 @@ func (f *fakeAlidns) serve(w http.ResponseWriter, r *http.Request) {
 		aliWrite(w, 200, map[string]any{"TotalCount": len(domains), "PageNumber": 1, "PageSize": 20, "Domains": map[string]any{"Domain": domains}})
 	case "DescribeDomainRecords":
 		if form.Get("DomainName") != "example.com" {
-			aliFail(w, 400, "InvalidDomainName.NoExist", "The specified domain name does not exist. Refresh the page and try again.")
+			WriteAlidnsError(w, 400, "InvalidDomainName.NoExist", "The specified domain name does not exist. Refresh the page and try again.")
 			return
 		}
-		var match []*aliFakeRecord
+		var match []*aliRecord
 		for _, rec := range f.records {
 			if form.Get("SearchMode") == "COMBINATION" || form.Get("SearchMode") == "ADVANCED" {
 				if kw := form.Get("RRKeyWord"); kw != "" && !strings.Contains(strings.ToLower(rec.RR), strings.ToLower(kw)) {
@@ -203,20 +239,20 @@ func (f *fakeAlidns) serve(w http.ResponseWriter, r *http.Request) {
 		if ttl == 0 {
 			ttl = 600
 		}
-		rec := &aliFakeRecord{RR: form.Get("RR"), Type: form.Get("Type"), Value: form.Get("Value"), TTL: ttl}
+		rec := &aliRecord{RR: form.Get("RR"), Type: form.Get("Type"), Value: form.Get("Value"), TTL: ttl}
 		if rec.RR == "" || rec.Type == "" || rec.Value == "" || form.Get("DomainName") != "example.com" {
-			aliFail(w, 400, "MissingParameter", "A required parameter is missing.")
+			WriteAlidnsError(w, 400, "MissingParameter", "A required parameter is missing.")
 			return
 		}
 		for _, o := range f.records {
 			if o.RR == rec.RR && o.Type == rec.Type && o.Value == rec.Value {
-				aliFail(w, 400, "DomainRecordDuplicate", "The DNS record already exists.")
+				WriteAlidnsError(w, 400, "DomainRecordDuplicate", "The DNS record already exists.")
 				return
 			}
 		}
 		f.nextID++
 		rec.ID = strconv.Itoa(f.nextID)
-		f.records = append([]*aliFakeRecord{rec}, f.records...)
+		f.records = append([]*aliRecord{rec}, f.records...)
 		aliWrite(w, 200, map[string]any{"RecordId": rec.ID})
 	case "DeleteDomainRecord", "UpdateDomainRecord":
 		id := form.Get("RecordId")
@@ -233,8 +269,30 @@ func (f *fakeAlidns) serve(w http.ResponseWriter, r *http.Request) {
 			aliWrite(w, 200, map[string]any{"RecordId": id})
 			return
 		}
-		aliFail(w, 400, "DomainRecordNotBelongToUser", "The DNS record does not exist or does not belong to you.")
+		WriteAlidnsError(w, 400, "DomainRecordNotBelongToUser", "The DNS record does not exist or does not belong to you.")
 	default:
-		aliFail(w, 404, "InvalidAction.NotFound", "Specified api is not found, please check your url and method.")
+		WriteAlidnsError(w, 404, "InvalidAction.NotFound", "Specified api is not found, please check your url and method.")
 	}
+}
+
+// Endpoint is URL (for Fake).
+func (f *Alidns) Endpoint() string { return f.URL }
+
+// Seed is Add with fqdn made relative to example.com (for Fake).
+func (f *Alidns) Seed(fqdn, typ, value string, ttl int) {
+	f.Add(relative(fqdn, "example.com"), typ, value, ttl)
+}
+
+// Values lists fqdn/typ's records as "value ttl", sorted (for Fake).
+func (f *Alidns) Values(fqdn, typ string) []string {
+	name := relative(fqdn, "example.com")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := []string{}
+	for _, r := range f.records {
+		if r.RR == name && r.Type == typ {
+			out = append(out, fmt.Sprintf("%s %d", r.Value, r.TTL))
+		}
+	}
+	return sorted(out)
 }

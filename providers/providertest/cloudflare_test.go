@@ -1,4 +1,4 @@
-package ddnstest
+package providertest
 
 import (
 	"encoding/json"

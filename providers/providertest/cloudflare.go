@@ -1,25 +1,4 @@
-// Package ddnstest holds test fixtures for the updater, in the spirit of
-// net/http/httptest. Cloudflare is the one in-memory stand-in for the parts
-// of the Cloudflare v4 API that DNS record management uses; package
-// providers' tests, the engine's and the updater binary's tests, the chaos
-// suite and the benchmarks all run against it.
-//
-// It answers the way the real API does: bearer-token auth (no header: 400,
-// code 9106; a wrong token: 403, code 9109), the {success, errors, messages,
-// result, result_info} envelope, GET /client/v4/zones?name=, GET, POST,
-// PATCH and DELETE of dns_records with name/type/content.exact filters and
-// page/per_page pagination (default 100, at most 5000), relative names
-// expanded to FQDNs, proxied records forced to TTL 1, TTLs checked (1 or
-// 60..86400), A/AAAA content checked, identical records refused, and
-// Cloudflare's error codes. It records every call, in order and by kind,
-// and has knobs for tests: RejectWrites, Gate (hold writes) and SetFault
-// (answer any request by hand).
-//
-// Package providers' own _test files import this package, so it must import
-// nothing from this module (TestImportsNothingFromTheModule guards that):
-// doing so could make an import cycle. It listens on loopback only and is
-// not a model of Cloudflare beyond what the updater sends.
-package ddnstest
+package providertest
 
 import (
 	"encoding/json"
@@ -34,7 +13,20 @@ import (
 	"sync"
 )
 
-// Cloudflare is a running fake Cloudflare API.
+// Cloudflare is a running fake of the parts of the Cloudflare v4 API that
+// DNS record management uses.
+//
+// It answers the way the real API does: bearer-token auth (no header: 400,
+// code 9106; a wrong token: 403, code 9109), the {success, errors, messages,
+// result, result_info} envelope, GET /client/v4/zones?name=, GET, POST,
+// PATCH and DELETE of dns_records with name/type/content.exact filters and
+// page/per_page pagination (default 100, at most 5000), relative names
+// expanded to FQDNs, proxied records forced to TTL 1, TTLs checked (1 or
+// 60..86400), A/AAAA content checked, identical records refused, and
+// Cloudflare's error codes. It records every call, in order and by kind,
+// and has knobs for tests: RejectWrites, Gate (hold writes) and SetFault
+// (answer any request by hand). It is not a model of Cloudflare beyond what
+// the updater sends.
 type Cloudflare struct {
 	// URL is the endpoint to put in the config: "http://127.0.0.1:PORT".
 	URL string
@@ -51,6 +43,7 @@ type Cloudflare struct {
 	reject  bool
 	gate    chan struct{}
 	fault   Fault
+	base
 }
 
 // Record is one DNS record the fake holds.
@@ -261,8 +254,14 @@ func (s *Cloudflare) serve(w http.ResponseWriter, req *http.Request) {
 	s.mu.Lock()
 	s.calls = append(s.calls, req.Method+" "+kind)
 	s.served++
+	if req.Method != http.MethodGet && (kind == "records" || kind == "record") {
+		s.wrote()
+	}
 	n, fault, gate := s.served, s.fault, s.gate
 	s.mu.Unlock()
+	if s.http.serve(w, req) {
+		return
+	}
 	if !strings.HasPrefix(req.URL.Path, "/client/v4/") {
 		WriteError(w, http.StatusNotFound, 7000, "No route for that URI")
 		return
@@ -445,3 +444,24 @@ func fqdn(name, zone string) string {
 	}
 	return name + "." + zone
 }
+
+// Endpoint is URL (for Fake).
+func (s *Cloudflare) Endpoint() string { return s.URL }
+
+// Seed is Add of an unproxied record (for Fake).
+func (s *Cloudflare) Seed(fqdn, typ, value string, ttl int) { s.Add(fqdn, typ, value, ttl, false) }
+
+// Values lists fqdn/typ's records as "content ttl", sorted (for Fake).
+func (s *Cloudflare) Values(fqdn, typ string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := []string{}
+	for _, r := range s.records {
+		if r.Name == fqdn && r.Type == typ {
+			out = append(out, fmt.Sprintf("%s %d", r.Content, r.TTL))
+		}
+	}
+	return sorted(out)
+}
+
+// Writes counts POST, PATCH and DELETE requests on records since the last

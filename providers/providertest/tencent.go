@@ -1,4 +1,4 @@
-package providers
+package providertest
 
 import (
 	"crypto/hmac"
@@ -13,51 +13,70 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 )
 
-// fakeTencent answers DNSPod API 3.0 (version 2021-03-23) actions the way
+// Tencent is a running fake of DNSPod API 3.0 serving the one zone
+// example.com. It answers DNSPod API 3.0 (version 2021-03-23) actions the way
 // Tencent Cloud does: POST / with a JSON body, the action in X-TC-Action,
 // TC3-HMAC-SHA256 signatures it verifies with the account's secret, every
 // answer HTTP 200 wrapped in {"Response": {...}} with an Error object on
 // failure, DescribeRecordList with Limit defaulting to 100 and the
 // "ResourceNotFound.NoDataOfRecord" error for an empty list, and the apex
 // listed as "@". It logs each call by action.
-type fakeTencent struct {
-	t      testing.TB
+type Tencent struct {
+	// URL is the endpoint to put in the config: "http://127.0.0.1:PORT".
+	URL string
+	// SecretID is the secret ID the fake accepts.
+	SecretID string
+
 	srv    *httptest.Server
-	id     string
 	secret string
 
 	mu      sync.Mutex
-	records []*tcFakeRecord
+	records []*tcRecord
 	nextID  int
 	calls   []string
-	fault   func(n int, action string, w http.ResponseWriter, r *http.Request) bool
+	fault   ActionFault
+	base
 }
 
-type tcFakeRecord struct {
+type tcRecord struct {
 	ID                int
 	Name, Type, Value string
 	TTL               int
 }
 
-func newFakeTencent(t testing.TB, id, secret string) *fakeTencent {
-	f := &fakeTencent{t: t, id: id, secret: secret, nextID: 1000}
+// NewTencent starts a fake that accepts the secret ID id with secret; the
+// caller must Close it.
+func NewTencent(id, secret string) *Tencent {
+	f := &Tencent{SecretID: id, secret: secret, nextID: 1000}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
-	t.Cleanup(f.srv.Close)
+	f.URL = f.srv.URL
 	return f
 }
 
-func (f *fakeTencent) add(name, typ, value string, ttl int) {
+// Close stops the server.
+func (f *Tencent) Close() { f.srv.Close() }
+
+// SetFault installs fault (nil removes it); see ActionFault.
+func (f *Tencent) SetFault(fault ActionFault) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.fault = fault
+}
+
+// Add makes a record in example.com as a person editing the zone would:
+// name is relative to the zone ("@" for the apex).
+func (f *Tencent) Add(name, typ, value string, ttl int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.nextID++
-	f.records = append(f.records, &tcFakeRecord{ID: f.nextID, Name: name, Type: typ, Value: value, TTL: ttl})
+	f.records = append(f.records, &tcRecord{ID: f.nextID, Name: name, Type: typ, Value: value, TTL: ttl})
 }
 
-func (f *fakeTencent) state() []string {
+// State lists every record as "name type value ttl", sorted.
+func (f *Tencent) State() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var out []string
@@ -68,7 +87,8 @@ func (f *fakeTencent) state() []string {
 	return out
 }
 
-func (f *fakeTencent) takeCalls() []string {
+// Calls returns the actions called since the last Calls, in order.
+func (f *Tencent) Calls() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	c := f.calls
@@ -82,7 +102,10 @@ func tcWrite(w http.ResponseWriter, v map[string]any) {
 	json.NewEncoder(w).Encode(map[string]any{"Response": v})
 }
 
-func tcFail(w http.ResponseWriter, code, msg string) {
+// WriteTencentError answers as Tencent Cloud does when it refuses a request:
+// HTTP 200 with {"Response": {"Error": {Code, Message}, RequestId}}. For
+// ActionFault functions.
+func WriteTencentError(w http.ResponseWriter, code, msg string) {
 	tcWrite(w, map[string]any{"Error": map[string]string{"Code": code, "Message": msg}})
 }
 
@@ -98,7 +121,7 @@ func tcHMAC(key []byte, s string) []byte {
 }
 
 // verify checks the TC3-HMAC-SHA256 signature over the real API host.
-func (f *fakeTencent) verify(r *http.Request, action string, body []byte) (code, msg string) {
+func (f *Tencent) verify(r *http.Request, action string, body []byte) (code, msg string) {
 	rest, ok := strings.CutPrefix(r.Header.Get("Authorization"), "TC3-HMAC-SHA256 ")
 	if !ok {
 		return "AuthFailure.SignatureFailure", "The provided credentials could not be validated."
@@ -112,7 +135,7 @@ func (f *fakeTencent) verify(r *http.Request, action string, body []byte) (code,
 	if len(cred) != 4 || cred[2] != "dnspod" || cred[3] != "tc3_request" {
 		return "AuthFailure.SignatureFailure", "The Credential field is malformed."
 	}
-	if cred[0] != f.id {
+	if cred[0] != f.SecretID {
 		return "AuthFailure.SecretIdNotFound", "The SecretId is not found, please ensure that your SecretId is correct."
 	}
 	ts, err := strconv.ParseInt(r.Header.Get("X-TC-Timestamp"), 10, 64)
@@ -133,19 +156,26 @@ func (f *fakeTencent) verify(r *http.Request, action string, body []byte) (code,
 	return "", ""
 }
 
-func (f *fakeTencent) serve(w http.ResponseWriter, r *http.Request) {
+func (f *Tencent) serve(w http.ResponseWriter, r *http.Request) {
 	action := r.Header.Get("X-TC-Action")
 	body, _ := io.ReadAll(r.Body)
 	f.mu.Lock()
 	f.calls = append(f.calls, action)
+	switch action {
+	case "CreateRecord", "ModifyRecord", "DeleteRecord":
+		f.wrote()
+	}
 	n := len(f.calls)
 	fault := f.fault
 	f.mu.Unlock()
+	if f.http.serve(w, r) {
+		return
+	}
 	if fault != nil && fault(n, action, w, r) {
 		return
 	}
 	if code, msg := f.verify(r, action, body); code != "" {
-		tcFail(w, code, msg)
+		WriteTencentError(w, code, msg)
 		return
 	}
 	var in struct {
@@ -161,25 +191,25 @@ func (f *fakeTencent) serve(w http.ResponseWriter, r *http.Request) {
 		Offset     int
 	}
 	if err := json.Unmarshal(body, &in); err != nil {
-		tcFail(w, "InvalidParameter", "The request body is not valid JSON.")
+		WriteTencentError(w, "InvalidParameter", "The request body is not valid JSON.")
 		return
 	}
 	if in.Domain != "example.com" {
-		tcFail(w, "ResourceNotFound.NoDataOfDomain", "The domain does not exist.")
+		WriteTencentError(w, "ResourceNotFound.NoDataOfDomain", "The domain does not exist.")
 		return
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	switch action {
 	case "DescribeRecordList":
-		var match []*tcFakeRecord
+		var match []*tcRecord
 		for _, rec := range f.records {
 			if (in.Subdomain == "" || rec.Name == in.Subdomain) && (in.RecordType == "" || rec.Type == in.RecordType) {
 				match = append(match, rec)
 			}
 		}
 		if len(match) == 0 {
-			tcFail(w, "ResourceNotFound.NoDataOfRecord", "The record list is empty.")
+			WriteTencentError(w, "ResourceNotFound.NoDataOfRecord", "The record list is empty.")
 			return
 		}
 		limit := 100
@@ -201,17 +231,17 @@ func (f *fakeTencent) serve(w http.ResponseWriter, r *http.Request) {
 			name = "@"
 		}
 		if in.RecordType == "" || in.Value == "" || in.RecordLine == "" {
-			tcFail(w, "MissingParameter", "The request is missing a required parameter.")
+			WriteTencentError(w, "MissingParameter", "The request is missing a required parameter.")
 			return
 		}
 		if in.TTL == 0 {
 			in.TTL = 600
 		}
 		if in.TTL < 600 {
-			tcFail(w, "InvalidParameter.InvalidTTL", "TTL below the minimum of your plan.")
+			WriteTencentError(w, "InvalidParameter.InvalidTTL", "TTL below the minimum of your plan.")
 			return
 		}
-		var rec *tcFakeRecord
+		var rec *tcRecord
 		if action == "ModifyRecord" {
 			for _, r := range f.records {
 				if r.ID == in.RecordId {
@@ -219,19 +249,19 @@ func (f *fakeTencent) serve(w http.ResponseWriter, r *http.Request) {
 				}
 			}
 			if rec == nil {
-				tcFail(w, "InvalidParameter.RecordIdInvalid", "The record ID is invalid.")
+				WriteTencentError(w, "InvalidParameter.RecordIdInvalid", "The record ID is invalid.")
 				return
 			}
 		}
 		for _, o := range f.records {
 			if o != rec && o.Name == name && o.Type == in.RecordType && o.Value == in.Value {
-				tcFail(w, "InvalidParameter.DomainRecordExist", "The record already exists.")
+				WriteTencentError(w, "InvalidParameter.DomainRecordExist", "The record already exists.")
 				return
 			}
 		}
 		if rec == nil {
 			f.nextID++
-			rec = &tcFakeRecord{ID: f.nextID}
+			rec = &tcRecord{ID: f.nextID}
 			f.records = append(f.records, rec)
 		}
 		rec.Name, rec.Type, rec.Value, rec.TTL = name, in.RecordType, in.Value, in.TTL
@@ -244,8 +274,30 @@ func (f *fakeTencent) serve(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
-		tcFail(w, "InvalidParameter.RecordIdInvalid", "The record ID is invalid.")
+		WriteTencentError(w, "InvalidParameter.RecordIdInvalid", "The record ID is invalid.")
 	default:
-		tcFail(w, "InvalidAction", "The action does not exist.")
+		WriteTencentError(w, "InvalidAction", "The action does not exist.")
 	}
+}
+
+// Endpoint is URL (for Fake).
+func (f *Tencent) Endpoint() string { return f.URL }
+
+// Seed is Add with fqdn made relative to example.com (for Fake).
+func (f *Tencent) Seed(fqdn, typ, value string, ttl int) {
+	f.Add(relative(fqdn, "example.com"), typ, value, ttl)
+}
+
+// Values lists fqdn/typ's records as "value ttl", sorted (for Fake).
+func (f *Tencent) Values(fqdn, typ string) []string {
+	name := relative(fqdn, "example.com")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := []string{}
+	for _, r := range f.records {
+		if r.Name == name && r.Type == typ {
+			out = append(out, fmt.Sprintf("%s %d", r.Value, r.TTL))
+		}
+	}
+	return sorted(out)
 }
