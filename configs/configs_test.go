@@ -163,10 +163,12 @@ func TestSecretsResolveAndNeverShow(t *testing.T) {
 	}
 }
 
-func TestMaskURL(t *testing.T) {
-	got := MaskURL("https://user:pw@hc.example/ping/abc?token=s3cret")
-	if strings.Contains(got, "pw") || strings.Contains(got, "s3cret") || !strings.Contains(got, "/ping/abc") {
-		t.Errorf("MaskURL = %q", got)
+func TestMaskedHidesNotifyURLSecrets(t *testing.T) {
+	cfg := Defaults()
+	cfg.Notify = []Notify{{URL: "https://user:pw@hc.example/ping/abc?token=s3cret"}}
+	got := cfg.Masked()
+	if strings.Contains(got, "pw@") || strings.Contains(got, "s3cret") || !strings.Contains(got, "hc.example/ping/abc") {
+		t.Errorf("Masked shows a notify URL's secret or hides its host and path:\n%s", got)
 	}
 }
 

@@ -2,33 +2,15 @@ package configs
 
 import (
 	"bytes"
-	"net/url"
 	"slices"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/ddnsd/ddns/redact"
 )
 
 // Mask is what a secret's value is replaced with wherever it is shown.
 const Mask = "********"
-
-// MaskURL hides the parts of a URL that usually carry secrets: the password
-// in its user info and every query value. Paths stay, since ping services put
-// their check id there and people need to tell their checks apart.
-func MaskURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return Mask
-	}
-	if u.User != nil {
-		u.User = url.User(u.User.Username() + ":" + Mask)
-	}
-	q := u.Query()
-	for k := range q {
-		q.Set(k, Mask)
-	}
-	u.RawQuery = q.Encode()
-	return u.String()
-}
 
 // Masked renders the effective config as TOML with every secret replaced by
 // Mask, for `supervisor check` and for logs.
@@ -51,7 +33,7 @@ func (c *Config) Masked() string {
 	}
 	v.HTTP.TokenFile, v.HTTP.TokenEnv = "", ""
 	for _, n := range c.Notify {
-		n.URL = MaskURL(n.URL)
+		n.URL = redact.URL(n.URL)
 		n.URLFile, n.URLEnv = "", ""
 		v.Notify = append(v.Notify, n)
 	}
