@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/ddnsd/ddns/untrusted"
 )
 
 // Commands lists every command the server understands, in the order a help
@@ -29,13 +31,9 @@ func (c Command) Known() bool {
 // error, so a hostile 1 MB field name does not become a 1 MB log line.
 const maxQuoted = 64
 
-// quote returns s quoted for an error message, shortened when long.
-func quote(s string) string {
-	if len(s) > maxQuoted {
-		s = s[:maxQuoted] + "..."
-	}
-	return fmt.Sprintf("%q", s)
-}
+// quote returns untrusted s quoted for an error message, cleaned of
+// control bytes and shortened when long.
+func quote(s string) string { return untrusted.Quote(s, maxQuoted) }
 
 // DecodeRequest parses one request line strictly: it must be exactly one JSON
 // object with only the fields of Request (and Report), a known command, and
