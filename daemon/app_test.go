@@ -83,10 +83,16 @@ func TestStartOnInvalidConfig(t *testing.T) {
 	}
 	fixed := config(t, "", "")
 	h.watcher.ch <- configs.Change{Config: fixed}
-	h.watcher.ch <- configs.Change{Err: configs.ErrDeleted} // the second send waits for the first apply
+	h.watcher.ch <- configs.Change{Err: configs.ErrDeleted} // taken once the save above is applied
 	st = h.status()
 	if st.Supervisor.ConfigGeneration != 1 || st.Supervisor.ConfigHash != fixed.Hash {
 		t.Errorf("after the valid save: %+v", st.Supervisor)
+	}
+	// A deleted file keeps the running config and says so.
+	h.watcher.ch <- configs.Change{Err: configs.ErrDeleted} // taken once the deletion above is handled
+	st = h.status()
+	if st.Supervisor.ConfigGeneration != 1 || st.Supervisor.ConfigHash != fixed.Hash || st.Supervisor.ConfigError != configs.ErrDeleted.Error() {
+		t.Errorf("after the file was deleted: %+v", st.Supervisor)
 	}
 }
 

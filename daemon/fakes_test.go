@@ -118,34 +118,18 @@ func (f *fakeHTTP) SetInterval(d time.Duration) {
 	f.intervals = append(f.intervals, d)
 }
 
-// fakeWatcher delivers the changes a test sends on ch, and ends, as the
-// real watcher does, when the context it was started with ends.
-type fakeWatcher struct {
-	ch  chan configs.Change
-	out chan configs.Change
-}
+// fakeWatcher hands the changes a test sends on ch straight to the
+// application's watch loop, so a send returns once the loop has taken the
+// change, which is after it finished applying the one before. Like the
+// real watcher, it ends (closes ch) when its context ends.
+type fakeWatcher struct{ ch chan configs.Change }
 
 func (w *fakeWatcher) start(ctx context.Context) *fakeWatcher {
-	w.out = make(chan configs.Change)
-	go func() {
-		defer close(w.out)
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case c := <-w.ch:
-				select {
-				case w.out <- c:
-				case <-ctx.Done():
-					return
-				}
-			}
-		}
-	}()
+	go func() { <-ctx.Done(); close(w.ch) }()
 	return w
 }
 
-func (w *fakeWatcher) Changes() <-chan configs.Change { return w.out }
+func (w *fakeWatcher) Changes() <-chan configs.Change { return w.ch }
 func (w *fakeWatcher) Close() error                   { return nil }
 
 // replies records what a handler sent.

@@ -49,18 +49,18 @@ func TestExitCodeActions(t *testing.T) {
 }
 
 // TestPolicyCarriesEverySetting: each crash-loop, backoff, stop, watchdog
-// and probe setting reaches the Policy, set to a value of its own so that
-// two settings swapped or one dropped is caught, and a reload hands the
-// new Policy to the running loop.
+// and probe setting reaches the Policy, set to a value of its own (and
+// none of supervise.DefaultPolicy's) so that two settings swapped or one
+// dropped is caught, and a reload hands the new Policy to the running loop.
 func TestPolicyCarriesEverySetting(t *testing.T) {
 	text := `
 [supervisor]
 command = ["/opt/ddns/updater"]
-restart_delay = "1s"
+restart_delay = "1100ms"
 restart_delay_max = "2m"
 long_restart_delay = "3m"
 stable_after = "4m"
-crash_loop_restarts = 5
+crash_loop_restarts = 13
 crash_loop_window = "6m"
 crash_loop_cooldown = "7m"
 stop_timeout = "8s"
@@ -80,11 +80,11 @@ interval_max = "12m"
 				bad = append(bad, fmt.Sprintf("%s = %v, want %v", name, got, want))
 			}
 		}
-		check("RestartDelay", p.RestartDelay, time.Second)
+		check("RestartDelay", p.RestartDelay, 1100*time.Millisecond)
 		check("RestartDelayMax", p.RestartDelayMax, 2*time.Minute)
 		check("LongRestartDelay", p.LongRestartDelay, 3*time.Minute)
 		check("StableAfter", p.StableAfter, 4*time.Minute)
-		check("CrashLoopRestarts", p.CrashLoopRestarts, 5)
+		check("CrashLoopRestarts", p.CrashLoopRestarts, 13)
 		check("CrashLoopWindow", p.CrashLoopWindow, 6*time.Minute)
 		check("CrashLoopCooldown", p.CrashLoopCooldown, 7*time.Minute)
 		check("StopTimeout", p.StopTimeout, 8*time.Second)
