@@ -27,7 +27,7 @@ interval = "5m"
 %s
 `
 
-func config(t *testing.T, supervisor, rest string) *configs.Config {
+func config(t testing.TB, supervisor, rest string) *configs.Config {
 	t.Helper()
 	return parse(t, fmt.Sprintf(baseConfig, supervisor, rest))
 }

@@ -147,7 +147,7 @@ func (r *replies) Send(rep ipc.Reply) error {
 
 // harness is one App running on fakes.
 type harness struct {
-	t       *testing.T
+	t       testing.TB
 	app     *App
 	clk     *clocktest.Fake
 	starter *fakeStarter
@@ -163,7 +163,7 @@ type harness struct {
 }
 
 // parse builds a config from TOML text, failing the test on an error.
-func parse(t *testing.T, text string) *configs.Config {
+func parse(t testing.TB, text string) *configs.Config {
 	t.Helper()
 	cfg, err := configs.Parse("test.toml", []byte(text), configs.Options{Now: func() time.Time { return start }})
 	if err != nil {
@@ -175,7 +175,7 @@ func parse(t *testing.T, text string) *configs.Config {
 var start = time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 
 // newHarness builds an App on cfg without running it.
-func newHarness(t *testing.T, cfg *configs.Config, cfgErr error, edit ...func(*Options)) *harness {
+func newHarness(t testing.TB, cfg *configs.Config, cfgErr error, edit ...func(*Options)) *harness {
 	t.Helper()
 	h := &harness{t: t, clk: clocktest.New(start), starter: newFakeStarter(), probers: make(chan *fakeProber, 16),
 		watcher: &fakeWatcher{ch: make(chan configs.Change)}, http: &fakeHTTP{}, groups: map[int]int{}}
