@@ -154,8 +154,10 @@ func (a *App) Run(ctx context.Context) error {
 	defer cancel()
 	stop := context.AfterFunc(ctx, a.cancel)
 	defer stop()
-	cfg := a.config()
-	a.metrics.ConfigLoaded(a.generation)
+	a.mu.Lock()
+	cfg, gen := a.cfg, a.generation
+	a.mu.Unlock()
+	a.metrics.ConfigLoaded(gen)
 	a.startNotifier(cfg)
 	defer a.stopNotifier()
 
@@ -217,13 +219,6 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	a.logger.Info("supervisor stopped")
 	return nil
-}
-
-// config is the config the supervisor runs on now.
-func (a *App) config() *configs.Config {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.cfg
 }
 
 func (a *App) configName() string {
