@@ -77,6 +77,20 @@ func (c *Client) Do(ctx context.Context, req Request) (Reply, error) {
 	return rep, nil
 }
 
+// Status asks for the status document with the newest events of the ring
+// (events as in Request.Events: 0 the default number, AllEvents all). A
+// refusal is an error carrying the server's answer.
+func (c *Client) Status(ctx context.Context, events int) (*Status, error) {
+	rep, err := c.Do(ctx, Request{Cmd: CmdStatus, Events: events})
+	if err != nil {
+		return nil, err
+	}
+	if !rep.OK || rep.Status == nil {
+		return nil, fmt.Errorf("the supervisor at %s refused the status request: %s", c.path, rep.Error)
+	}
+	return rep.Status, nil
+}
+
 // Stream sends req (typically `logs` with Follow) and calls fn with each
 // reply until the server ends the stream (nil), fn returns an error (that
 // error), or ctx ends (ctx's error, wrapped). The connection is done

@@ -31,9 +31,21 @@ type Request struct {
 	Lines int `json:"lines,omitempty"`
 	// Follow keeps a `logs` connection open and streams new lines.
 	Follow bool `json:"follow,omitempty"`
+	// Events is how many of the newest supervision events `status` sends:
+	// 0 means DefaultStatusEvents, AllEvents (or any negative number) every
+	// event the ring holds. The rest are counted in Status.EventsOmitted.
+	Events int `json:"events,omitempty"`
 	// Report is the child's heartbeat and record states, for `report`.
 	Report *Report `json:"report,omitempty"`
 }
+
+// DefaultStatusEvents is how many events a `status` request that names no
+// number gets: enough for a person to see what just happened, while the
+// reply stays the same size however full the event ring is.
+const DefaultStatusEvents = 20
+
+// AllEvents in Request.Events asks `status` for every event the ring holds.
+const AllEvents = -1
 
 // Reply is one line sent back. OK false means Error says why.
 type Reply struct {
@@ -59,6 +71,9 @@ type Status struct {
 	Network    NetworkStatus    `json:"network"`
 	Records    []RecordStatus   `json:"records"`
 	Events     []EventStatus    `json:"events"`
+	// EventsOmitted counts the older events the ring holds that this reply
+	// left out (see Request.Events).
+	EventsOmitted int `json:"events_omitted,omitempty"`
 }
 
 // SupervisorStatus describes the supervisor process itself.

@@ -238,12 +238,17 @@ func timeExec(n, want int, name string, args ...string) ([]float64, error) {
 	return out, nil
 }
 
-// roundTrips times n status requests on the kept connection, in ms.
-func (o *ours) roundTrips(n int) ([]float64, error) {
+// roundTrips times n status requests (the default number of events) on the
+// kept connection, in ms.
+func (o *ours) roundTrips(n int) ([]float64, error) { return o.roundTripsEvents(n, 0) }
+
+// roundTripsEvents times n status requests asking for events as in
+// ipc.Request.Events, in ms.
+func (o *ours) roundTripsEvents(n, events int) ([]float64, error) {
 	out := make([]float64, 0, n)
 	for range n {
 		start := time.Now()
-		if _, err := o.status(); err != nil {
+		if _, err := o.statusEvents(events); err != nil {
 			return nil, err
 		}
 		out = append(out, ms(time.Since(start)))
@@ -268,7 +273,7 @@ func (b *bench) statusSection() []Result {
 		var lat []float64
 		if lat, err = timeExec(b.samples(40, 5), 0, filepath.Join(b.bin, "supervisor"), "status", "--socket", o.socket); err == nil {
 			proc.fill(lat, nil)
-			proc.Note = joinNote(proc.Note, fmt.Sprintf("events in the ring: %d", len(st.Events)))
+			proc.Note = joinNote(proc.Note, fmt.Sprintf("events in the ring: %d", len(st.Events)+st.EventsOmitted))
 		}
 	}
 	if err == nil {
@@ -303,15 +308,21 @@ func (b *bench) statusSection() []Result {
 
 // fullRing makes the child crash and restart at once until more than 1,000
 // events have gone through the ring, then lets it idle and times status
-// again.
+// again: as `supervisor status` asks (the last 20 events), which must stay
+// within 2x of the fresh figure, and asking for the whole ring, for the
+// record.
 func (b *bench) fullRing(procBase, rtBase float64) []Result {
 	proc := Result{Section: "status", Name: "`supervisor status` as a process, after 1,000+ events", Unit: "ms"}
 	rt := Result{Section: "status", Name: "status round trip, after 1,000+ events", Unit: "ms"}
+	rtAll := Result{Section: "status", Name: "status round trip, after 1,000+ events, all events asked for (--events all)", Unit: "ms"}
+	skip := func(err error) []Result {
+		proc.Skipped, rt.Skipped, rtAll.Skipped = err.Error(), err.Error(), err.Error()
+		return []Result{proc, rt, rtAll}
+	}
 	dir := b.dir("ring")
 	st, err := listenStamps(dir)
 	if err != nil {
-		proc.Skipped, rt.Skipped = err.Error(), err.Error()
-		return []Result{proc, rt}
+		return skip(err)
 	}
 	defer st.close()
 	go func() { // the stamps are not needed here, only the restarts
@@ -323,8 +334,7 @@ func (b *bench) fullRing(procBase, rtBase float64) []Result {
 	toml := strings.Replace(b.crashChildTOML(st.path, "0s", "--idle-when", idleFile), "[supervisor]\n", "[supervisor]\nevent_history = 1000\n", 1)
 	o, err := b.startOurs(dir, toml)
 	if err != nil {
-		proc.Skipped, rt.Skipped = err.Error(), err.Error()
-		return []Result{proc, rt}
+		return skip(err)
 	}
 	defer o.stop()
 	// Each crash-restart adds three events (exited, backoff, started).
@@ -347,19 +357,29 @@ func (b *bench) fullRing(procBase, rtBase float64) []Result {
 	if err == nil {
 		var lat []float64
 		if lat, err = o.roundTrips(b.samples(2000, 100)); err == nil {
-			rt.Extra = map[string]float64{"p99": quantile(lat, 0.99)}
 			rt.fill(lat, nil)
+			rt.Extra = map[string]float64{"p99": quantile(lat, 0.99), "x_fresh": round(rt.Median / rtBase)}
+			rt.check(&target{"x_fresh", 2})
+			rt.Target = "median < 2× the fresh round trip's"
 			rt.Samples = nil
 		}
 	}
-	if err != nil {
-		proc.Skipped, rt.Skipped = err.Error(), err.Error()
-		return []Result{proc, rt}
+	if err == nil {
+		var lat []float64
+		if lat, err = o.roundTripsEvents(b.samples(2000, 100), ipc.AllEvents); err == nil {
+			rtAll.fill(lat, nil)
+			rtAll.Extra = map[string]float64{"p99": quantile(lat, 0.99), "x_fresh": round(rtAll.Median / rtBase)}
+			rtAll.Samples = nil
+		}
 	}
-	note := fmt.Sprintf("%d restarts, %d events kept (the ring's capacity); ", s.Child.Restarts, len(s.Events))
+	if err != nil {
+		return skip(err)
+	}
+	note := fmt.Sprintf("%d restarts, %d events kept (the ring's capacity), %d sent by default; ", s.Child.Restarts, len(s.Events)+s.EventsOmitted, len(s.Events))
 	proc.Note = note + fmt.Sprintf("%.2f× the fresh figure", proc.Median/procBase)
 	rt.Note = note + fmt.Sprintf("p99 %s ms, %.2f× the fresh median", num(rt.Extra["p99"]), rt.Median/rtBase)
-	return []Result{proc, rt}
+	rtAll.Note = fmt.Sprintf("p99 %s ms, %.2f× the fresh median: what asking for the whole ring costs", num(rtAll.Extra["p99"]), rtAll.Median/rtBase)
+	return []Result{proc, rt, rtAll}
 }
 
 // idleSection runs our supervisor with the real updater and supervisord

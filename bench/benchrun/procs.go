@@ -146,17 +146,15 @@ func (b *bench) startOurs(dir, config string) (*ours, error) {
 	}
 }
 
-func (o *ours) status() (*ipc.Status, error) {
+// status asks for the status document with the default number of events,
+// as `supervisor status` does.
+func (o *ours) status() (*ipc.Status, error) { return o.statusEvents(0) }
+
+// statusEvents asks for the status with events as in ipc.Request.Events.
+func (o *ours) statusEvents(events int) (*ipc.Status, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	rep, err := o.client.Do(ctx, ipc.Request{Cmd: ipc.CmdStatus})
-	if err != nil {
-		return nil, err
-	}
-	if !rep.OK || rep.Status == nil {
-		return nil, fmt.Errorf("status refused: %s", rep.Error)
-	}
-	return rep.Status, nil
+	return o.client.Status(ctx, events)
 }
 
 // waitStatus asks for status until ok accepts it, every 2 ms.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -35,12 +36,14 @@ func request(socket string, req ipc.Request, timeout time.Duration) (ipc.Reply, 
 func cmdStatus(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("status", stderr)
 	asJSON := fs.Bool("json", false, "print the status document as JSON")
+	var events eventCount // 0: not given
+	fs.Var(&events, "events", fmt.Sprintf("how many of the newest events to ask for: a number, or all (default: %d; the table shows the last %d of them)", ipc.DefaultStatusEvents, tableEvents))
 	socketPath := fs.socketFlags()
 	if !fs.parse(args) {
 		return 2
 	}
 	path := socketPath()
-	rep, code, err := request(path, ipc.Request{Cmd: ipc.CmdStatus}, 5*time.Second)
+	rep, code, err := request(path, ipc.Request{Cmd: ipc.CmdStatus, Events: int(events)}, 5*time.Second)
 	if err != nil {
 		fmt.Fprintf(stderr, "supervisor status: %v\n", err)
 		return code
@@ -55,7 +58,7 @@ func cmdStatus(args []string, stdout, stderr io.Writer) int {
 		enc.SetIndent("", "  ")
 		enc.Encode(st)
 	} else {
-		printStatus(stdout, st)
+		printStatus(stdout, st, events != 0)
 	}
 	if st.Child.State == "running" {
 		return ipc.StatusChildRunning
@@ -63,8 +66,39 @@ func cmdStatus(args []string, stdout, stderr io.Writer) int {
 	return ipc.StatusChildNotRunning
 }
 
-// printStatus writes the short table a person reads.
-func printStatus(w io.Writer, st *ipc.Status) {
+// eventCount is the --events flag: a positive number, or "all"
+// (ipc.AllEvents); 0 when not given, which asks for the server's default.
+type eventCount int
+
+func (e *eventCount) String() string {
+	switch {
+	case *e < 0:
+		return "all"
+	case *e == 0:
+		return ""
+	}
+	return strconv.Itoa(int(*e))
+}
+
+func (e *eventCount) Set(s string) error {
+	if s == "all" {
+		*e = ipc.AllEvents
+		return nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		return fmt.Errorf("%q is not a number of events: give a number from 1, or all", s)
+	}
+	*e = eventCount(n)
+	return nil
+}
+
+// tableEvents is how many events the table shows unless --events asks.
+const tableEvents = 8
+
+// printStatus writes the short table a person reads: the last tableEvents
+// events, or every event received when allEvents (--events was given).
+func printStatus(w io.Writer, st *ipc.Status, allEvents bool) {
 	c := st.Child
 	line := fmt.Sprintf("child       %s", c.State)
 	if c.PID != 0 {
@@ -125,9 +159,16 @@ func printStatus(w io.Writer, st *ipc.Status) {
 		tw.Flush()
 	}
 	if len(st.Events) > 0 {
-		fmt.Fprintln(w, "events")
-		from := max(0, len(st.Events)-8)
-		for _, e := range st.Events[from:] {
+		shown := st.Events
+		if !allEvents {
+			shown = shown[max(0, len(shown)-tableEvents):]
+		}
+		head := "events"
+		if older := len(st.Events) - len(shown) + st.EventsOmitted; older > 0 {
+			head = fmt.Sprintf("events (the last %d; %d older: --events N or all)", len(shown), older)
+		}
+		fmt.Fprintln(w, head)
+		for _, e := range shown {
 			fmt.Fprintf(tw, "  %s\t%s\t%s\n", clock(e.At), e.Kind, e.Detail)
 		}
 		tw.Flush()

@@ -690,3 +690,55 @@ func TestStrayReportRefused(t *testing.T) {
 		t.Errorf("a stray report reached the status: %+v %+v", st.Records, st.Child)
 	}
 }
+
+// TestStatusEventsFlag: `status` sends the last 20 events unless --events
+// asks for N or all, with --json as in the table, and says how many older
+// ones it left out.
+func TestStatusEventsFlag(t *testing.T) {
+	e := newEnv(t, "[supervisor]\ncommand = [\"@SELF@\"]\nrestart_delay = \"0s\"\n[probe]\nenabled = false\n")
+	e.start("DDNS_TEST_CHILD=hang")
+	pid := e.waitFor("running", 20*time.Second, running).Child.PID
+	for range 7 { // each restart adds restart-requested, stopping, exited and started
+		if out, code := e.cli("restart", "--socket", e.socket); code != 0 {
+			t.Fatalf("restart: exit %d %s", code, out)
+		}
+		pid = e.waitFor("a new child", 15*time.Second, func(st ipc.Status) bool { return running(st) && st.Child.PID != pid }).Child.PID
+	}
+	asJSON := func(args ...string) ipc.Status {
+		t.Helper()
+		out, code := e.cli(append([]string{"status", "--json", "--socket", e.socket}, args...)...)
+		var st ipc.Status
+		if code != 0 || json.Unmarshal([]byte(out), &st) != nil {
+			t.Fatalf("status --json %v: exit %d\n%s", args, code, out)
+		}
+		return st
+	}
+	all := asJSON("--events", "all")
+	total := len(all.Events)
+	if total <= ipc.DefaultStatusEvents || all.EventsOmitted != 0 {
+		t.Fatalf("--events all: %d events, %d omitted; want more than %d, none omitted", total, all.EventsOmitted, ipc.DefaultStatusEvents)
+	}
+	for _, tc := range []struct {
+		args []string
+		want int
+	}{{nil, ipc.DefaultStatusEvents}, {[]string{"--events", "3"}, 3}} {
+		st := asJSON(tc.args...)
+		// Events may have been added since: the omitted count grows with them.
+		if len(st.Events) != tc.want || st.EventsOmitted < total-tc.want {
+			t.Errorf("status --json %v: %d events, %d omitted; want %d and at least %d", tc.args, len(st.Events), st.EventsOmitted, tc.want, total-tc.want)
+		}
+	}
+	out, code := e.cli("status", "--socket", e.socket)
+	if code != 0 || !strings.Contains(out, "events (the last 8;") {
+		t.Errorf("status table: exit %d, want the last 8 events and the count of older ones\n%s", code, out)
+	}
+	out, code = e.cli("status", "--events", "all", "--socket", e.socket)
+	if code != 0 || strings.Contains(out, "older") || strings.Count(out, "restart-requested") != 7 {
+		t.Errorf("status --events all: exit %d, want every event (7 restart-requested)\n%s", code, out)
+	}
+	for _, bad := range []string{"0", "-1", "some"} {
+		if out, code := e.cli("status", "--events", bad, "--socket", e.socket); code != 2 || !strings.Contains(out, "not a number of events") {
+			t.Errorf("status --events %s: exit %d, want 2 and a usage message\n%s", bad, code, out)
+		}
+	}
+}

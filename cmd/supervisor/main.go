@@ -3,9 +3,10 @@
 // and control commands on a local socket, and installs itself as a systemd
 // unit, a launchd agent, a Windows scheduled task or a Startup-folder entry.
 //
-// This file and its siblings are wiring only: flags, the config, and mapping
-// errors to exit codes. The lifecycle lives in package supervise, the
-// protocol in ipc, the network checks in netprobe.
+// This file and its siblings are wiring only: flags, the config, the
+// logger, signals, the socket's lock and mapping errors to exit codes. The
+// application (reloads, status, reports, probes, notifications) lives in
+// package daemon, the child's lifecycle in supervise, the protocol in ipc.
 package main
 
 import (
@@ -23,8 +24,9 @@ const usage = `usage: supervisor COMMAND [flags]
 
 commands:
   run        [--config PATH]            run in the foreground and keep the updater alive
-  status     [--json] [--config PATH | --socket PATH]
-                                        show the child, network, records and events
+  status     [--json] [--events N|all] [--config PATH | --socket PATH]
+                                        show the child, network, records and the
+                                        last events (20 unless --events asks)
                                         (exit 0 running, 3 not running, 4 no supervisor)
   start | stop | restart | reload | update-now [--socket PATH]
   logs       [-n N] [-f] [--socket PATH] show the updater's last output lines

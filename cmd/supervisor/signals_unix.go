@@ -37,21 +37,5 @@ func handleSignals(ctx context.Context, stop func(), reload func(), logger hclog
 	return func() { signal.Stop(ch); close(done) }
 }
 
-// askUpdate asks the updater for a pass now: it runs one on SIGHUP.
-func askUpdate(pid int) error { return syscall.Kill(pid, syscall.SIGHUP) }
-
 // elevated reports whether we run as root.
 func elevated() bool { return os.Geteuid() == 0 }
-
-// inChildGroup reports whether pid is the child or in the child's process
-// group (the supervise starter makes the child a group leader).
-func inChildGroup(pid, child int) bool {
-	if child == 0 {
-		return false
-	}
-	if pid == child {
-		return true
-	}
-	pgid, err := syscall.Getpgid(pid)
-	return err == nil && pgid == child
-}

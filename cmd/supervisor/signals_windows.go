@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"os"
 	"os/signal"
 	"syscall"
@@ -30,15 +29,5 @@ func handleSignals(ctx context.Context, stop func(), reload func(), logger hclog
 	return func() { signal.Stop(ch); close(done) }
 }
 
-// askUpdate cannot signal a Windows process; the updater's own interval and
-// address-change events cover it.
-func askUpdate(pid int) error {
-	return errors.New("update-now is not available on Windows yet: restart the updater with `supervisor restart`")
-}
-
 // elevated reports whether the process token is elevated (administrator).
 func elevated() bool { return windows.GetCurrentProcessToken().IsElevated() }
-
-// inChildGroup cannot be told on Windows, where the socket reports no peer
-// pid (Peer.Known is false), so it is never asked.
-func inChildGroup(pid, child int) bool { return pid == child }

@@ -12,7 +12,6 @@ package spec
 
 import (
 	"fmt"
-	"net"
 	"sort"
 	"strconv"
 	"strings"
@@ -121,7 +120,9 @@ func (l TTLLimits) describe() string {
 
 // ProbeTargets returns what a readiness probe must reach before this
 // provider can be used with these params and endpoint override: URLs (whose
-// host is resolved and port connected to) and DNS servers as HOST:PORT.
+// host is resolved and port connected to) and DNS servers as the config
+// writes them (HOST, HOST:PORT, udp:// or tcp://): the caller dials those
+// as its DNS code does, on port 53 when none is given.
 // Either may be empty: a provider that talks to nobody (dryrun), or whose
 // address is known only per record (a templated webhook URL), needs no probe.
 func (s Spec) ProbeTargets(params map[string]any, endpoint string) (urls, hosts []string) {
@@ -135,7 +136,7 @@ func (s Spec) ProbeTargets(params map[string]any, endpoint string) (urls, hosts 
 			v, _ = params[pr.ServerKey].(string)
 		}
 		if v != "" {
-			hosts = append(hosts, dnsServerAddr(v))
+			hosts = append(hosts, strings.TrimSpace(v))
 		}
 	case endpoint != "":
 		urls = append(urls, endpoint)
@@ -149,19 +150,6 @@ func (s Spec) ProbeTargets(params map[string]any, endpoint string) (urls, hosts 
 	return urls, hosts
 }
 
-// dnsServerAddr is a DNS server as the code that asks it dials it: without a
-// scheme (udp://, tcp://), and on port 53 unless one is given, so that the
-// probe gets a port to connect to.
-func dnsServerAddr(s string) string {
-	s = strings.TrimSpace(s)
-	if _, rest, ok := strings.Cut(s, "://"); ok {
-		s = strings.TrimSuffix(rest, "/")
-	}
-	if _, _, err := net.SplitHostPort(s); err != nil {
-		s = net.JoinHostPort(strings.Trim(s, "[]"), "53")
-	}
-	return s
-}
 
 // Registry is a set of provider specs, listed sorted by type. It is an
 // explicit value (see Default), never filled by init side effects.

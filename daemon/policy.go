@@ -1,0 +1,85 @@
+package daemon
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"github.com/ddnsd/ddns/configs"
+	"github.com/ddnsd/ddns/ipc"
+	"github.com/ddnsd/ddns/supervise"
+)
+
+// exitActions is the exit-code contract's right-hand column: what the
+// supervisor does after the updater exits with each code of ipc's table.
+var exitActions = map[int]supervise.Action{
+	int(ipc.ExitOK):       supervise.ActionNone,
+	int(ipc.ExitFailure):  supervise.ActionRestart,
+	int(ipc.ExitConfig):   supervise.ActionWaitConfig,
+	int(ipc.ExitNetwork):  supervise.ActionWaitNetwork,
+	int(ipc.ExitRejected): supervise.ActionRestartLong,
+	int(ipc.ExitAuth):     supervise.ActionWaitConfig,
+}
+
+// policyFrom turns the [supervisor] and [probe] sections into a Policy.
+func policyFrom(cfg *configs.Config) supervise.Policy {
+	s, pr := cfg.Supervisor, cfg.Probe
+	p := supervise.DefaultPolicy()
+	p.RestartDelay = s.RestartDelay.Duration
+	p.RestartDelayMax = s.RestartDelayMax.Duration
+	p.LongRestartDelay = s.LongRestartDelay.Duration
+	p.StableAfter = s.StableAfter.Duration
+	p.CrashLoopRestarts = s.CrashLoopRestarts
+	p.CrashLoopWindow = s.CrashLoopWindow.Duration
+	p.CrashLoopCooldown = s.CrashLoopCooldown.Duration
+	p.StopTimeout = s.StopTimeout.Duration
+	p.Watchdog = s.Watchdog.Duration
+	p.MemoryLimitMB = s.MemoryLimitMB
+	p.RestartAlways = s.RestartAlways
+	p.ProbeInterval = pr.Interval.Duration
+	p.ProbeIntervalMax = pr.IntervalMax.Duration
+	p.ExitActions = exitActions
+	p.SignalAction = supervise.ActionRestart
+	p.DefaultAction = supervise.ActionRestart
+	return p
+}
+
+// childCommand is the updater to run: [supervisor] command, or the updater
+// binary beside this one, given the same config file. The socket path goes
+// in the environment so the child can report; NOTIFY_SOCKET is removed, since
+// under systemd the supervisor, not its child, is the service's main process.
+func (a *App) childCommand(cfg *configs.Config) supervise.Command {
+	argv := cfg.Supervisor.Command
+	if len(argv) == 0 {
+		argv = []string{a.o.UpdaterPath}
+		if a.cfgPath != "" {
+			argv = append(argv, "--config", a.cfgPath)
+		}
+	}
+	env := []string{ipc.EnvSocket + "=" + a.socket}
+	for _, kv := range a.o.Environ {
+		if strings.HasPrefix(kv, ipc.EnvSocket+"=") || strings.HasPrefix(kv, ipc.EnvNotifySocket+"=") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return supervise.Command{Path: argv[0], Args: argv[1:], Env: env}
+}
+
+// updaterBeside is the updater binary in the running binary's folder
+// (symlinks resolved, so a link in /usr/local/bin finds the real folder).
+func updaterBeside() string {
+	name := "updater"
+	if runtime.GOOS == "windows" {
+		name += ".exe"
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return name
+	}
+	if real, err := filepath.EvalSymlinks(exe); err == nil {
+		exe = real
+	}
+	return filepath.Join(filepath.Dir(exe), name)
+}
