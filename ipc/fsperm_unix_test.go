@@ -36,3 +36,16 @@ func TestForeignSocketFolderRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestListenLogsWhatItDidToTheFolder: tightening a loose socket folder is
+// logged, so the change to a user's folder is never silent.
+func TestListenLogsWhatItDidToTheFolder(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "ddns")
+	must(t, os.Mkdir(dir, 0o777))
+	must(t, os.Chmod(dir, 0o777))
+	logger, logs := testLogger(t)
+	startServer(t, ServerOptions{Path: filepath.Join(dir, SocketFileName), Logger: logger})
+	if n := logs.count("had mode 777; set it to 700"); n != 1 {
+		t.Fatalf("the tightening was logged %d times, want once:\n%s", n, logs)
+	}
+}
