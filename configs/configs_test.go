@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -37,25 +39,6 @@ func TestEmbeddedDefaultIsValid(t *testing.T) {
 	}
 	if cfg.Probe.DNS == nil || len(cfg.Probe.DNS) != 0 || cfg.Probe.TCP == nil {
 		t.Fatalf("embedded default must disable probes explicitly: %+v", cfg.Probe)
-	}
-}
-
-func TestExamplesAreValid(t *testing.T) {
-	files, _ := filepath.Glob("examples/*.toml")
-	if len(files) < 3 {
-		t.Fatalf("expected example files, found %v", files)
-	}
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		// Secrets in the examples point at files that do not exist here, so check
-		// everything but the provider keys.
-		_, err = Parse(f, data, Options{Getenv: func(string) string { return "https://hooks.example/x" }})
-		if err != nil && !strings.Contains(err.Error(), "cannot read the secret file") {
-			t.Errorf("%s: %v", f, err)
-		}
 	}
 }
 
@@ -226,6 +209,109 @@ func FuzzParse(f *testing.F) {
 		}
 		_ = locate(string(data))
 	})
+}
+
+// tablesOf lists the TOML tables of a section type: the section itself
+// (header, as written in a file) and every array of tables inside it, found
+// by walking the struct's toml tags, so a new section or array is covered
+// without touching the test. Maps (headers, log levels) take any key and
+// are not tables of fixed keys.
+func tablesOf(header string, typ reflect.Type, array bool) []string {
+	var out []string
+	if array {
+		out = append(out, "[["+header+"]]")
+	} else {
+		out = append(out, "["+header+"]")
+	}
+	for i := 0; i < typ.NumField(); i++ {
+		f := typ.Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
+		if tag == "" || tag == "-" || !f.IsExported() {
+			continue
+		}
+		ft := f.Type
+		switch {
+		case ft.Kind() == reflect.Struct && ft != reflect.TypeOf(Duration{}):
+			out = append(out, tablesOf(header+"."+tag, ft, false)...)
+		case ft.Kind() == reflect.Slice && ft.Elem().Kind() == reflect.Struct:
+			out = append(out, tablesOf(header+"."+tag, ft.Elem(), true)...)
+		}
+	}
+	return out
+}
+
+// TestUnknownKeyInEverySectionAndArray puts a misspelt key into every table
+// of the schema ([supervisor], [probe], [ip], each [[ip.v4]] source,
+// [[records]], [[notify]], [http], [log], ..., and a [providers.NAME]
+// table) and wants each refused with an error that names the key where it
+// stands.
+func TestUnknownKeyInEverySectionAndArray(t *testing.T) {
+	var tables []string
+	ct := reflect.TypeOf(Config{})
+	for i := 0; i < ct.NumField(); i++ {
+		f := ct.Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
+		if tag == "" || tag == "-" {
+			continue
+		}
+		switch {
+		case f.Type.Kind() == reflect.Struct:
+			tables = append(tables, tablesOf(tag, f.Type, false)...)
+		case f.Type.Kind() == reflect.Slice && f.Type.Elem().Kind() == reflect.Struct:
+			tables = append(tables, tablesOf(tag, f.Type.Elem(), true)...)
+		}
+	}
+	for _, want := range []string{"[supervisor]", "[probe]", "[updater]", "[ip]", "[[ip.v4]]", "[[ip.v6]]", "[[records]]", "[http]", "[[notify]]", "[log]"} {
+		if !slices.Contains(tables, want) {
+			t.Fatalf("the schema walk missed %s; found %v", want, tables)
+		}
+	}
+	tables = append(tables, "[providers.home]")
+	for _, table := range tables {
+		t.Run(table, func(t *testing.T) {
+			name := strings.Trim(table, "[]")
+			if strings.HasPrefix(table, "[[") {
+				name += ".0" // the first (and only) entry of the array
+			}
+			src := table + "\nmisspelt_key = 1\n"
+			if name == "providers.home" {
+				src = table + "\ntype = \"cloudflare\"\nmisspelt_key = 1\n"
+			}
+			_, err := parse(t, src)
+			line := strings.Count(src, "\n")
+			want := fmt.Sprintf("test.toml:%d:1: %s.misspelt_key: unknown key", line, name)
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Fatalf("%q: want an error containing %q, got: %v", src, want, err)
+			}
+		})
+	}
+}
+
+// TestUnknownKeyInArraysNamesEachEntry: an unknown key inside an array of
+// tables is reported at each entry that has it, by index, including inline
+// tables in an array.
+func TestUnknownKeyInArraysNamesEachEntry(t *testing.T) {
+	src := "[ip]\nv4 = [{ type = \"http\", url = \"https://a.example\" }, { type = \"http\", urll = \"https://b.example\" }]\n" +
+		"[providers.p]\ntype = \"dryrun\"\n" +
+		"[[records]]\nprovider = \"p\"\nzone = \"example.com\"\nname = \"a\"\nttll = 60\n" +
+		"[[records]]\nprovider = \"p\"\nzone = \"example.com\"\nname = \"b\"\n" +
+		"[[records]]\nprovider = \"p\"\nzone = \"example.com\"\nname = \"c\"\nttll = 60\n"
+	_, err := parse(t, src)
+	if err == nil {
+		t.Fatal("unknown keys in arrays were accepted")
+	}
+	for _, want := range []string{
+		"test.toml:2:70: ip.v4.1.urll: unknown key",
+		"test.toml:9:1: records.0.ttll: unknown key",
+		"test.toml:18:1: records.2.ttll: unknown key",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("want %q in:\n%v", want, err)
+		}
+	}
+	if strings.Contains(err.Error(), "records.1.") || strings.Count(err.Error(), "unknown key") != 3 {
+		t.Errorf("want exactly the three unknown keys:\n%v", err)
+	}
 }
 
 // ttlSchema is testKeys with a provider that refuses TTLs below 60 (except

@@ -106,11 +106,17 @@ func Parse(name string, data []byte, o Options) (*Config, error) {
 	if err != nil {
 		return nil, decodeError(name, src, p.pos, err)
 	}
+	unknown := map[string]bool{}
 	for _, k := range md.Undecoded() {
 		if len(k) > 0 && k[0] == "providers" {
 			continue
 		}
-		p.errorf(k.String(), "unknown key (check its spelling and section)")
+		for _, key := range p.pos.indexed(k) {
+			if !unknown[key] {
+				unknown[key] = true
+				p.errorf(key, "unknown key (check its spelling and section)")
+			}
+		}
 	}
 
 	cfg.Path = name

@@ -1,6 +1,7 @@
 package configs
 
 import (
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -289,4 +290,46 @@ func offsetPos(src string, off int) Pos {
 	line := 1 + strings.Count(src[:off], "\n")
 	col := off - strings.LastIndexByte(src[:off], '\n')
 	return Pos{line, col}
+}
+
+// indexed returns the written keys that key names once array indices are
+// put back: the TOML decoder reports an unknown key inside an array of
+// tables without its index ("records.ttll" for "records.2.ttll"), which
+// has no position of its own. The keys come in file order; a key with no
+// index to restore comes back as itself.
+func (p positions) indexed(key []string) []string {
+	if _, ok := p[strings.Join(key, ".")]; ok {
+		return []string{strings.Join(key, ".")}
+	}
+	var out []string
+	for k := range p {
+		if matchesWithIndices(strings.Split(k, "."), key) {
+			out = append(out, k)
+		}
+	}
+	if len(out) == 0 {
+		return []string{strings.Join(key, ".")}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := p[out[i]], p[out[j]]
+		return a.Line < b.Line || a.Line == b.Line && a.Col < b.Col
+	})
+	return out
+}
+
+// matchesWithIndices reports whether written equals key with a number
+// after any of key's parts.
+func matchesWithIndices(written, key []string) bool {
+	for len(key) > 0 {
+		if len(written) == 0 || written[0] != key[0] {
+			return false
+		}
+		written, key = written[1:], key[1:]
+		if len(written) > 0 && (len(key) == 0 || written[0] != key[0]) {
+			if _, err := strconv.Atoi(written[0]); err == nil {
+				written = written[1:]
+			}
+		}
+	}
+	return len(written) == 0
 }

@@ -24,17 +24,61 @@ type runner struct {
 
 	mu       sync.Mutex
 	notified []string
+
+	// reports receives what the supervisor's socket (a real ipc server,
+	// the test's) was sent; the handler drops reports nobody reads.
+	reports chan ipc.Report
+}
+
+// startSupervisorSocket serves a supervisor's socket that acknowledges
+// every report and passes it on to reports.
+func startSupervisorSocket(t *testing.T, reports chan<- ipc.Report) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), ipc.SocketFileName)
+	srv, err := ipc.Listen(ipc.ServerOptions{Path: path, Handler: func(ctx context.Context, req ipc.Request, _ ipc.Peer, w ipc.ReplyWriter) {
+		if req.Cmd != ipc.CmdReport || req.Report == nil {
+			_ = w.Send(ipc.Reply{Error: "this test's supervisor takes only reports"})
+			return
+		}
+		select {
+		case reports <- *req.Report:
+		default:
+		}
+		_ = w.Send(ipc.Reply{OK: true})
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go srv.Serve(ctx)
+	t.Cleanup(func() { cancel(); srv.Close() })
+	return path
+}
+
+// report waits for the next report the supervisor receives.
+func (rn *runner) report(t *testing.T) ipc.Report {
+	t.Helper()
+	select {
+	case rep := <-rn.reports:
+		return rep
+	case <-time.After(10 * time.Second):
+		t.Fatal("no report reached the supervisor within 10s")
+	}
+	return ipc.Report{}
 }
 
 func startRun(t *testing.T, r *rig, watchdog time.Duration) *runner {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	rn := &runner{passes: make(chan *PassResult), done: make(chan ipc.ExitCode, 1), cancel: cancel,
-		trig: make(chan struct{}, 1), watch: make(chan struct{}, 1)}
+		trig: make(chan struct{}, 1), watch: make(chan struct{}, 1), reports: make(chan ipc.Report, 100)}
+	reporter := ipc.NewReporter(startSupervisorSocket(t, rn.reports), nil)
+	t.Cleanup(func() { reporter.Close() })
 	t.Cleanup(cancel)
 	go func() {
 		rn.done <- r.eng.Run(ctx, RunOptions{
 			Trigger:  rn.trig,
+			Reporter: reporter,
 			Passes:   rn.passes,
 			Watchdog: watchdog,
 			Notify: func(s string) (bool, error) {
@@ -221,7 +265,7 @@ func TestRunPolicy(t *testing.T) {
 	})
 }
 
-func TestStopLetsTheCallInFlightFinish(t *testing.T) {
+func TestStopLetsTheCallInFlightFinishAndReports(t *testing.T) {
 	cfg := testConfig(t, "", "a example.com A acct", "b example.com A acct", "c example.com A acct")
 	cfg.Updater.Concurrency = 1
 	r := newRig(t, cfg, filepath.Join(t.TempDir(), "s.json"))
@@ -238,6 +282,12 @@ func TestStopLetsTheCallInFlightFinish(t *testing.T) {
 	res := rn.pass(t)
 	if res.Changed != 1 || res.Failed != 2 {
 		t.Fatalf("%s; want the call in flight finished and the rest skipped", res.Summary())
+	}
+	// The report after the cut-short pass is sent although Run's context
+	// has ended: the supervisor learns what the last pass did.
+	rep := rn.report(t)
+	if len(rep.Records) != 3 || rep.Records[0].Address == "" && rep.Records[1].Address == "" && rep.Records[2].Address == "" {
+		t.Fatalf("final report %+v; want the three records, the finished one with its address", rep)
 	}
 	if code := rn.exit(t); code != ipc.ExitOK {
 		t.Fatalf("exit %d, want 0", code)
@@ -276,6 +326,16 @@ func TestHeartbeatDuringASlowPass(t *testing.T) {
 	if n := strings.Count(rn.notes(), "WATCHDOG=1"); n != 1 {
 		t.Fatalf("WATCHDOG=1 sent %d times during the pass; want 1 (notes: %s)", n, rn.notes())
 	}
+	// The heartbeat's report reached the supervisor while the pass still
+	// runs (its Set is held), so the supervisor's watchdog is fed too.
+	select {
+	case <-rn.reports:
+	default:
+		t.Fatal("no report reached the supervisor during the slow pass")
+	}
+	r.clock.Advance(10 * time.Second)
+	r.clock.waitAfter(t, 10*time.Second)
+	rn.report(t) // and one per heartbeat, not only the first
 	release()
 	if res := rn.pass(t); res.Changed != 1 {
 		t.Fatalf("pass: %s", res.Summary())

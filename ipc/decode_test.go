@@ -2,6 +2,7 @@ package ipc
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -29,6 +30,14 @@ func TestDecodeRequest(t *testing.T) {
 		{in: `{"cmd":5}`, wantErr: `field "cmd"`},
 		{in: `{"cmd":"status"`, wantErr: "cut off"},
 		{in: `{"cmd":"` + strings.Repeat("a", 5000) + `"}`, wantErr: `unknown command "aaaa`},
+		// Quoting shortens only what is longer than maxQuoted.
+		{in: `{"cmd":"` + strings.Repeat("b", maxQuoted) + `"}`, wantErr: `unknown command "` + strings.Repeat("b", maxQuoted) + `": use one of`},
+		{in: `{"cmd":"` + strings.Repeat("c", maxQuoted+1) + `"}`, wantErr: `unknown command "` + strings.Repeat("c", maxQuoted) + `…": use one of`},
+		// The list of commands reads as a list.
+		{in: `{"cmd":"x"}`, wantErr: `use one of ` + string(Commands()[0]) + `, ` + string(Commands()[1]) + `,`},
+		// A request of exactly the limit is read; one byte more is not.
+		{in: `{"cmd":"status"` + strings.Repeat(" ", MaxRequestBytes-len(`{"cmd":"status"}`)) + `}`, want: Request{Cmd: CmdStatus}},
+		{in: `{"cmd":"status"` + strings.Repeat(" ", MaxRequestBytes+1-len(`{"cmd":"status"}`)) + `}`, wantErr: fmt.Sprintf("request of %d bytes is longer than the limit of %d bytes", MaxRequestBytes+1, MaxRequestBytes)},
 	}
 	for _, tt := range tests {
 		name := tt.in

@@ -18,7 +18,7 @@ import (
 
 // Environment variables that turn the test binary into a helper process.
 const (
-	envHelper = "IPC_TEST_HELPER" // "client" or "lock"
+	envHelper = "IPC_TEST_HELPER" // "client", "client-seq", "lock" or "lock-hold"
 	envArg    = "IPC_TEST_ARG"    // socket path or lock path
 	envCmd    = "IPC_TEST_CMD"    // command for "client"
 )
@@ -55,6 +55,27 @@ func helperMain(mode string) int {
 		}
 		b, _ := json.Marshal(rep)
 		fmt.Println(string(b))
+		return 0
+	case "client-seq":
+		// Several commands (comma-separated) over one connection, one
+		// reply per line: shows whether a refusal ends the connection.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		c, err := Dial(ctx, arg)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "dial:", err)
+			return 1
+		}
+		defer c.Close()
+		for _, cmd := range strings.Split(os.Getenv(envCmd), ",") {
+			rep, err := c.Do(ctx, Request{Cmd: Command(cmd)})
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "do %s: %v\n", cmd, err)
+				return 1
+			}
+			b, _ := json.Marshal(rep)
+			fmt.Println(string(b))
+		}
 		return 0
 	case "lock":
 		release, err := AcquireLock(arg)

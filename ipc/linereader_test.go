@@ -43,3 +43,45 @@ func TestReadLineEmptyAndFinal(t *testing.T) {
 		t.Fatalf("final line without newline: %q, %v", line, err)
 	}
 }
+
+// chunks delivers its strings one Read at a time, as a socket does when a
+// line arrives in several segments.
+type chunks []string
+
+func (c *chunks) Read(p []byte) (int, error) {
+	if len(*c) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, (*c)[0])
+	(*c)[0] = (*c)[0][n:]
+	if (*c)[0] == "" {
+		*c = (*c)[1:]
+	}
+	return n, nil
+}
+
+// TestReadLineLimitCountsEveryChunk: the limit applies to the whole line,
+// also when its end arrives in a later segment than its start.
+func TestReadLineLimitCountsEveryChunk(t *testing.T) {
+	tests := []struct {
+		name  string
+		parts []string
+		want  string // "" for too long
+	}{
+		{"at the limit over two segments", []string{"aaaaaa", "bbbb\n"}, "aaaaaabbbb"},
+		{"over the limit over two segments", []string{"aaaaaaaa", "bbbb\n"}, ""},
+		{"over the limit in the first segment", []string{"aaaaaaaaaaaa\n"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := chunks(append([]string(nil), tt.parts...))
+			line, err := readLine(bufio.NewReaderSize(&c, 16), 10)
+			switch {
+			case tt.want == "" && !errors.Is(err, errLineTooLong):
+				t.Fatalf("readLine = %q, %v; want errLineTooLong", line, err)
+			case tt.want != "" && (err != nil || string(line) != tt.want):
+				t.Fatalf("readLine = %q, %v; want %q", line, err, tt.want)
+			}
+		})
+	}
+}

@@ -103,3 +103,19 @@ func TestAcquireLockAfterHolderKilled(t *testing.T) {
 	}
 	must(t, release())
 }
+
+// A holder whose pid cannot be read (an empty or foreign lock file) is
+// named as "another process", never as pid 0.
+func TestAcquireLockHolderWithoutPID(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "supervisor.lock")
+	release, err := AcquireLock(path)
+	must(t, err)
+	defer release()
+	for _, content := range []string{"", "0\n", "not a pid\n"} {
+		must(t, os.WriteFile(path, []byte(content), 0o600)) // the lock stays held: it is on the open file
+		_, err := AcquireLock(path)
+		if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "held by another process") || strings.Contains(err.Error(), "pid 0") {
+			t.Errorf("lock file %q: %v; want ErrLocked naming another process", content, err)
+		}
+	}
+}

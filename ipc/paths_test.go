@@ -12,6 +12,11 @@ func TestDefaultSocketPathRules(t *testing.T) {
 	}
 	none := env(nil)
 	longTmp := "/var/folders/" + strings.Repeat("x", 90) + "/T"
+	// A TMPDIR whose socket path is exactly as long as a Unix socket path
+	// may be, and one byte longer.
+	fill := maxUnixPath - len("/var/folders/") - len("/T/ddns-501/") - len(SocketFileName)
+	limitTmp := "/var/folders/" + strings.Repeat("y", fill) + "/T"
+	overTmp := "/var/folders/" + strings.Repeat("y", fill+1) + "/T"
 	tests := []struct {
 		name string
 		e    pathEnv
@@ -24,6 +29,8 @@ func TestDefaultSocketPathRules(t *testing.T) {
 		{"freebsd user", pathEnv{goos: "freebsd", uid: 1001, getenv: none, tempDir: "/var/tmp"}, "/var/tmp/ddns-1001/supervisor.sock"},
 		{"macos root", pathEnv{goos: "darwin", uid: 0, getenv: none, tempDir: "/var/folders/ab/T"}, "/var/run/ddns/supervisor.sock"},
 		{"macos user", pathEnv{goos: "darwin", uid: 501, getenv: none, tempDir: "/var/folders/ab/cd/T", homeDir: "/Users/me"}, "/var/folders/ab/cd/T/ddns-501/supervisor.sock"},
+		{"macos user, TMPDIR at the limit", pathEnv{goos: "darwin", uid: 501, getenv: none, tempDir: limitTmp, homeDir: "/Users/me"}, limitTmp + "/ddns-501/supervisor.sock"},
+		{"macos user, TMPDIR one byte over", pathEnv{goos: "darwin", uid: 501, getenv: none, tempDir: overTmp, homeDir: "/Users/me"}, "/Users/me/Library/Application Support/ddns/supervisor.sock"},
 		{"macos user, long TMPDIR", pathEnv{goos: "darwin", uid: 501, getenv: none, tempDir: longTmp, homeDir: "/Users/me"}, "/Users/me/Library/Application Support/ddns/supervisor.sock"},
 		{"windows user", pathEnv{goos: "windows", uid: -1, getenv: env(map[string]string{"LOCALAPPDATA": `C:\Users\me\AppData\Local`, "ProgramData": `C:\ProgramData`})}, filepath.Join(`C:\Users\me\AppData\Local`, "ddns", SocketFileName)},
 		{"windows service", pathEnv{goos: "windows", uid: -1, admin: true, getenv: env(map[string]string{"LOCALAPPDATA": `C:\Windows\system32\config\systemprofile\AppData\Local`, "ProgramData": `C:\ProgramData`})}, filepath.Join(`C:\ProgramData`, "ddns", SocketFileName)},

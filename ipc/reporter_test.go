@@ -9,12 +9,68 @@ import (
 	"time"
 )
 
-func TestReporterWithoutSupervisorDoesNothing(t *testing.T) {
+// TestReporterWithoutSocketPathIsANoOp: an updater run without a
+// supervisor (no socket path) reports nothing and is never failed by the
+// reporter: Send and Close succeed, before and after Close, and no
+// connection is ever made. A nil Reporter behaves the same.
+func TestReporterWithoutSocketPathIsANoOp(t *testing.T) {
 	r := NewReporter("", nil)
-	if err := r.Send(context.Background(), Report{PID: 1}); err != nil {
-		t.Fatalf("Send without a socket: %v", err)
+	for i := 0; i < 2; i++ {
+		if err := r.Send(context.Background(), Report{PID: 1}); err != nil {
+			t.Fatalf("Send without a socket: %v", err)
+		}
+		if r.client != nil {
+			t.Fatal("Send without a socket made a connection")
+		}
+		must(t, r.Close())
+	}
+	var nilReporter *Reporter
+	if err := nilReporter.Send(context.Background(), Report{PID: 1}); err != nil {
+		t.Fatalf("Send on a nil Reporter: %v", err)
+	}
+	must(t, nilReporter.Close())
+}
+
+// TestReporterCloseEndsTheConnection: Close hangs up on the supervisor (its
+// handler sees the connection end) and later Sends fail without dialling.
+func TestReporterCloseEndsTheConnection(t *testing.T) {
+	s := startServer(t, ServerOptions{})
+	r := NewReporter(s.Path(), nil)
+	if err := r.Send(ctxT(t), Report{PID: 1}); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	c := r.client
+	if c == nil {
+		t.Fatal("Send kept no connection")
 	}
 	must(t, r.Close())
+	if _, err := c.c.Write([]byte("{}\n")); err == nil {
+		t.Fatal("the connection is still open after Close")
+	}
+	err := r.Send(ctxT(t), Report{PID: 2})
+	if err == nil || !strings.Contains(err.Error(), "the reporter is closed") {
+		t.Fatalf("Send after Close: %v, want a refusal", err)
+	}
+	if n := s.accepted.Load(); n != 1 {
+		t.Fatalf("%d connections, want 1: Send after Close must not dial", n)
+	}
+}
+
+// TestReporterSendsWithAnEndedContextFail: a report given a context that has
+// already ended is not sent. This is why the updater sends its final report
+// (after SIGTERM ended the pass's context) with context.WithoutCancel.
+func TestReporterSendsWithAnEndedContextFail(t *testing.T) {
+	s := startServer(t, ServerOptions{})
+	r := NewReporter(s.Path(), nil)
+	defer r.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := r.Send(ctx, Report{PID: 1}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Send with a cancelled context: %v, want context.Canceled", err)
+	}
+	if err := r.Send(context.WithoutCancel(ctx), Report{PID: 1}); err != nil {
+		t.Fatalf("Send with WithoutCancel of the cancelled context: %v", err)
+	}
 }
 
 func TestReporterKeepsOneConnectionAndReconnects(t *testing.T) {

@@ -127,8 +127,10 @@ func TestFollowStream(t *testing.T) {
 	if strings.Join(got, ",") != "line 0,line 1,line 2,line 3,line 4" {
 		t.Fatalf("streamed lines %q", got)
 	}
-	if _, err := c.Do(ctxT(t), Request{Cmd: CmdStatus}); err == nil {
-		t.Fatal("Do on a connection that carried a stream succeeded; it must refuse")
+	short, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if _, err := c.Do(short, Request{Cmd: CmdStatus}); err == nil || !strings.Contains(err.Error(), "used for a stream") {
+		t.Fatalf("Do on a connection that carried a stream: %v; it must refuse at once, saying why", err)
 	}
 	c.Close()
 	select {
@@ -371,13 +373,19 @@ func TestHandlerWithoutReplyOrPanicking(t *testing.T) {
 		echoHandler(ctx, req, p, w)
 	}})
 	c := dial(t, s.Path())
-	for _, cmd := range []Command{CmdStop, CmdStart} {
-		rep, err := c.Do(ctxT(t), Request{Cmd: cmd})
+	for _, tc := range []struct {
+		cmd  Command
+		want string
+	}{
+		{CmdStop, `internal error while answering "stop"`}, // the panic is answered where it is caught
+		{CmdStart, `internal error: no reply to "start"`},
+	} {
+		rep, err := c.Do(ctxT(t), Request{Cmd: tc.cmd})
 		if err != nil {
-			t.Fatalf("%s: %v", cmd, err)
+			t.Fatalf("%s: %v", tc.cmd, err)
 		}
-		if rep.OK || !strings.Contains(rep.Error, "internal error") {
-			t.Fatalf("%s: reply %+v, want an internal error", cmd, rep)
+		if rep.OK || rep.Error != tc.want {
+			t.Fatalf("%s: reply %+v, want the error %q", tc.cmd, rep, tc.want)
 		}
 	}
 	// The same connection still works.
@@ -641,5 +649,54 @@ func TestSocketPathTooLong(t *testing.T) {
 	_, err := Listen(ServerOptions{Path: path, Handler: echoHandler})
 	if err == nil || !strings.Contains(err.Error(), "choose a shorter path") {
 		t.Fatalf("Listen on a %d-byte path: %v, want a clear refusal", len(path), err)
+	}
+}
+
+// TestDoCancelledWhileSending: a request the server does not read (a
+// wedged supervisor, a full socket buffer) is abandoned when its context
+// ends, and the error says so (context.Canceled), not "write failed".
+func TestDoCancelledWhileSending(t *testing.T) {
+	path := filepath.Join(t.TempDir(), SocketFileName)
+	ln, err := net.Listen("unix", path)
+	must(t, err)
+	defer ln.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		if c, err := ln.Accept(); err == nil {
+			accepted <- c // never read from
+		}
+	}()
+	c := dial(t, path)
+	defer c.Close()
+	var sc net.Conn
+	select {
+	case sc = <-accepted:
+		defer sc.Close()
+	case <-time.After(10 * time.Second):
+		t.Fatal("no connection")
+	}
+	// Far more than any socket buffer, so the write blocks.
+	big := Report{PID: 1, Records: make([]RecordStatus, 100_000)}
+	for i := range big.Records {
+		big.Records[i] = RecordStatus{Name: fmt.Sprintf("host-%06d.example.com", i), Type: "AAAA", Address: "2001:db8::1"}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Do(ctx, Request{Cmd: CmdReport, Report: &big})
+		done <- err
+	}()
+	// The first byte has arrived: the client is writing, and blocks there.
+	if _, err := io.ReadFull(sc, make([]byte, 1)); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Do cancelled while sending: %v, want context.Canceled", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Do did not return after its context was cancelled")
 	}
 }

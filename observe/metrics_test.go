@@ -1,7 +1,11 @@
 package observe
 
 import (
+	"bytes"
+	"io"
+	"math"
 	"net/http"
+	"runtime"
 	"testing"
 	"time"
 
@@ -22,12 +26,7 @@ func scrape(t *testing.T, base string) map[string]*dto.MetricFamily {
 	if resp.StatusCode != 200 {
 		t.Fatalf("/metrics answered %s", resp.Status)
 	}
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	fams, err := p.TextToMetricFamilies(resp.Body)
-	if err != nil {
-		t.Fatalf("/metrics is not valid Prometheus text: %v", err)
-	}
-	return fams
+	return parse(t, resp.Body)
 }
 
 // value returns the sample of family name whose labels include want; ok is
@@ -183,27 +182,118 @@ func TestMetricsFromReport(t *testing.T) {
 	}
 }
 
-// TestTwoMetricsInstances: private registries do not collide.
+// parse reads the text exposition with Prometheus' own parser, which
+// refuses a duplicate family, a sample before its # TYPE line, a histogram
+// without +Inf or a badly escaped label.
+func parse(t *testing.T, r io.Reader) map[string]*dto.MetricFamily {
+	t.Helper()
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := p.TextToMetricFamilies(r)
+	if err != nil {
+		t.Fatalf("not valid Prometheus text: %v", err)
+	}
+	return fams
+}
+
+// gather writes m's metrics and parses them back.
+func gather(t *testing.T, m *Metrics) map[string]*dto.MetricFamily {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := m.reg.write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return parse(t, &buf)
+}
+
+// TestTwoMetricsInstances: two instances in one process keep separate series.
 func TestTwoMetricsInstances(t *testing.T) {
 	a, b := NewMetrics(), NewMetrics()
 	a.Restart("exit")
-	fa, err := a.Registry().Gather()
-	if err != nil {
-		t.Fatal(err)
+	count := func(fams map[string]*dto.MetricFamily) int {
+		return len(fams["ddns_child_restarts_total"].GetMetric())
 	}
-	fb, err := b.Registry().Gather()
-	if err != nil {
-		t.Fatal(err)
+	if ca, cb := count(gather(t, a)), count(gather(t, b)); ca != 1 || cb != 0 {
+		t.Errorf("restarts series: a %d, b %d", ca, cb)
 	}
-	count := func(fs []*dto.MetricFamily) int {
-		for _, f := range fs {
-			if f.GetName() == "ddns_child_restarts_total" {
-				return len(f.GetMetric())
+}
+
+// TestMetricTypesAndHelp: every family the supervisor promises has the
+// Prometheus type dashboards and alerts expect, and a help text.
+func TestMetricTypesAndHelp(t *testing.T) {
+	m := NewMetrics()
+	m.Restart("exit")
+	m.Probe("tcp", "1.1.1.1:443", true, time.Millisecond)
+	m.RecordSynced("home.example.com", "A", t0)
+	m.RecordUpdate("home.example.com", "A", "changed")
+	m.ProviderCall("home", "ok")
+	m.AddressDetection("http", "ok")
+	m.FromReport(ipc.Report{At: t0, Records: []ipc.RecordStatus{{Name: "home.example.com", Type: "A"}}})
+	fams := gather(t, m)
+	want := map[string]dto.MetricType{
+		"ddns_child_up":                            dto.MetricType_GAUGE,
+		"ddns_child_restarts_total":                dto.MetricType_COUNTER,
+		"ddns_child_last_exit_code":                dto.MetricType_GAUGE,
+		"ddns_child_crash_loop":                    dto.MetricType_GAUGE,
+		"ddns_probe_up":                            dto.MetricType_GAUGE,
+		"ddns_probe_duration_seconds":              dto.MetricType_HISTOGRAM,
+		"ddns_config_generation":                   dto.MetricType_GAUGE,
+		"ddns_config_last_load_timestamp_seconds":  dto.MetricType_GAUGE,
+		"ddns_config_last_reload_success":          dto.MetricType_GAUGE,
+		"ddns_config_reload_errors_total":          dto.MetricType_COUNTER,
+		"ddns_record_last_sync_timestamp_seconds":  dto.MetricType_GAUGE,
+		"ddns_record_error":                        dto.MetricType_GAUGE,
+		"ddns_record_updates_total":                dto.MetricType_COUNTER,
+		"ddns_provider_calls_total":                dto.MetricType_COUNTER,
+		"ddns_address_detections_total":            dto.MetricType_COUNTER,
+		"ddns_child_last_report_timestamp_seconds": dto.MetricType_GAUGE,
+		"go_goroutines":                            dto.MetricType_GAUGE,
+	}
+	for name, typ := range want {
+		f, ok := fams[name]
+		switch {
+		case !ok:
+			t.Errorf("%s missing", name)
+		case f.GetType() != typ:
+			t.Errorf("%s is a %v, want %v", name, f.GetType(), typ)
+		case f.GetHelp() == "":
+			t.Errorf("%s has no help", name)
+		}
+	}
+	if runtime.GOOS == "linux" {
+		for _, name := range []string{"process_resident_memory_bytes", "process_open_fds", "process_cpu_seconds_total"} {
+			if _, ok := fams[name]; !ok {
+				t.Errorf("%s missing on linux", name)
 			}
 		}
-		return 0
 	}
-	if count(fa) != 1 || count(fb) != 0 {
-		t.Errorf("restarts series: a %d, b %d", count(fa), count(fb))
+}
+
+// TestHistogramBuckets: observations land in cumulative le buckets (a value
+// equal to a bound counts in that bucket), with _sum and _count.
+func TestHistogramBuckets(t *testing.T) {
+	m := NewMetrics()
+	for _, d := range []time.Duration{3 * time.Millisecond, 10 * time.Millisecond, 200 * time.Millisecond, 7 * time.Second} {
+		m.Probe("tcp", "a:1", true, d)
+	}
+	h := gather(t, m)["ddns_probe_duration_seconds"].GetMetric()[0].GetHistogram()
+	if h.GetSampleCount() != 4 || math.Abs(h.GetSampleSum()-7.213) > 1e-9 {
+		t.Errorf("count %d sum %v", h.GetSampleCount(), h.GetSampleSum())
+	}
+	want := map[float64]uint64{.005: 1, .01: 2, .025: 2, .1: 2, .25: 3, 5: 3}
+	for _, b := range h.GetBucket() {
+		if w, ok := want[b.GetUpperBound()]; ok && b.GetCumulativeCount() != w {
+			t.Errorf("le=%v: %d, want %d", b.GetUpperBound(), b.GetCumulativeCount(), w)
+		}
+	}
+}
+
+// TestLabelValuesEscaped: a label value from the config holding a quote, a
+// backslash or a line feed comes back intact, and the output stays valid.
+func TestLabelValuesEscaped(t *testing.T) {
+	m := NewMetrics()
+	odd := "a\"b\\c\nd"
+	m.Probe("tcp", odd, false, time.Millisecond)
+	if v, ok := value(gather(t, m), "ddns_probe_up", map[string]string{"target": odd}); !ok || v != 0 {
+		t.Errorf("probe_up for %q = %v, %v", odd, v, ok)
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -18,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ddnsd/ddns/ipc"
 	"github.com/ddnsd/ddns/providers/providertest"
 )
 
@@ -456,8 +458,11 @@ func TestLogSettings(t *testing.T) {
 
 // SIGTERM during a --once pass is a request to stop: the contract's 0, as
 // in the long-running mode. Before, the interrupted pass's errors decided
-// the code (3 here: the address lookup was cut short).
-func TestOnceStoppedBySIGTERMExits0(t *testing.T) {
+// the code (3 here: the address lookup was cut short). The final report
+// still reaches the supervisor (a real socket server here), although the
+// signal has ended the pass's context: it must not be sent with that
+// context.
+func TestOnceStoppedBySIGTERMReportsAndExits0(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("no SIGTERM on Windows")
 	}
@@ -477,8 +482,26 @@ func TestOnceStoppedBySIGTERMExits0(t *testing.T) {
 	api := providertest.NewCloudflare("tok", "example.com")
 	defer api.Close()
 	cfg := writeConfig(t, dir, "http://"+l.Addr().String()+"/", api.URL, "tok")
+	reports := make(chan ipc.Report, 10)
+	sock := filepath.Join(dir, ipc.SocketFileName)
+	srv, err := ipc.Listen(ipc.ServerOptions{Path: sock, Handler: func(ctx context.Context, req ipc.Request, _ ipc.Peer, w ipc.ReplyWriter) {
+		if req.Cmd == ipc.CmdReport && req.Report != nil {
+			reports <- *req.Report
+			_ = w.Send(ipc.Reply{OK: true})
+			return
+		}
+		_ = w.Send(ipc.Reply{Error: "only reports here"})
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srvCtx, stopSrv := context.WithCancel(context.Background())
+	defer stopSrv()
+	go srv.Serve(srvCtx)
+	defer srv.Close()
+
 	cmd := exec.Command(updaterBin, "--config", cfg, "--once")
-	cmd.Env = env(dir)
+	cmd.Env = append(env(dir), ipc.EnvSocket+"="+sock)
 	var errb bytes.Buffer
 	cmd.Stderr = &errb
 	if err := cmd.Start(); err != nil {
@@ -490,6 +513,12 @@ func TestOnceStoppedBySIGTERMExits0(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		cmd.Process.Kill()
 		t.Fatal("the updater never asked the address source")
+	}
+	select {
+	case rep := <-reports:
+		cmd.Process.Kill()
+		t.Fatalf("a report (%+v) before the pass ended", rep)
+	default:
 	}
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -503,5 +532,13 @@ func TestOnceStoppedBySIGTERMExits0(t *testing.T) {
 	}
 	if code != 0 {
 		t.Fatalf("exit %d after SIGTERM, want 0:\n%s", code, errb.String())
+	}
+	select {
+	case rep := <-reports:
+		if rep.PID != cmd.Process.Pid || len(rep.Records) != 1 || rep.Records[0].Name != "home.example.com" {
+			t.Errorf("final report %+v; want pid %d and the record home.example.com", rep, cmd.Process.Pid)
+		}
+	default:
+		t.Fatalf("the updater exited without its final report reaching the supervisor:\n%s", errb.String())
 	}
 }
