@@ -313,10 +313,10 @@ func (d *daemon) eventMetrics(e supervise.Event) {
 			d.notify(notify.Event{Kind: notify.KindChildRestarted, At: e.At, Detail: e.Detail})
 		}
 	case supervise.EventWatchdog, supervise.EventMemoryLimit, supervise.EventZombie, supervise.EventStoppedState:
-		d.metrics.Restart(e.Kind)
+		d.metrics.Restart(string(e.Kind))
 		d.notify(notify.Event{Kind: notify.KindChildRestarted, At: e.At, Detail: e.Detail})
 	case supervise.EventStartFailed:
-		d.metrics.Restart(e.Kind)
+		d.metrics.Restart(string(e.Kind))
 	case supervise.EventCrashLoop:
 		d.metrics.CrashLoop(true)
 		d.notify(notify.Event{Kind: notify.KindCrashLoop, At: e.At, Detail: e.Detail})
@@ -565,7 +565,7 @@ func (d *daemon) status() ipc.Status {
 	c.Command = append([]string{snap.Command.Path}, snap.Command.Args...)
 	st.Child = c
 	for _, e := range snap.Events {
-		st.Events = append(st.Events, ipc.EventStatus{At: ipc.TimeString(e.At), Kind: e.Kind, Detail: e.Detail, PID: e.PID, Code: e.Code})
+		st.Events = append(st.Events, ipc.EventStatus{At: ipc.TimeString(e.At), Kind: string(e.Kind), Detail: e.Detail, PID: e.PID, Code: e.Code})
 	}
 	st.Network = ipc.NetworkStatus{Ready: true, Checks: []ipc.CheckStatus{}}
 	if p := d.prober.Load(); p != nil && d.probeOn.Load() {
