@@ -20,7 +20,9 @@ var ErrNotRunning = errors.New("the supervisor is not running: its Run loop has 
 // stopping the child because its context ended.
 var ErrShuttingDown = errors.New("the supervisor is shutting down and will not start the child again")
 
-// Options configure a Supervisor. Starter is required; the rest have defaults.
+// Options configure a Supervisor. Starter is required; the rest have
+// defaults, except Policy, which is used as given (see Policy for what its
+// zero values mean).
 type Options struct {
 	Policy    Policy
 	Command   Command
