@@ -39,6 +39,12 @@ func Defaults() Config {
 	}
 }
 
+// RestartJitter spreads the supervisor's restart delays by ±10%, so that
+// many machines restarted by the same outage do not retry in lockstep. It is
+// not a key of the file; it lives here so that every default the supervisor
+// runs with comes from this one table.
+const RestartJitter = 0.1
+
 // DefaultTTL is the TTL of a record that sets none, in seconds.
 const DefaultTTL = 300
 

@@ -13,6 +13,8 @@ import (
 
 	"github.com/fsnotify/fsnotify"
 	"github.com/hashicorp/go-hclog"
+
+	"github.com/ddnsd/ddns/clock"
 )
 
 // Defaults of WatchOptions.
@@ -56,6 +58,16 @@ type WatchOptions struct {
 	// reported at once, so a save between the caller's load and Watch is not
 	// lost. Empty: the content found at Watch time is the baseline.
 	Initial string
+	// Clock times the debounce, the grace period and the retries, and dates
+	// each Change; nil means clock.System().
+	Clock clock.Clock
+
+	// scanned, when set (by this package's tests), is called by the
+	// watcher's goroutine after every read of the file, with whether a
+	// Change is then waiting for the receiver and how many Changes the
+	// receiver has taken so far: the event tests wait on instead of
+	// sleeping.
+	scanned func(pending bool, delivered int)
 }
 
 // Change is one effective change of the watched file.
@@ -96,6 +108,8 @@ type Watcher struct {
 
 	fs       *fsnotify.Watcher
 	log      hclog.Logger
+	clock    clock.Clock
+	scanned  func(pending bool, delivered int)
 	load     func(string) (*Config, error)
 	debounce time.Duration
 	maxWait  time.Duration
@@ -111,19 +125,17 @@ type Watcher struct {
 
 	watched  map[string]os.FileInfo // folders watched, with the identity they had
 	retryIn  time.Duration          // next backoff step; 0 when nothing to retry
-	retryT   *time.Timer
-	retryC   <-chan time.Time
-	debT     *time.Timer
-	debC     <-chan time.Time
+	retryT   clock.Timer            // nil when not armed, as debT and graceT
+	debT     clock.Timer
 	burst    time.Time // first event of the current burst
-	graceT   *time.Timer
-	graceC   <-chan time.Time
+	graceT   clock.Timer
 	graceEnd bool // set only during the scan that the grace timer triggers
 
 	key       string  // state of the file as last computed
 	delivered string  // state the receiver last got
 	pending   *Change // computed but not yet received
 	pendKey   string
+	sent      int // Changes the receiver has taken
 }
 
 // States that are not a content hash.
@@ -157,6 +169,8 @@ func Watch(ctx context.Context, o WatchOptions) (*Watcher, error) {
 		done:     make(chan struct{}),
 		fs:       fw,
 		log:      o.Logger,
+		clock:    o.Clock,
+		scanned:  o.scanned,
 		load:     o.Load,
 		debounce: o.Debounce,
 		grace:    o.Grace,
@@ -166,6 +180,9 @@ func Watch(ctx context.Context, o WatchOptions) (*Watcher, error) {
 	}
 	if w.log == nil {
 		w.log = hclog.NewNullLogger()
+	}
+	if w.clock == nil {
+		w.clock = clock.System()
 	}
 	if w.load == nil {
 		w.load = func(p string) (*Config, error) { return LoadFile(p, Options{}) }
@@ -180,16 +197,13 @@ func Watch(ctx context.Context, o WatchOptions) (*Watcher, error) {
 	if p := filepath.Dir(w.dir); watchParentDir && p != w.dir {
 		w.parent = p
 	}
-	w.debT = stoppedTimer()
-	w.graceT = stoppedTimer()
-	w.retryT = stoppedTimer()
-
 	// Watch first, read second: a save between the two is then both seen
 	// in the baseline and reported by an event, never lost.
 	w.ensureWatches()
 	if o.Initial != "" {
 		w.key, w.delivered = o.Initial, o.Initial
 		w.scan()
+		w.afterScan()
 	} else {
 		w.key = w.baseline()
 		w.delivered = w.key
@@ -214,9 +228,9 @@ func (w *Watcher) Close() error {
 
 func (w *Watcher) run(ctx context.Context) {
 	defer func() {
-		w.debT.Stop()
-		w.graceT.Stop()
-		w.retryT.Stop()
+		disarm(&w.debT)
+		disarm(&w.graceT)
+		disarm(&w.retryT)
 		w.err = w.fs.Close()
 		close(w.out)
 		close(w.done)
@@ -233,13 +247,14 @@ func (w *Watcher) run(ctx context.Context) {
 			return
 		case out <- next:
 			w.delivered, w.pending = w.pendKey, nil
+			w.sent++
 		case ev, ok := <-events:
 			if !ok {
 				return
 			}
 			if w.relevant(ev.Name) {
 				w.log.Trace("config folder event", "event", ev.String())
-				w.poke(time.Now())
+				w.poke(w.clock.Now())
 			}
 		case err, ok := <-errs:
 			if !ok {
@@ -247,18 +262,21 @@ func (w *Watcher) run(ctx context.Context) {
 			}
 			// An overflow means events were lost: read the file again.
 			w.log.Debug("config watch error; reading the file again", "path", w.path, "error", err)
-			w.poke(time.Now())
-		case <-w.debC:
-			w.debC = nil
+			w.poke(w.clock.Now())
+		case <-timerC(w.debT):
+			w.debT = nil
 			w.scan()
-		case <-w.graceC:
-			w.graceC = nil
+			w.afterScan()
+		case <-timerC(w.graceT):
+			w.graceT = nil
 			w.graceEnd = true
 			w.scan()
 			w.graceEnd = false
-		case <-w.retryC:
-			w.retryC = nil
+			w.afterScan()
+		case <-timerC(w.retryT):
+			w.retryT = nil
 			w.scan()
+			w.afterScan()
 		}
 	}
 }
@@ -279,19 +297,50 @@ func (w *Watcher) relevant(name string) bool {
 	return false
 }
 
+// afterScan tells the tests' hook that a read of the file is done.
+func (w *Watcher) afterScan() {
+	if w.scanned != nil {
+		w.scanned(w.pending != nil, w.sent)
+	}
+}
+
 // poke starts or extends the quiet period after an event.
 func (w *Watcher) poke(now time.Time) {
-	if w.debC == nil {
+	if w.debT != nil && !w.debT.Stop() {
+		// The quiet period ended before this event was taken: the read it
+		// called for is due, as if the timer had been taken first. Dropping
+		// the fired timer would put the read off by another period.
+		w.debT = nil
+		w.scan()
+		w.afterScan()
+	}
+	// A debounce still set was pending and is stopped now: extend it.
+	if w.debT == nil {
 		w.burst = now
-		w.debT.Reset(w.debounce)
-		w.debC = w.debT.C
+		w.debT = w.clock.NewTimer(w.debounce)
 		return
 	}
 	wait := w.debounce
 	if left := w.burst.Add(w.maxWait).Sub(now); left < wait {
 		wait = max(left, 0)
 	}
-	w.debT.Reset(wait)
+	w.debT = w.clock.NewTimer(wait)
+}
+
+// timerC is t's channel; nil (never ready) when t is not armed.
+func timerC(t clock.Timer) <-chan time.Time {
+	if t == nil {
+		return nil
+	}
+	return t.C()
+}
+
+// disarm stops *t and forgets it.
+func disarm(t *clock.Timer) {
+	if *t != nil {
+		(*t).Stop()
+		*t = nil
+	}
 }
 
 // ensureWatches watches the folders the path needs, again when a folder was
@@ -347,11 +396,10 @@ func (w *Watcher) ensureWatches() {
 	}
 	if !failed {
 		w.retryIn = 0
-		w.retryT.Stop()
-		w.retryC = nil
+		disarm(&w.retryT)
 		return
 	}
-	if w.retryC != nil {
+	if w.retryT != nil {
 		return // a retry is already due
 	}
 	if w.retryIn == 0 {
@@ -359,8 +407,7 @@ func (w *Watcher) ensureWatches() {
 	} else {
 		w.retryIn = min(2*w.retryIn, retryMax)
 	}
-	w.retryT.Reset(w.retryIn)
-	w.retryC = w.retryT.C
+	w.retryT = w.clock.NewTimer(w.retryIn)
 }
 
 func (w *Watcher) unwatch(d string) {
@@ -405,11 +452,11 @@ func (w *Watcher) scan() {
 	w.resolve()
 	w.ensureWatches()
 	data, err := os.ReadFile(w.path)
+	now := w.clock.Now()
 	if errors.Is(err, fs.ErrNotExist) {
-		w.missing(time.Now())
+		w.missing(now)
 		return
 	}
-	now := time.Now()
 	if err != nil {
 		w.stopGrace()
 		w.set(keyReadErr+err.Error(), Change{Err: fmt.Errorf("cannot read the config file: %w", err), At: now})
@@ -458,17 +505,13 @@ func (w *Watcher) missing(now time.Time) {
 }
 
 func (w *Watcher) startGrace() {
-	if w.graceC != nil {
+	if w.graceT != nil {
 		return // the first sighting starts the clock; later events do not extend it
 	}
-	w.graceT.Reset(w.grace)
-	w.graceC = w.graceT.C
+	w.graceT = w.clock.NewTimer(w.grace)
 }
 
-func (w *Watcher) stopGrace() {
-	w.graceT.Stop()
-	w.graceC = nil
-}
+func (w *Watcher) stopGrace() { disarm(&w.graceT) }
 
 // set records a new state and queues its Change, replacing any unreceived
 // one; a state equal to what the receiver already has cancels the queue.
@@ -487,10 +530,4 @@ func (w *Watcher) set(key string, c Change) {
 		w.log.Debug("config file changed", "path", w.path, "hash", c.Hash)
 	}
 	w.pending, w.pendKey = &c, key
-}
-
-func stoppedTimer() *time.Timer {
-	t := time.NewTimer(time.Hour)
-	t.Stop()
-	return t
 }

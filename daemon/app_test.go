@@ -266,7 +266,7 @@ func TestStatusFields(t *testing.T) {
 	if !st.Network.Ready || len(st.Network.Checks) != 0 {
 		t.Errorf("network with probes off: %+v", st.Network)
 	}
-	if len(st.Events) == 0 || st.Events[len(st.Events)-1].Kind != supervise.EventStarted || st.Events[len(st.Events)-1].PID != child.pid {
+	if len(st.Events) == 0 || st.Events[len(st.Events)-1].Kind != string(supervise.EventStarted) || st.Events[len(st.Events)-1].PID != child.pid {
 		t.Errorf("events: %+v", st.Events)
 	}
 

@@ -166,6 +166,6 @@ type ProberFactory func(spec ProbeSpec) Prober
 // NetProbers is the real ProberFactory: netprobe.Prober with the given clock.
 func NetProbers(c clock.Clock) ProberFactory {
 	return func(s ProbeSpec) Prober {
-		return &netprobe.Prober{Checks: s.Checks, Timeout: s.Timeout, DNSServers: s.DNSServers, Now: c.Now}
+		return &netprobe.Prober{Checks: s.Checks, Timeout: s.Timeout, DNSServers: s.DNSServers, Clock: c}
 	}
 }

@@ -70,10 +70,10 @@ func (a *App) eventMetrics(e supervise.Event) {
 			a.notify(notify.Event{Kind: notify.KindChildRestarted, At: e.At, Detail: e.Detail})
 		}
 	case supervise.EventWatchdog, supervise.EventMemoryLimit, supervise.EventZombie, supervise.EventStoppedState:
-		a.metrics.Restart(e.Kind)
+		a.metrics.Restart(string(e.Kind))
 		a.notify(notify.Event{Kind: notify.KindChildRestarted, At: e.At, Detail: e.Detail})
 	case supervise.EventStartFailed:
-		a.metrics.Restart(e.Kind)
+		a.metrics.Restart(string(e.Kind))
 	case supervise.EventCrashLoop:
 		a.metrics.CrashLoop(true)
 		a.notify(notify.Event{Kind: notify.KindCrashLoop, At: e.At, Detail: e.Detail})

@@ -25,24 +25,26 @@ var exitActions = map[int]supervise.Action{
 // policyFrom turns the [supervisor] and [probe] sections into a Policy.
 func policyFrom(cfg *configs.Config) supervise.Policy {
 	s, pr := cfg.Supervisor, cfg.Probe
-	p := supervise.DefaultPolicy()
-	p.RestartDelay = s.RestartDelay.Duration
-	p.RestartDelayMax = s.RestartDelayMax.Duration
-	p.LongRestartDelay = s.LongRestartDelay.Duration
-	p.StableAfter = s.StableAfter.Duration
-	p.CrashLoopRestarts = s.CrashLoopRestarts
-	p.CrashLoopWindow = s.CrashLoopWindow.Duration
-	p.CrashLoopCooldown = s.CrashLoopCooldown.Duration
-	p.StopTimeout = s.StopTimeout.Duration
-	p.Watchdog = s.Watchdog.Duration
-	p.MemoryLimitMB = s.MemoryLimitMB
-	p.RestartAlways = s.RestartAlways
-	p.ProbeInterval = pr.Interval.Duration
-	p.ProbeIntervalMax = pr.IntervalMax.Duration
-	p.ExitActions = exitActions
-	p.SignalAction = supervise.ActionRestart
-	p.DefaultAction = supervise.ActionRestart
-	return p
+	return supervise.Policy{
+		RestartDelay:      s.RestartDelay.Duration,
+		RestartDelayMax:   s.RestartDelayMax.Duration,
+		LongRestartDelay:  s.LongRestartDelay.Duration,
+		Jitter:            configs.RestartJitter,
+		StableAfter:       s.StableAfter.Duration,
+		CrashLoopRestarts: s.CrashLoopRestarts,
+		CrashLoopWindow:   s.CrashLoopWindow.Duration,
+		CrashLoopCooldown: s.CrashLoopCooldown.Duration,
+		StopTimeout:       s.StopTimeout.Duration,
+		Watchdog:          s.Watchdog.Duration,
+		MemoryLimitMB:     s.MemoryLimitMB,
+		InspectInterval:   0, // supervise.DefaultInspectInterval: how it works, not a setting
+		ProbeInterval:     pr.Interval.Duration,
+		ProbeIntervalMax:  pr.IntervalMax.Duration,
+		ExitActions:       exitActions,
+		SignalAction:      supervise.ActionRestart,
+		DefaultAction:     supervise.ActionRestart,
+		RestartAlways:     s.RestartAlways,
+	}
 }
 
 // childCommand is the updater to run: [supervisor] command, or the updater

@@ -52,7 +52,7 @@ func (a *App) status(events int) ipc.Status {
 	kept, omitted := newestEvents(snap.Events, events)
 	st.EventsOmitted = omitted
 	for _, e := range kept {
-		st.Events = append(st.Events, ipc.EventStatus{At: ipc.TimeString(e.At), Kind: e.Kind, Detail: e.Detail, PID: e.PID, Code: e.Code})
+		st.Events = append(st.Events, ipc.EventStatus{At: ipc.TimeString(e.At), Kind: string(e.Kind), Detail: e.Detail, PID: e.PID, Code: e.Code})
 	}
 	st.Network = a.networkStatus()
 	return st

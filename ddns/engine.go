@@ -155,7 +155,7 @@ func New(cfg *configs.Config, opts Options) (*Engine, error) {
 			continue
 		}
 		e.detectors[fam] = &netprobe.Detector{Sources: srcs, Quorum: cfg.IP.Quorum, AllowPrivate: cfg.IP.AllowPrivate,
-			Now: clk.Now, Logger: log.Named("detect")}
+			Clock: clk, Logger: log.Named("detect")}
 	}
 	if len(errs) > 0 {
 		return nil, errs

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+
+	"github.com/ddnsd/ddns/clock"
 )
 
 // Detector defaults.
@@ -28,8 +30,8 @@ type Detector struct {
 	// in order until N of them give the same address.
 	Quorum       int
 	AllowPrivate bool
-	Now          func() time.Time // nil = time.Now
-	Logger       hclog.Logger     // nil = discard
+	Clock        clock.Clock  // times sources' rests; nil = clock.System()
+	Logger       hclog.Logger // nil = discard
 	// RestFor is how long a rate-limited source is left alone when it did
 	// not say (Retry-After). Default DefaultRestFor.
 	RestFor time.Duration
@@ -81,8 +83,8 @@ func (e *DetectError) Error() string { return e.msg }
 func (e *DetectError) Unwrap() []error { return e.wraps }
 
 func (d *Detector) now() time.Time {
-	if d.Now != nil {
-		return d.Now()
+	if d.Clock != nil {
+		return d.Clock.Now()
 	}
 	return time.Now()
 }

@@ -15,6 +15,8 @@ import (
 
 	"github.com/ddnsd/ddns/dnsx"
 	"github.com/miekg/dns"
+
+	"github.com/ddnsd/ddns/clock"
 )
 
 // Prober defaults.
@@ -60,8 +62,10 @@ type Prober struct {
 	// Resolver for "dns" checks. nil: DNSServers when given, else the
 	// system's resolver.
 	Resolver   *net.Resolver
-	DNSServers []string         // host:port (or host, port 53), asked in order until one answers
-	Now        func() time.Time // nil = time.Now
+	DNSServers []string // host:port (or host, port 53), asked in order until one answers
+	// Clock dates verdicts and results, and ages them for Fresh; nil =
+	// clock.System(). Latency is measured on the real clock whatever it says.
+	Clock clock.Clock
 
 	mu      sync.Mutex
 	history map[Check][]bool
@@ -70,8 +74,8 @@ type Prober struct {
 }
 
 func (p *Prober) now() time.Time {
-	if p.Now != nil {
-		return p.Now()
+	if p.Clock != nil {
+		return p.Clock.Now()
 	}
 	return time.Now()
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/ddnsd/ddns/clock/clocktest"
 )
 
 func TestProberTCP(t *testing.T) {
@@ -137,8 +139,8 @@ func TestProberFresh(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := &fakeClock{t: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)}
-	p := &Prober{Checks: []Check{{Kind: "tcp", Target: ln.Addr().String()}}, Now: clock.Now}
+	clock := clocktest.New(time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC))
+	p := &Prober{Checks: []Check{{Kind: "tcp", Target: ln.Addr().String()}}, Clock: clock}
 	first := p.Fresh(context.Background(), 10*time.Second) // no verdict yet: probes
 	if !first.Ready || !first.At.Equal(clock.Now()) {
 		t.Fatalf("first: %+v", first)

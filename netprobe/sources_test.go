@@ -10,12 +10,13 @@ import (
 	"net/netip"
 	"os"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/ddnsd/ddns/clock/clocktest"
 )
 
 // echoServer is an HTTP echo service on loopback answering status and body,
@@ -145,19 +146,6 @@ func TestHTTPSourceRateLimited(t *testing.T) {
 	}
 }
 
-// fakeClock is a settable clock for rest periods.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 func TestDetectorRestsRateLimitedSource(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
@@ -171,8 +159,8 @@ func TestDetectorRestsRateLimitedSource(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			limited := newEcho(t, tc.status, "", tc.header)
 			good := newEcho(t, 200, "9.9.9.9\n", nil)
-			clock := &fakeClock{t: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)}
-			d := &Detector{Sources: []Source{NewHTTPSource(limited.URL, nil), NewHTTPSource(good.URL, nil)}, Now: clock.Now, RestFor: 7 * time.Minute}
+			clock := clocktest.New(time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC))
+			d := &Detector{Sources: []Source{NewHTTPSource(limited.URL, nil), NewHTTPSource(good.URL, nil)}, Clock: clock, RestFor: 7 * time.Minute}
 
 			detect := func() Result {
 				t.Helper()

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ddnsd/ddns/backoff"
+	"github.com/ddnsd/ddns/clock"
 	"github.com/ddnsd/ddns/configs"
 	"github.com/ddnsd/ddns/redact"
 	"github.com/hashicorp/go-hclog"
@@ -25,9 +26,11 @@ import (
 // retry schedule.
 type Option func(*Notifier)
 
-// WithClock sets the clock that stamps events and dates ObserveReport's
-// start (a record first seen with a change after it counts as a change).
-func WithClock(now func() time.Time) Option { return func(n *Notifier) { n.now = now } }
+// WithClock sets the clock that stamps events, dates ObserveReport's start
+// (a record first seen with a change after it counts as a change), rate-limits
+// the queue-full log line and times the waits between delivery attempts. The
+// default is clock.System().
+func WithClock(c clock.Clock) Option { return func(n *Notifier) { n.clock = c } }
 
 // WithBackoff sets the wait before retry number attempt (1 for the first
 // retry). The default doubles from 2s up to 5 minutes.
@@ -49,7 +52,7 @@ var defaultSchedule = backoff.Policy{First: 2 * time.Second, Max: 5 * time.Minut
 // Run (events wait in the queues) and from any goroutine.
 type Notifier struct {
 	log     hclog.Logger
-	now     func() time.Time
+	clock   clock.Clock
 	backoff func(int) time.Duration
 	client  *http.Client
 	sinks   []*sink
@@ -103,7 +106,7 @@ func New(entries []configs.Notify, logger hclog.Logger, opts ...Option) *Notifie
 	}
 	n := &Notifier{
 		log:     logger,
-		now:     time.Now,
+		clock:   clock.System(),
 		backoff: DefaultBackoff,
 		records: map[string]*recordState{},
 	}
@@ -114,7 +117,7 @@ func New(entries []configs.Notify, logger hclog.Logger, opts ...Option) *Notifie
 		n.client = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	}
 	n.emit = n.Notify
-	n.started = n.now()
+	n.started = n.clock.Now()
 	for i, c := range entries {
 		s := &sink{cfg: c, masked: redact.URL(c.URL), events: map[string]bool{}, limit: c.QueueSize, wake: make(chan struct{}, 1)}
 		if s.limit <= 0 {
@@ -182,14 +185,14 @@ func (n *Notifier) Notify(e Event) {
 		e.ID = newID()
 	}
 	if e.At.IsZero() {
-		e.At = n.now()
+		e.At = n.clock.Now()
 	}
 	for _, s := range n.sinks {
 		if len(s.events) > 0 && !s.events[e.Kind] {
 			continue
 		}
 		if old, dropped := s.push(e); dropped {
-			if more, ok := s.dropLog(n.now()); ok {
+			if more, ok := s.dropLog(n.clock.Now()); ok {
 				n.log.Warn("notification queue full; dropped the oldest notification", "url", s.masked,
 					"dropped", summary(old), "dropped_id", old.ID, "queue_size", s.limit, "also_dropped", more)
 			}
@@ -268,9 +271,9 @@ func (n *Notifier) deliver(ctx context.Context, s *sink, e Event) {
 			attempts = a
 			break
 		}
-		t := time.NewTimer(n.backoff(a))
+		t := n.clock.NewTimer(n.backoff(a))
 		select {
-		case <-t.C:
+		case <-t.C():
 		case <-ctx.Done():
 			t.Stop()
 			return

@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ddnsd/ddns/clock/clocktest"
 	"github.com/ddnsd/ddns/configs"
 	"github.com/ddnsd/ddns/ipc"
 	"github.com/hashicorp/go-hclog"
@@ -71,7 +73,8 @@ func TestObserveReportEndToEnd(t *testing.T) {
 		return 204
 	})
 	now := time.Date(2026, 11, 3, 12, 0, 0, 0, time.UTC)
-	n := New([]configs.Notify{webhook(rc.srv.URL)}, hclog.NewNullLogger(), WithBackoff(fastBackoff), WithClock(func() time.Time { return now }))
+	clk := clocktest.New(now)
+	n := New([]configs.Notify{webhook(rc.srv.URL)}, hclog.NewNullLogger(), WithBackoff(fastBackoff), WithClock(clk))
 	run(t, n)
 	rec := ipc.RecordStatus{Name: "home.example.com", Type: "A", Provider: "home", Address: "203.0.113.1",
 		SyncedAt: ipc.TimeString(now.Add(-time.Minute)), ChangedAt: ipc.TimeString(now.Add(-time.Hour))}
@@ -90,6 +93,14 @@ func TestObserveReportEndToEnd(t *testing.T) {
 	moved.Address, moved.ChangedAt = "203.0.113.9", ipc.TimeString(now)
 	send(moved, 50)
 	n.Notify(Event{Kind: KindChildRestarted, ID: "barrier"})
+
+	// The first attempt is answered 503: the retry waits on the fake clock.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := clk.WaitForTimers(ctx, 1); err != nil {
+		t.Fatalf("no retry was scheduled after the 503: %v", err)
+	}
+	clk.Advance(fastBackoff(1))
 
 	var got []received
 	for {
@@ -134,10 +145,8 @@ func TestNotifyNeverBlocks(t *testing.T) {
 	e.Timeout.Duration = time.Minute
 	e.QueueSize = 4
 	logs := newLogCapture("queue full")
-	var clock atomic.Int64 // seconds after t0; the test moves it
-	t0 := time.Date(2026, 11, 3, 12, 0, 0, 0, time.UTC)
-	now := func() time.Time { return t0.Add(time.Duration(clock.Load()) * time.Second) }
-	n := New([]configs.Notify{e}, logs.logger(), WithBackoff(fastBackoff), WithClock(now))
+	clk := clocktest.New(time.Date(2026, 11, 3, 12, 0, 0, 0, time.UTC))
+	n := New([]configs.Notify{e}, logs.logger(), WithBackoff(fastBackoff), WithClock(clk))
 	run(t, n)
 
 	// First make the worker busy with a request that hangs.
@@ -173,7 +182,7 @@ func TestNotifyNeverBlocks(t *testing.T) {
 	if c := strings.Count(logs.String(), "queue full"); c != 1 {
 		t.Errorf("%d queue-full lines in one second, want 1", c)
 	}
-	clock.Add(1)
+	clk.Advance(time.Second)
 	n.Notify(Event{Kind: KindUpdateFailed, Record: "r", Error: "x"})
 	// The flood dropped calls-4 (the queue keeps four): the first was
 	// logged, the other calls-5 are counted in this line.

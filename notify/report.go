@@ -29,7 +29,7 @@ type recordState struct {
 func (n *Notifier) ObserveReport(r ipc.Report) {
 	at := r.At
 	if at.IsZero() {
-		at = n.now()
+		at = n.clock.Now()
 	}
 	var out []Event
 	n.mu.Lock()

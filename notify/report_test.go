@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ddnsd/ddns/clock/clocktest"
 	"github.com/ddnsd/ddns/ipc"
 	"github.com/hashicorp/go-hclog"
 )
@@ -39,7 +40,7 @@ func TestObserveReportTransitions(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			n := New(nil, hclog.NewNullLogger(), WithClock(func() time.Time { return start }))
+			n := New(nil, hclog.NewNullLogger(), WithClock(clocktest.New(start)))
 			var got []Event
 			n.emit = func(e Event) { got = append(got, e) }
 			for _, step := range tc.steps {
@@ -72,7 +73,7 @@ func TestObserveReportTransitions(t *testing.T) {
 
 func TestRecoveredSaysHowLong(t *testing.T) {
 	now := time.Date(2026, 11, 3, 12, 0, 0, 0, time.UTC)
-	n := New(nil, hclog.NewNullLogger(), WithClock(func() time.Time { return now }))
+	n := New(nil, hclog.NewNullLogger(), WithClock(clocktest.New(now)))
 	var got []Event
 	n.emit = func(e Event) { got = append(got, e) }
 	r := ipc.RecordStatus{Name: "x.example.com", Type: "A", Address: "1.1.1.1", Error: "down"}

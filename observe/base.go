@@ -17,6 +17,7 @@ package observe
 import (
 	"time"
 
+	"github.com/ddnsd/ddns/clock"
 	"github.com/ddnsd/ddns/ipc"
 	"github.com/hashicorp/go-hclog"
 )
@@ -43,8 +44,8 @@ type Options struct {
 	// Interval is the updater's pass interval, the unit of /healthz
 	// freshness; 0 means the default of 5 minutes.
 	Interval time.Duration
-	// Now is the clock for /healthz; nil means time.Now.
-	Now func() time.Time
+	// Clock dates /healthz's verdicts; nil means clock.System().
+	Clock clock.Clock
 	// MaxConcurrent bounds requests handled at once; 0 means 8.
 	MaxConcurrent int
 	// MaxConns bounds open connections; 0 means 64. Connections beyond it

@@ -9,15 +9,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ddnsd/ddns/clock/clocktest"
 	"github.com/ddnsd/ddns/ipc"
 	"github.com/hashicorp/go-hclog"
 )
 
-// fakeSupervisor hands out a status document and a clock the test controls.
+// fakeSupervisor hands out a status document and a clock the test controls:
+// now is where the clock starts, and set moves it.
 type fakeSupervisor struct {
-	mu  sync.Mutex
-	st  ipc.Status
-	now time.Time
+	mu    sync.Mutex
+	st    ipc.Status
+	now   time.Time
+	clock *clocktest.Fake // made by startServer
 }
 
 func (f *fakeSupervisor) Status() ipc.Status {
@@ -26,19 +29,16 @@ func (f *fakeSupervisor) Status() ipc.Status {
 	return f.st
 }
 
-func (f *fakeSupervisor) Now() time.Time {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.now
-}
-
 func (f *fakeSupervisor) set(fn func(st *ipc.Status, now *time.Time)) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	fn(&f.st, &f.now)
+	if f.clock != nil {
+		f.clock.Set(f.now)
+	}
 }
 
-// startServer listens with o (filling Status and Now from f when unset),
+// startServer listens with o (filling Status and Clock from f when unset),
 // serves until the test ends, and returns the base URL.
 func startServer(t *testing.T, o Options, f *fakeSupervisor) (*Server, string) {
 	t.Helper()
@@ -48,8 +48,11 @@ func startServer(t *testing.T, o Options, f *fakeSupervisor) (*Server, string) {
 	if o.Status == nil {
 		o.Status = f.Status
 	}
-	if o.Now == nil && f != nil {
-		o.Now = f.Now
+	if o.Clock == nil && f != nil {
+		f.mu.Lock()
+		f.clock = clocktest.New(f.now)
+		f.mu.Unlock()
+		o.Clock = f.clock
 	}
 	if o.Logger == nil {
 		o.Logger = hclog.NewNullLogger()

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/ddnsd/ddns/clock"
 	"github.com/ddnsd/ddns/configs"
 	"net"
 	"net/http"
@@ -28,7 +29,7 @@ type Server struct {
 	sem      chan struct{}
 	hasToken bool
 	tokenSum [sha256.Size]byte
-	now      func() time.Time
+	clock    clock.Clock
 	once     sync.Once
 }
 
@@ -78,10 +79,10 @@ func Listen(o Options) (*Server, error) {
 		ln:     &limitListener{Listener: ln, slots: make(chan struct{}, o.MaxConns)},
 		health: NewHealthChecker(o.Interval),
 		sem:    make(chan struct{}, o.MaxConcurrent),
-		now:    o.Now,
+		clock:  o.Clock,
 	}
-	if s.now == nil {
-		s.now = time.Now
+	if s.clock == nil {
+		s.clock = clock.System()
 	}
 	if o.Token != "" {
 		s.hasToken = true
@@ -175,7 +176,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	switch r.URL.Path {
 	case "/healthz":
-		hl := s.health.Check(s.o.Status(), s.now())
+		hl := s.health.Check(s.o.Status(), s.clock.Now())
 		code := http.StatusOK
 		if !hl.OK {
 			code = http.StatusServiceUnavailable

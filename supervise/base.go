@@ -1,17 +1,59 @@
 // Package supervise keeps one child process alive.
 //
 // The child's lifecycle is an explicit state machine owned by a single
-// goroutine (Supervisor.Run): a select loop over control messages, child exits,
+// goroutine (Supervisor.Run): a select loop over control calls, child exits,
 // readiness results and timers. Nothing else touches the state, so there is no
-// locking around it; other goroutines talk to the loop through messages and read
-// a published copy (Snapshot).
+// locking around it; other goroutines talk to the loop through its control
+// channel (one method per kind of call: Start, Stop, Restart, Update,
+// Heartbeat, NetworkChanged, Snapshot) and read a published copy (Snapshot).
+// Every change of state goes through one helper, which records it as an Event.
 //
 // Everything that touches the outside world is injected through small
-// interfaces declared here: a Clock (so backoff and crash-loop windows are
-// tested without real time), a Starter and Process (so policy is tested without
-// real processes), a Readiness check (the network) and an Inspector (process
-// state and memory). The package knows nothing of config files, sockets or DNS:
-// the caller maps its exit-code contract to Actions through Policy.ExitActions.
+// interfaces declared here: a clock.Clock (so backoff and crash-loop windows
+// are tested without real time), a Starter and Process (so policy is tested
+// without real processes), a Readiness check (the network) and an Inspector
+// (process state and memory). The package knows nothing of config files,
+// sockets or DNS: the caller maps its exit-code contract to Actions through
+// Policy.ExitActions, and its settings to every Policy field.
+//
+// # The state machine
+//
+// Rows are the state the child is in, columns what happens; a cell is the
+// state entered ("-" stays, "·" cannot happen there). "starting" means: the
+// readiness check runs (state starting), then the child is spawned (running),
+// or the check fails (waiting-network), or the spawn fails (backoff). With no
+// Readiness the check passes at once.
+//
+//	state \ input    Start     Stop      Restart   Update(1)  check ok  check fails      timer(2)  child exits (3)  health fails (4)
+//	stopped          starting  -         starting  -          ·         ·                ·         ·                ·
+//	starting         -         stopped   -         -          running   waiting-network  ·         ·                ·
+//	running          -         stopping  stopping  -/stopping ·         ·                -         by action        stopping
+//	backoff          starting  stopped   starting  -/starting ·         ·                starting  ·                ·
+//	waiting-network  check now stopped   check now -/check    running   - (re-armed)     check     ·                ·
+//	waiting-config   starting  stopped   starting  starting   ·         ·                ·         ·                ·
+//	crash-loop       starting  stopped   starting  starting   ·         ·                starting  ·                ·
+//	stopping         - (5)     - (5)     - (5)     - (5)      ·         ·                kill      by intent (5)    ·
+//
+//	(1) Update applies the policy at once and the command at the next start;
+//	    "-/x": x only when Update asks for a restart of the child. It never
+//	    overrules a stop (stopped, or stopping to stay stopped).
+//	(2) backoff's delay, crash-loop's cooldown, waiting-network's re-check,
+//	    running's stable timer (StableAfter: backoff and crash-loop count
+//	    reset), stopping's StopTimeout (the child is killed).
+//	(3) The exit's Action (Policy.ExitActions, SignalAction, DefaultAction):
+//	    ActionRestart and ActionRestartLong → backoff, ActionWaitConfig →
+//	    waiting-config, ActionWaitNetwork → starting at once, ActionNone →
+//	    stopped (backoff with RestartAlways). A restart after a failure that
+//	    makes more than CrashLoopRestarts within CrashLoopWindow → crash-loop.
+//	(4) No heartbeat for Watchdog, state T or Z seen twice in a row, resident
+//	    memory over MemoryLimitMB: the child is stopped, and its exit counts
+//	    as a failure (backoff or crash-loop).
+//	(5) A call while stopping is remembered as what to do once the child has
+//	    exited: stay stopped (Stop), start again at once (Start, Restart,
+//	    Update with a restart), or the failure's backoff (health check).
+//
+// When Run's context ends, any state goes to stopping (when a child runs)
+// and then stopped, and Run returns.
 package supervise
 
 import (
@@ -84,42 +126,57 @@ func (a Action) String() string {
 }
 
 // Policy is the supervisor's tunable behaviour. It may be replaced while the
-// child runs (Supervisor.Update); zero durations fall back to DefaultPolicy's
-// values where a zero would make no sense (see withDefaults).
+// child runs (Supervisor.Update). The package holds no defaults for it: the
+// caller sets every field (the supervisor's from its config's one table of
+// defaults), and every zero value has the meaning written beside its field,
+// so a zero Policy restarts every exit at once, forever.
 type Policy struct {
-	// RestartDelay is the first backoff delay; each consecutive failure doubles
-	// it (with ±Jitter) up to RestartDelayMax.
-	RestartDelay, RestartDelayMax time.Duration
-	// LongRestartDelay is the first delay for ActionRestartLong, doubling up to
-	// the larger of itself and RestartDelayMax.
+	// RestartDelay is the first backoff delay; each consecutive failure
+	// doubles it (with ±Jitter) up to RestartDelayMax. 0: restart at once.
+	RestartDelay time.Duration
+	// RestartDelayMax caps the doubling. At or below RestartDelay (0
+	// included): no doubling, every delay is RestartDelay.
+	RestartDelayMax time.Duration
+	// LongRestartDelay is the first delay for ActionRestartLong, doubling up
+	// to the larger of itself and RestartDelayMax. 0: such exits back off
+	// like any other (from RestartDelay).
 	LongRestartDelay time.Duration
 	// Jitter spreads delays by ±Jitter (0.1 = ±10%) so that many machines
-	// restarted by the same outage do not retry in lockstep. 0 turns it off.
+	// restarted by the same outage do not retry in lockstep. 0: no jitter;
+	// values are clamped to [0, 1].
 	Jitter float64
-	// StableAfter: a child running this long is healthy again; the backoff
-	// and the consecutive-failure count reset.
+	// StableAfter: a child running this long is healthy again; the backoff,
+	// the consecutive-failure count and the crash-loop count reset. 0: they
+	// never reset by running (only by Start, Restart or a crash-loop pause).
 	StableAfter time.Duration
 	// More than CrashLoopRestarts restarts after failures within
 	// CrashLoopWindow is a crash loop: pause for CrashLoopCooldown, then try
-	// again. The supervisor never gives up for good.
+	// again. The supervisor never gives up for good. CrashLoopRestarts 0 or
+	// CrashLoopWindow 0: no crash-loop detection. CrashLoopCooldown 0: the
+	// crash loop is recorded and the next start follows at once.
 	CrashLoopRestarts int
 	CrashLoopWindow   time.Duration
 	CrashLoopCooldown time.Duration
-	// StopTimeout is how long a polite Terminate may take before Kill.
+	// StopTimeout is how long a polite Terminate may take before Kill. 0: no
+	// grace, Kill follows Terminate at once.
 	StopTimeout time.Duration
 	// Watchdog, when non-zero, restarts a child that sent no Heartbeat for
-	// this long.
+	// this long. 0: off.
 	Watchdog time.Duration
 	// MemoryLimitMB, when non-zero, restarts a child whose resident memory
-	// exceeds it. Needs an Inspector.
+	// exceeds it. Needs an Inspector. 0: off, and memory is not even read.
 	MemoryLimitMB int
 	// InspectInterval is how often the Inspector looks at the running child.
+	// 0: DefaultInspectInterval.
 	InspectInterval time.Duration
 	// ProbeInterval is the first readiness re-check delay while waiting for
-	// the network, doubling up to ProbeIntervalMax.
+	// the network, doubling up to ProbeIntervalMax (at or below
+	// ProbeInterval: no doubling). ProbeInterval 0: no timed re-check; only
+	// NetworkChanged, Start or Restart check again.
 	ProbeInterval, ProbeIntervalMax time.Duration
-	// ExitActions maps exit codes to actions; codes not listed use
-	// DefaultAction. A child killed by a signal uses SignalAction.
+	// ExitActions maps exit codes to actions; codes not listed (all, when
+	// nil) use DefaultAction. A child killed by a signal uses SignalAction.
+	// The zero Action is ActionRestart.
 	ExitActions   map[int]Action
 	SignalAction  Action
 	DefaultAction Action
@@ -127,65 +184,29 @@ type Policy struct {
 	RestartAlways bool
 }
 
-// DefaultPolicy returns the design's defaults: 1s first delay doubling with
-// ±10% jitter to 5m, reset after 60s of running, more than 5 restarts in 60s
-// is a crash loop paused for 10m, 10s stop timeout. Exit 0 stays stopped,
-// every other exit restarts with backoff; the caller adds its own exit codes.
-func DefaultPolicy() Policy {
-	return Policy{
-		RestartDelay:      time.Second,
-		RestartDelayMax:   5 * time.Minute,
-		LongRestartDelay:  30 * time.Second,
-		Jitter:            0.1,
-		StableAfter:       60 * time.Second,
-		CrashLoopRestarts: 5,
-		CrashLoopWindow:   60 * time.Second,
-		CrashLoopCooldown: 10 * time.Minute,
-		StopTimeout:       10 * time.Second,
-		InspectInterval:   2 * time.Second,
-		ProbeInterval:     5 * time.Second,
-		ProbeIntervalMax:  time.Minute,
-		ExitActions:       map[int]Action{0: ActionNone},
-		SignalAction:      ActionRestart,
-		DefaultAction:     ActionRestart,
-	}
-}
+// DefaultInspectInterval is the Inspector's period when
+// Policy.InspectInterval is 0. Exits need no inspection (the kernel reports
+// them through Process.Done), so inspection only catches what a wait never
+// reports: a child stopped (state T) or a zombie whose threads live on (Z),
+// each confirmed by two sightings in a row, and a memory limit passed. Ten
+// seconds to catch a stopped or zombie child is small beside the restart
+// backoff and the crash-loop window (seconds to minutes), and a leaking child
+// overshoots its limit by what it allocates in 5 s. Each inspection costs one
+// timer wakeup and, on Linux, one read of /proc/PID/stat, so at this period
+// an idle supervisor spends almost nothing on it (the 2 s period with several
+// gopsutil reads that it replaces was most of the idle CPU).
+const DefaultInspectInterval = 5 * time.Second
 
-// withDefaults fills the fields whose zero value would be unsafe (a zero stop
-// timeout would kill at once, a zero probe interval would spin). Zero delays,
-// zero jitter and zero limits are meaningful and kept.
+// withDefaults makes p safe for the loop: negative durations count as 0,
+// jitter is clamped, and the exit map is copied. Zero values keep the
+// meanings documented on Policy (see longDelay, inspectEvery, probeLimit).
 func (p Policy) withDefaults() Policy {
-	d := DefaultPolicy()
-	if p.RestartDelayMax <= 0 {
-		p.RestartDelayMax = d.RestartDelayMax
+	for _, d := range []*time.Duration{&p.RestartDelay, &p.RestartDelayMax, &p.LongRestartDelay, &p.StableAfter,
+		&p.CrashLoopWindow, &p.CrashLoopCooldown, &p.StopTimeout, &p.Watchdog, &p.InspectInterval,
+		&p.ProbeInterval, &p.ProbeIntervalMax} {
+		*d = max(*d, 0)
 	}
-	if p.LongRestartDelay <= 0 {
-		p.LongRestartDelay = d.LongRestartDelay
-	}
-	if p.CrashLoopWindow <= 0 {
-		p.CrashLoopWindow = d.CrashLoopWindow
-	}
-	if p.CrashLoopCooldown <= 0 {
-		p.CrashLoopCooldown = d.CrashLoopCooldown
-	}
-	if p.StopTimeout <= 0 {
-		p.StopTimeout = d.StopTimeout
-	}
-	if p.InspectInterval <= 0 {
-		p.InspectInterval = d.InspectInterval
-	}
-	if p.ProbeInterval <= 0 {
-		p.ProbeInterval = d.ProbeInterval
-	}
-	if p.ProbeIntervalMax < p.ProbeInterval {
-		p.ProbeIntervalMax = max(d.ProbeIntervalMax, p.ProbeInterval)
-	}
-	if p.Jitter < 0 {
-		p.Jitter = 0
-	}
-	if p.Jitter > 1 {
-		p.Jitter = 1
-	}
+	p.Jitter = min(max(p.Jitter, 0), 1)
 	// Copy the map so a caller mutating its own afterwards cannot race the loop.
 	m := make(map[int]Action, len(p.ExitActions))
 	for k, v := range p.ExitActions {
@@ -194,6 +215,25 @@ func (p Policy) withDefaults() Policy {
 	p.ExitActions = m
 	return p
 }
+
+// longDelay is the first delay of ActionRestartLong.
+func (p Policy) longDelay() time.Duration {
+	if p.LongRestartDelay == 0 {
+		return p.RestartDelay
+	}
+	return p.LongRestartDelay
+}
+
+// inspectEvery is the inspection period.
+func (p Policy) inspectEvery() time.Duration {
+	if p.InspectInterval == 0 {
+		return DefaultInspectInterval
+	}
+	return p.InspectInterval
+}
+
+// probeLimit caps the readiness re-check delay's doubling.
+func (p Policy) probeLimit() time.Duration { return max(p.ProbeIntervalMax, p.ProbeInterval) }
 
 // actionFor maps an exit to what the policy wants done.
 func (p Policy) actionFor(st ExitStatus) Action {
@@ -252,46 +292,69 @@ type Readiness interface {
 }
 
 // Inspector reads a process's state from the operating system. It is called
-// from the loop, so it must be quick (reading /proc is).
+// from the loop, so it must be quick (reading /proc is). It is not how exits
+// are found: the kernel reports those through Process.Done.
 type Inspector interface {
-	Inspect(pid int) (ProcInfo, error)
+	// Inspect reads pid's state, and what need asks for besides; readings
+	// not asked for may be left zero, so that an idle child costs only what
+	// its configured limits need.
+	Inspect(pid int, need Need) (ProcInfo, error)
 }
+
+// Need says which readings an inspection must make beyond the process state.
+type Need struct {
+	Memory bool // RSSBytes, for Policy.MemoryLimitMB
+}
+
+// Process states an Inspector reports in ProcInfo.Status (gopsutil's words).
+// Other states are reported as their own word (running, sleep, idle, wait,
+// lock); the supervisor acts on these two.
+const (
+	ProcStopped = "stop"   // state T: stopped by a signal, runs no code until continued
+	ProcZombie  = "zombie" // state Z: exited, or its main thread did while others live on
+)
 
 // ProcInfo is what an Inspector saw.
 type ProcInfo struct {
-	// Status in gopsutil's words: running, sleep, stop, zombie, idle, wait,
-	// lock; empty where the platform cannot tell (Windows).
-	Status     string
-	RSSBytes   uint64
-	CPUPercent float64
+	// Status is the process state (ProcStopped, ProcZombie, running, sleep,
+	// ...); empty where the platform cannot tell (Windows).
+	Status string
+	// RSSBytes is the resident memory; read only when Need.Memory asks.
+	RSSBytes uint64
 }
+
+// EventKind names what an Event records. It is its own type, apart from
+// State, because the two are different things that partly share words: the
+// backoff event is when the child entered the backoff state, the exited event
+// has no state of its own. The strings are shown in status and kept stable.
+type EventKind string
 
 // Event kinds, as shown in status.
 const (
-	EventStarted          = "started"
-	EventExited           = "exited"
-	EventBackoff          = "backoff"
-	EventWaitingNetwork   = "waiting-network"
-	EventNetworkReady     = "network-ready"
-	EventWaitingConfig    = "waiting-config"
-	EventCrashLoop        = "crash-loop"
-	EventStopping         = "stopping"
-	EventStopped          = "stopped"
-	EventRestartRequested = "restart-requested"
-	EventWatchdog         = "watchdog"
-	EventMemoryLimit      = "memory-limit"
-	EventStoppedState     = "stopped-state"
-	EventZombie           = "zombie"
-	EventStartFailed      = "start-failed"
-	EventConfigUpdated    = "config-updated"
-	EventKilled           = "killed" // StopTimeout passed; the child was killed
-	EventStable           = "stable" // ran StableAfter; backoff reset
+	EventStarted          EventKind = "started"
+	EventExited           EventKind = "exited"
+	EventBackoff          EventKind = "backoff"
+	EventWaitingNetwork   EventKind = "waiting-network"
+	EventNetworkReady     EventKind = "network-ready"
+	EventWaitingConfig    EventKind = "waiting-config"
+	EventCrashLoop        EventKind = "crash-loop"
+	EventStopping         EventKind = "stopping"
+	EventStopped          EventKind = "stopped"
+	EventRestartRequested EventKind = "restart-requested"
+	EventWatchdog         EventKind = "watchdog"
+	EventMemoryLimit      EventKind = "memory-limit"
+	EventStoppedState     EventKind = "stopped-state"
+	EventZombie           EventKind = "zombie"
+	EventStartFailed      EventKind = "start-failed"
+	EventConfigUpdated    EventKind = "config-updated"
+	EventKilled           EventKind = "killed" // StopTimeout passed; the child was killed
+	EventStable           EventKind = "stable" // ran StableAfter; backoff reset
 )
 
 // Event is one transition or observation, kept in a bounded ring.
 type Event struct {
 	At     time.Time
-	Kind   string // one of the Event* constants
+	Kind   EventKind
 	State  State  // the state after the event
 	Detail string // a sentence for people: reason, delay, error
 	PID    int    // the child's pid when one is concerned

@@ -12,9 +12,8 @@ import (
 // start (Starter.Start returned). It reports the median and the 90th
 // percentile.
 func BenchmarkRestartLatency(b *testing.B) {
-	p := DefaultPolicy()
+	p := testPolicy()
 	p.RestartDelay = 0
-	p.Jitter = 0
 	p.CrashLoopRestarts = 0
 	p.ExitActions = map[int]Action{}
 	var lat []time.Duration

@@ -30,8 +30,10 @@ func BenchmarkPolicyDecision(b *testing.B) {
 		b.Run(tc.name, func(b *testing.B) {
 			start := time.Unix(1_700_000_000, 0)
 			clock := clocktest.New(start)
-			p := DefaultPolicy()
-			p.ExitActions[2] = ActionWaitConfig
+			// The design's defaults: jitter on, crash-loop guard on.
+			p := testPolicy()
+			p.Jitter = 0.1
+			p.CrashLoopRestarts = 5
 			s := New(Options{Policy: p, Starter: newFakeStarter(), Clock: clock})
 			proc := &fakeProc{pid: 101, done: make(chan struct{}), exit: tc.exit}
 			i := 0

@@ -52,7 +52,30 @@ func NewExecStarter(o ExecOptions) Starter {
 
 type execStarter struct{ o ExecOptions }
 
-// execProc is one real child.
+// execProc is one real child. The portable code here drives it; each
+// platform file (exec_linux.go, exec_unixother.go, exec_unix.go,
+// exec_windows.go, exec_other.go) supplies these hooks:
+//
+//	sysProc                      the platform's handles: Linux the controlling
+//	                             pseudo-terminal, Windows the job object, else none
+//	prepare(cmd) error           before start: process group or session, parent-death
+//	                             signal, terminal, job object; an error only loses
+//	                             isolation, the child still starts
+//	launch(cmd) error            start the child and a goroutine that Waits for it
+//	                             and then calls onExit (Linux: on a locked OS thread,
+//	                             for the parent-death signal; Windows: suspended,
+//	                             put in the job, resumed)
+//	releaseStartFiles()          close our copies of what only the child needs
+//	closeSys()                   release sysProc's handles
+//	terminate() error            ask politely: SIGTERM (and SIGCONT) to the group,
+//	                             CTRL_BREAK on Windows
+//	kill() error                 force: SIGKILL to the group, terminate the job
+//	cleanupGroup()               after the reap: kill what is left of the group or
+//	                             job, so no orphan holds the output pipes
+//	signalName(ps) string        the signal that ended the child, "" if none
+//
+// terminate, kill and cleanupGroup are called with mu held; terminate and
+// kill never after the child was reaped, so a reused pid is never signalled.
 type execProc struct {
 	cmd    *exec.Cmd
 	pid    int

@@ -59,15 +59,25 @@ func realPolicy() Policy {
 
 func startReal(t *testing.T, p Policy, cmd Command) *realHarness {
 	t.Helper()
+	return startRealWith(t, p, cmd, nil)
+}
+
+// startRealWith is startReal with the options adjusted by mod.
+func startRealWith(t *testing.T, p Policy, cmd Command, mod func(*Options)) *realHarness {
+	t.Helper()
 	r := &realHarness{t: t, events: make(chan Event, 1000), ring: NewLogRing(100), logs: &syncBuffer{}}
 	r.lines, _ = r.ring.Subscribe()
 	log := hclog.New(&hclog.LoggerOptions{Name: "test", Output: r.logs, JSONFormat: true, Level: hclog.Trace})
-	r.sup = New(Options{
+	o := Options{
 		Policy:  p,
 		Command: cmd,
 		Starter: NewExecStarter(ExecOptions{Logger: log, Output: r.ring}),
 		OnEvent: func(e Event) { r.events <- e },
-	})
+	}
+	if mod != nil {
+		mod(&o)
+	}
+	r.sup = New(o)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- r.sup.Run(ctx) }()
@@ -82,7 +92,7 @@ func startReal(t *testing.T, p Policy, cmd Command) *realHarness {
 	return r
 }
 
-func (r *realHarness) waitEvent(kind string) Event {
+func (r *realHarness) waitEvent(kind EventKind) Event {
 	r.t.Helper()
 	deadline := time.After(10 * time.Second)
 	for {
@@ -116,7 +126,7 @@ func (r *realHarness) waitLine(prefix string) string {
 func TestRealExitCodes(t *testing.T) {
 	cases := []struct {
 		code  int
-		after string // event after exited
+		after EventKind // event after exited
 		state State
 	}{
 		{0, EventStopped, StateStopped},

@@ -91,10 +91,12 @@ func (r *fakeReady) Check(ctx context.Context) (bool, string) {
 	return false, r.reason
 }
 
-// fakeInspector returns whatever the test sets.
+// fakeInspector returns whatever the test sets, and records what each
+// inspection was asked for.
 type fakeInspector struct {
-	mu   sync.Mutex
-	info ProcInfo
+	mu    sync.Mutex
+	info  ProcInfo
+	needs []Need
 }
 
 func (f *fakeInspector) set(i ProcInfo) {
@@ -103,10 +105,21 @@ func (f *fakeInspector) set(i ProcInfo) {
 	f.info = i
 }
 
-func (f *fakeInspector) Inspect(pid int) (ProcInfo, error) {
+func (f *fakeInspector) Inspect(pid int, need Need) (ProcInfo, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.info, nil
+	f.needs = append(f.needs, need)
+	info := f.info
+	if !need.Memory {
+		info.RSSBytes = 0 // not asked for: a real inspector leaves it unread
+	}
+	return info, nil
+}
+
+func (f *fakeInspector) asked() []Need {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]Need(nil), f.needs...)
 }
 
 var epoch = time.Date(2026, 11, 3, 12, 0, 0, 0, time.UTC)
@@ -122,19 +135,27 @@ type harness struct {
 	runErr  chan error
 }
 
-// testPolicy is deterministic: no jitter, round numbers.
+// testPolicy is deterministic: no jitter, round numbers, every field set
+// (the package has no defaults of its own).
 func testPolicy() Policy {
-	p := DefaultPolicy()
-	p.Jitter = 0
-	p.RestartDelay = time.Second
-	p.RestartDelayMax = 10 * time.Second
-	p.LongRestartDelay = 30 * time.Second
-	p.StableAfter = time.Minute
-	p.CrashLoopRestarts = 0 // off unless a test wants it
-	p.StopTimeout = 10 * time.Second
-	p.ExitActions = map[int]Action{0: ActionNone, 1: ActionRestart, 2: ActionWaitConfig,
-		3: ActionWaitNetwork, 4: ActionRestartLong, 5: ActionWaitConfig}
-	return p
+	return Policy{
+		RestartDelay:      time.Second,
+		RestartDelayMax:   10 * time.Second,
+		LongRestartDelay:  30 * time.Second,
+		Jitter:            0,
+		StableAfter:       time.Minute,
+		CrashLoopRestarts: 0, // off unless a test wants it
+		CrashLoopWindow:   time.Minute,
+		CrashLoopCooldown: 10 * time.Minute,
+		StopTimeout:       10 * time.Second,
+		InspectInterval:   2 * time.Second,
+		ProbeInterval:     5 * time.Second,
+		ProbeIntervalMax:  time.Minute,
+		ExitActions: map[int]Action{0: ActionNone, 1: ActionRestart, 2: ActionWaitConfig,
+			3: ActionWaitNetwork, 4: ActionRestartLong, 5: ActionWaitConfig},
+		SignalAction:  ActionRestart,
+		DefaultAction: ActionRestart,
+	}
 }
 
 func newHarness(t *testing.T, p Policy, mod func(*Options)) *harness {
@@ -178,7 +199,7 @@ func newHarness(t *testing.T, p Policy, mod func(*Options)) *harness {
 
 // waitEvent returns the next event of the given kind, failing on a timeout.
 // Events of other kinds are skipped.
-func (h *harness) waitEvent(kind string) Event {
+func (h *harness) waitEvent(kind EventKind) Event {
 	h.t.Helper()
 	deadline := time.After(5 * time.Second)
 	for {

@@ -100,7 +100,7 @@ func miniSupervisor() int {
 		}
 	}()
 	s := New(Options{
-		Policy:  DefaultPolicy(),
+		Policy:  testPolicy(),
 		Command: helperCommand("grandchildren"),
 		Starter: NewExecStarter(ExecOptions{Logger: hclog.NewNullLogger(), Output: ring}),
 		OnEvent: func(e Event) {

@@ -20,7 +20,9 @@ var ErrNotRunning = errors.New("the supervisor is not running: its Run loop has 
 // stopping the child because its context ended.
 var ErrShuttingDown = errors.New("the supervisor is shutting down and will not start the child again")
 
-// Options configure a Supervisor. Starter is required; the rest have defaults.
+// Options configure a Supervisor. Starter is required; the rest have
+// defaults, except Policy, which is used as given (see Policy for what its
+// zero values mean).
 type Options struct {
 	Policy    Policy
 	Command   Command
@@ -70,7 +72,7 @@ type Supervisor struct {
 	netReason    string
 	intent       intent
 	intentReason string
-	strikes      map[string]int // consecutive bad inspections by status
+	strikes      strikes // consecutive inspections that saw state T or Z
 
 	checkCh     chan readyResult
 	checkCancel context.CancelFunc
@@ -93,26 +95,16 @@ const (
 	intentShutdown        // Run returns
 )
 
-type reqKind int
+// strikes counts inspections in a row that saw the child stopped or a
+// zombie.
+type strikes struct{ stopped, zombie int }
 
-const (
-	reqStart reqKind = iota
-	reqStop
-	reqRestart
-	reqUpdate
-	reqHeartbeat
-	reqNetwork
-	reqSnapshot
-)
-
+// request is one control call for the loop: apply is the loop's method for
+// that kind of call (startRequested, stopRequested, ...), run on the loop's
+// goroutine; its error is the call's answer.
 type request struct {
-	kind         reqKind
-	reason       string
-	policy       Policy
-	cmd          Command
-	restartChild bool
-	at           time.Time
-	reply        chan error
+	apply func() error
+	reply chan error
 }
 
 type readyResult struct {
@@ -142,7 +134,6 @@ func New(o Options) *Supervisor {
 		state:    StateStopped,
 		policy:   o.Policy.withDefaults(),
 		cmd:      o.Command,
-		strikes:  map[string]int{},
 	}
 	s.publish()
 	return s
@@ -179,7 +170,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 			ctxDone = nil
 			s.shutdown()
 		case r := <-s.reqs:
-			err := s.handle(r)
+			err := r.apply()
 			s.publish()
 			r.reply <- err
 		case <-procDone:
@@ -191,9 +182,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 			s.onNextTimer()
 		case <-timerC(s.stableT):
 			s.stableT = nil
-			s.failures = 0
-			s.restartTimes = nil
-			s.emit(EventStable, fmt.Sprintf("running for %s; backoff and failure count reset", s.policy.StableAfter), s.pid, nil)
+			s.onStable()
 		case <-timerC(s.watchdogT):
 			s.watchdogT = nil
 			s.onWatchdog()
@@ -226,9 +215,9 @@ func disarm(t *clock.Timer) {
 	}
 }
 
-// send hands a request to the loop and waits until it has been applied.
-func (s *Supervisor) send(r request) error {
-	r.reply = make(chan error, 1)
+// send hands a control call to the loop and waits until it has been applied.
+func (s *Supervisor) send(apply func() error) error {
+	r := request{apply: apply, reply: make(chan error, 1)}
 	select {
 	case s.reqs <- r:
 	case <-s.finished:
@@ -240,44 +229,42 @@ func (s *Supervisor) send(r request) error {
 
 // Start starts the child if none runs or is scheduled to; it ends backoff,
 // crash-loop and waiting-config at once.
-func (s *Supervisor) Start() error { return s.send(request{kind: reqStart}) }
+func (s *Supervisor) Start() error { return s.send(s.startRequested) }
 
 // Stop stops the child (Terminate, StopTimeout, Kill) and stays stopped. It
 // returns once the stop has begun; watch the events or Snapshot for stopped.
-func (s *Supervisor) Stop() error { return s.send(request{kind: reqStop}) }
+func (s *Supervisor) Stop() error { return s.send(s.stopRequested) }
 
 // Restart stops the child gracefully and starts it again at once. It is not
 // counted as a failure, and it also ends backoff, crash-loop or
 // waiting-config.
 func (s *Supervisor) Restart(reason string) error {
-	return s.send(request{kind: reqRestart, reason: reason})
+	return s.send(func() error { return s.restartRequested(reason) })
 }
 
 // Update applies a new policy and command. The policy takes effect at once;
 // the command at the next start. It ends waiting-config and crash-loop; with
 // restartChild the child is restarted gracefully (not counted as a failure).
 func (s *Supervisor) Update(p Policy, cmd Command, restartChild bool) error {
-	return s.send(request{kind: reqUpdate, policy: p, cmd: cmd, restartChild: restartChild})
+	return s.send(func() error { return s.updateRequested(p, cmd, restartChild) })
 }
 
 // Heartbeat records that the child reported at the given time; it feeds the
 // watchdog.
 func (s *Supervisor) Heartbeat(at time.Time) {
-	_ = s.send(request{kind: reqHeartbeat, at: at})
+	_ = s.send(func() error { return s.heartbeatReceived(at) })
 }
 
 // NetworkChanged makes a supervisor waiting for the network check again now,
 // instead of at the next probe interval.
-func (s *Supervisor) NetworkChanged() {
-	_ = s.send(request{kind: reqNetwork})
-}
+func (s *Supervisor) NetworkChanged() { _ = s.send(s.networkChanged) }
 
 // Snapshot returns a consistent copy of the state. While Run runs it asks the
 // loop, so it reflects every control call that returned before it; otherwise
 // it returns the last state the loop published.
 func (s *Supervisor) Snapshot() Snapshot {
 	if s.ran.Load() {
-		_ = s.send(request{kind: reqSnapshot})
+		_ = s.send(func() error { return nil }) // the loop publishes before it replies
 	}
 	c := *s.snap.Load()
 	c.Events = append([]Event(nil), c.Events...)
@@ -317,7 +304,24 @@ func (s *Supervisor) orderedEvents() []Event {
 	return append(out, s.events[:s.evHead]...)
 }
 
-func (s *Supervisor) emit(kind, detail string, pid int, code *int) {
+// enter is the one way the state changes: it moves the lifecycle to st and
+// records the change as an event of kind ev (the event's State is st). Only
+// entering StateStarting for a readiness check is silent (ev noEvent): the
+// started or waiting-network event that ends it follows within the check's
+// timeout, and a check before every start would otherwise double the events.
+func (s *Supervisor) enter(st State, ev EventKind, detail string, pid int) {
+	s.state = st
+	if ev != noEvent {
+		s.emit(ev, detail, pid, nil)
+	}
+}
+
+// noEvent is enter's kind for a change of state that is not an event.
+const noEvent EventKind = ""
+
+// emit records an event in the current state without changing it: an
+// observation (exited, watchdog, stable, ...) or a change made by enter.
+func (s *Supervisor) emit(kind EventKind, detail string, pid int, code *int) {
 	e := Event{At: s.o.Clock.Now(), Kind: kind, State: s.state, Detail: detail, PID: pid, Code: code}
 	if len(s.events) < s.o.EventCapacity {
 		s.events = append(s.events, e)
@@ -337,96 +341,100 @@ func (s *Supervisor) emit(kind, detail string, pid int, code *int) {
 	}
 	switch kind {
 	case EventStartFailed, EventCrashLoop, EventWatchdog, EventMemoryLimit, EventStoppedState, EventZombie, EventKilled:
-		s.log.Warn("child "+kind, args...)
+		s.log.Warn("child "+string(kind), args...)
 	default:
-		s.log.Info("child "+kind, args...)
+		s.log.Info("child "+string(kind), args...)
 	}
 	if s.o.OnEvent != nil {
 		s.o.OnEvent(e)
 	}
 }
 
-func (s *Supervisor) handle(r request) error {
-	switch r.kind {
-	case reqSnapshot:
-		return nil // the loop publishes before it replies
-	case reqHeartbeat:
-		s.lastHB = r.at
-		if s.lastHB.IsZero() {
-			s.lastHB = s.o.Clock.Now()
-		}
-		if s.state == StateRunning && s.policy.Watchdog > 0 {
-			s.arm(&s.watchdogT, s.policy.Watchdog)
-		}
-		return nil
-	case reqNetwork:
-		if s.state == StateWaitingNetwork {
-			s.probeDelay = 0
-			s.runCheck()
-		}
-		return nil
-	case reqStop:
-		if s.shutting {
-			return nil
-		}
-		switch s.state {
-		case StateRunning:
-			s.beginStop(intentStop, "stop requested")
-		case StateStopping:
-			s.setIntent(intentStop, "stop requested")
-		case StateStopped:
-		default:
-			s.cancelPending()
-			s.state = StateStopped
-			s.emit(EventStopped, "stop requested", 0, nil)
-		}
-		return nil
-	case reqStart:
-		if s.shutting {
-			return ErrShuttingDown
-		}
-		switch s.state {
-		case StateRunning, StateStarting:
-		case StateStopping:
-			s.setIntent(intentRestart, "start requested")
-		case StateWaitingNetwork:
-			s.probeDelay = 0
-			s.runCheck()
-		default:
-			s.restartTimes = nil
-			s.beginStart()
-		}
-		return nil
-	case reqRestart:
-		if s.shutting {
-			return ErrShuttingDown
-		}
-		reason := r.reason
-		if reason == "" {
-			reason = "restart requested"
-		}
-		s.emit(EventRestartRequested, reason, s.pid, nil)
-		s.gracefulRestart(reason)
-		return nil
-	case reqUpdate:
-		s.policy = r.policy.withDefaults()
-		s.cmd = r.cmd
-		s.emit(EventConfigUpdated, "", s.pid, nil)
-		if s.shutting {
-			return nil
-		}
-		switch {
-		case s.state == StateStopped, s.state == StateStopping && s.intent == intentStop:
-			// The user stopped it (or it finished), or is stopping it; a new
-			// config does not overrule that.
-		case r.restartChild || s.state == StateWaitingConfig || s.state == StateCrashLoop:
-			s.gracefulRestart("config updated")
-		case s.state == StateRunning:
-			s.armHealthTimers()
-		}
+// The control calls, one method each, run by the loop (see request).
+
+func (s *Supervisor) heartbeatReceived(at time.Time) error {
+	s.lastHB = at
+	if s.lastHB.IsZero() {
+		s.lastHB = s.o.Clock.Now()
+	}
+	if s.state == StateRunning && s.policy.Watchdog > 0 {
+		s.arm(&s.watchdogT, s.policy.Watchdog)
+	}
+	return nil
+}
+
+func (s *Supervisor) networkChanged() error {
+	if s.state == StateWaitingNetwork {
+		s.probeDelay = 0
+		s.runCheck()
+	}
+	return nil
+}
+
+func (s *Supervisor) stopRequested() error {
+	if s.shutting {
 		return nil
 	}
-	return fmt.Errorf("supervise: unknown request kind %d", r.kind)
+	switch s.state {
+	case StateRunning:
+		s.beginStop(intentStop, "stop requested")
+	case StateStopping:
+		s.setIntent(intentStop, "stop requested")
+	case StateStopped:
+	default:
+		s.cancelPending()
+		s.enter(StateStopped, EventStopped, "stop requested", 0)
+	}
+	return nil
+}
+
+func (s *Supervisor) startRequested() error {
+	if s.shutting {
+		return ErrShuttingDown
+	}
+	switch s.state {
+	case StateRunning, StateStarting:
+	case StateStopping:
+		s.setIntent(intentRestart, "start requested")
+	case StateWaitingNetwork:
+		s.probeDelay = 0
+		s.runCheck()
+	default:
+		s.restartTimes = nil
+		s.beginStart()
+	}
+	return nil
+}
+
+func (s *Supervisor) restartRequested(reason string) error {
+	if s.shutting {
+		return ErrShuttingDown
+	}
+	if reason == "" {
+		reason = "restart requested"
+	}
+	s.emit(EventRestartRequested, reason, s.pid, nil)
+	s.gracefulRestart(reason)
+	return nil
+}
+
+func (s *Supervisor) updateRequested(p Policy, cmd Command, restartChild bool) error {
+	s.policy = p.withDefaults()
+	s.cmd = cmd
+	s.emit(EventConfigUpdated, "", s.pid, nil)
+	if s.shutting {
+		return nil
+	}
+	switch {
+	case s.state == StateStopped, s.state == StateStopping && s.intent == intentStop:
+		// The user stopped it (or it finished), or is stopping it; a new
+		// config does not overrule that.
+	case restartChild || s.state == StateWaitingConfig || s.state == StateCrashLoop:
+		s.gracefulRestart("config updated")
+	case s.state == StateRunning:
+		s.armHealthTimers()
+	}
+	return nil
 }
 
 func (s *Supervisor) gracefulRestart(reason string) {
@@ -471,8 +479,7 @@ func (s *Supervisor) shutdown() {
 		return
 	}
 	if s.state != StateStopped {
-		s.state = StateStopped
-		s.emit(EventStopped, "supervisor shutting down", 0, nil)
+		s.enter(StateStopped, EventStopped, "supervisor shutting down", 0)
 	}
 }
 
@@ -484,7 +491,7 @@ func (s *Supervisor) beginStart() {
 		return
 	}
 	if s.state != StateWaitingNetwork {
-		s.state = StateStarting
+		s.enter(StateStarting, noEvent, "", 0)
 	}
 	s.runCheck()
 }
@@ -529,12 +536,23 @@ func (s *Supervisor) onReady(res readyResult) {
 		s.probeDelay = p.ProbeInterval
 	}
 	d := s.probeDelay
-	s.probeDelay = min(2*s.probeDelay, p.ProbeIntervalMax)
-	s.state = StateWaitingNetwork
-	s.nextStart = s.o.Clock.Now().Add(d)
-	s.arm(&s.nextT, d)
-	if first || res.reason != s.netReason {
-		s.emit(EventWaitingNetwork, fmt.Sprintf("%s; checking again in %s", orDefault(res.reason, "network not ready"), d), 0, nil)
+	s.probeDelay = min(2*s.probeDelay, p.probeLimit())
+	again := "checking again in " + d.String()
+	if d > 0 {
+		s.nextStart = s.o.Clock.Now().Add(d)
+		s.arm(&s.nextT, d)
+	} else {
+		// No timed re-check (ProbeInterval 0): a failing check that answers
+		// at once would otherwise spin.
+		s.nextStart = time.Time{}
+		again = "checking again when the network changes"
+	}
+	detail := fmt.Sprintf("%s; %s", orDefault(res.reason, "network not ready"), again)
+	switch {
+	case first:
+		s.enter(StateWaitingNetwork, EventWaitingNetwork, detail, 0)
+	case res.reason != s.netReason:
+		s.emit(EventWaitingNetwork, detail, 0, nil) // still waiting, for a new reason
 	}
 	s.netReason = res.reason
 }
@@ -564,23 +582,21 @@ func (s *Supervisor) spawn() {
 	proc, err := s.o.Starter.Start(s.cmd)
 	now := s.o.Clock.Now()
 	if err != nil {
-		s.state = StateStarting
 		reason := "start failed: " + err.Error()
 		s.lastExit = &ExitRecord{Code: -1, Reason: reason, At: now}
-		s.emit(EventStartFailed, err.Error(), 0, nil)
+		s.enter(StateStarting, EventStartFailed, err.Error(), 0)
 		s.afterFailure(ActionRestart, reason)
 		return
 	}
 	s.proc, s.pid, s.startedAt = proc, proc.PID(), now
 	s.starts++
 	s.intent, s.intentReason = intentNone, ""
-	clear(s.strikes)
-	s.state = StateRunning
+	s.strikes = strikes{}
 	if s.policy.StableAfter > 0 {
 		s.arm(&s.stableT, s.policy.StableAfter)
 	}
 	s.armHealthTimers()
-	s.emit(EventStarted, fmt.Sprintf("started %s", s.cmd.Path), s.pid, nil)
+	s.enter(StateRunning, EventStarted, fmt.Sprintf("started %s", s.cmd.Path), s.pid)
 }
 
 // armHealthTimers (re)arms the watchdog and the inspection for the current
@@ -592,7 +608,7 @@ func (s *Supervisor) armHealthTimers() {
 		disarm(&s.watchdogT)
 	}
 	if s.o.Inspector != nil {
-		s.arm(&s.inspectT, s.policy.InspectInterval)
+		s.arm(&s.inspectT, s.policy.inspectEvery())
 	} else {
 		disarm(&s.inspectT)
 	}
@@ -609,13 +625,12 @@ func (s *Supervisor) beginStop(in intent, reason string) {
 	if s.state == StateStopping || s.proc == nil {
 		return
 	}
-	s.state = StateStopping
 	s.disarmRunning()
 	if err := s.proc.Terminate(); err != nil {
 		s.log.Debug("asking the child to stop failed; it may have exited already", "pid", s.pid, "error", err)
 	}
 	s.arm(&s.killT, s.policy.StopTimeout)
-	s.emit(EventStopping, reason, s.pid, nil)
+	s.enter(StateStopping, EventStopping, reason, s.pid)
 }
 
 func (s *Supervisor) onKillTimer() {
@@ -641,8 +656,9 @@ func (s *Supervisor) onInspect() {
 	if s.state != StateRunning || s.o.Inspector == nil {
 		return
 	}
-	s.arm(&s.inspectT, s.policy.InspectInterval)
-	info, err := s.o.Inspector.Inspect(s.pid)
+	s.arm(&s.inspectT, s.policy.inspectEvery())
+	limit := s.policy.MemoryLimitMB
+	info, err := s.o.Inspector.Inspect(s.pid, Need{Memory: limit > 0})
 	if err != nil {
 		// The child may have exited a moment ago; its exit arrives on Done.
 		s.log.Debug("inspecting the child failed", "pid", s.pid, "error", err)
@@ -651,27 +667,34 @@ func (s *Supervisor) onInspect() {
 	// A process-state verdict needs two inspections in a row: a child that
 	// just exited is briefly a zombie until it is reaped, and that exit must
 	// keep its own exit code rather than become a "zombie" restart.
-	for _, st := range []string{"stop", "zombie"} {
-		if info.Status == st {
-			s.strikes[st]++
-		} else {
-			s.strikes[st] = 0
-		}
-	}
+	s.strikes.stopped = countStrike(s.strikes.stopped, info.Status == ProcStopped)
+	s.strikes.zombie = countStrike(s.strikes.zombie, info.Status == ProcZombie)
 	switch {
-	case s.strikes["stop"] >= 2:
-		reason := "the child is stopped (state T); restarting it"
-		s.emit(EventStoppedState, reason, s.pid, nil)
+	case s.strikes.stopped >= 2:
+		s.emit(EventStoppedState, "the child is stopped (state T); restarting it", s.pid, nil)
 		s.beginStop(intentFailure, "stopped-state: child in state T")
-	case s.strikes["zombie"] >= 2:
-		reason := "the child is a zombie (state Z); restarting it"
-		s.emit(EventZombie, reason, s.pid, nil)
+	case s.strikes.zombie >= 2:
+		s.emit(EventZombie, "the child is a zombie (state Z); restarting it", s.pid, nil)
 		s.beginStop(intentFailure, "zombie: child in state Z")
-	case s.policy.MemoryLimitMB > 0 && info.RSSBytes > uint64(s.policy.MemoryLimitMB)<<20:
-		reason := fmt.Sprintf("memory-limit: resident memory %d MB is over the limit of %d MB", info.RSSBytes>>20, s.policy.MemoryLimitMB)
+	case limit > 0 && info.RSSBytes > uint64(limit)<<20:
+		reason := fmt.Sprintf("memory-limit: resident memory %d MB is over the limit of %d MB", info.RSSBytes>>20, limit)
 		s.emit(EventMemoryLimit, reason, s.pid, nil)
 		s.beginStop(intentFailure, reason)
 	}
+}
+
+func countStrike(n int, seen bool) int {
+	if seen {
+		return n + 1
+	}
+	return 0
+}
+
+// onStable: the child ran StableAfter, so it counts as healthy again.
+func (s *Supervisor) onStable() {
+	s.failures = 0
+	s.restartTimes = nil
+	s.emit(EventStable, fmt.Sprintf("running for %s; backoff, failure and crash-loop counts reset", s.policy.StableAfter), s.pid, nil)
 }
 
 func describeExit(st ExitStatus) string {
@@ -707,8 +730,7 @@ func (s *Supervisor) onExit() {
 	s.emit(EventExited, reason, pid, &code)
 	switch in {
 	case intentShutdown, intentStop:
-		s.state = StateStopped
-		s.emit(EventStopped, inReason, 0, nil)
+		s.enter(StateStopped, EventStopped, inReason, 0)
 	case intentRestart:
 		s.beginStart()
 	case intentFailure:
@@ -725,8 +747,7 @@ func (s *Supervisor) afterFailure(a Action, reason string) {
 	switch a {
 	case ActionNone:
 		if !p.RestartAlways {
-			s.state = StateStopped
-			s.emit(EventStopped, reason, 0, nil)
+			s.enter(StateStopped, EventStopped, reason, 0)
 			return
 		}
 		// Not a failure, but a child that keeps exiting at once must still
@@ -734,8 +755,7 @@ func (s *Supervisor) afterFailure(a Action, reason string) {
 		s.backoff(s.jitter(p.RestartDelay, max(p.RestartDelayMax, p.RestartDelay)), reason)
 	case ActionWaitConfig:
 		s.failures++
-		s.state = StateWaitingConfig
-		s.emit(EventWaitingConfig, reason+"; waiting for a new config", 0, nil)
+		s.enter(StateWaitingConfig, EventWaitingConfig, reason+"; waiting for a new config", 0)
 	case ActionWaitNetwork:
 		s.failures++
 		if s.countRestart() {
@@ -745,7 +765,7 @@ func (s *Supervisor) afterFailure(a Action, reason string) {
 		s.beginStart()
 	case ActionRestartLong:
 		s.failures++
-		s.backoff(s.delay(p.LongRestartDelay), reason)
+		s.backoff(s.delay(p.longDelay()), reason)
 	default:
 		s.failures++
 		s.backoff(s.delay(p.RestartDelay), reason)
@@ -798,17 +818,15 @@ func (s *Supervisor) backoff(d time.Duration, reason string) {
 	// Even a zero delay goes through a timer, so a Starter that fails at once
 	// cannot recurse, and control messages are served between attempts.
 	d = max(d, 0)
-	s.state = StateBackoff
 	s.nextStart = s.o.Clock.Now().Add(d)
 	s.arm(&s.nextT, d)
-	s.emit(EventBackoff, fmt.Sprintf("%s; restarting in %s (consecutive failures: %d)", reason, d, s.failures), 0, nil)
+	s.enter(StateBackoff, EventBackoff, fmt.Sprintf("%s; restarting in %s (consecutive failures: %d)", reason, d, s.failures), 0)
 }
 
 func (s *Supervisor) enterCrashLoop() {
 	p := s.policy
-	s.state = StateCrashLoop
 	s.nextStart = s.o.Clock.Now().Add(p.CrashLoopCooldown)
 	s.arm(&s.nextT, p.CrashLoopCooldown)
-	s.emit(EventCrashLoop, fmt.Sprintf("more than %d restarts within %s; pausing for %s (a config change or a restart ends the pause)",
-		p.CrashLoopRestarts, p.CrashLoopWindow, p.CrashLoopCooldown), 0, nil)
+	s.enter(StateCrashLoop, EventCrashLoop, fmt.Sprintf("more than %d restarts within %s; pausing for %s (a config change or a restart ends the pause)",
+		p.CrashLoopRestarts, p.CrashLoopWindow, p.CrashLoopCooldown), 0)
 }

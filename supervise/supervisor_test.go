@@ -3,6 +3,7 @@ package supervise
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -196,7 +197,7 @@ func TestExitCodeActions(t *testing.T) {
 		name      string
 		exit      ExitStatus
 		always    bool
-		wantEvent string
+		wantEvent EventKind
 		wantState State
 		wantDelay time.Duration // for backoff
 	}{
@@ -413,7 +414,7 @@ func TestInspectorRestarts(t *testing.T) {
 		name   string
 		info   ProcInfo
 		checks int // inspections needed
-		event  string
+		event  EventKind
 	}{
 		{"memory over the limit", ProcInfo{Status: "sleep", RSSBytes: 300 << 20}, 1, EventMemoryLimit},
 		{"zombie", ProcInfo{Status: "zombie"}, 2, EventZombie},
@@ -446,7 +447,7 @@ func TestInspectorRestarts(t *testing.T) {
 				t.Fatalf("event for pid %d, want %d", e.PID, p.pid)
 			}
 			h.waitEvent(EventBackoff)
-			if le := h.sup.Snapshot().LastExit; le == nil || !strings.HasPrefix(le.Reason, tc.event) {
+			if le := h.sup.Snapshot().LastExit; le == nil || !strings.HasPrefix(le.Reason, string(tc.event)) {
 				t.Fatalf("last exit %+v, want reason starting %q", le, tc.event)
 			}
 		})
@@ -611,4 +612,168 @@ func TestUpdateWhileStoppingKeepsTheStop(t *testing.T) {
 	if got := h.sup.Snapshot().Command.Path; got != "/usr/local/bin/updater-new" {
 		t.Fatalf("command %q after Start, want the updated one", got)
 	}
+}
+
+// A child that ran StableAfter starts the crash-loop count afresh: restarts
+// before its stable run do not count toward the next crash loop. StableAfter
+// is far shorter than CrashLoopWindow here, so the old restarts are still
+// inside the window when the child fails again and only the reset at the
+// stable run keeps them out (with the two equal, as in the defaults, the
+// window alone would drop them and hide a missing reset).
+func TestStableRunResetsCrashLoopCount(t *testing.T) {
+	pol := testPolicy()
+	pol.StableAfter = 10 * time.Second
+	pol.CrashLoopRestarts = 3
+	pol.CrashLoopWindow = time.Hour
+	h := newHarness(t, pol, nil)
+	// failUntilCrashLoop makes child p and the ones after it fail at once
+	// until the crash loop, and returns how many restarts that took.
+	failUntilCrashLoop := func(p *fakeProc) int {
+		t.Helper()
+		for n := 1; n <= 10; n++ {
+			if n > 1 {
+				p = h.proc()
+			}
+			p.exitWith(exitCode(1))
+			e := h.nextEvent()
+			for e.Kind != EventBackoff && e.Kind != EventCrashLoop {
+				e = h.nextEvent()
+			}
+			if e.Kind == EventCrashLoop {
+				return n
+			}
+			h.clock.Advance(h.pendingDelay())
+		}
+		t.Fatal("no crash loop after 10 restarts")
+		return 0
+	}
+	// Three failures, each restarted after its backoff: at the limit, not over.
+	for i := 0; i < pol.CrashLoopRestarts; i++ {
+		h.proc().exitWith(exitCode(1))
+		if e := h.waitEvent(EventBackoff); e.State != StateBackoff {
+			t.Fatalf("failure %d: state %s, want backoff", i+1, e.State)
+		}
+		h.clock.Advance(h.pendingDelay())
+	}
+	// The fourth child runs stable; its start is well inside the window.
+	p := h.proc()
+	h.clock.Advance(pol.StableAfter)
+	h.waitEvent(EventStable)
+	// Without the reset, its failure would be the fourth restart within
+	// the window: a crash loop at once. With it, the count starts from the
+	// stable run, so it takes CrashLoopRestarts+1 new restarts.
+	if n := failUntilCrashLoop(p); n != pol.CrashLoopRestarts+1 {
+		t.Fatalf("crash loop after %d restarts following a stable run, want %d (restarts before it must not count)", n, pol.CrashLoopRestarts+1)
+	}
+}
+
+// The inspection reads memory only when a memory limit needs it; the state
+// (for stopped and zombie children) is read either way.
+func TestInspectionReadsMemoryOnlyForALimit(t *testing.T) {
+	for _, limit := range []int{0, 256} {
+		t.Run(fmt.Sprintf("limit %d MB", limit), func(t *testing.T) {
+			pol := testPolicy()
+			pol.MemoryLimitMB = limit
+			pol.StableAfter = 0
+			insp := &fakeInspector{}
+			insp.set(ProcInfo{Status: "sleep", RSSBytes: 300 << 20})
+			h := newHarness(t, pol, func(o *Options) { o.Inspector = insp })
+			h.proc()
+			h.waitTimers(1)
+			h.clock.Advance(pol.InspectInterval)
+			if limit > 0 {
+				h.waitEvent(EventMemoryLimit)
+			} else {
+				h.waitTimers(1) // re-armed after the inspection
+				if s := h.sup.Snapshot().State; s != StateRunning {
+					t.Fatalf("state %s without a memory limit, want running", s)
+				}
+			}
+			asked := insp.asked()
+			if len(asked) != 1 || asked[0].Memory != (limit > 0) {
+				t.Fatalf("inspections asked for %+v, want one with Memory %v", asked, limit > 0)
+			}
+		})
+	}
+}
+
+// Zero Policy fields have the meanings written on Policy, with no defaults
+// filled in behind the caller's back.
+func TestZeroPolicyFields(t *testing.T) {
+	t.Run("RestartDelayMax 0 does not double", func(t *testing.T) {
+		pol := testPolicy()
+		pol.RestartDelayMax = 0
+		h := newHarness(t, pol, nil)
+		for i := 0; i < 3; i++ {
+			h.proc().exitWith(exitCode(1))
+			h.waitEvent(EventBackoff)
+			if got := h.pendingDelay(); got != pol.RestartDelay {
+				t.Fatalf("failure %d: delay %s, want RestartDelay %s every time", i+1, got, pol.RestartDelay)
+			}
+			h.clock.Advance(pol.RestartDelay)
+		}
+	})
+	t.Run("LongRestartDelay 0 backs off like any failure", func(t *testing.T) {
+		pol := testPolicy()
+		pol.LongRestartDelay = 0
+		h := newHarness(t, pol, nil)
+		h.proc().exitWith(exitCode(4))
+		h.waitEvent(EventBackoff)
+		if got := h.pendingDelay(); got != pol.RestartDelay {
+			t.Fatalf("delay %s, want RestartDelay %s", got, pol.RestartDelay)
+		}
+	})
+	t.Run("StopTimeout 0 kills right after asking", func(t *testing.T) {
+		pol := testPolicy()
+		pol.StopTimeout = 0
+		h := newHarness(t, pol, func(o *Options) { o.Starter.(*fakeStarter).ignoreTerm = true })
+		p := h.proc()
+		if err := h.sup.Stop(); err != nil {
+			t.Fatal(err)
+		}
+		h.waitEvent(EventKilled)
+		h.waitEvent(EventStopped)
+		if p.terms.Load() != 1 || p.kills.Load() != 1 {
+			t.Fatalf("terms %d kills %d, want 1 and 1", p.terms.Load(), p.kills.Load())
+		}
+	})
+	t.Run("ProbeInterval 0 re-checks only when the network changes", func(t *testing.T) {
+		ready := &fakeReady{reason: "no route to host"}
+		pol := testPolicy()
+		pol.ProbeInterval, pol.ProbeIntervalMax = 0, 0
+		h := newHarness(t, pol, func(o *Options) { o.Ready = ready })
+		e := h.waitEvent(EventWaitingNetwork)
+		if !strings.Contains(e.Detail, "when the network changes") {
+			t.Fatalf("waiting-network detail %q, want it to say when it checks again", e.Detail)
+		}
+		if n := h.clock.Pending(); n != 0 {
+			t.Fatalf("%d timers armed while waiting with ProbeInterval 0, want none", n)
+		}
+		if s := h.sup.Snapshot(); !s.NextStart.IsZero() {
+			t.Fatalf("NextStart %s, want none scheduled", s.NextStart)
+		}
+		calls := ready.calls.Load()
+		h.clock.Advance(time.Hour)
+		if got := ready.calls.Load(); got != calls {
+			t.Fatalf("%d readiness checks during an hour without a network change, want 0", got-calls)
+		}
+		ready.ready.Store(true)
+		h.sup.NetworkChanged()
+		h.waitEvent(EventNetworkReady)
+		h.proc()
+	})
+	t.Run("CrashLoopWindow 0 never counts a crash loop", func(t *testing.T) {
+		pol := testPolicy()
+		pol.RestartDelay = 0
+		pol.CrashLoopRestarts = 1
+		pol.CrashLoopWindow = 0
+		h := newHarness(t, pol, nil)
+		for i := 0; i < 5; i++ {
+			h.proc().exitWith(exitCode(1))
+			if e := h.waitEvent(EventBackoff); e.State != StateBackoff {
+				t.Fatalf("failure %d: state %s, want backoff", i+1, e.State)
+			}
+		}
+		h.proc()
+	})
 }

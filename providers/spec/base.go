@@ -150,7 +150,6 @@ func (s Spec) ProbeTargets(params map[string]any, endpoint string) (urls, hosts 
 	return urls, hosts
 }
 
-
 // Registry is a set of provider specs, listed sorted by type. It is an
 // explicit value (see Default), never filled by init side effects.
 type Registry struct {
