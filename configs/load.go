@@ -3,6 +3,7 @@ package configs
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
 	"os"
@@ -71,6 +72,11 @@ type Options struct {
 	Getenv func(string) string
 	// Now stamps LoadedAt; nil means time.Now.
 	Now func() time.Time
+	// NotifyTemplate checks one [[notify]] body or header template (name is
+	// "body" or the header's name); nil skips the check. configs cannot
+	// know the template language's functions and fields: package notify
+	// does (notify.CheckTemplate).
+	NotifyTemplate func(name, text string) error
 }
 
 // LoadFile reads, decodes and validates the config file at path.
@@ -421,6 +427,18 @@ func checkNotify(p *problems, ns []Notify, o Options, dir string) {
 		}
 		if len(n.Events) == 0 {
 			n.Events = append([]string(nil), NotifyEvents...)
+		}
+		if o.NotifyTemplate != nil {
+			if n.Body != "" {
+				if err := o.NotifyTemplate("body", n.Body); err != nil {
+					p.errorf(k+".body", "%v", err)
+				}
+			}
+			for _, h := range slices.Sorted(maps.Keys(n.Headers)) {
+				if err := o.NotifyTemplate(h, n.Headers[h]); err != nil {
+					p.errorf(k+".headers."+h, "%v", err)
+				}
+			}
 		}
 		if n.Method == "" {
 			n.Method = "POST"

@@ -311,23 +311,27 @@ func TestBrokenTemplateFallsBackToDefaultBody(t *testing.T) {
 	}
 }
 
-func TestValidate(t *testing.T) {
-	good := webhook("http://127.0.0.1/")
-	good.Body = `{"t": {{json .Error}}}`
-	bad := webhook("http://127.0.0.1/")
-	bad.Body = `{{.Nope}}`
-	bad.Headers = map[string]string{"X-A": "{{", "X-B": "ok"}
-	if err := Validate([]configs.Notify{good}); err != nil {
+func TestBadTemplatesAreLocatedConfigErrors(t *testing.T) {
+	const good = "[[notify]]\ntype = \"webhook\"\nurl = \"http://127.0.0.1/\"\nbody = '{\"t\": {{json .Error}}}'\n"
+	const bad = "[[notify]]\ntype = \"webhook\"\nurl = \"http://127.0.0.1/\"\nbody = '{{.Nope}}'\nheaders = { X-A = \"{{\", X-B = \"ok\" }\n"
+	o := configs.Options{NotifyTemplate: CheckTemplate}
+	if _, err := configs.Parse("n.toml", []byte(good), o); err != nil {
 		t.Errorf("good entry: %v", err)
 	}
-	err := Validate([]configs.Notify{good, bad})
+	_, err := configs.Parse("n.toml", []byte(good+bad), o)
 	if err == nil {
 		t.Fatal("bad entry accepted")
 	}
-	for _, want := range []string{"notify.1.body", "Nope", "notify.1.headers.X-A"} {
+	for _, want := range []string{"n.toml:8:1: notify.1.body", "Nope", "n.toml:9:", "notify.1.headers.X-A"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q: %v", want, err)
 		}
+	}
+	if strings.Contains(err.Error(), "X-B") {
+		t.Errorf("a good header is reported: %v", err)
+	}
+	if _, err := configs.Parse("n.toml", []byte(good+bad), configs.Options{}); err != nil {
+		t.Errorf("without a template checker the entry loads (New falls back): %v", err)
 	}
 }
 

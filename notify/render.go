@@ -2,14 +2,12 @@ package notify
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
 	"text/template"
 	"time"
 
-	"github.com/ddnsd/ddns/configs"
 )
 
 // templateData is what body and header templates see. Event and Kind are
@@ -61,25 +59,19 @@ func parseTemplate(name, text string) (*template.Template, error) {
 	return t, nil
 }
 
-// Validate checks the templates of every entry (body and header values),
-// naming the entry and key in each error, for config validation and
-// `supervisor check`. New accepts invalid entries too (falling back as its
-// documentation says), so validation never stops the supervisor.
-func Validate(entries []configs.Notify) error {
-	var errs []error
-	for i, n := range entries {
-		if n.Body != "" {
-			if _, err := parseTemplate("body", n.Body); err != nil {
-				errs = append(errs, fmt.Errorf("notify.%d.body: %w (fields: .Event .Record .Type .Provider .OldAddress .NewAddress .Error .Time .Detail .ID)", i, err))
-			}
+// CheckTemplate checks one body or header template of a [[notify]] entry
+// by parsing it and rendering a sample event, for config validation and
+// `supervisor check` (configs.Options.NotifyTemplate). New accepts invalid
+// entries too (falling back as its documentation says), so a bad template
+// never stops the supervisor once running.
+func CheckTemplate(name, text string) error {
+	if _, err := parseTemplate(name, text); err != nil {
+		if name == "body" {
+			return fmt.Errorf("%w (fields: .Event .Record .Type .Provider .OldAddress .NewAddress .Error .Time .Detail .ID)", err)
 		}
-		for _, k := range sortedKeys(n.Headers) {
-			if _, err := parseTemplate(k, n.Headers[k]); err != nil {
-				errs = append(errs, fmt.Errorf("notify.%d.headers.%s: %w", i, k, err))
-			}
-		}
+		return err
 	}
-	return errors.Join(errs...)
+	return nil
 }
 
 // defaultBody is the JSON sent by a webhook without a body template.

@@ -22,12 +22,6 @@ import (
 	"github.com/hashicorp/go-hclog"
 )
 
-// Source provides the supervisor's current status document. Options.Status
-// takes its method value (src.Status), so any Source plugs in.
-type Source interface {
-	Status() ipc.Status
-}
-
 // Options configures Listen.
 type Options struct {
 	// Listen is host:port. A non-loopback host requires Token.

@@ -10,15 +10,17 @@ import (
 
 	"github.com/ddnsd/ddns/configs"
 	"github.com/ddnsd/ddns/ipc"
+	"github.com/ddnsd/ddns/notify"
 	"github.com/ddnsd/ddns/providers/spec"
 )
 
 // loadOptions gives configs the provider specs (keys, secrets, TTL limits,
 // and no provider SDK), so that an unknown or misspelt provider key or a TTL
 // the provider refuses is a located error here too, and so that
-// `supervisor check` knows which values to mask.
+// `supervisor check` knows which values to mask; and notify's template
+// check, so a [[notify]] body that cannot render is refused at its line.
 func loadOptions() configs.Options {
-	return configs.Options{ProviderKeys: spec.Default()}
+	return configs.Options{ProviderKeys: spec.Default(), NotifyTemplate: notify.CheckTemplate}
 }
 
 // resolveConfigPath applies the lookup order and makes a found path absolute,

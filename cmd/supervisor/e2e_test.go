@@ -480,6 +480,13 @@ func TestCheck(t *testing.T) {
 	if code != 2 || !strings.Contains(out, e.config+":5:1: providers.cf.api_tokn: unknown key") {
 		t.Errorf("check of a bad key: exit %d\n%s", code, out)
 	}
+	// A [[notify]] body that cannot render is refused at its line, not
+	// found at the first event.
+	e.write("[[notify]]\ntype = \"webhook\"\nurl = \"http://127.0.0.1:9/\"\nbody = '{{.NoSuchField}}'\n")
+	out, code = e.cli("check", "--config", e.config)
+	if code != 2 || !strings.Contains(out, e.config+":6:1: notify.0.body:") || !strings.Contains(out, "NoSuchField") {
+		t.Errorf("check of a bad notify template: exit %d\n%s", code, out)
+	}
 }
 
 func TestPID1ReapsOrphans(t *testing.T) {
