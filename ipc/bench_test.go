@@ -36,9 +36,9 @@ func percentile(ds []time.Duration, p float64) time.Duration {
 // real socket in one process, and reports the 50th and 99th percentiles.
 func BenchmarkStatusRoundTrip(b *testing.B) {
 	s := startServer(b, ServerOptions{})
-	lat := statusLatencies(b, s.Path(), 100) // warm up
+	statusLatencies(b, s.Path(), 100) // warm up
 	b.ResetTimer()
-	lat = statusLatencies(b, s.Path(), b.N)
+	lat := statusLatencies(b, s.Path(), b.N)
 	b.StopTimer()
 	b.ReportMetric(float64(percentile(lat, 0.50).Microseconds()), "p50-µs")
 	b.ReportMetric(float64(percentile(lat, 0.99).Microseconds()), "p99-µs")

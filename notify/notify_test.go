@@ -224,9 +224,8 @@ func TestSecretsStayOutOfLogs(t *testing.T) {
 	n := New(entries, logs.logger(), WithBackoff(fastBackoff))
 	run(t, n)
 	n.Notify(Event{Kind: KindUpdateFailed, Record: "home.example.com", Type: "A", Error: "provider said no"})
-	var lines []string
 	for range entries {
-		lines = append(lines, logs.wait(t))
+		logs.wait(t)
 	}
 	out := logs.String()
 	for _, secret := range []string{"hunter2pw", "alice", "s3cretTok", "aB3dE5fG7hI9jK1lM3nO5pQ7"} {

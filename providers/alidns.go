@@ -92,6 +92,7 @@ func aliCheckReply(status int, body []byte) error {
 	case strings.HasPrefix(c, "Throttling"), strings.HasPrefix(c, "ServiceUnavailable"), strings.HasPrefix(c, "InternalError"):
 		class = ErrNetwork
 	}
+	//lint:ignore ST1005 the message starts with the provider's name
 	return fmt.Errorf("Alibaba Cloud DNS answered HTTP %d: %s: %s (request %s): %w",
 		status, excerpt([]byte(env.Code)), excerpt([]byte(env.Message)), excerpt([]byte(env.RequestID)), class)
 }

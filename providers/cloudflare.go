@@ -109,6 +109,7 @@ func cfCheckReply(status int, body []byte) error {
 	if len(msgs) == 0 {
 		msgs = append(msgs, "no error details")
 	}
+	//lint:ignore ST1005 the message starts with the provider's name
 	return fmt.Errorf("Cloudflare answered HTTP %d: %s: %w", status, strings.Join(msgs, "; "), class)
 }
 

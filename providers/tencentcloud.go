@@ -99,6 +99,7 @@ func tcCheckReply(status int, body []byte) error {
 		strings.HasPrefix(code, "ServiceUnavailable"), status >= 500:
 		class = ErrNetwork
 	}
+	//lint:ignore ST1005 the message starts with the provider's name
 	return fmt.Errorf("Tencent Cloud answered %s: %s (request %s): %w",
 		excerpt([]byte(code)), excerpt([]byte(r.Error.Message)), excerpt([]byte(r.RequestID)), class)
 }
