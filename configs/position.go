@@ -1,7 +1,6 @@
 package configs
 
 import (
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -295,8 +294,9 @@ func offsetPos(src string, off int) Pos {
 // indexed returns the written keys that key names once array indices are
 // put back: the TOML decoder reports an unknown key inside an array of
 // tables without its index ("records.ttll" for "records.2.ttll"), which
-// has no position of its own. The keys come in file order; a key with no
-// index to restore comes back as itself.
+// has no position of its own. The keys come in no particular order (errors
+// are sorted by position when reported); a key with no index to restore
+// comes back as itself.
 func (p positions) indexed(key []string) []string {
 	if _, ok := p[strings.Join(key, ".")]; ok {
 		return []string{strings.Join(key, ".")}
@@ -310,10 +310,6 @@ func (p positions) indexed(key []string) []string {
 	if len(out) == 0 {
 		return []string{strings.Join(key, ".")}
 	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := p[out[i]], p[out[j]]
-		return a.Line < b.Line || a.Line == b.Line && a.Col < b.Col
-	})
 	return out
 }
 

@@ -233,3 +233,14 @@ func TestFieldErrorWithoutPosition(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+// TestErrorsAtOnePlaceKeepTheirOrder: two problems reported at the same
+// line and column come out in the order they were found, run after run.
+func TestErrorsAtOnePlaceKeepTheirOrder(t *testing.T) {
+	_, err := parse(t, "[providers.p]\ntype = \"dryrun\"\n[[records]]\nname = \"x\"\n")
+	want := "test.toml:3:1: records.0: a record needs provider (the name of a [providers.NAME] table)\n" +
+		"test.toml:3:1: records.0: a record needs zone (for example \"example.com\")"
+	if err == nil || err.Error() != want {
+		t.Fatalf("got %v\nwant %s", err, want)
+	}
+}

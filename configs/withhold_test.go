@@ -22,6 +22,9 @@ func TestDecodeErrorsWithholdSecrets(t *testing.T) {
 		{"unterminated", "[providers.cf]\ntype = \"cloudflare\"\napi_token = \"abc", "abc", "expected '\"'"},
 		{"duplicate", "[providers.cf]\ntype = \"cloudflare\"\napi_token = \"a1\"\napi_token = \"a2\"\n", "a2", "already been defined"},
 		{"not a secret", "[updater]\ninterval = fivemin\n", "", `found "fivemin"`},
+		// The first and the last line of a file count too.
+		{"first line", "providers.cf.api_token = Xk29firstline\nproviders.cf.type = \"cloudflare\"\n", "Xk29", ""},
+		{"last line without a newline", "[providers.cf]\ntype = \"cloudflare\"\napi_token = Yq71lastline", "Yq71", ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -43,5 +46,15 @@ func TestDecodeErrorsWithholdSecrets(t *testing.T) {
 				t.Errorf("error not withheld: %s", msg)
 			}
 		})
+	}
+}
+
+// TestWithheldMessageSaysHowToWriteTheKey: the replacement message names the
+// key as written in its table, with its _file form.
+func TestWithheldMessageSaysHowToWriteTheKey(t *testing.T) {
+	_, err := parse(t, "[providers.cf]\ntype = \"cloudflare\"\napi_token = Zq81726354x\n")
+	want := `test.toml:3:13: providers.cf.api_token: the value cannot be read (the parser's message is withheld: it would quote the secret); write it as one quoted string on one line, api_token = "...", or move it to api_token_file`
+	if err == nil || err.Error() != want {
+		t.Fatalf("got %v\nwant %s", err, want)
 	}
 }
