@@ -75,7 +75,7 @@ type Options struct {
 
 // LoadFile reads, decodes and validates the config file at path.
 func LoadFile(path string, o Options) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := ReadRegularFile(path, MaxConfigSize)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read config file: %w", err)
 	}
@@ -593,7 +593,7 @@ func resolveSecret(p *problems, table, key string, params map[string]any, o Opti
 		if !filepath.IsAbs(file) {
 			file = filepath.Join(dir, file)
 		}
-		b, err := os.ReadFile(file)
+		b, err := ReadRegularFile(file, maxSecretSize)
 		if err != nil {
 			p.errorf(table+"."+key+"_file", "cannot read the secret file: %v", unwrapPathError(err))
 			return "", false
@@ -621,6 +621,10 @@ func resolveSecret(p *problems, table, key string, params map[string]any, o Opti
 		return inline, true
 	}
 }
+
+// maxSecretSize bounds a secret file (a token, a key, a URL): a few
+// hundred bytes in practice.
+const maxSecretSize = 64 << 10
 
 func unwrapPathError(err error) string {
 	var pe *os.PathError
