@@ -114,11 +114,14 @@ func Parse(name string, data []byte, o Options) (*Config, error) {
 		return nil, decodeError(name, src, p.pos, err)
 	}
 	for _, k := range md.Undecoded() {
-		if len(k) > 0 && k[0] == "providers" {
+		// Providers are checked against their own schema; a table written
+		// [Providers...] is reported once, by checkKeyCase.
+		if len(k) > 0 && strings.EqualFold(k[0], "providers") {
 			continue
 		}
 		p.errorf(k.String(), "unknown key (check its spelling and section)")
 	}
+	checkKeyCase(p)
 
 	cfg.Path = name
 	cfg.pos = p.pos

@@ -58,6 +58,8 @@ type node struct {
 	// tables counts the [[name]] headers of an array of tables so far.
 	tables int32
 	pos    Pos
+	// first is where the node is first named, implied or not.
+	first Pos
 	// set: the node itself is written at pos. A node only implied (t in
 	// [t.q]) has no position of its own, so a lookup moves on to a parent.
 	set bool
@@ -142,7 +144,7 @@ func (s *scanner) child(parent int32, name string, index int32, at mark) int32 {
 		return id
 	}
 	up := &s.p.nodes[parent]
-	n := node{name: name, index: index, parent: parent, depth: up.depth + 1, keyLen: up.keyLen + 1 + int32(len(name))}
+	n := node{name: name, index: index, parent: parent, depth: up.depth + 1, keyLen: up.keyLen + 1 + int32(len(name)), first: at.pos}
 	if index >= 0 {
 		n.keyLen += int32(digits(int(index)))
 	}
