@@ -101,18 +101,18 @@ func Parse(name string, data []byte, o Options) (*Config, error) {
 	}
 	p := &problems{file: name, pos: pos}
 
-	cfg := Defaults()
-	md, err := toml.Decode(src, &cfg)
+	// One decode fills the schema and keeps each provider's table raw, to
+	// be checked against its type's keys: the decoder is most of a load's
+	// cost.
+	raw := struct {
+		Config
+		Providers map[string]toml.Primitive `toml:"providers"`
+	}{Config: Defaults()}
+	md, err := toml.Decode(src, &raw)
 	if err != nil {
 		return nil, withholdSecrets(decodeError(name, src, p.pos, err), src, p.pos, o)
 	}
-	var raw struct {
-		Providers map[string]toml.Primitive `toml:"providers"`
-	}
-	md2, err := toml.Decode(src, &raw)
-	if err != nil {
-		return nil, decodeError(name, src, p.pos, err)
-	}
+	cfg := raw.Config
 	for _, k := range md.Undecoded() {
 		// Providers are checked against their own schema; a table written
 		// [Providers...] is reported once, by checkKeyCase.
@@ -136,7 +136,7 @@ func Parse(name string, data []byte, o Options) (*Config, error) {
 	sort.Strings(names)
 	for _, n := range names {
 		var params map[string]any
-		if err := md2.PrimitiveDecode(raw.Providers[n], &params); err != nil {
+		if err := md.PrimitiveDecode(raw.Providers[n], &params); err != nil {
 			p.errorf("providers."+n, "%v", err)
 			continue
 		}
