@@ -79,7 +79,7 @@ func checkKeyCase(p *problems) {
 // caseError reports node id, written in the wrong case, where it is first
 // named: a part of a dotted key or table header has no position of its own.
 func caseError(p *problems, id int32, want string) {
-	p.errs = append(p.errs, &FieldError{File: p.file, Pos: p.pos.nodes[id].first, Key: p.pos.key(id),
+	p.errs = append(p.errs, &FieldError{File: p.file, Pos: p.pos.nodes[id].at(), Key: p.pos.key(id),
 		Msg: fmt.Sprintf("unknown key: keys are case-sensitive; write %q", want)})
 }
 

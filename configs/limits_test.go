@@ -62,7 +62,7 @@ func locate(src string) map[string]Pos {
 	out := map[string]Pos{}
 	for i, n := range p.nodes {
 		if n.set {
-			out[p.key(int32(i))] = n.pos
+			out[p.key(int32(i))] = n.at()
 		}
 	}
 	return out

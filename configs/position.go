@@ -57,13 +57,15 @@ type node struct {
 	keyLen int32 // bytes of the full dotted path
 	// tables counts the [[name]] headers of an array of tables so far.
 	tables int32
-	pos    Pos
-	// first is where the node is first named, implied or not.
-	first Pos
-	// set: the node itself is written at pos. A node only implied (t in
-	// [t.q]) has no position of its own, so a lookup moves on to a parent.
-	set bool
+	// line and col are where the node is written or, until it is (set),
+	// where it is first named: t in [t.q] is only implied, so a lookup
+	// moves on to a parent, but a message about t itself can point there.
+	line, col int32
+	set       bool
 }
+
+// at is where the node is written or first named.
+func (n *node) at() Pos { return Pos{int(n.line), int(n.col)} }
 
 // edge names a node by its parent and its name or index.
 type edge struct {
@@ -144,7 +146,8 @@ func (s *scanner) child(parent int32, name string, index int32, at mark) int32 {
 		return id
 	}
 	up := &s.p.nodes[parent]
-	n := node{name: name, index: index, parent: parent, depth: up.depth + 1, keyLen: up.keyLen + 1 + int32(len(name)), first: at.pos}
+	n := node{name: name, index: index, parent: parent, depth: up.depth + 1, keyLen: up.keyLen + 1 + int32(len(name)),
+		line: int32(at.pos.Line), col: int32(at.pos.Col)}
 	if index >= 0 {
 		n.keyLen += int32(digits(int(index)))
 	}
@@ -179,7 +182,7 @@ func digits(n int) int {
 // set records that node id is written at p; the first writing wins.
 func (s *scanner) set(id int32, p Pos) {
 	if n := &s.p.nodes[id]; !n.set && id != 0 {
-		n.set, n.pos = true, p
+		n.set, n.line, n.col = true, int32(p.Line), int32(p.Col)
 	}
 }
 
@@ -451,7 +454,7 @@ func (p positions) find(path string) (Pos, bool) {
 		}
 		n, rest = next, after
 		if p.nodes[n].set {
-			best, found = p.nodes[n].pos, true
+			best, found = p.nodes[n].at(), true
 		}
 	}
 	return best, found
@@ -500,7 +503,7 @@ func (p positions) key(id int32) string {
 func (p positions) onLine(line int) iter.Seq2[string, Pos] {
 	return func(yield func(string, Pos) bool) {
 		for i, n := range p.nodes {
-			if n.set && n.pos.Line == line && !yield(p.key(int32(i)), n.pos) {
+			if n.set && int(n.line) == line && !yield(p.key(int32(i)), n.at()) {
 				return
 			}
 		}
