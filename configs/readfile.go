@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 )
 
 // ErrNotRegular is returned, wrapped, by ReadRegularFile for a path that
@@ -28,17 +29,23 @@ var ErrTooLarge = errors.New("file too large")
 // opening keeps its cause (errors.Is(err, fs.ErrNotExist) holds for a
 // missing file).
 func ReadRegularFile(path string, limit int64) ([]byte, error) {
+	// Refuse what is not a regular file before opening it: opening some
+	// devices acts (a watchdog device arms itself, a tape rewinds).
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		return nil, notRegular(path, fi.Mode())
+	}
 	f, err := openNoWait(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	// Check again what was opened: the path may have changed since.
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, err
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, &readError{msg: fmt.Sprintf("%s is %s, not a regular file", path, kindOf(fi.Mode())), kind: ErrNotRegular}
+		return nil, notRegular(path, fi.Mode())
 	}
 	if fi.Size() > limit {
 		return nil, tooLarge(path, fi.Size(), limit)
@@ -57,6 +64,10 @@ func ReadRegularFile(path string, limit int64) ([]byte, error) {
 		return nil, tooLarge(path, -1, limit)
 	}
 	return buf.Bytes(), nil
+}
+
+func notRegular(path string, m fs.FileMode) error {
+	return &readError{msg: fmt.Sprintf("%s is %s, not a regular file", path, kindOf(m)), kind: ErrNotRegular}
 }
 
 func tooLarge(path string, size, limit int64) error {

@@ -169,3 +169,24 @@ func TestWatcherReportsAFIFOWithoutBlocking(t *testing.T) {
 	}
 	within(t, "Close", func() { _ = w.Close() })
 }
+
+// TestOpenDoesNotWaitForAFIFOWriter: the open behind ReadRegularFile
+// returns at once on a FIFO, which matters when one is swapped in between
+// its stat of the path and its open.
+func TestOpenDoesNotWaitForAFIFOWriter(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	within(t, "the open of a FIFO without a writer", func() {
+		f, err := openNoWait(fifo)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer f.Close()
+		if fi, err := f.Stat(); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+			t.Errorf("opened %v (%v), want the FIFO", fi, err)
+		}
+	})
+}
