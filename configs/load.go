@@ -54,7 +54,7 @@ type Options struct {
 
 // LoadFile reads, decodes and validates the config file at path.
 func LoadFile(path string, o Options) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := ReadRegularFile(path, MaxConfigSize)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read config file: %w", err)
 	}
@@ -70,33 +70,51 @@ func Parse(name string, data []byte, o Options) (*Config, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if len(data) > MaxConfigSize {
+		return nil, Errors{{File: name, Msg: fmt.Sprintf("the file is %d bytes, more than the limit of %s for a config file", len(data), sizeLimit(MaxConfigSize))}}
+	}
 	src := string(data)
-	p := &problems{file: name, pos: locate(src)}
+	pos, lerr := scan(src, defaultLimits)
+	if lerr != nil {
+		return nil, limitRefusal(name, src, pos, lerr, o)
+	}
+	p := &problems{file: name, pos: pos}
 
-	cfg := Defaults()
-	md, err := toml.Decode(src, &cfg)
+	// One decode fills the schema and keeps each provider's table raw, to
+	// be checked against its type's keys: the decoder is most of a load's
+	// cost.
+	raw := struct {
+		Config
+		Providers map[string]toml.Primitive `toml:"providers"`
+	}{Config: Defaults()}
+	md, err := toml.Decode(src, &raw)
 	if err != nil {
 		return nil, withholdSecrets(decodeError(name, src, p.pos, err), src, p.pos, o)
 	}
-	var raw struct {
-		Providers map[string]toml.Primitive `toml:"providers"`
-	}
-	md2, err := toml.Decode(src, &raw)
-	if err != nil {
-		return nil, decodeError(name, src, p.pos, err)
-	}
+	cfg := raw.Config
 	unknown := map[string]bool{}
+	var written map[string][]string // built at the first unknown key
 	for _, k := range md.Undecoded() {
-		if len(k) > 0 && k[0] == "providers" {
+		// Providers are checked against their own schema; a table written
+		// [Providers...] is reported once, by checkKeyCase.
+		if len(k) > 0 && strings.EqualFold(k[0], "providers") {
 			continue
 		}
-		for _, key := range p.pos.indexed(k) {
+		if written == nil {
+			written = p.pos.byUnindexed()
+		}
+		keys := written[strings.Join(k, ".")]
+		if len(keys) == 0 {
+			keys = []string{strings.Join(k, ".")}
+		}
+		for _, key := range keys {
 			if !unknown[key] {
 				unknown[key] = true
 				p.errorf(key, "unknown key (check its spelling and section)")
 			}
 		}
 	}
+	checkKeyCase(p)
 
 	cfg.Path = name
 	cfg.pos = p.pos
@@ -111,7 +129,7 @@ func Parse(name string, data []byte, o Options) (*Config, error) {
 	sort.Strings(names)
 	for _, n := range names {
 		var params map[string]any
-		if err := md2.PrimitiveDecode(raw.Providers[n], &params); err != nil {
+		if err := md.PrimitiveDecode(raw.Providers[n], &params); err != nil {
 			p.errorf("providers."+n, "%v", err)
 			continue
 		}
@@ -138,6 +156,29 @@ func Parse(name string, data []byte, o Options) (*Config, error) {
 	}
 	cfg.Warnings = p.warnings
 	return &cfg, nil
+}
+
+// MaxConfigSize is the largest config file, in bytes, that is read and
+// parsed: 10,000 records take about 900 KB, and the TOML decoder spends
+// about a second and a few hundred MB on a megabyte of the costliest shape
+// the scanner's limits let through (BenchmarkLoadNested).
+const MaxConfigSize = 1 << 20
+
+// limitRefusal reports a file that passes the scanner's limits. A syntax
+// error before that point (an unclosed bracket can make the rest of a file
+// look nested) is the better message, so the text up to it is decoded
+// first: it is within the limits, so decoding it is cheap. Its end cuts
+// the text short, so an error about the end itself is no syntax error of
+// the file.
+func limitRefusal(name, src string, pos positions, lerr *limitError, o Options) error {
+	var v map[string]any
+	if _, err := toml.Decode(src[:lerr.Off], &v); err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) && !strings.Contains(pe.Message, "EOF") {
+			return withholdSecrets(decodeError(name, src, pos, err), src, pos, o)
+		}
+	}
+	return Errors{{File: name, Pos: lerr.Pos, Msg: lerr.Msg}}
 }
 
 var lastKeyRE = regexp.MustCompile(`last key "([^"]*)"`)
@@ -560,7 +601,7 @@ func resolveSecret(p *problems, table, key string, params map[string]any, o Opti
 		if !filepath.IsAbs(file) {
 			file = filepath.Join(dir, file)
 		}
-		b, err := os.ReadFile(file)
+		b, err := ReadRegularFile(file, maxSecretSize)
 		if err != nil {
 			p.errorf(table+"."+key+"_file", "cannot read the secret file: %v", unwrapPathError(err))
 			return "", false
@@ -588,6 +629,10 @@ func resolveSecret(p *problems, table, key string, params map[string]any, o Opti
 		return inline, true
 	}
 }
+
+// maxSecretSize bounds a secret file (a token, a key, a URL): a few
+// hundred bytes in practice.
+const maxSecretSize = 64 << 10
 
 func unwrapPathError(err error) string {
 	var pe *os.PathError

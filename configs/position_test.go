@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -44,25 +45,31 @@ func TestFindFallsBackToTheTable(t *testing.T) {
 	}
 }
 
-func TestMatchesWithIndices(t *testing.T) {
+// TestByUnindexed: the decoder's index-free name of a written key finds
+// every written key it stands for, and nothing else.
+func TestByUnindexed(t *testing.T) {
+	src := "[[records]]\nttl = 1\n[[records]]\nttll = 2\n[[records]]\nttll = 3\n[ip]\nv4 = [{ type = \"http\" }, { urll = \"x\" }]\n[supervisor]\na = 1\n"
+	pos, err := scan(src, defaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := pos.byUnindexed()
 	tests := []struct {
-		written, key string
-		want         bool
+		key  string
+		want []string
 	}{
-		{"records.ttl", "records.ttl", true},
-		{"records.0.ttl", "records.ttl", true},
-		{"records.12.ttl", "records.ttl", true},
-		{"ip.v4.1.urll", "ip.v4.urll", true},
-		{"records.0", "records", true},
-		{"records.0.ttl", "records.name", false},
-		{"records.x.ttl", "records.ttl", false},
-		{"records.0.ttl.1", "records.ttl", true},
-		{"records", "records.ttl", false},
-		{"supervisor.a", "probe.a", false},
+		{"records.ttl", []string{"records.0.ttl"}},
+		{"records.ttll", []string{"records.1.ttll", "records.2.ttll"}},
+		{"ip.v4.urll", []string{"ip.v4.1.urll"}},
+		{"supervisor.a", []string{"supervisor.a"}},
+		{"probe.a", nil},
+		{"records.name", nil},
 	}
 	for _, tt := range tests {
-		if got := matchesWithIndices(strings.Split(tt.written, "."), strings.Split(tt.key, ".")); got != tt.want {
-			t.Errorf("matchesWithIndices(%q, %q) = %v, want %v", tt.written, tt.key, got, tt.want)
+		got := slices.Clone(m[tt.key])
+		slices.Sort(got)
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("byUnindexed()[%q] = %q, want %q", tt.key, got, tt.want)
 		}
 	}
 }

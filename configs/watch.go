@@ -437,7 +437,7 @@ func (w *Watcher) resolve() {
 func (w *Watcher) baseline() string {
 	w.resolve()
 	w.ensureWatches()
-	data, err := os.ReadFile(w.path)
+	data, err := ReadRegularFile(w.path, MaxConfigSize)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return keyMissing
@@ -451,7 +451,7 @@ func (w *Watcher) baseline() string {
 func (w *Watcher) scan() {
 	w.resolve()
 	w.ensureWatches()
-	data, err := os.ReadFile(w.path)
+	data, err := ReadRegularFile(w.path, MaxConfigSize)
 	now := w.clock.Now()
 	if errors.Is(err, fs.ErrNotExist) {
 		w.missing(now)

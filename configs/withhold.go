@@ -68,10 +68,7 @@ func secretKeyOn(pos positions, line int, o Options) string {
 			}
 		}
 	}
-	for key, p := range pos {
-		if p.Line != line {
-			continue
-		}
+	for key := range pos.onLine(line) {
 		parts := strings.Split(key, ".")
 		last := parts[len(parts)-1]
 		switch {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ddnsd/ddns/configs"
 	"github.com/ddnsd/ddns/ipc"
 )
 
@@ -49,6 +50,12 @@ type RecordState struct {
 // every part of the program uses ("home.example.com/A").
 func RecordKey(fqdn, typ string) string { return ipc.RecordKey(fqdn, typ) }
 
+// MaxStateSize is the largest state file LoadState reads, in bytes: about
+// 25 times what 10,000 records take. A larger file, or a path that leads to
+// something other than a regular file (a FIFO, /dev/zero), is reported and
+// the state rebuilt, like a corrupt file.
+const MaxStateSize = 64 << 20
+
 // LoadState reads the state file at path. A missing file is an empty state
 // and no error. A file that cannot be read or parsed, or has another
 // version, returns an empty state and an error that names the file and
@@ -56,9 +63,13 @@ func RecordKey(fqdn, typ string) string { return ipc.RecordKey(fqdn, typ) }
 // providers, it never stops because of it.
 func LoadState(path string) (*State, error) {
 	empty := &State{Version: StateVersion, Records: map[string]RecordState{}}
-	data, err := os.ReadFile(path)
+	data, err := configs.ReadRegularFile(path, MaxStateSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return empty, nil
+	}
+	if errors.Is(err, configs.ErrNotRegular) || errors.Is(err, configs.ErrTooLarge) {
+		// The message names the path and the limit already.
+		return empty, fmt.Errorf("cannot read the state file: %w; it will be rebuilt from the providers' records", err)
 	}
 	if err != nil {
 		return empty, fmt.Errorf("cannot read the state file %s: %w", path, err)
