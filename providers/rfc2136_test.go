@@ -13,13 +13,15 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/miekg/dns"
+
+	"github.com/ddnsd/ddns/providers/providertest/dnsserver"
 )
 
 func quietEnv(name string) Env {
 	return Env{Name: name, Logger: hclog.NewNullLogger(), Timeout: 5 * time.Second}
 }
 
-func newRFC2136ForTest(t *testing.T, server string, k bindKey) Provider {
+func newRFC2136ForTest(t *testing.T, server string, k dnsserver.Key) Provider {
 	t.Helper()
 	p, err := rfc2136Spec().New(quietEnv("bind"), Params{
 		"server":        server,
@@ -30,6 +32,13 @@ func newRFC2136ForTest(t *testing.T, server string, k bindKey) Provider {
 	if err != nil {
 		t.Fatalf("new rfc2136: %v", err)
 	}
+	return p
+}
+
+// fastRetries shortens p's retry waits to a millisecond, for tests of what
+// is retried rather than of how long it waits.
+func fastRetries(p Provider) Provider {
+	p.(*rfc2136).delay = func(int) time.Duration { return time.Millisecond }
 	return p
 }
 
@@ -95,7 +104,7 @@ func TestRFC2136AgainstBIND(t *testing.T) {
 	}
 	expect := func(t *testing.T, fqdn string, qtype uint16, want []string, wantTTL uint32) {
 		t.Helper()
-		got, ttls := srv.lookup(t, fqdn, qtype)
+		got, ttls := srv.Addresses(t, fqdn, qtype)
 		slices.Sort(got)
 		if !slices.Equal(got, want) {
 			t.Fatalf("%s %s on the server = %v, want exactly %v", fqdn, dns.TypeToString[qtype], got, want)
@@ -209,7 +218,7 @@ func TestRFC2136AgainstBIND(t *testing.T) {
 
 	t.Run("wrong secret is ErrAuth and changes nothing", func(t *testing.T) {
 		bad := srv.UpdateKey
-		bad.Secret = bindSecret(t, 32)
+		bad.Secret = dnsserver.Secret(t, 32)
 		p := newRFC2136ForTest(t, srv.Addr, bad)
 		err := set(t, p, "home", "A", "192.0.2.66", 300*time.Second)
 		if !errors.Is(err, ErrAuth) {
@@ -228,7 +237,7 @@ func TestRFC2136AgainstBIND(t *testing.T) {
 	})
 
 	t.Run("unknown key is ErrAuth", func(t *testing.T) {
-		p := newRFC2136ForTest(t, srv.Addr, bindKey{Name: "nobody-key", Algorithm: "hmac-sha256", Secret: bindSecret(t, 32)})
+		p := newRFC2136ForTest(t, srv.Addr, dnsserver.Key{Name: "nobody-key", Algorithm: "hmac-sha256", Secret: dnsserver.Secret(t, 32)})
 		err := set(t, p, "home", "A", "192.0.2.67", 300*time.Second)
 		if !errors.Is(err, ErrAuth) || !strings.Contains(err.Error(), "BADKEY") {
 			t.Fatalf("Set with an unknown key: %v, want ErrAuth naming BADKEY", err)
@@ -245,16 +254,18 @@ func TestRFC2136AgainstBIND(t *testing.T) {
 		}
 	})
 
-	t.Run("key without update rights is ErrAuth", func(t *testing.T) {
-		p := newRFC2136ForTest(t, srv.Addr, srv.ReadOnlyKey)
+	t.Run("key the server accepts but grants no update is ErrRejected", func(t *testing.T) {
+		// named signs its REFUSED with the key: the key is good, the
+		// update-policy says no, which a new key would not change.
+		p := newRFC2136ForTest(t, srv.Addr, srv.OutsideKey)
 		err := set(t, p, "home", "A", "192.0.2.69", 300*time.Second)
-		if !errors.Is(err, ErrAuth) || !strings.Contains(err.Error(), "REFUSED") {
-			t.Fatalf("Set with a key not granted updates: %v, want ErrAuth naming REFUSED", err)
+		if !errors.Is(err, ErrRejected) || errors.Is(err, ErrAuth) || !strings.Contains(err.Error(), "REFUSED") {
+			t.Fatalf("Set with a key not granted updates: %v, want ErrRejected (not ErrAuth) naming REFUSED", err)
 		}
 		expect(t, "home.example.test", dns.TypeA, []string{"198.51.100.7"}, 60)
 	})
 
-	t.Run("unsigned update is refused and classified ErrAuth", func(t *testing.T) {
+	t.Run("unsigned REFUSED is classified ErrAuth", func(t *testing.T) {
 		// The provider always signs, so send the unsigned message by hand and
 		// classify named's real reply with the provider's own mapping.
 		m := new(dns.Msg)
@@ -347,7 +358,7 @@ func TestRFC2136AgainstBIND(t *testing.T) {
 func TestRFC2136Unreachable(t *testing.T) {
 	// A port nothing listens on: UDP gets ICMP port-unreachable at once, TCP a
 	// refused connection.
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(bindFreePort(t)))
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(dnsserver.FreePort(t)))
 	for _, transport := range []string{"udp", "tcp"} {
 		t.Run(transport, func(t *testing.T) {
 			p, err := rfc2136Spec().New(quietEnv("gone"), Params{
