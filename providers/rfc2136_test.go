@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -367,6 +368,7 @@ func TestRFC2136Unreachable(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			p = fastRetries(p)
 			err = p.Set(context.Background(), Record{Zone: "example.test", Name: "x", Type: "A", Addr: netip.MustParseAddr("192.0.2.1"), TTL: time.Minute})
 			if !errors.Is(err, ErrNetwork) {
 				t.Fatalf("Set to a closed port: %v, want ErrNetwork", err)
@@ -451,4 +453,91 @@ func TestRFC2136ServerAddrAddsPort53(t *testing.T) {
 			t.Errorf("rfc2136ServerAddr(%q) = %q, want an error", bad, got)
 		}
 	}
+}
+
+// tsigServer is a UDP DNS server on loopback that knows key k and answers
+// each message with the next rcode of answers (the last one repeats; -1
+// answers nothing),
+// signed with k, as a real server that accepted the key would.
+func tsigServer(t *testing.T, k dnsserver.Key, answers ...int) (addr string, count func() int) {
+	t.Helper()
+	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	n := 0
+	srv := &dns.Server{PacketConn: pc, TsigSecret: map[string]string{dns.Fqdn(k.Name): k.Secret},
+		Handler: dns.HandlerFunc(func(w dns.ResponseWriter, req *dns.Msg) {
+			mu.Lock()
+			rc := answers[min(n, len(answers)-1)]
+			n++
+			mu.Unlock()
+			if rc < 0 {
+				return // no answer: the client times out
+			}
+			m := new(dns.Msg)
+			m.SetRcode(req, rc)
+			if req.IsTsig() != nil && w.TsigStatus() == nil {
+				m.SetTsig(dns.Fqdn(k.Name), dns.HmacSHA256, 300, time.Now().Unix())
+			}
+			w.WriteMsg(m)
+		})}
+	started := make(chan struct{})
+	srv.NotifyStartedFunc = func() { close(started) }
+	go srv.ActivateAndServe()
+	<-started
+	t.Cleanup(func() { srv.Shutdown() })
+	return pc.LocalAddr().String(), func() int { mu.Lock(); defer mu.Unlock(); return n }
+}
+
+// TestRFC2136Retries: SERVFAIL, timeouts and refused connections are retried on the
+// HTTP transport's schedule (5 tries, 100 ms doubling); answers that are
+// not transient (REFUSED, NOTAUTH) are not.
+func TestRFC2136Retries(t *testing.T) {
+	k := dnsserver.Key{Name: "ddns-key", Algorithm: "hmac-sha256", Secret: dnsserver.Secret(t, 32)}
+	tests := []struct {
+		name      string
+		answers   []int
+		wantErr   error // nil: success
+		wantTries int
+	}{
+		{"SERVFAIL twice, then success", []int{dns.RcodeServerFailure, dns.RcodeServerFailure, dns.RcodeSuccess}, nil, 3},
+		{"SERVFAIL every time", []int{dns.RcodeServerFailure}, ErrNetwork, 5},
+		{"no answer, then success", []int{-1, dns.RcodeSuccess}, nil, 2},
+		{"REFUSED is not retried", []int{dns.RcodeRefused}, ErrRejected, 1},
+		{"NOTAUTH is not retried", []int{dns.RcodeNotAuth}, ErrRejected, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			addr, count := tsigServer(t, k, tt.answers...)
+			p := newRFC2136ForTest(t, addr, k).(*rfc2136)
+			p.timeout = 100 * time.Millisecond // one attempt's
+			var waits []time.Duration
+			p.wait = func(ctx context.Context, d time.Duration) error { waits = append(waits, d); return nil }
+			_, err := p.Get(context.Background(), "example.test", "home", "A")
+			if tt.wantErr == nil && err != nil || tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
+				t.Fatalf("Get: %v, want %v", err, tt.wantErr)
+			}
+			if got := count(); got != tt.wantTries {
+				t.Fatalf("the server got %d messages, want %d", got, tt.wantTries)
+			}
+			want := []time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 400 * time.Millisecond, 800 * time.Millisecond}[:tt.wantTries-1]
+			if !slices.Equal(waits, want) {
+				t.Fatalf("waits %v, want %v", waits, want)
+			}
+		})
+	}
+	t.Run("refused connection is retried", func(t *testing.T) {
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(dnsserver.FreePort(t)))
+		p := newRFC2136ForTest(t, addr, k).(*rfc2136)
+		waits := 0
+		p.wait = func(ctx context.Context, d time.Duration) error { waits++; return nil }
+		if _, err := p.Get(context.Background(), "example.test", "home", "A"); !errors.Is(err, ErrNetwork) {
+			t.Fatalf("Get from a closed port: %v, want ErrNetwork", err)
+		}
+		if waits != 4 {
+			t.Fatalf("%d retries, want 4 (5 tries)", waits)
+		}
+	})
 }

@@ -158,6 +158,11 @@ func (l *logBuffer) String() string {
 // Log is everything the server wrote so far, for a failing test's message.
 func (s *Server) Log() string { return s.log.String() }
 
+// Logged returns a channel that is closed once the server has written a
+// line containing word (at once if it already has), for tests that wait
+// on what the server did.
+func (s *Server) Logged(word string) <-chan struct{} { return s.log.seen(word) }
+
 // Start runs a server of kind kind for t, or skips t when it is not
 // installed (fails it under CI=true).
 func Start(t testing.TB, kind Kind, opts Options) *Server {

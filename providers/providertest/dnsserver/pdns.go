@@ -1,9 +1,12 @@
 package dnsserver
 
 import (
+	"bufio"
 	"fmt"
+	"io"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -65,4 +68,45 @@ loglevel=6
 
 	s.run(t, opts, "ready to distribute questions", program("pdns_server"), "--config-dir="+s.Dir)
 	return s
+}
+
+// LockDatabase takes an exclusive lock on a PowerDNS server's database
+// with a sqlite3 process of its own, as another writer would, and returns
+// once the lock is held; PowerDNS answers SERVFAIL to an update meanwhile.
+// The returned function releases the lock (the test's cleanup does too).
+func (s *Server) LockDatabase(t testing.TB) (unlock func()) {
+	t.Helper()
+	if s.Kind != PowerDNS {
+		t.Fatalf("dnsserver: LockDatabase is for PowerDNS, not %s", s.Kind)
+	}
+	cmd := exec.Command(program("sqlite3"), s.Dir+"/pdns.sqlite3")
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start sqlite3: %v", err)
+	}
+	var once sync.Once
+	unlock = func() {
+		once.Do(func() {
+			io.WriteString(in, "COMMIT;\n.quit\n")
+			in.Close()
+			cmd.Wait()
+		})
+	}
+	t.Cleanup(unlock)
+	// The SELECT answers only once BEGIN EXCLUSIVE holds the lock.
+	if _, err := io.WriteString(in, "BEGIN EXCLUSIVE;\nSELECT 'locked';\n"); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil || strings.TrimSpace(line) != "locked" {
+		t.Fatalf("sqlite3 did not take the lock: %q %v", line, err)
+	}
+	return unlock
 }
