@@ -624,7 +624,6 @@ func (s *Server) Writes() int {
 	return w
 }
 
-
 // read returns a file's content or fails t.
 func read(t testing.TB, path string) string {
 	t.Helper()
