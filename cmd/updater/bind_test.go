@@ -139,3 +139,37 @@ func TestOnceAgainstBIND(t *testing.T) {
 		t.Errorf("wrong key: SOA serial moved %d → %d", before, after)
 	}
 }
+
+// TestOnceCNAMEAtTheNameExits4: with a CNAME at the record's name, BIND and
+// Knot answer NOERROR to the update and drop it, PowerDNS refuses it.
+// `updater --once` must exit 4 (data rejected) naming the CNAME, leave the
+// state without the address, and try again on the next run.
+func TestOnceCNAMEAtTheNameExits4(t *testing.T) {
+	if _, err := os.Stat("/bin/echo"); err != nil {
+		t.Skip("the command sources run /bin/echo, which this system lacks")
+	}
+	for _, kind := range dnsserver.Kinds {
+		t.Run(string(kind), func(t *testing.T) {
+			ns := dnsserver.Start(t, kind, dnsserver.Options{})
+			ns.SetCNAME(t, "home", "ns.example.test")
+			dir := t.TempDir()
+			state := filepath.Join(dir, "state.json")
+			cfg := writeBindConfig(t, dir, state, ns.Addr, fmt.Sprintf("key_secret = %q", ns.UpdateKey.Secret), "203.0.113.10", "2001:db8::10")
+			for run := 1; run <= 2; run++ {
+				r := runUpdater(t, dir, "--config", cfg, "--once")
+				if r.code != 4 {
+					t.Fatalf("run %d: exit %d, want 4\n%s\n%s:\n%s", run, r.code, r.stderr, kind, ns.Log())
+				}
+				if !strings.Contains(r.stderr, "CNAME") || !strings.Contains(r.stderr, "home.example.test") {
+					t.Errorf("run %d: the log does not name the CNAME at home.example.test:\n%s", run, r.stderr)
+				}
+				if b, err := os.ReadFile(state); err == nil && (strings.Contains(string(b), "203.0.113.10") || strings.Contains(string(b), "2001:db8::10")) {
+					t.Fatalf("run %d: the state claims an address the server does not serve:\n%s", run, b)
+				}
+				if got := values(t, ns, dns.TypeA); len(got) != 0 {
+					t.Fatalf("run %d: home A = %v beside its CNAME", run, got)
+				}
+			}
+		})
+	}
+}
