@@ -67,34 +67,49 @@ func TestRFC2136RightAfterStart(t *testing.T) {
 	}
 }
 
-// TestRFC2136RetriesLockedPowerDNS: PowerDNS answers SERVFAIL while
-// another writer locks its database; the update is retried and succeeds
-// once the lock is gone.
-func TestRFC2136RetriesLockedPowerDNS(t *testing.T) {
-	srv := dnsserver.Start(t, dnsserver.PowerDNS, dnsserver.Options{})
-	p, rl := newLoggedRFC2136(t, srv.Addr, srv.UpdateKey)
-	unlock := srv.LockDatabase(t)
-	done := make(chan error, 1)
-	go func() { done <- setA(p, srv, "locked", "192.0.2.11") }()
-	select {
-	case line := <-rl.lines:
-		t.Logf("first retry: %s", strings.TrimSpace(line))
-	case err := <-done:
-		t.Fatalf("the update finished (%v) while the database was locked, want it retried\n%s", err, srv.Log())
-	case <-time.After(10 * time.Second):
-		t.Fatalf("no retry within 10s while the database was locked\n%s", srv.Log())
-	}
-	unlock()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("update after the lock was released: %v\n%s", err, srv.Log())
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("the update did not finish within 20s of the lock's release")
-	}
-	if got, _ := srv.Addresses(t, "locked", dns.TypeA); len(got) != 1 || got[0] != "192.0.2.11" {
-		t.Fatalf("locked A = %v, want [192.0.2.11]", got)
+// TestRFC2136SERVFAILRetriedToSuccess puts each server in a state where it
+// answers SERVFAIL (BIND and Knot with a zone they could not load at
+// start-up, PowerDNS with its database locked by another writer), sends an
+// update, waits until the provider retries it, ends that state (the zone
+// loads, the lock goes), and expects the update to succeed.
+func TestRFC2136SERVFAILRetriedToSuccess(t *testing.T) {
+	for _, kind := range dnsserver.Kinds {
+		t.Run(string(kind), func(t *testing.T) {
+			var srv *dnsserver.Server
+			var heal func()
+			if kind == dnsserver.PowerDNS {
+				srv = dnsserver.Start(t, kind, dnsserver.Options{})
+				heal = srv.LockDatabase(t)
+			} else {
+				srv = dnsserver.Start(t, kind, dnsserver.Options{Unloaded: true})
+				heal = func() { srv.LoadZone(t) }
+			}
+			p, rl := newLoggedRFC2136(t, srv.Addr, srv.UpdateKey)
+			done := make(chan error, 1)
+			go func() { done <- setA(p, srv, "early", "192.0.2.11") }()
+			select {
+			case line := <-rl.lines:
+				if !strings.Contains(line, "SERVFAIL") {
+					t.Fatalf("retried for another reason: %s", line)
+				}
+			case err := <-done:
+				t.Fatalf("the update finished (%v) while the server answered SERVFAIL, want it retried\n%s", err, srv.Log())
+			case <-time.After(10 * time.Second):
+				t.Fatalf("no retry within 10s\n%s", srv.Log())
+			}
+			heal()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatalf("update once the server recovered: %v\n%s", err, srv.Log())
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatal("the update did not finish within 30s of the server's recovery")
+			}
+			if got, _ := srv.Addresses(t, "early", dns.TypeA); len(got) != 1 || got[0] != "192.0.2.11" {
+				t.Fatalf("early A = %v, want [192.0.2.11]", got)
+			}
+		})
 	}
 }
 

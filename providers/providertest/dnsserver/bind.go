@@ -14,7 +14,7 @@ func startBIND(t testing.TB, opts Options) *Server {
 	t.Helper()
 	require(t, BIND)
 	s := newServer(t, BIND)
-	zone := s.write(t, "example.test.zone", zoneFile(opts.Records))
+	zone := s.writeZone(t, opts)
 	rndcPort := FreePort(t)
 	rndcKey := Secret(t, 32)
 

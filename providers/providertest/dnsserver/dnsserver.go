@@ -79,6 +79,11 @@ type Options struct {
 	// Workers sets BIND's worker threads (named -n); 0 leaves named's
 	// default, with which it answers SERVFAIL for a moment after loading.
 	Workers int
+	// Unloaded (BIND and Knot) starts the server with a zone file it
+	// cannot parse, so it serves no data for the zone and answers SERVFAIL
+	// until LoadZone, as a server does that is still loading or whose zone
+	// file is broken. Start returns once the server runs.
+	Unloaded bool
 }
 
 // Server is one running DNS server, killed at the test's cleanup.
@@ -101,6 +106,7 @@ type Server struct {
 
 	ctlArgs []string // the server's control tool and its first arguments
 
+	records  string     // Options.Records, for LoadZone
 	t        testing.TB // the test that started the server, for the Fake methods
 	serialMu sync.Mutex
 	serial   uint32 // SOA serial at the last Writes call
@@ -296,6 +302,41 @@ func (s *Server) port() int {
 	return n
 }
 
+// brokenLine is a zone-file line no server parses (Options.Unloaded).
+const brokenLine = "broken  IN NOT-A-TYPE here\n"
+
+// writeZone writes the zone file, broken when opts.Unloaded, and returns
+// its path.
+func (s *Server) writeZone(t testing.TB, opts Options) string {
+	t.Helper()
+	s.records = opts.Records
+	text := zoneFile(opts.Records)
+	if opts.Unloaded {
+		if s.Kind == PowerDNS {
+			t.Fatal("dnsserver: Options.Unloaded is for BIND and Knot; for PowerDNS use LockDatabase")
+		}
+		text += brokenLine
+	}
+	return s.write(t, "example.test.zone", text)
+}
+
+// LoadZone writes the zone file without the broken line of
+// Options.Unloaded and has the server load it (rndc reload, knotc
+// zone-reload). BIND loads in the background: it may answer SERVFAIL for
+// a moment longer.
+func (s *Server) LoadZone(t testing.TB) {
+	t.Helper()
+	s.write(t, "example.test.zone", zoneFile(s.records))
+	switch s.Kind {
+	case BIND:
+		s.ctl(t, "reload", s.Zone)
+	case Knot:
+		s.ctl(t, "zone-reload", s.Zone)
+	default:
+		t.Fatalf("dnsserver: LoadZone is for BIND and Knot, not %s", s.Kind)
+	}
+}
+
 // zoneFile is the zone's text, the same for every server.
 func zoneFile(extra string) string {
 	return `$TTL 3600
@@ -367,7 +408,7 @@ func (s *Server) run(t testing.TB, opts Options, loaded string, name string, arg
 	case <-deadline.C:
 		t.Fatalf("%s did not log %q within 30s; its output:\n%s", s.Kind, loaded, s.log)
 	}
-	if opts.UntilLoaded {
+	if opts.UntilLoaded || opts.Unloaded {
 		t.Logf("%s logged %q on %s %s after start", s.Kind, loaded, s.Addr, time.Since(started).Round(time.Millisecond))
 		return
 	}

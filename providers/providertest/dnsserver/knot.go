@@ -12,7 +12,7 @@ func startKnot(t testing.TB, opts Options) *Server {
 	t.Helper()
 	require(t, Knot)
 	s := newServer(t, Knot)
-	zone := s.write(t, "example.test.zone", zoneFile(opts.Records))
+	zone := s.writeZone(t, opts)
 	sock := s.Dir + "/knot.sock"
 	conf := s.write(t, "knot.conf", fmt.Sprintf(`server:
     rundir: %[1]q
@@ -51,6 +51,11 @@ zone:
 		s.SHA512Key.Name, s.SHA512Key.Algorithm, s.SHA512Key.Secret,
 		s.OutsideKey.Name, s.OutsideKey.Algorithm, s.OutsideKey.Secret, zone))
 	s.ctlArgs = []string{program("knotc"), "-c", conf, "-s", sock, "-b"}
-	s.run(t, opts, "loaded, serial", program("knotd"), "-c", conf)
+	loaded := "loaded, serial"
+	if opts.Unloaded {
+		// No zone loads; knotc can be used once the control socket is up.
+		loaded = "control, binding"
+	}
+	s.run(t, opts, loaded, program("knotd"), "-c", conf)
 	return s
 }

@@ -26,7 +26,7 @@ func startPowerDNS(t testing.TB, opts Options) *Server {
 	require(t, PowerDNS)
 	s := newServer(t, PowerDNS)
 	db := s.Dir + "/pdns.sqlite3"
-	zone := s.write(t, "example.test.zone", zoneFile(opts.Records))
+	zone := s.writeZone(t, opts)
 	s.write(t, "pdns.conf", fmt.Sprintf(`launch=gsqlite3
 gsqlite3-database=%[1]s
 local-address=127.0.0.1
