@@ -193,6 +193,12 @@ func TestRFC2136ServerAnswers(t *testing.T) {
 				}
 				unchanged(t)
 			})
+			t.Run("zone the server does not serve is rejected data", func(t *testing.T) {
+				// BIND signs its NOTAUTH, Knot sends it without any TSIG
+				// record, PowerDNS signs a REFUSED: none is about the key.
+				err := good.Set(context.Background(), Record{Zone: "elsewhere.test", Name: "home", Type: "A", Addr: netip.MustParseAddr("192.0.2.7"), TTL: time.Minute})
+				check(t, err, ErrRejected)
+			})
 			t.Run("address beside a CNAME is rejected, naming the CNAME", func(t *testing.T) {
 				err := setA(good, srv, "alias", "192.0.2.6")
 				check(t, err, ErrRejected, "CNAME", "alias.example.test", "ns.example.test")
