@@ -380,6 +380,13 @@ func checkRecords(p *problems, cfg *Config, o Options) {
 				p.warnf(k+".ttl", "%s (provider %q is of type %s)", warn, r.Provider, prov.Type)
 			}
 		}
+		switch r.Verify = strings.ToLower(strings.TrimSpace(r.Verify)); r.Verify {
+		case "":
+			r.Verify = VerifyProvider
+		case VerifyProvider, VerifyAuthoritative, VerifyNone:
+		default:
+			p.errorf(k+".verify", "%q is not a verify mode (use %q, %q or %q)", r.Verify, VerifyProvider, VerifyAuthoritative, VerifyNone)
+		}
 		id := r.FQDN() + " " + r.Type
 		if j, dup := seen[id]; dup {
 			p.errorf(k, "%s is already defined by records[%d]", id, j)

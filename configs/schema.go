@@ -142,7 +142,19 @@ type Record struct {
 	Name     string `toml:"name"`
 	Type     string `toml:"type"`
 	TTL      int    `toml:"ttl"`
+	// Verify says how a write is checked: VerifyProvider (the default)
+	// reads the record back through the provider, VerifyAuthoritative also
+	// asks each of the zone's authoritative servers, VerifyNone trusts the
+	// provider's answer.
+	Verify string `toml:"verify"`
 }
+
+// The values of a record's verify key.
+const (
+	VerifyProvider      = "provider"
+	VerifyAuthoritative = "authoritative"
+	VerifyNone          = "none"
+)
 
 // FQDN is the record's full name without a trailing dot.
 func (r Record) FQDN() string {

@@ -21,6 +21,14 @@
 //     published: some providers read back their own). A provider that
 //     cannot read (ErrUnsupported) is treated as "unknown": Set.
 //
+// Every write is read back before the state records it (Verify, the
+// read-back's pure decision): a provider that answered success but does not
+// serve the address (BIND and Knot accept and drop an address beside a
+// CNAME) fails the record as rejected data, and the next pass writes it
+// again. [[records]] verify = "authoritative" also asks each of the zone's
+// authoritative servers (NS lookup, then a query without recursion to
+// each); verify = "none" trusts the provider.
+//
 // Decide is that decision, one pure function of the record's state entry,
 // the provider's records (when read), the wanted address, the record's
 // config and the time; Pass applies it and Plan (--dry-run) prints it, so a

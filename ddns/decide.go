@@ -210,3 +210,64 @@ func Decide(in DecideInput) Decision {
 	}
 	return d
 }
+
+// VerifyKind is what reading a record back after a write showed.
+type VerifyKind int
+
+// The outcomes of a write's read-back.
+const (
+	// Verified: the provider serves the wanted address.
+	Verified VerifyKind = iota
+	// Unverified: the write was taken on trust: the provider cannot read
+	// records (ErrUnsupported) or the record says verify = "none".
+	Unverified
+	// VerifyMissing: the provider answered the read, and the wanted
+	// address is not among its records; the write did not take.
+	VerifyMissing
+	// VerifyFailed: the read failed; see Verification.Err.
+	VerifyFailed
+)
+
+var verifyNames = [...]string{"verified", "unverified", "missing", "failed"}
+
+func (k VerifyKind) String() string {
+	if int(k) < len(verifyNames) {
+		return verifyNames[k]
+	}
+	return fmt.Sprintf("VerifyKind(%d)", int(k))
+}
+
+// Verification is the outcome of a write's read-back.
+type Verification struct {
+	Kind VerifyKind
+	Held []netip.Addr // what the provider serves (VerifyMissing)
+	Err  error        // the read's error (VerifyFailed)
+}
+
+// Saved reports whether the state may record the write: only what was
+// verified, or what cannot be verified at all.
+func (v Verification) Saved() bool { return v.Kind == Verified || v.Kind == Unverified }
+
+// Verify is the engine's one read-back decision, a pure function of the
+// wanted address, the record's config and what the read after the write
+// returned: the write counts only if the provider serves the address.
+func Verify(want netip.Addr, r configs.Record, obs Observed) Verification {
+	switch {
+	case r.Verify == configs.VerifyNone:
+		return Verification{Kind: Unverified}
+	case !obs.Read:
+		return Verification{Kind: VerifyFailed, Err: errors.New("the record was not read back")}
+	case errors.Is(obs.Err, providers.ErrUnsupported):
+		return Verification{Kind: Unverified}
+	case obs.Err != nil:
+		return Verification{Kind: VerifyFailed, Err: obs.Err}
+	}
+	var held []netip.Addr
+	for _, rec := range obs.Records {
+		if rec.Addr == want {
+			return Verification{Kind: Verified}
+		}
+		held = append(held, rec.Addr)
+	}
+	return Verification{Kind: VerifyMissing, Held: held}
+}

@@ -1,9 +1,11 @@
 package ddns
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/netip"
 	"os"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/ddnsd/ddns/clock"
 	"github.com/ddnsd/ddns/configs"
+	"github.com/ddnsd/ddns/dnsx"
 	"github.com/ddnsd/ddns/ipc"
 	"github.com/ddnsd/ddns/netprobe"
 	"github.com/ddnsd/ddns/providers"
@@ -37,6 +40,12 @@ type Options struct {
 	// Sources, when it has an entry for a family, replaces the sources the
 	// config lists for it (tests, programs embedding the engine).
 	Sources map[netprobe.Family][]netprobe.Source
+	// Resolver finds a zone's authoritative servers for records with
+	// verify = "authoritative"; nil means net.DefaultResolver.
+	Resolver *net.Resolver
+	// AuthoritativePort is the port those servers are asked on; "" means
+	// 53 (tests run servers on other ports).
+	AuthoritativePort string
 }
 
 // Engine keeps a config's records pointed at this machine's addresses. Build
@@ -51,6 +60,7 @@ type Engine struct {
 	providers map[string]providers.Provider
 	records   []configs.Record
 	watchable bool // an interface source is configured
+	auth      *authChecker
 
 	passMu sync.Mutex // one pass at a time; guards state and passes
 	state  *State
@@ -94,6 +104,8 @@ func New(cfg *configs.Config, opts Options) (*Engine, error) {
 	}
 	e := &Engine{cfg: cfg, log: log, clock: clk, records: cfg.Records,
 		detectors: map[netprobe.Family]*netprobe.Detector{}, providers: map[string]providers.Provider{}}
+	e.auth = &authChecker{resolver: opts.Resolver, port: cmp.Or(opts.AuthoritativePort, dnsx.DefaultPort),
+		timeout: cmp.Or(cfg.Updater.Timeout.Duration, providers.DefaultTimeout), attempts: authAttempts, schedule: authSchedule}
 
 	var errs configs.Errors
 	names := make([]string, 0, len(cfg.Providers))
@@ -510,6 +522,13 @@ func (e *Engine) syncRecord(ctx context.Context, j *job, now time.Time) {
 	}
 	err := e.providers[r.Provider].Set(ctx, providers.Record{Zone: r.Zone, Name: r.Name, Type: r.Type, Addr: j.want, TTL: time.Duration(r.TTL) * time.Second})
 	if err != nil {
+		j.res.Action, j.res.Err = ActionFailed, err
+		return
+	}
+	// A provider's "done" is not proof (BIND and Knot answer NOERROR to an
+	// address beside a CNAME and drop it): the state records only what a
+	// read-back shows, so a write that did not take is tried again.
+	if err := e.verifyWrite(ctx, j); err != nil {
 		j.res.Action, j.res.Err = ActionFailed, err
 		return
 	}

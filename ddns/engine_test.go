@@ -26,8 +26,8 @@ func TestNothingChangedMeansNoProviderCalls(t *testing.T) {
 	if res.Err() != nil || res.Changed != 3 {
 		t.Fatalf("first pass: %s, err %v", res.Summary(), res.Err())
 	}
-	if g, s := r.provs["acct"].calls(); g != 2 || s != 2 {
-		t.Fatalf("first pass on acct: %d gets, %d sets; want 2 and 2 (read, then create)", g, s)
+	if g, s := r.provs["acct"].calls(); g != 4 || s != 2 {
+		t.Fatalf("first pass on acct: %d gets, %d sets; want 4 and 2 (read, create, read back)", g, s)
 	}
 	r.provs["other"].calls()
 	info1, err := os.Stat(r.path)
@@ -58,8 +58,8 @@ func TestNothingChangedMeansNoProviderCalls(t *testing.T) {
 	}
 	g1, s1 := r.provs["acct"].calls()
 	g2, s2 := r.provs["other"].calls()
-	if g1+g2 != 0 || s1+s2 != 2 {
-		t.Fatalf("IPv4 change: %d gets, %d sets; want 0 gets and 2 sets", g1+g2, s1+s2)
+	if g1+g2 != 2 || s1+s2 != 2 {
+		t.Fatalf("IPv4 change: %d gets, %d sets; want 2 sets and no read before them (2 gets: the read-backs)", g1+g2, s1+s2)
 	}
 	if a := r.provs["other"].get("nas.example.com/A"); a != netip.MustParseAddr("11.22.33.45") {
 		t.Fatalf("nas A holds %v", a)
@@ -95,8 +95,8 @@ func TestResyncRepairsDrift(t *testing.T) {
 	if res.Changed != 1 || res.Records[0].Action != ActionRepaired || res.Records[0].Previous != netip.MustParseAddr("9.9.9.9") {
 		t.Fatalf("at the resync: %s, %+v", res.Summary(), res.Records[0])
 	}
-	if g, s := p.calls(); g != 1 || s != 1 {
-		t.Fatalf("resync: %d gets, %d sets; want 1 and 1", g, s)
+	if g, s := p.calls(); g != 2 || s != 1 {
+		t.Fatalf("resync: %d gets, %d sets; want 2 (the resync's read and the read-back) and 1", g, s)
 	}
 	if a := p.get("home.example.com/A"); a != netip.MustParseAddr("11.22.33.44") {
 		t.Fatalf("after the repair the record holds %v", a)
@@ -151,8 +151,8 @@ func TestOneFailingRecordDoesNotStopTheOthers(t *testing.T) {
 	if res.Changed != 2 || res.Failed != 0 {
 		t.Fatalf("retry: %s", res.Summary())
 	}
-	if g, s := r.provs["acct"].calls(); g != 1 || s != 1 {
-		t.Fatalf("retry on acct: %d gets, %d sets; want only b's", g, s)
+	if g, s := r.provs["acct"].calls(); g != 2 || s != 1 {
+		t.Fatalf("retry on acct: %d gets, %d sets; want only b's (its read and read-back, one set)", g, s)
 	}
 	if recs := r.eng.Records(); recs[1].Error != "" {
 		t.Errorf("b's error was not cleared: %+v", recs[1])
@@ -191,8 +191,8 @@ func TestCorruptStateIsRebuiltFromProviders(t *testing.T) {
 				t.Fatalf("the log does not name the file and the problem (%q):\n%s", tc.wantLog, r.logs)
 			}
 			res := r.eng.Pass(context.Background())
-			if g, s := p.calls(); g != 2 || s != 1 {
-				t.Fatalf("rebuild: %d gets, %d sets; want 2 gets (both records read back) and 1 set (www)", g, s)
+			if g, s := p.calls(); g != 3 || s != 1 {
+				t.Fatalf("rebuild: %d gets, %d sets; want 3 gets (both records read, www read back after its set) and 1 set (www)", g, s)
 			}
 			if p.get("www.example.com/A") != netip.MustParseAddr("11.22.33.44") {
 				t.Fatal("www was not repaired")
@@ -227,8 +227,8 @@ func TestUnreadableProviderIsSetAnyway(t *testing.T) {
 	if res.Err() != nil || res.Changed != 1 {
 		t.Fatalf("%s, %v", res.Summary(), res.Err())
 	}
-	if g, s := r.provs["acct"].calls(); g != 1 || s != 1 {
-		t.Fatalf("%d gets, %d sets; want 1 (unsupported) and 1", g, s)
+	if g, s := r.provs["acct"].calls(); g != 2 || s != 1 {
+		t.Fatalf("%d gets, %d sets; want 2 (unsupported, before and after the set) and 1", g, s)
 	}
 }
 

@@ -33,6 +33,7 @@ type fakeProvider struct {
 	ttl     time.Duration            // the TTL Get reads back; 0 means 300 s
 	extra   map[string][]netip.Addr  // more records Get returns beside recs (duplicates); Set clears them
 	setTTL  map[string]time.Duration // the TTL of each record's last successful Set
+	drops   bool                     // Set answers success and keeps nothing, as BIND does beside a CNAME
 }
 
 func newFakeProvider() *fakeProvider {
@@ -75,6 +76,9 @@ func (f *fakeProvider) Set(ctx context.Context, rec providers.Record) error {
 	key := RecordKey(rec.FQDN(), rec.Type)
 	if err := f.failure(key); err != nil {
 		return err
+	}
+	if f.drops {
+		return nil
 	}
 	f.recs[key] = rec.Addr
 	delete(f.extra, key)

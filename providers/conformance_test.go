@@ -3,7 +3,6 @@ package providers
 import (
 	"fmt"
 	"net/netip"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -11,9 +10,9 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/libdns/cloudflare"
-	"github.com/miekg/dns"
 
 	"github.com/ddnsd/ddns/providers/providertest"
+	"github.com/ddnsd/ddns/providers/providertest/dnsserver"
 )
 
 // conformance runs providertest's suite over one adapter with this
@@ -135,111 +134,28 @@ func TestWebhookConformance(t *testing.T) {
 	})
 }
 
-// bindFake is the conformance suite's view of a real named: records are
-// read with plain queries, seeded with signed updates, and writes counted by
-// the zone's SOA serial, which named raises once per applied update.
-type bindFake struct {
-	t      *testing.T // the test that started named; Errorf is safe from subtests
-	s      *bindServer
-	mu     sync.Mutex
-	serial uint32
-}
-
-func newBindFake(t *testing.T, s *bindServer) *bindFake {
-	f := &bindFake{t: t, s: s}
-	f.serial, _ = f.soaSerial()
-	return f
-}
-
-func (f *bindFake) Endpoint() string { return f.s.Addr }
-
-func (f *bindFake) exchange(m *dns.Msg) (*dns.Msg, error) {
-	c := &dns.Client{Net: "tcp", Timeout: 5 * time.Second}
-	r, _, err := c.Exchange(m, f.s.Addr)
-	return r, err
-}
-
-func (f *bindFake) Seed(fqdn, typ, value string, ttl int) {
-	rr, err := dns.NewRR(fmt.Sprintf("%s. %d IN %s %s", fqdn, ttl, typ, value))
-	if err != nil {
-		f.t.Errorf("seed %s %s %s: %v", fqdn, typ, value, err)
-		return
-	}
-	m := new(dns.Msg)
-	m.SetUpdate(dns.Fqdn(f.s.Zone))
-	m.Insert([]dns.RR{rr})
-	k := f.s.UpdateKey
-	m.SetTsig(dns.Fqdn(k.Name), dns.HmacSHA256, 300, time.Now().Unix())
-	c := &dns.Client{Net: "tcp", Timeout: 5 * time.Second, TsigSecret: map[string]string{dns.Fqdn(k.Name): k.Secret}}
-	r, _, err := c.Exchange(m, f.s.Addr)
-	if err != nil || r.Rcode != dns.RcodeSuccess {
-		f.t.Errorf("seed %s %s %s: %v %v", fqdn, typ, value, err, r)
-	}
-}
-
-func (f *bindFake) Values(fqdn, typ string) []string {
-	m := new(dns.Msg)
-	m.SetQuestion(dns.Fqdn(fqdn), dns.StringToType[typ])
-	r, err := f.exchange(m)
-	if err != nil {
-		return []string{"query failed: " + err.Error()}
-	}
-	out := []string{}
-	for _, rr := range r.Answer {
-		switch v := rr.(type) {
-		case *dns.A:
-			out = append(out, fmt.Sprintf("%s %d", v.A, v.Hdr.Ttl))
-		case *dns.AAAA:
-			out = append(out, fmt.Sprintf("%s %d", v.AAAA, v.Hdr.Ttl))
-		}
-	}
-	slices.Sort(out)
-	return out
-}
-
-func (f *bindFake) soaSerial() (uint32, error) {
-	m := new(dns.Msg)
-	m.SetQuestion(dns.Fqdn(f.s.Zone), dns.TypeSOA)
-	r, err := f.exchange(m)
-	if err != nil {
-		return 0, err
-	}
-	for _, rr := range r.Answer {
-		if soa, ok := rr.(*dns.SOA); ok {
-			return soa.Serial, nil
-		}
-	}
-	return 0, fmt.Errorf("no SOA in the answer")
-}
-
-func (f *bindFake) Writes() int {
-	serial, err := f.soaSerial()
-	if err != nil {
-		f.t.Errorf("read the SOA serial: %v", err)
-		return 0
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	n := int(serial - f.serial)
-	f.serial = serial
-	return n
-}
-
+// TestRFC2136Conformance runs the suite against each real server, which is
+// its own fake (dnsserver.Server reads with plain queries, seeds with
+// signed updates and counts writes by the SOA serial).
 func TestRFC2136Conformance(t *testing.T) {
-	srv := startBIND(t)
-	wrong := srv.UpdateKey
-	wrong.Secret = bindSecret(t, 32)
-	conformance(t, providertest.Suite[Record]{
-		Fake: newBindFake(t, srv), Zone: srv.Zone,
-		New: func(t *testing.T, good bool) providertest.Provider[Record] {
-			if good {
-				return newRFC2136ForTest(t, srv.Addr, srv.UpdateKey)
-			}
-			return newRFC2136ForTest(t, srv.Addr, wrong)
-		},
-		Secrets: []string{srv.UpdateKey.Secret, wrong.Secret},
-		Reads:   true, TTL: true, Duplicates: true,
-	})
+	for _, kind := range dnsserver.Kinds {
+		t.Run(string(kind), func(t *testing.T) {
+			srv := startServer(t, kind)
+			wrong := srv.UpdateKey
+			wrong.Secret = dnsserver.Secret(t, 32)
+			conformance(t, providertest.Suite[Record]{
+				Fake: srv, Zone: srv.Zone,
+				New: func(t *testing.T, good bool) providertest.Provider[Record] {
+					if good {
+						return fastRetries(newRFC2136ForTest(t, srv.Addr, srv.UpdateKey))
+					}
+					return fastRetries(newRFC2136ForTest(t, srv.Addr, wrong))
+				},
+				Secrets: []string{srv.UpdateKey.Secret, wrong.Secret},
+				Reads:   true, TTL: true, Duplicates: true,
+			})
+		})
+	}
 }
 
 // dryrunFake is the dry-run provider's own memory seen as a fake API, and

@@ -46,14 +46,24 @@ var rfc2136Algorithms = map[string]string{
 // between our clock and its own; 300 is the value RFC 8945 recommends.
 const rfc2136TSIGFudge = 300
 
+// rfc2136AttemptTimeout bounds one message's round trip, so that a lost
+// UDP datagram costs a retry, not the whole call's timeout.
+const rfc2136AttemptTimeout = 5 * time.Second
+
 type rfc2136 struct {
 	server    string // host:port
 	transport string // "udp" (falls back to TCP on truncation) or "tcp"
 	keyName   string // fully qualified, lower case
 	algorithm string // miekg/dns name, e.g. "hmac-sha256."
 	key       rfc2136Key
-	timeout   time.Duration
+	timeout   time.Duration // one attempt's, at most rfc2136AttemptTimeout
 	log       hclog.Logger
+
+	// The retry schedule of one message, as the HTTP transport's (fields so
+	// that tests can shorten it): attempts in all, the wait before retry n.
+	attempts int
+	delay    func(attempt int) time.Duration
+	wait     func(ctx context.Context, d time.Duration) error
 }
 
 func newRFC2136(env Env, p Params) (Provider, error) {
@@ -141,8 +151,11 @@ func newRFC2136(env Env, p Params) (Provider, error) {
 		keyName:   keyName,
 		algorithm: alg,
 		key:       rfc2136Key{name: keyName, secret: raw},
-		timeout:   timeout,
+		timeout:   min(timeout, rfc2136AttemptTimeout),
 		log:       log,
+		attempts:  retryAttempts,
+		delay:     backoffDelay,
+		wait:      waitCtx,
 	}, nil
 }
 
@@ -197,9 +210,17 @@ func rfc2136RRType(typ string) (uint16, error) {
 // Get asks the server itself, with a signed query, for the records of one
 // name and type. NXDOMAIN and an empty answer both mean "no records".
 func (r *rfc2136) Get(ctx context.Context, zone, name, typ string) ([]Record, error) {
+	out, _, err := r.get(ctx, zone, name, typ)
+	return out, err
+}
+
+// get is Get that also returns the CNAME the name holds, if any: a name
+// with a CNAME has no address records of its own, and a server may drop
+// an update that adds one beside it without saying so.
+func (r *rfc2136) get(ctx context.Context, zone, name, typ string) (recs []Record, cname string, err error) {
 	qtype, err := rfc2136RRType(typ)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	rec := Record{Zone: strings.TrimSuffix(zone, "."), Name: name}
 	fqdn := dns.Fqdn(rec.FQDN())
@@ -210,15 +231,20 @@ func (r *rfc2136) Get(ctx context.Context, zone, name, typ string) ([]Record, er
 	resp, signed, err := r.exchange(ctx, m)
 	what := fmt.Sprintf("query for %s %s at %s", rec.FQDN(), strings.ToUpper(typ), r.server)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
+		return nil, "", fmt.Errorf("%s: %w", what, err)
 	}
 	switch resp.Rcode {
 	case dns.RcodeSuccess, dns.RcodeNameError:
 	default:
-		return nil, r.rcodeError(what, resp, signed)
+		return nil, "", r.rcodeError(what, resp, signed)
 	}
 
 	var out []Record
+	for _, rr := range resp.Answer {
+		if c, ok := rr.(*dns.CNAME); ok && strings.EqualFold(c.Hdr.Name, fqdn) {
+			cname = strings.TrimSuffix(c.Target, ".")
+		}
+	}
 	for _, rr := range resp.Answer {
 		h := rr.Header()
 		if !strings.EqualFold(h.Name, fqdn) || h.Rrtype != qtype {
@@ -242,7 +268,7 @@ func (r *rfc2136) Get(ctx context.Context, zone, name, typ string) ([]Record, er
 			TTL:  time.Duration(h.Ttl) * time.Second,
 		})
 	}
-	return out, nil
+	return out, cname, nil
 }
 
 // Set sends one UPDATE that deletes the whole RRset for the name and type and
@@ -280,10 +306,50 @@ func (r *rfc2136) Set(ctx context.Context, rec Record) error {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	if resp.Rcode != dns.RcodeSuccess {
-		return r.rcodeError(what, resp, signed)
+		err := r.rcodeError(what, resp, signed)
+		if resp.Rcode == dns.RcodeRefused && signed {
+			// PowerDNS refuses an address beside a CNAME: say so when it is that.
+			if _, cname, gerr := r.get(ctx, rec.Zone, rec.Name, typ); gerr == nil && cname != "" {
+				err = fmt.Errorf("%s: the server refused it (REFUSED) because %s is a CNAME (to %s), and a name with a CNAME can hold no other record; remove the CNAME or point the record at the name it aliases: %w",
+					what, rec.FQDN(), cname, ErrRejected)
+			}
+		}
+		return err
 	}
-	r.log.Debug("rfc2136 update applied", "name", rec.FQDN(), "type", typ, "address", addr.String(), "ttl", ttl, "server", r.server)
+	// A NOERROR is not proof: BIND and Knot answer NOERROR to an update that
+	// adds an address beside a CNAME and drop it. Read the name back.
+	if err := r.verify(ctx, rec, typ, addr, what); err != nil {
+		return err
+	}
+	r.log.Debug("rfc2136 update applied and read back", "name", rec.FQDN(), "type", typ, "address", addr.String(), "ttl", ttl, "server", r.server)
 	return nil
+}
+
+// verify reads rec's name and type back from the server after an update it
+// answered NOERROR, and fails with ErrRejected, naming the likely cause,
+// when the server does not hold exactly the address that was set.
+func (r *rfc2136) verify(ctx context.Context, rec Record, typ string, addr netip.Addr, what string) error {
+	have, cname, err := r.get(ctx, rec.Zone, rec.Name, typ)
+	if err != nil {
+		return fmt.Errorf("%s: the server answered NOERROR, but reading the record back failed: %w", what, err)
+	}
+	if len(have) == 1 && have[0].Addr == addr {
+		return nil
+	}
+	if cname != "" {
+		return fmt.Errorf("%s: the server answered NOERROR but does not serve the address: %s is a CNAME (to %s), and a name with a CNAME can hold no other record, so the server dropped the update; remove the CNAME or point the record at the name it aliases: %w",
+			what, rec.FQDN(), cname, ErrRejected)
+	}
+	got := make([]string, len(have))
+	for i, h := range have {
+		got[i] = h.Addr.String()
+	}
+	held := "no " + typ + " record"
+	if len(got) > 0 {
+		held = strings.Join(got, ", ")
+	}
+	return fmt.Errorf("%s: the server answered NOERROR but serves %s for the name: it did not apply the update (a policy that ignores it, or another client changing the name at once): %w",
+		what, held, ErrRejected)
 }
 
 // exchange signs m, sends it and returns a reply whose signature verified;
@@ -292,7 +358,41 @@ func (r *rfc2136) Set(ctx context.Context, rec Record) error {
 // verify (a server that rejects our key cannot sign with it), so that the
 // caller can say why; the rcode then decides the error, and signed says
 // whether the reply's signature verified.
+//
+// Transient failures are retried as the HTTP transport retries 5xx: a
+// SERVFAIL (BIND for a moment after loading its zones, PowerDNS while its
+// database is locked), a timeout and a refused connection, up to attempts
+// in all, 100 ms doubling to 10 s between them, never past ctx's deadline.
+// An update may be sent twice that way; it deletes the RRset and adds the
+// record, so applying it again changes nothing.
 func (r *rfc2136) exchange(ctx context.Context, m *dns.Msg) (reply *dns.Msg, signed bool, err error) {
+	for attempt := 1; ; attempt++ {
+		reply, signed, err = r.exchangeOnce(ctx, m)
+		var why string
+		switch {
+		case err != nil && errors.Is(err, ErrNetwork) && ctx.Err() == nil:
+			why = err.Error()
+		case err == nil && reply.Rcode == dns.RcodeServerFailure:
+			why = "SERVFAIL"
+		default:
+			return reply, signed, err
+		}
+		if attempt >= r.attempts {
+			return reply, signed, err
+		}
+		wait := r.delay(attempt)
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
+			return reply, signed, err
+		}
+		r.log.Debug("retrying DNS message", "server", r.server, "attempt", attempt+1, "of", r.attempts, "wait", wait, "reason", why)
+		if werr := r.wait(ctx, wait); werr != nil {
+			return reply, signed, err
+		}
+	}
+}
+
+// exchangeOnce is one attempt of exchange.
+func (r *rfc2136) exchangeOnce(ctx context.Context, m *dns.Msg) (reply *dns.Msg, signed bool, err error) {
 	c := &dns.Client{
 		Net:          r.transport,
 		Timeout:      r.timeout,
@@ -363,7 +463,9 @@ func (r *rfc2136) rcodeError(what string, resp *dns.Msg, signed bool) error {
 		case dns.RcodeBadSig:
 			return fmt.Errorf("%s: the server rejected the signature (%s/BADSIG): key_secret or key_algorithm does not match the server's key %q: %w", what, rcode, key, ErrAuth)
 		case dns.RcodeBadKey:
-			return fmt.Errorf("%s: the server does not know key %q (%s/BADKEY); check key_name and key_algorithm: %w", what, key, rcode, ErrAuth)
+			// Knot answers NOTAUTH/BADKEY both to a key it does not know
+			// and to a known key outside the zone's ACL, so both are named.
+			return fmt.Errorf("%s: the server did not accept key %q (%s/BADKEY): the key is not allowed for this zone (Knot answers so for a key outside the zone's ACL) or the server knows no key of that name and algorithm; check the zone's ACL or update-policy, key_name and key_algorithm: %w", what, key, rcode, ErrAuth)
 		case dns.RcodeBadTime:
 			return fmt.Errorf("%s: the server says this machine's clock is off by more than %d seconds (%s/BADTIME); fix the clock: %w", what, rfc2136TSIGFudge, rcode, ErrAuth)
 		default:
@@ -372,16 +474,25 @@ func (r *rfc2136) rcodeError(what string, resp *dns.Msg, signed bool) error {
 	}
 	switch resp.Rcode {
 	case dns.RcodeRefused:
-		return fmt.Errorf("%s: the server refused (REFUSED): key %q is not allowed to change this name, or the server does not serve this zone; check the zone's update-policy: %w", what, key, ErrAuth)
-	case dns.RcodeNotAuth:
 		if signed {
-			// The server signed its answer with our key, so the key is
-			// fine: RFC 2136 NOTAUTH means it does not serve the zone.
+			// The server signed its refusal with our key: it accepted the
+			// key, so this is about the zone or the policy, not credentials.
+			return fmt.Errorf("%s: the server accepted key %q but refused the change (REFUSED): the zone may be frozen (rndc freeze, knotc zone-freeze), the server may not be a primary for it, the key may not be granted this name (update-policy, TSIG-ALLOW-DNSUPDATE), or the name may be a CNAME (PowerDNS): %w", what, key, ErrRejected)
+		}
+		// PowerDNS answers an unknown key and a wrong secret with an
+		// unsigned REFUSED.
+		return fmt.Errorf("%s: the server refused the request without signing its answer (REFUSED): it did not accept key %q (check key_name, key_secret and key_algorithm against the server's key) or takes no updates from this machine: %w", what, key, ErrAuth)
+	case dns.RcodeNotAuth:
+		if signed || resp.IsTsig() == nil {
+			// Signed with our key, or without any TSIG record (Knot's way):
+			// the key is not the problem, since a server that rejects a key
+			// says so in a TSIG error. RFC 2136 NOTAUTH means it does not
+			// serve the zone.
 			return fmt.Errorf("%s: the server is not authoritative for the zone (NOTAUTH); check the record's zone and the server address: %w", what, ErrRejected)
 		}
 		return fmt.Errorf("%s: the server is not authoritative for the zone or did not accept key %q (NOTAUTH): %w", what, key, ErrAuth)
 	case dns.RcodeServerFailure:
-		return fmt.Errorf("%s: the server failed to process the request (SERVFAIL); retry later: %w", what, ErrNetwork)
+		return fmt.Errorf("%s: the server failed to process the request (SERVFAIL), also when asked again; it may still be loading the zone or its database may be locked: %w", what, ErrNetwork)
 	case dns.RcodeFormatError:
 		return fmt.Errorf("%s: the server could not parse the request (FORMERR): %w", what, ErrRejected)
 	case dns.RcodeNotImplemented:

@@ -8,18 +8,21 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/miekg/dns"
+
+	"github.com/ddnsd/ddns/providers/providertest/dnsserver"
 )
 
 func quietEnv(name string) Env {
 	return Env{Name: name, Logger: hclog.NewNullLogger(), Timeout: 5 * time.Second}
 }
 
-func newRFC2136ForTest(t *testing.T, server string, k bindKey) Provider {
+func newRFC2136ForTest(t *testing.T, server string, k dnsserver.Key) Provider {
 	t.Helper()
 	p, err := rfc2136Spec().New(quietEnv("bind"), Params{
 		"server":        server,
@@ -30,6 +33,13 @@ func newRFC2136ForTest(t *testing.T, server string, k bindKey) Provider {
 	if err != nil {
 		t.Fatalf("new rfc2136: %v", err)
 	}
+	return p
+}
+
+// fastRetries shortens p's retry waits to a millisecond, for tests of what
+// is retried rather than of how long it waits.
+func fastRetries(p Provider) Provider {
+	p.(*rfc2136).delay = func(int) time.Duration { return time.Millisecond }
 	return p
 }
 
@@ -95,7 +105,7 @@ func TestRFC2136AgainstBIND(t *testing.T) {
 	}
 	expect := func(t *testing.T, fqdn string, qtype uint16, want []string, wantTTL uint32) {
 		t.Helper()
-		got, ttls := srv.lookup(t, fqdn, qtype)
+		got, ttls := srv.Addresses(t, fqdn, qtype)
 		slices.Sort(got)
 		if !slices.Equal(got, want) {
 			t.Fatalf("%s %s on the server = %v, want exactly %v", fqdn, dns.TypeToString[qtype], got, want)
@@ -209,7 +219,7 @@ func TestRFC2136AgainstBIND(t *testing.T) {
 
 	t.Run("wrong secret is ErrAuth and changes nothing", func(t *testing.T) {
 		bad := srv.UpdateKey
-		bad.Secret = bindSecret(t, 32)
+		bad.Secret = dnsserver.Secret(t, 32)
 		p := newRFC2136ForTest(t, srv.Addr, bad)
 		err := set(t, p, "home", "A", "192.0.2.66", 300*time.Second)
 		if !errors.Is(err, ErrAuth) {
@@ -228,7 +238,7 @@ func TestRFC2136AgainstBIND(t *testing.T) {
 	})
 
 	t.Run("unknown key is ErrAuth", func(t *testing.T) {
-		p := newRFC2136ForTest(t, srv.Addr, bindKey{Name: "nobody-key", Algorithm: "hmac-sha256", Secret: bindSecret(t, 32)})
+		p := newRFC2136ForTest(t, srv.Addr, dnsserver.Key{Name: "nobody-key", Algorithm: "hmac-sha256", Secret: dnsserver.Secret(t, 32)})
 		err := set(t, p, "home", "A", "192.0.2.67", 300*time.Second)
 		if !errors.Is(err, ErrAuth) || !strings.Contains(err.Error(), "BADKEY") {
 			t.Fatalf("Set with an unknown key: %v, want ErrAuth naming BADKEY", err)
@@ -245,16 +255,18 @@ func TestRFC2136AgainstBIND(t *testing.T) {
 		}
 	})
 
-	t.Run("key without update rights is ErrAuth", func(t *testing.T) {
-		p := newRFC2136ForTest(t, srv.Addr, srv.ReadOnlyKey)
+	t.Run("key the server accepts but grants no update is ErrRejected", func(t *testing.T) {
+		// named signs its REFUSED with the key: the key is good, the
+		// update-policy says no, which a new key would not change.
+		p := newRFC2136ForTest(t, srv.Addr, srv.OutsideKey)
 		err := set(t, p, "home", "A", "192.0.2.69", 300*time.Second)
-		if !errors.Is(err, ErrAuth) || !strings.Contains(err.Error(), "REFUSED") {
-			t.Fatalf("Set with a key not granted updates: %v, want ErrAuth naming REFUSED", err)
+		if !errors.Is(err, ErrRejected) || errors.Is(err, ErrAuth) || !strings.Contains(err.Error(), "REFUSED") {
+			t.Fatalf("Set with a key not granted updates: %v, want ErrRejected (not ErrAuth) naming REFUSED", err)
 		}
 		expect(t, "home.example.test", dns.TypeA, []string{"198.51.100.7"}, 60)
 	})
 
-	t.Run("unsigned update is refused and classified ErrAuth", func(t *testing.T) {
+	t.Run("unsigned REFUSED is classified ErrAuth", func(t *testing.T) {
 		// The provider always signs, so send the unsigned message by hand and
 		// classify named's real reply with the provider's own mapping.
 		m := new(dns.Msg)
@@ -347,7 +359,7 @@ func TestRFC2136AgainstBIND(t *testing.T) {
 func TestRFC2136Unreachable(t *testing.T) {
 	// A port nothing listens on: UDP gets ICMP port-unreachable at once, TCP a
 	// refused connection.
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(bindFreePort(t)))
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(dnsserver.FreePort(t)))
 	for _, transport := range []string{"udp", "tcp"} {
 		t.Run(transport, func(t *testing.T) {
 			p, err := rfc2136Spec().New(quietEnv("gone"), Params{
@@ -356,6 +368,7 @@ func TestRFC2136Unreachable(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			p = fastRetries(p)
 			err = p.Set(context.Background(), Record{Zone: "example.test", Name: "x", Type: "A", Addr: netip.MustParseAddr("192.0.2.1"), TTL: time.Minute})
 			if !errors.Is(err, ErrNetwork) {
 				t.Fatalf("Set to a closed port: %v, want ErrNetwork", err)
@@ -440,4 +453,91 @@ func TestRFC2136ServerAddrAddsPort53(t *testing.T) {
 			t.Errorf("rfc2136ServerAddr(%q) = %q, want an error", bad, got)
 		}
 	}
+}
+
+// tsigServer is a UDP DNS server on loopback that knows key k and answers
+// each message with the next rcode of answers (the last one repeats; -1
+// answers nothing),
+// signed with k, as a real server that accepted the key would.
+func tsigServer(t *testing.T, k dnsserver.Key, answers ...int) (addr string, count func() int) {
+	t.Helper()
+	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	n := 0
+	srv := &dns.Server{PacketConn: pc, TsigSecret: map[string]string{dns.Fqdn(k.Name): k.Secret},
+		Handler: dns.HandlerFunc(func(w dns.ResponseWriter, req *dns.Msg) {
+			mu.Lock()
+			rc := answers[min(n, len(answers)-1)]
+			n++
+			mu.Unlock()
+			if rc < 0 {
+				return // no answer: the client times out
+			}
+			m := new(dns.Msg)
+			m.SetRcode(req, rc)
+			if req.IsTsig() != nil && w.TsigStatus() == nil {
+				m.SetTsig(dns.Fqdn(k.Name), dns.HmacSHA256, 300, time.Now().Unix())
+			}
+			w.WriteMsg(m)
+		})}
+	started := make(chan struct{})
+	srv.NotifyStartedFunc = func() { close(started) }
+	go srv.ActivateAndServe()
+	<-started
+	t.Cleanup(func() { srv.Shutdown() })
+	return pc.LocalAddr().String(), func() int { mu.Lock(); defer mu.Unlock(); return n }
+}
+
+// TestRFC2136Retries: SERVFAIL, timeouts and refused connections are retried on the
+// HTTP transport's schedule (5 tries, 100 ms doubling); answers that are
+// not transient (REFUSED, NOTAUTH) are not.
+func TestRFC2136Retries(t *testing.T) {
+	k := dnsserver.Key{Name: "ddns-key", Algorithm: "hmac-sha256", Secret: dnsserver.Secret(t, 32)}
+	tests := []struct {
+		name      string
+		answers   []int
+		wantErr   error // nil: success
+		wantTries int
+	}{
+		{"SERVFAIL twice, then success", []int{dns.RcodeServerFailure, dns.RcodeServerFailure, dns.RcodeSuccess}, nil, 3},
+		{"SERVFAIL every time", []int{dns.RcodeServerFailure}, ErrNetwork, 5},
+		{"no answer, then success", []int{-1, dns.RcodeSuccess}, nil, 2},
+		{"REFUSED is not retried", []int{dns.RcodeRefused}, ErrRejected, 1},
+		{"NOTAUTH is not retried", []int{dns.RcodeNotAuth}, ErrRejected, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			addr, count := tsigServer(t, k, tt.answers...)
+			p := newRFC2136ForTest(t, addr, k).(*rfc2136)
+			p.timeout = 100 * time.Millisecond // one attempt's
+			var waits []time.Duration
+			p.wait = func(ctx context.Context, d time.Duration) error { waits = append(waits, d); return nil }
+			_, err := p.Get(context.Background(), "example.test", "home", "A")
+			if tt.wantErr == nil && err != nil || tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
+				t.Fatalf("Get: %v, want %v", err, tt.wantErr)
+			}
+			if got := count(); got != tt.wantTries {
+				t.Fatalf("the server got %d messages, want %d", got, tt.wantTries)
+			}
+			want := []time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 400 * time.Millisecond, 800 * time.Millisecond}[:tt.wantTries-1]
+			if !slices.Equal(waits, want) {
+				t.Fatalf("waits %v, want %v", waits, want)
+			}
+		})
+	}
+	t.Run("refused connection is retried", func(t *testing.T) {
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(dnsserver.FreePort(t)))
+		p := newRFC2136ForTest(t, addr, k).(*rfc2136)
+		waits := 0
+		p.wait = func(ctx context.Context, d time.Duration) error { waits++; return nil }
+		if _, err := p.Get(context.Background(), "example.test", "home", "A"); !errors.Is(err, ErrNetwork) {
+			t.Fatalf("Get from a closed port: %v, want ErrNetwork", err)
+		}
+		if waits != 4 {
+			t.Fatalf("%d retries, want 4 (5 tries)", waits)
+		}
+	})
 }

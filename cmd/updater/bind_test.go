@@ -1,208 +1,32 @@
 package main
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/ddnsd/ddns/providers/providertest/dnsserver"
 )
 
-// named is one BIND 9 process serving the zone example.test. on a loopback
-// port; update-key may change any name in the zone, signed with TSIG.
-type named struct {
-	addr   string // 127.0.0.1:port, UDP and TCP
-	secret string // update-key's base64 secret (hmac-sha256)
-	out    *lockedBuffer
-}
-
-// lockedBuffer collects named's output, which a failing test prints while
-// named still writes.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// startNamed starts named in the foreground in a temporary folder and waits
-// until it answers a SOA query. It skips the test when BIND is not installed.
-func startNamed(t *testing.T) *named {
+// startNamed starts a real BIND 9 through the shared harness; its
+// UpdateKey (ddns-key, hmac-sha256) may change any name in example.test.
+func startNamed(t *testing.T) *dnsserver.Server {
 	t.Helper()
-	bin, err := exec.LookPath("named")
-	if err != nil {
-		if _, serr := os.Stat("/usr/sbin/named"); serr != nil {
-			t.Skip("BIND 9 `named` is not installed (not on PATH nor /usr/sbin/named); install bind9 (CI does) to run the updater against a real RFC 2136 server")
-		}
-		bin = "/usr/sbin/named"
-	}
-	dir := t.TempDir()
-	// named may drop privileges and writes its journal beside the zone.
-	if err := os.Chmod(dir, 0o777); err != nil {
-		t.Fatal(err)
-	}
-	key := make([]byte, 32)
-	rand.Read(key)
-	n := &named{secret: base64.StdEncoding.EncodeToString(key), out: &lockedBuffer{}}
-	port := freeUDPTCPPort(t)
-	n.addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-
-	zone := filepath.Join(dir, "example.test.zone")
-	if err := os.WriteFile(zone, []byte("$TTL 300\n"+
-		"@  IN SOA ns.example.test. hostmaster.example.test. ( 1 3600 600 86400 300 )\n"+
-		"@  IN NS  ns.example.test.\n"+
-		"ns IN A   127.0.0.1\n"), 0o666); err != nil {
-		t.Fatal(err)
-	}
-	conf := filepath.Join(dir, "named.conf")
-	if err := os.WriteFile(conf, []byte(fmt.Sprintf(`options {
-	directory %[1]q;
-	pid-file %[2]q;
-	session-keyfile %[3]q;
-	listen-on port %[4]d { 127.0.0.1; };
-	listen-on-v6 { none; };
-	recursion no;
-	notify no;
-};
-controls { };
-key "update-key" { algorithm hmac-sha256; secret %[5]q; };
-zone "example.test." {
-	type primary;
-	file %[6]q;
-	update-policy { grant update-key zonesub ANY; };
-};
-`, dir, filepath.Join(dir, "named.pid"), filepath.Join(dir, "session.key"), port, n.secret, zone)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-
-	cmd := exec.Command(bin, "-g", "-4", "-n", "1", "-c", conf)
-	cmd.Dir = dir
-	cmd.Stdout, cmd.Stderr = n.out, n.out
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", bin, err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-exited
-	})
-
-	// Poll with a SOA query; named dying or the deadline fails the test.
-	deadline := time.After(20 * time.Second)
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		if _, err := n.serial(); err == nil {
-			return n
-		}
-		select {
-		case err := <-exited:
-			exited <- err // for the cleanup
-			t.Fatalf("named exited before answering (%v):\n%s", err, n.out)
-		case <-deadline:
-			t.Fatalf("named did not answer a SOA query on %s within 20s:\n%s", n.addr, n.out)
-		case <-tick.C:
-		}
-	}
+	return dnsserver.Start(t, dnsserver.BIND, dnsserver.Options{})
 }
 
-// freeUDPTCPPort returns a loopback port that is free for both TCP and UDP.
-func freeUDPTCPPort(t *testing.T) int {
+// values lists what the server holds for home.example.test of one type, sorted.
+func values(t *testing.T, ns *dnsserver.Server, qtype uint16) []string {
 	t.Helper()
-	for range 50 {
-		tl, err := net.Listen("tcp4", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := tl.Addr().(*net.TCPAddr).Port
-		ul, err := net.ListenPacket("udp4", tl.Addr().String())
-		tl.Close()
-		if err == nil {
-			ul.Close()
-			return port
-		}
-	}
-	t.Fatal("no loopback port free for both TCP and UDP")
-	return 0
-}
-
-// query asks named, unsigned and over TCP, for one name and type.
-func (n *named) query(name string, qtype uint16) (*dns.Msg, error) {
-	m := new(dns.Msg)
-	m.SetQuestion(dns.Fqdn(name), qtype)
-	r, _, err := (&dns.Client{Net: "tcp", Timeout: 2 * time.Second}).Exchange(m, n.addr)
-	if err != nil {
-		return nil, err
-	}
-	if r.Rcode != dns.RcodeSuccess && r.Rcode != dns.RcodeNameError {
-		return nil, fmt.Errorf("%s %s: %s", name, dns.TypeToString[qtype], dns.RcodeToString[r.Rcode])
-	}
-	return r, nil
-}
-
-// serial is the zone's SOA serial: it moves with every applied update.
-func (n *named) serial() (uint32, error) {
-	r, err := n.query("example.test", dns.TypeSOA)
-	if err != nil {
-		return 0, err
-	}
-	for _, rr := range r.Answer {
-		if soa, ok := rr.(*dns.SOA); ok {
-			return soa.Serial, nil
-		}
-	}
-	return 0, fmt.Errorf("no SOA in the answer")
-}
-
-// values lists what named serves for home.example.test of one type, sorted.
-func (n *named) values(t *testing.T, qtype uint16) []string {
-	t.Helper()
-	r, err := n.query("home.example.test", qtype)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, rr := range r.Answer {
-		switch v := rr.(type) {
-		case *dns.A:
-			out = append(out, v.A.String())
-		case *dns.AAAA:
-			out = append(out, v.AAAA.String())
-		}
-	}
-	slices.Sort(out)
-	return out
-}
-
-func (n *named) mustSerial(t *testing.T) uint32 {
-	t.Helper()
-	s, err := n.serial()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	v, _ := ns.Addresses(t, "home", qtype)
+	return v
 }
 
 // writeBindConfig writes a config whose command sources print v4 and v6 and
@@ -221,7 +45,7 @@ v6 = [{ type = "command", command = ["/bin/echo", %q] }]
 [providers.lab]
 type = "rfc2136"
 server = %q
-key_name = "update-key"
+key_name = "ddns-key"
 key_algorithm = "hmac-sha256"
 %s
 [[records]]
@@ -251,7 +75,7 @@ func TestOnceAgainstBIND(t *testing.T) {
 	ns := startNamed(t)
 	dir := t.TempDir()
 	keyFile := filepath.Join(dir, "tsig.key")
-	if err := os.WriteFile(keyFile, []byte(ns.secret+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(keyFile, []byte(ns.UpdateKey.Secret+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	state := filepath.Join(dir, "state.json")
@@ -267,23 +91,23 @@ func TestOnceAgainstBIND(t *testing.T) {
 		{"unchanged", "203.0.113.20", "2001:db8::20", "same"},
 	}
 	for _, s := range steps {
-		before := ns.mustSerial(t)
-		cfg := writeBindConfig(t, dir, state, ns.addr, good, s.v4, s.v6)
+		before := ns.Serial(t)
+		cfg := writeBindConfig(t, dir, state, ns.Addr, good, s.v4, s.v6)
 		r := runUpdater(t, dir, "--config", cfg, "--once")
 		if r.code != 0 {
-			t.Fatalf("%s: exit %d, want 0\n%s\nnamed:\n%s", s.name, r.code, r.stderr, ns.out)
+			t.Fatalf("%s: exit %d, want 0\n%s\nnamed:\n%s", s.name, r.code, r.stderr, ns.Log())
 		}
-		if got := ns.values(t, dns.TypeA); !slices.Equal(got, []string{s.v4}) {
+		if got := values(t, ns, dns.TypeA); !slices.Equal(got, []string{s.v4}) {
 			t.Errorf("%s: named serves A %v, want exactly [%s]\n%s", s.name, got, s.v4, r.stderr)
 		}
-		if got := ns.values(t, dns.TypeAAAA); !slices.Equal(got, []string{s.v6}) {
+		if got := values(t, ns, dns.TypeAAAA); !slices.Equal(got, []string{s.v6}) {
 			t.Errorf("%s: named serves AAAA %v, want exactly [%s]\n%s", s.name, got, s.v6, r.stderr)
 		}
-		after := ns.mustSerial(t)
+		after := ns.Serial(t)
 		if moved := after != before; moved != (s.serial == "moves") {
 			t.Errorf("%s: SOA serial %d → %d, want it to be %s\n%s", s.name, before, after, s.serial, r.stderr)
 		}
-		if strings.Contains(r.stderr, ns.secret) {
+		if strings.Contains(r.stderr, ns.UpdateKey.Secret) {
 			t.Fatalf("%s: the TSIG secret reached the log:\n%s", s.name, r.stderr)
 		}
 	}
@@ -293,8 +117,8 @@ func TestOnceAgainstBIND(t *testing.T) {
 	wrong := make([]byte, 32)
 	rand.Read(wrong)
 	wrongSecret := base64.StdEncoding.EncodeToString(wrong)
-	before := ns.mustSerial(t)
-	cfg := writeBindConfig(t, dir, filepath.Join(dir, "state-wrong.json"), ns.addr,
+	before := ns.Serial(t)
+	cfg := writeBindConfig(t, dir, filepath.Join(dir, "state-wrong.json"), ns.Addr,
 		fmt.Sprintf("key_secret = %q", wrongSecret), "203.0.113.30", "2001:db8::30")
 	r := runUpdater(t, dir, "--config", cfg, "--once")
 	if r.code != 5 {
@@ -303,15 +127,49 @@ func TestOnceAgainstBIND(t *testing.T) {
 	if !strings.Contains(r.stderr, "provider=lab") {
 		t.Errorf("wrong key: stderr does not name the provider \"lab\":\n%s", r.stderr)
 	}
-	for _, secret := range []string{wrongSecret, ns.secret} {
+	for _, secret := range []string{wrongSecret, ns.UpdateKey.Secret} {
 		if strings.Contains(r.stderr, secret) {
 			t.Errorf("wrong key: a secret reached the log:\n%s", r.stderr)
 		}
 	}
-	if got := ns.values(t, dns.TypeA); !slices.Equal(got, []string{"203.0.113.20"}) {
+	if got := values(t, ns, dns.TypeA); !slices.Equal(got, []string{"203.0.113.20"}) {
 		t.Errorf("wrong key: named serves A %v, want it untouched", got)
 	}
-	if after := ns.mustSerial(t); after != before {
+	if after := ns.Serial(t); after != before {
 		t.Errorf("wrong key: SOA serial moved %d → %d", before, after)
+	}
+}
+
+// TestOnceCNAMEAtTheNameExits4: with a CNAME at the record's name, BIND and
+// Knot answer NOERROR to the update and drop it, PowerDNS refuses it.
+// `updater --once` must exit 4 (data rejected) naming the CNAME, leave the
+// state without the address, and try again on the next run.
+func TestOnceCNAMEAtTheNameExits4(t *testing.T) {
+	if _, err := os.Stat("/bin/echo"); err != nil {
+		t.Skip("the command sources run /bin/echo, which this system lacks")
+	}
+	for _, kind := range dnsserver.Kinds {
+		t.Run(string(kind), func(t *testing.T) {
+			ns := dnsserver.Start(t, kind, dnsserver.Options{})
+			ns.SetCNAME(t, "home", "ns.example.test")
+			dir := t.TempDir()
+			state := filepath.Join(dir, "state.json")
+			cfg := writeBindConfig(t, dir, state, ns.Addr, fmt.Sprintf("key_secret = %q", ns.UpdateKey.Secret), "203.0.113.10", "2001:db8::10")
+			for run := 1; run <= 2; run++ {
+				r := runUpdater(t, dir, "--config", cfg, "--once")
+				if r.code != 4 {
+					t.Fatalf("run %d: exit %d, want 4\n%s\n%s:\n%s", run, r.code, r.stderr, kind, ns.Log())
+				}
+				if !strings.Contains(r.stderr, "CNAME") || !strings.Contains(r.stderr, "home.example.test") {
+					t.Errorf("run %d: the log does not name the CNAME at home.example.test:\n%s", run, r.stderr)
+				}
+				if b, err := os.ReadFile(state); err == nil && (strings.Contains(string(b), "203.0.113.10") || strings.Contains(string(b), "2001:db8::10")) {
+					t.Fatalf("run %d: the state claims an address the server does not serve:\n%s", run, b)
+				}
+				if got := values(t, ns, dns.TypeA); len(got) != 0 {
+					t.Fatalf("run %d: home A = %v beside its CNAME", run, got)
+				}
+			}
+		})
 	}
 }
