@@ -1,11 +1,9 @@
 package providers
 
 import (
-	"bufio"
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -17,6 +15,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/ddnsd/ddns/testsupport/linebuf"
 )
 
 // bindServer is a real BIND 9 named serving the zone example.test. on a
@@ -27,10 +27,10 @@ type bindServer struct {
 	Dir  string // named's working folder (zone file and journal)
 
 	// Keys known to named, by name: base64 secret and algorithm.
-	UpdateKey    bindKey // may update anything in the zone
-	SHA512Key    bindKey // same rights, hmac-sha512
-	ReadOnlyKey  bindKey // known to named, not granted any update
-	stderr       *bindLog
+	UpdateKey    bindKey         // may update anything in the zone
+	SHA512Key    bindKey         // same rights, hmac-sha512
+	ReadOnlyKey  bindKey         // known to named, not granted any update
+	stderr       *linebuf.Buffer // named's output, for a failing test's message
 	exited       chan struct{}
 	exitErrMutex sync.Mutex
 	exitErr      error
@@ -38,24 +38,6 @@ type bindServer struct {
 
 type bindKey struct {
 	Name, Algorithm, Secret string
-}
-
-// bindLog keeps named's output for a failing test's message.
-type bindLog struct {
-	mu    sync.Mutex
-	lines []string
-}
-
-func (l *bindLog) add(s string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.lines = append(l.lines, s)
-}
-
-func (l *bindLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return strings.Join(l.lines, "\n")
 }
 
 // findNamed returns the named binary, or "" when BIND 9 is not installed.
@@ -126,7 +108,7 @@ func startBIND(t *testing.T) *bindServer {
 		UpdateKey:   bindKey{Name: "ddns-key", Algorithm: "hmac-sha256", Secret: bindSecret(t, 32)},
 		SHA512Key:   bindKey{Name: "ddns-key-512", Algorithm: "hmac-sha512", Secret: bindSecret(t, 64)},
 		ReadOnlyKey: bindKey{Name: "reader-key", Algorithm: "hmac-sha256", Secret: bindSecret(t, 32)},
-		stderr:      &bindLog{},
+		stderr:      &linebuf.Buffer{},
 		exited:      make(chan struct{}),
 	}
 
@@ -191,11 +173,7 @@ zone "example.test." {
 	drained := make(chan struct{})
 	go func() {
 		defer close(drained)
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			s.stderr.add(sc.Text())
-		}
-		_, _ = io.Copy(io.Discard, stderr)
+		_ = s.stderr.Feed(stderr)
 	}()
 	go func() {
 		<-drained

@@ -2,7 +2,6 @@ package supervise
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,31 +11,14 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+
+	"github.com/ddnsd/ddns/testsupport/linebuf"
 )
-
-// syncBuffer is a bytes.Buffer safe for the logger's concurrent writers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // realHarness runs a Supervisor with the real starter and clock.
 type realHarness struct {
@@ -44,7 +26,7 @@ type realHarness struct {
 	sup    *Supervisor
 	events chan Event
 	ring   *LogRing
-	logs   *syncBuffer
+	logs   *linebuf.Buffer // the logger's JSON lines
 	lines  <-chan string
 }
 
@@ -65,7 +47,7 @@ func startReal(t *testing.T, p Policy, cmd Command) *realHarness {
 // startRealWith is startReal with the options adjusted by mod.
 func startRealWith(t *testing.T, p Policy, cmd Command, mod func(*Options)) *realHarness {
 	t.Helper()
-	r := &realHarness{t: t, events: make(chan Event, 1000), ring: NewLogRing(100), logs: &syncBuffer{}}
+	r := &realHarness{t: t, events: make(chan Event, 1000), ring: NewLogRing(100), logs: &linebuf.Buffer{}}
 	r.lines, _ = r.ring.Subscribe()
 	log := hclog.New(&hclog.LoggerOptions{Name: "test", Output: r.logs, JSONFormat: true, Level: hclog.Trace})
 	o := Options{

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
@@ -12,11 +11,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/ddnsd/ddns/testsupport/linebuf"
 )
 
 // named is one BIND 9 process serving the zone example.test. on a loopback
@@ -24,26 +24,7 @@ import (
 type named struct {
 	addr   string // 127.0.0.1:port, UDP and TCP
 	secret string // update-key's base64 secret (hmac-sha256)
-	out    *lockedBuffer
-}
-
-// lockedBuffer collects named's output, which a failing test prints while
-// named still writes.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
+	out    *linebuf.Buffer
 }
 
 // startNamed starts named in the foreground in a temporary folder and waits
@@ -64,7 +45,7 @@ func startNamed(t *testing.T) *named {
 	}
 	key := make([]byte, 32)
 	rand.Read(key)
-	n := &named{secret: base64.StdEncoding.EncodeToString(key), out: &lockedBuffer{}}
+	n := &named{secret: base64.StdEncoding.EncodeToString(key), out: &linebuf.Buffer{}}
 	port := freeUDPTCPPort(t)
 	n.addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 
