@@ -14,7 +14,6 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/ddnsd/ddns/providers/providertest"
-
 	"github.com/ddnsd/ddns/testsupport/linebuf"
 )
 
