@@ -20,7 +20,6 @@ import (
 
 	"github.com/ddnsd/ddns/ipc"
 	"github.com/ddnsd/ddns/providers/providertest"
-
 	"github.com/ddnsd/ddns/testsupport/linebuf"
 )
 
