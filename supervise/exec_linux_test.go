@@ -363,34 +363,26 @@ func TestKill9SupervisorLeavesNoOrphans(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	lines := make(chan string, 100)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-	}()
+	var output linebuf.Buffer
+	go output.Feed(out)
+	lines := output.Cursor()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
 	var pids []int
-	deadline := time.After(10 * time.Second)
 	for len(pids) < 3 {
-		select {
-		case l, ok := <-lines:
-			if !ok {
-				t.Fatalf("mini supervisor ended early; pids so far %v", pids)
-			}
-			for _, prefix := range []string{"child:", "gc:"} {
-				if s, ok := strings.CutPrefix(l, prefix); ok {
-					pid, err := strconv.Atoi(s)
-					if err != nil {
-						t.Fatalf("bad line %q", l)
-					}
-					pids = append(pids, pid)
-				}
-			}
-		case <-deadline:
+		l, err := lines.Await(ctx, func(l string) bool { return strings.HasPrefix(l, "child:") || strings.HasPrefix(l, "gc:") })
+		switch {
+		case errors.Is(err, linebuf.ErrClosed):
+			t.Fatalf("mini supervisor ended early; pids so far %v", pids)
+		case err != nil:
 			t.Fatalf("mini supervisor printed pids %v within 10s, want 3", pids)
 		}
+		_, s, _ := strings.Cut(l, ":")
+		pid, err := strconv.Atoi(s)
+		if err != nil {
+			t.Fatalf("bad line %q", l)
+		}
+		pids = append(pids, pid)
 	}
 	sort.Ints(pids)
 	for _, pid := range pids {
