@@ -85,8 +85,12 @@ func newEnv(t *testing.T, config string) *env {
 	return e
 }
 
-// withSocket puts the test's socket in config's [supervisor] section.
+// withSocket puts the test's socket in config's [supervisor] section
+// unless config names it already.
 func withSocket(config string) string {
+	if strings.Contains(config, "@SOCKET@") {
+		return config
+	}
 	if !strings.Contains(config, "[supervisor]") {
 		return "[supervisor]\nsocket = \"@SOCKET@\"\n" + config
 	}
@@ -102,24 +106,7 @@ func (e *env) saveByRename(config string) { e.SaveByRename(withSocket(config)) }
 // writeTo writes a config (with the test's socket) to path.
 func (e *env) writeTo(path, config string) { e.WriteTo(path, withSocket(config), 0o600) }
 
-const dryrunConfig = `
-[supervisor]
-restart_delay = "0s"
-[probe]
-enabled = false
-[updater]
-interval = "1h"
-state_file = "@STATE@"
-[ip]
-v4 = [{ type = "command", command = ["/bin/echo", "192.0.2.10"] }]
-allow_private = true
-[providers.local]
-type = "dryrun"
-[[records]]
-provider = "local"
-zone = "example.test"
-name = "home"
-`
+var dryrunConfig = e2e.DryrunConfig(`restart_delay = "0s"`)
 
 func TestRunStatusAndControl(t *testing.T) {
 	e := newEnv(t, dryrunConfig)

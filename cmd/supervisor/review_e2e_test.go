@@ -157,18 +157,25 @@ func TestHTTPListenFailureLeavesNoSocket(t *testing.T) {
 	}
 	defer ln.Close()
 	e := newEnv(t, fmt.Sprintf("[supervisor]\ncommand = [\"@SELF@\"]\n[probe]\nenabled = false\n[http]\nlisten = %q\n", ln.Addr().String()))
-	e.Start("DDNS_TEST_CHILD=hang")
-	code, ok := e.WaitExit(20 * time.Second)
-	if !ok {
-		e.Kill9()
-		t.Fatalf("the supervisor kept running with its HTTP port taken:\n%s", e.Out)
-	}
-	if code != 1 || !e.Out.Contains("http.listen") {
+	if code := e.mustExit("with its HTTP port taken"); code != 1 || !e.Out.Contains("http.listen") {
 		t.Errorf("exit %d, want 1 and a message about http.listen:\n%s", code, e.Out)
 	}
 	if _, err := os.Lstat(e.Socket); err == nil {
 		t.Errorf("the control socket %s was left behind", e.Socket)
 	}
+}
+
+// mustExit starts the supervisor, which must end on its own within 20 s
+// (why says what ends it), and returns its exit code.
+func (e *env) mustExit(why string) int {
+	e.t.Helper()
+	e.Start("DDNS_TEST_CHILD=hang")
+	code, ok := e.WaitExit(20 * time.Second)
+	if !ok {
+		e.Kill9()
+		e.t.Fatalf("the supervisor kept running %s:\n%s", why, e.Out)
+	}
+	return code
 }
 
 // TestSocketFailureWithHTTPExits: with the HTTP endpoint already open, a
@@ -180,13 +187,7 @@ func TestSocketFailureWithHTTPExits(t *testing.T) {
 	if err := os.WriteFile(e.Socket, []byte("not a socket"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	e.Start("DDNS_TEST_CHILD=hang")
-	code, ok := e.WaitExit(20 * time.Second)
-	if !ok {
-		e.Kill9()
-		t.Fatalf("the supervisor did not exit without its control socket:\n%s", e.Out)
-	}
-	if code != 1 || !e.Out.Contains("control socket") {
+	if code := e.mustExit("without its control socket"); code != 1 || !e.Out.Contains("control socket") {
 		t.Errorf("exit %d, want 1 and a message about the control socket:\n%s", code, e.Out)
 	}
 }

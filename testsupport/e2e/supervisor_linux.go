@@ -131,3 +131,29 @@ func (s *Supervisor) WaitStatus(what string, timeout time.Duration, cond func(ip
 
 // Running reports whether the status shows a running child.
 func Running(st ipc.Status) bool { return st.Child.State == "running" && st.Child.PID != 0 }
+
+// DryrunConfig is a config for `supervisor run` whose child is the real
+// updater publishing one record (home.example.test, 192.0.2.10 from a
+// command) to the dryrun provider: a whole supervised pass with no network.
+// supervisor is put in the [supervisor] section, after the socket.
+func DryrunConfig(supervisor string) string {
+	return `
+[supervisor]
+socket = "@SOCKET@"
+` + supervisor + `
+[probe]
+enabled = false
+[updater]
+interval = "1h"
+state_file = "@STATE@"
+[ip]
+v4 = [{ type = "command", command = ["/bin/echo", "192.0.2.10"] }]
+allow_private = true
+[providers.local]
+type = "dryrun"
+[[records]]
+provider = "local"
+zone = "example.test"
+name = "home"
+`
+}
