@@ -42,10 +42,15 @@ func Check() error {
 // reason.
 func Require(t testing.TB) {
 	t.Helper()
-	err := Check()
+	require(t, Check(), os.Getenv("CI") == "true")
+}
+
+// require is Require with the reason and the CI setting given.
+func require(t testing.TB, err error, ci bool) {
+	t.Helper()
 	switch {
 	case err == nil:
-	case os.Getenv("CI") == "true":
+	case ci:
 		t.Fatalf("cannot run: %v; under CI=true every test must run (run as root)", err)
 	default:
 		t.Skipf("%v", err)

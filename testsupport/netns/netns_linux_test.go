@@ -3,6 +3,8 @@
 package netns
 
 import (
+	"errors"
+	"fmt"
 	"net"
 	"os/exec"
 	"strings"
@@ -61,5 +63,43 @@ func TestInFresh(t *testing.T) {
 	ns.AddAddr("freshv0", "2001:db8::1/64", "nodad")
 	if out := ns.IP("-o", "addr", "show", "dev", "freshv0"); !strings.Contains(out, "2001:db8::1/64") {
 		t.Errorf("AddAddr with nodad: %s", out)
+	}
+}
+
+// verdict records what require did to a test.
+type verdict struct {
+	testing.TB
+	failed, skipped string
+}
+
+func (v *verdict) Helper()                      {}
+func (v *verdict) Fatalf(f string, args ...any) { v.failed = fmt.Sprintf(f, args...) }
+func (v *verdict) Skipf(f string, args ...any)  { v.skipped = fmt.Sprintf(f, args...) }
+
+// TestRequire: a test that cannot have a namespace fails under CI=true and
+// is skipped with the reason elsewhere; one that can goes on.
+func TestRequire(t *testing.T) {
+	why := errors.New("needs root to create a network namespace (running as uid 1000)")
+	for _, tc := range []struct {
+		name               string
+		err                error
+		ci                 bool
+		wantFail, wantSkip bool
+	}{
+		{"can, CI", nil, true, false, false},
+		{"can", nil, false, false, false},
+		{"cannot, CI", why, true, true, false},
+		{"cannot", why, false, false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v := &verdict{TB: t}
+			require(v, tc.err, tc.ci)
+			if (v.failed != "") != tc.wantFail || (v.skipped != "") != tc.wantSkip {
+				t.Fatalf("failed %q, skipped %q; want fail %v, skip %v", v.failed, v.skipped, tc.wantFail, tc.wantSkip)
+			}
+			if got := v.failed + v.skipped; tc.err != nil && !strings.Contains(got, why.Error()) {
+				t.Errorf("the message %q does not give the reason", got)
+			}
+		})
 	}
 }
