@@ -16,7 +16,7 @@ import (
 // TestProcessLifecycle: output is collected and waited on, SIGTERM stops a
 // process and reports how it ended, an exit on its own gives its code.
 func TestProcessLifecycle(t *testing.T) {
-	p := Start(t, []string{"/bin/sh", "-c", `echo ready; trap 'echo stopping; exit 7' TERM; while :; do sleep 0.01; done`}, Env(t.TempDir()))
+	p := Start(t, []string{"/bin/sh", "-c", `trap 'echo stopping; exit 7' TERM; echo ready; while :; do sleep 0.01; done`}, Env(t.TempDir()))
 	p.Out.WaitLine(t, "ready", 10*time.Second)
 	if p.Exited() || Ended(p.PID()) {
 		t.Fatal("the process ended before it was stopped")
