@@ -12,6 +12,7 @@ import (
 
 	"github.com/ddnsd/ddns/ipc"
 	"github.com/ddnsd/ddns/providers/providertest"
+	"github.com/ddnsd/ddns/testsupport/e2e"
 )
 
 // secretConfig is a valid config whose Cloudflare token is written inline.
@@ -62,18 +63,18 @@ func testConfigGarbage(t *testing.T) {
 	t.Cleanup(cf.Close)
 	s := newSup(t)
 	valid := secretConfig(cf.URL, fmt.Sprintf("%q", token), "")
-	s.write(valid)
-	s.start()
-	st := s.waitFor("the child to publish", 20*time.Second, func(st ipc.Status) bool {
-		return running(st) && len(st.Records) == 1 && st.Records[0].Address == "192.0.2.10" && st.Records[0].Error == ""
+	s.Write(valid)
+	s.Start()
+	st := s.WaitStatus("the child to publish", 20*time.Second, func(st ipc.Status) bool {
+		return e2e.Running(st) && len(st.Records) == 1 && st.Records[0].Address == "192.0.2.10" && st.Records[0].Error == ""
 	})
 	pid, gen := st.Child.PID, st.Supervisor.ConfigGeneration
-	located := regexp.MustCompile("^" + regexp.QuoteMeta(s.config) + `:\d+:\d+: `)
+	located := regexp.MustCompile("^" + regexp.QuoteMeta(s.Config) + `:\d+:\d+: `)
 
 	invalid := func(what, text string) {
 		t.Helper()
-		s.write(text)
-		st := s.waitFor("the config error for "+what, 10*time.Second, func(st ipc.Status) bool { return st.Supervisor.ConfigError != "" })
+		s.Write(text)
+		st := s.WaitStatus("the config error for "+what, 10*time.Second, func(st ipc.Status) bool { return st.Supervisor.ConfigError != "" })
 		if !located.MatchString(st.Supervisor.ConfigError) {
 			t.Errorf("%s: config_error is not located as file:line:col: %q", what, st.Supervisor.ConfigError)
 		}
@@ -82,8 +83,8 @@ func testConfigGarbage(t *testing.T) {
 		}
 		t.Logf("%s: %s", what, st.Supervisor.ConfigError)
 		// Back to the valid file: the error clears, the same child runs on.
-		s.write(valid)
-		st = s.waitFor("the valid config again after "+what, 10*time.Second, func(st ipc.Status) bool {
+		s.Write(valid)
+		st = s.WaitStatus("the valid config again after "+what, 10*time.Second, func(st ipc.Status) bool {
 			return st.Supervisor.ConfigError == "" && st.Supervisor.ConfigGeneration > gen
 		})
 		if st.Child.PID != pid {
@@ -98,39 +99,39 @@ func testConfigGarbage(t *testing.T) {
 
 	// Readable by others, with the token inline: a warning, no leak. A
 	// comment changes the content so the save is a change.
-	s.writeMode(valid+"# now readable by others\n", 0o644)
-	s.waitFor("the 0644 config to apply", 10*time.Second, func(st ipc.Status) bool { return st.Supervisor.ConfigGeneration > gen })
-	if !eventually(5*time.Second, func() bool { return strings.Contains(s.out.String(), "readable by other users") }) {
+	s.WriteTo(s.Config, valid+"# now readable by others\n", 0o644)
+	s.WaitStatus("the 0644 config to apply", 10*time.Second, func(st ipc.Status) bool { return st.Supervisor.ConfigGeneration > gen })
+	if _, err := s.Out.Wait("readable by other users", 5*time.Second); err != nil {
 		t.Errorf("no warning about a secret in a file readable by others")
 	}
 
 	// Empty: every default, no records.
-	s.write("")
-	st = s.waitFor("the empty config to apply", 15*time.Second, func(st ipc.Status) bool {
-		return st.Supervisor.ConfigError == "" && st.Supervisor.ConfigGeneration > gen+1 && running(st) && st.Child.PID != pid
+	s.Write("")
+	st = s.WaitStatus("the empty config to apply", 15*time.Second, func(st ipc.Status) bool {
+		return st.Supervisor.ConfigError == "" && st.Supervisor.ConfigGeneration > gen+1 && e2e.Running(st) && st.Child.PID != pid
 	})
 	t.Logf("empty config: generation %d, child %s pid %d (was %d) running %v, records in status %d, command %q",
 		st.Supervisor.ConfigGeneration, st.Child.State, st.Child.PID, pid, st.Child.Command, len(st.Records), st.Child.Command)
 	if len(st.Records) != 0 {
 		t.Errorf("status still lists %d records after the config that defined them was emptied: %+v", len(st.Records), st.Records)
 	}
-	if _, code := s.cli("status", "--socket", s.socket); code != 0 {
+	if _, code := s.CLI("status", "--socket", s.Socket); code != 0 {
 		t.Errorf("status on the original socket after the empty config: exit %d", code)
 	}
-	if s.cmd.ProcessState != nil {
-		t.Fatalf("the supervisor exited on an empty config: %v", s.cmd.ProcessState)
+	if s.Exited() {
+		t.Fatalf("the supervisor exited on an empty config: %v", s.Cmd.ProcessState)
 	}
 
 	// No secret anywhere.
 	stJSON, _ := json.Marshal(st)
-	logs, _ := s.cli("logs", "-n", "1000", "--socket", s.socket)
-	s.write(secretConfig(cf.URL, bareSecret, ""))
-	check, _ := s.cli("check", "--config", s.config)
-	s.waitFor("the last config error", 10*time.Second, func(st ipc.Status) bool { return st.Supervisor.ConfigError != "" })
-	last, _ := s.status()
+	logs, _ := s.CLI("logs", "-n", "1000", "--socket", s.Socket)
+	s.Write(secretConfig(cf.URL, bareSecret, ""))
+	check, _ := s.CLI("check", "--config", s.Config)
+	s.WaitStatus("the last config error", 10*time.Second, func(st ipc.Status) bool { return st.Supervisor.ConfigError != "" })
+	last, _ := s.Status()
 	lastJSON, _ := json.Marshal(last)
 	for where, text := range map[string]string{
-		"status": string(stJSON) + string(lastJSON), "the supervisor's output": s.out.String(),
+		"status": string(stJSON) + string(lastJSON), "the supervisor's output": s.Out.String(),
 		"supervisor logs": logs, "supervisor check": check,
 	} {
 		for _, secret := range []string{token, bareSecret, bareSecret[:8], bareWord} {

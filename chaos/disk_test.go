@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -19,6 +18,7 @@ import (
 	"github.com/ddnsd/ddns/ddns"
 	"github.com/ddnsd/ddns/ipc"
 	"github.com/ddnsd/ddns/providers/providertest"
+	"github.com/ddnsd/ddns/testsupport/e2e"
 )
 
 // testDiskFull gives the updater a state folder on a 64 KiB tmpfs. Filled
@@ -54,15 +54,7 @@ timeout = "3s"
 [ip]
 v4 = [{ type = "command", command = ["/bin/cat", %q] }]
 allow_private = true
-[providers.cf]
-type = "cloudflare"
-api_token = %q
-endpoint = %q
-[[records]]
-provider = "cf"
-zone = "example.com"
-name = "home"
-`, state, filepath.Join(dir, "addr"), token, cf.URL)), 0o600); err != nil {
+`, state, filepath.Join(dir, "addr"))+cloudflareRecord(token, cf.URL)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	setAddr := func(a string) {
@@ -78,7 +70,7 @@ name = "home"
 	}
 
 	setAddr("192.0.2.41")
-	if out, code := runBin(t, dir, "updater", "--once", "--config", cfg); code != 0 {
+	if out, code := bins.Run(t, dir, "updater", "--once", "--config", cfg); code != 0 {
 		t.Fatalf("first pass on an empty tmpfs: exit %d\n%s", code, out)
 	}
 	old, err := os.ReadFile(state)
@@ -90,7 +82,7 @@ name = "home"
 	checkRefused := func(addr, cause string) {
 		t.Helper()
 		setAddr(addr)
-		out, code := runBin(t, dir, "updater", "--once", "--config", cfg)
+		out, code := bins.Run(t, dir, "updater", "--once", "--config", cfg)
 		if code != int(ipc.ExitFailure) {
 			t.Errorf("%s: exit %d, want %d (%s)\n%s", cause, code, ipc.ExitFailure, ipc.ExitFailure.Meaning(), out)
 		}
@@ -135,29 +127,20 @@ name = "home"
 	// The long-running updater keeps going: a second pass runs after the
 	// first one could not save.
 	setAddr("192.0.2.43")
-	cmd := exec.Command(filepath.Join(binDir, "updater"), "--config", cfg)
-	cmd.Env = isolatedEnv(dir)
-	pr, pw, _ := os.Pipe()
-	cmd.Stdout, cmd.Stderr = pw, pw
-	out := newLineBuffer()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+	upd := e2e.Start(t, []string{bins.Path("updater"), "--config", cfg}, e2e.Env(dir))
+	out := upd.Out
+	passes := func() int { return out.Count("pass finished") }
+	finished := out.Cursor() // each wait is for a pass after the last one seen
+	if _, err := finished.Wait("pass finished", 15*time.Second); err != nil {
+		upd.Kill9()
+		t.Fatalf("the long-running updater finished no pass on a full disk: %v", err)
 	}
-	pw.Close()
-	go out.feed(pr)
-	passes := func() int { return strings.Count(out.String(), "pass finished") }
-	if !eventually(15*time.Second, func() bool { return passes() >= 1 }) {
-		cmd.Process.Kill()
-		cmd.Wait()
-		t.Fatalf("the long-running updater finished no pass on a full disk:\n%s", out)
+	upd.Signal(syscall.SIGHUP)
+	if _, err := finished.Wait("pass finished", 15*time.Second); err != nil {
+		upd.Kill9()
 	}
-	cmd.Process.Signal(syscall.SIGHUP)
-	if !eventually(15*time.Second, func() bool { return passes() >= 2 }) {
-		cmd.Process.Kill()
-	}
-	cmd.Process.Signal(syscall.SIGTERM)
-	werr := cmd.Wait()
-	<-out.done
+	werr := upd.Stop()
+	<-out.Done()
 	if passes() < 2 || werr != nil {
 		t.Errorf("the long-running updater on a full disk: %d passes, exit %v (want 2 passes and a clean stop)\n%s", passes(), werr, out)
 	}

@@ -51,19 +51,11 @@ timeout = "3s"
 [ip]
 v4 = [{ type = "http", url = %q }]
 allow_private = false
-[providers.cf]
-type = "cloudflare"
-api_token = %q
-endpoint = %q
-[[records]]
-provider = "cf"
-zone = "example.com"
-name = "home"
-`, filepath.Join(dir, "state.json"), url, token, cf.URL)), 0o600); err != nil {
+`, filepath.Join(dir, "state.json"), url)+cloudflareRecord(token, cf.URL)), 0o600); err != nil {
 				t.Fatal(err)
 			}
 			cf.Calls() // start counting from here
-			out, code := runBin(t, dir, "updater", "--once", "--config", cfg)
+			out, code := bins.Run(t, dir, "updater", "--once", "--config", cfg)
 			calls := cf.Calls()
 			if w := providertest.Writes(calls); w != 0 {
 				t.Errorf("an echo answer that %s reached the provider: %d writes (%v)", tc.why, w, calls)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ddnsd/ddns/ipc"
+	"github.com/ddnsd/ddns/testsupport/e2e"
 )
 
 // testChildSigkill kills the child with SIGKILL 100 times in a row.
@@ -33,17 +34,17 @@ func testChildSigkill(t *testing.T) {
 		slack = 4 // descriptors allowed to differ (report and status connections in flight)
 	)
 	s := newSup(t)
-	s.write(fmt.Sprintf(dryrunConfig, fmt.Sprintf(`restart_delay = "0s"
+	s.Write(e2e.DryrunConfig(fmt.Sprintf(`restart_delay = "0s"
 crash_loop_restarts = %d
 crash_loop_window = "1h"
 crash_loop_cooldown = "1h"
 stable_after = "1h"`, k)))
-	s.start()
-	st := s.waitFor("the first child to report", 20*time.Second, func(st ipc.Status) bool {
-		return running(st) && len(st.Records) == 1
+	s.Start()
+	st := s.WaitStatus("the first child to report", 20*time.Second, func(st ipc.Status) bool {
+		return e2e.Running(st) && len(st.Records) == 1
 	})
-	supPID := s.cmd.Process.Pid
-	fdBefore := fdCount(t, supPID)
+	supPID := s.PID()
+	fdBefore := e2e.FDCount(t, supPID)
 
 	inCycle, crashLoops, manual := 0, 0, 0
 	for i := 1; i <= kills; i++ {
@@ -52,11 +53,11 @@ stable_after = "1h"`, k)))
 			t.Fatalf("kill %d: cannot kill child %d: %v", i, pid, err)
 		}
 		inCycle++
-		st = s.waitFor(fmt.Sprintf("kill %d of child %d to be handled", i, pid), 15*time.Second, func(st ipc.Status) bool {
-			return st.Child.State == "crash-loop" || (running(st) && st.Child.PID != pid)
+		st = s.WaitStatus(fmt.Sprintf("kill %d of child %d to be handled", i, pid), 15*time.Second, func(st ipc.Status) bool {
+			return st.Child.State == "crash-loop" || (e2e.Running(st) && st.Child.PID != pid)
 		})
-		if !eventually(5*time.Second, func() bool { return gone(pid) }) {
-			t.Fatalf("kill %d: child %d was not reaped (state %q)", i, pid, procState(pid))
+		if !e2e.Eventually(5*time.Second, func() bool { return e2e.Gone(pid) }) {
+			t.Fatalf("kill %d: child %d was not reaped (state %q)", i, pid, e2e.ProcState(pid))
 		}
 		if inCycle <= k {
 			if st.Child.State != "running" {
@@ -75,11 +76,11 @@ stable_after = "1h"`, k)))
 			t.Fatalf("kill %d: crash-loop with a child pid %d", i, st.Child.PID)
 		}
 		crashLoops++
-		if out, code := s.cli("restart", "--socket", s.socket); code != 0 {
+		if out, code := s.CLI("restart", "--socket", s.Socket); code != 0 {
 			t.Fatalf("kill %d: supervisor restart in crash-loop: exit %d\n%s", i, code, out)
 		}
 		manual++
-		st = s.waitFor(fmt.Sprintf("`supervisor restart` to end crash-loop %d", crashLoops), 15*time.Second, running)
+		st = s.WaitStatus(fmt.Sprintf("`supervisor restart` to end crash-loop %d", crashLoops), 15*time.Second, e2e.Running)
 		inCycle = 0
 	}
 	if want := kills / (k + 1); crashLoops != want {
@@ -88,19 +89,19 @@ stable_after = "1h"`, k)))
 	if st.Child.Restarts != kills {
 		t.Errorf("status counts %d restarts after %d kills, want %d (each kill ends in a new child)", st.Child.Restarts, kills, kills)
 	}
-	if s.cmd.ProcessState != nil {
-		t.Fatalf("the supervisor exited: %v", s.cmd.ProcessState)
+	if s.Exited() {
+		t.Fatalf("the supervisor exited: %v", s.Cmd.ProcessState)
 	}
-	if !eventually(5*time.Second, func() bool { return len(zombiesOf(supPID)) == 0 }) {
-		t.Errorf("zombie children of the supervisor: %v", zombiesOf(supPID))
+	if !e2e.Eventually(5*time.Second, func() bool { return len(e2e.ZombiesOf(supPID)) == 0 }) {
+		t.Errorf("zombie children of the supervisor: %v", e2e.ZombiesOf(supPID))
 	}
 	var fdAfter int
-	if !eventually(5*time.Second, func() bool { fdAfter = fdCount(t, supPID); return fdAfter <= fdBefore+slack }) {
+	if !e2e.Eventually(5*time.Second, func() bool { fdAfter = e2e.FDCount(t, supPID); return fdAfter <= fdBefore+slack }) {
 		t.Errorf("file descriptors of the supervisor: %d before the kills, %d after %d kills (leak)", fdBefore, fdAfter, kills)
 	}
 	t.Logf("%d kills: %d automatic restarts, %d crash-loops each ended by `supervisor restart`; descriptors %d -> %d",
 		kills, kills-manual, crashLoops, fdBefore, fdAfter)
-	if strings.Contains(s.out.String(), "panic:") {
+	if strings.Contains(s.Out.String(), "panic:") {
 		t.Errorf("the supervisor or a child panicked")
 	}
 }

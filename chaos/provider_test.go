@@ -18,6 +18,7 @@ import (
 	"github.com/ddnsd/ddns/ddns"
 	"github.com/ddnsd/ddns/ipc"
 	"github.com/ddnsd/ddns/providers/providertest"
+	"github.com/ddnsd/ddns/testsupport/e2e"
 )
 
 // faultAPI is the fake Cloudflare API with a fault that answers every call
@@ -87,15 +88,7 @@ network_grace = "0s"
 [ip]
 v4 = [{ type = "command", command = ["/bin/cat", %q] }]
 allow_private = true
-[providers.cf]
-type = "cloudflare"
-api_token = %q
-endpoint = %q
-[[records]]
-provider = "cf"
-zone = "example.com"
-name = "home"
-`, supervisor, state, filepath.Join(dir, "addr"), token, endpoint)
+`, supervisor, state, filepath.Join(dir, "addr")) + cloudflareRecord(token, endpoint)
 }
 
 // seedState writes a state file saying home.example.com holds 192.0.2.1,
@@ -164,8 +157,8 @@ func testProviderFaults(t *testing.T) {
 				// The guard: a run still going after 20s has hung.
 				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 				defer cancel()
-				cmd := exec.CommandContext(ctx, filepath.Join(binDir, "updater"), "--once", "--config", cfg)
-				cmd.Env = isolatedEnv(dir)
+				cmd := exec.CommandContext(ctx, bins.Path("updater"), "--once", "--config", cfg)
+				cmd.Env = e2e.Env(dir)
 				start := time.Now()
 				out, err := cmd.CombinedOutput()
 				took := time.Since(start)
@@ -217,8 +210,8 @@ func testProviderFaults(t *testing.T) {
 			t.Run(tc.mode, func(t *testing.T) {
 				api.mode.Store(tc.mode)
 				s := newSup(t)
-				before := seedState(t, s.dir, s.state)
-				s.write(providerConfig(fmt.Sprintf(`[supervisor]
+				before := seedState(t, s.Dir, s.State)
+				s.Write(providerConfig(fmt.Sprintf(`[supervisor]
 socket = "@SOCKET@"
 restart_delay = "100ms"
 long_restart_delay = "200ms"
@@ -228,10 +221,10 @@ enabled = true
 interval = "100ms"
 timeout = "500ms"
 dns = []
-tcp = [%q]`, strings.TrimPrefix(api.URL, "http://")), s.state, s.dir, api.URL, token))
-				s.start()
+tcp = [%q]`, strings.TrimPrefix(api.URL, "http://")), s.State, s.Dir, api.URL, token))
+				s.Start()
 				pids := map[int]bool{}
-				st := s.waitFor("three restarts of the failing child", 40*time.Second, func(st ipc.Status) bool {
+				st := s.WaitStatus("three restarts of the failing child", 40*time.Second, func(st ipc.Status) bool {
 					if st.Child.PID != 0 {
 						pids[st.Child.PID] = true
 					}
@@ -240,8 +233,8 @@ tcp = [%q]`, strings.TrimPrefix(api.URL, "http://")), s.state, s.dir, api.URL, t
 				if st.Child.LastExit == nil || st.Child.LastExit.Code != int(tc.code) {
 					t.Errorf("last exit %+v, want code %d", st.Child.LastExit, tc.code)
 				}
-				if st.Supervisor.PID != s.cmd.Process.Pid || s.cmd.ProcessState != nil {
-					t.Fatalf("the supervisor did not survive: status from pid %d, process %d (%v)", st.Supervisor.PID, s.cmd.Process.Pid, s.cmd.ProcessState)
+				if st.Supervisor.PID != s.PID() || s.Exited() {
+					t.Fatalf("the supervisor did not survive: status from pid %d, process %d (exited: %v)", st.Supervisor.PID, s.PID(), s.Exited())
 				}
 				var delays []time.Duration
 				for _, e := range st.Events {
@@ -273,13 +266,13 @@ tcp = [%q]`, strings.TrimPrefix(api.URL, "http://")), s.state, s.dir, api.URL, t
 						}
 					}
 				}
-				if after, err := os.ReadFile(s.state); err != nil || !bytes.Equal(before, after) {
+				if after, err := os.ReadFile(s.State); err != nil || !bytes.Equal(before, after) {
 					t.Errorf("the state file changed while every pass failed (%v)", err)
 				}
-				if panicked(s.out.String()) {
+				if panicked(s.Out.String()) {
 					t.Errorf("a panic under the supervisor")
 				}
-				if _, code := s.cli("status", "--socket", s.socket); code != ipc.StatusChildRunning && code != ipc.StatusChildNotRunning {
+				if _, code := s.CLI("status", "--socket", s.Socket); code != ipc.StatusChildRunning && code != ipc.StatusChildNotRunning {
 					t.Errorf("supervisor status: exit %d, want 0 or 3 from a live supervisor", code)
 				}
 				t.Logf("%s: %d restarts, last exit %+v, backoff delays %v", tc.mode, st.Child.Restarts, st.Child.LastExit, delays)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/ddnsd/ddns/ipc"
+	"github.com/ddnsd/ddns/testsupport/e2e"
 )
 
 // testSocketFlood opens 1,000 status connections at once, then feeds the
@@ -31,11 +32,11 @@ func testSocketFlood(t *testing.T) {
 		garbage = 150 // below the server's connection cap: each must be answered
 	)
 	s := newSup(t)
-	s.write(fmt.Sprintf(dryrunConfig, `restart_delay = "0s"`))
-	s.start()
-	before := s.waitFor("the child to report", 20*time.Second, func(st ipc.Status) bool { return running(st) && len(st.Records) == 1 })
-	supPID := s.cmd.Process.Pid
-	fdBefore := fdCount(t, supPID)
+	s.Write(e2e.DryrunConfig(`restart_delay = "0s"`))
+	s.Start()
+	before := s.WaitStatus("the child to report", 20*time.Second, func(st ipc.Status) bool { return e2e.Running(st) && len(st.Records) == 1 })
+	supPID := s.PID()
+	fdBefore := e2e.FDCount(t, supPID)
 
 	var answered, busy atomic.Int64
 	var mu sync.Mutex
@@ -52,7 +53,7 @@ func testSocketFlood(t *testing.T) {
 			<-startLine
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			c, err := ipc.Dial(ctx, s.socket)
+			c, err := ipc.Dial(ctx, s.Socket)
 			if err != nil {
 				fail("dial: " + err.Error())
 				return
@@ -96,7 +97,7 @@ func testSocketFlood(t *testing.T) {
 	var badReplies atomic.Int64
 	for i, p := range payloads {
 		wg.Go(func() {
-			rep, err := rawExchange(s.socket, p, false)
+			rep, err := rawExchange(s.Socket, p, false)
 			if err != nil || rep.OK || rep.Error == "" {
 				badReplies.Add(1)
 				fail(fmt.Sprintf("random request %d (%d bytes): reply %+v, %v", i, len(p), rep, err))
@@ -120,27 +121,27 @@ func testSocketFlood(t *testing.T) {
 		{"report from a stranger", []byte(`{"cmd":"report"}` + "\n"), false, "report"},
 	}
 	for _, sp := range special {
-		rep, err := rawExchange(s.socket, sp.payload, sp.halfClose)
+		rep, err := rawExchange(s.Socket, sp.payload, sp.halfClose)
 		if err != nil || rep.OK || !strings.Contains(rep.Error, sp.want) {
 			t.Errorf("%s: reply %+v, %v; want an error containing %q", sp.name, rep, err, sp.want)
 		}
 	}
 
 	// Afterwards: business as usual, the child untouched.
-	out, code := s.cli("status", "--socket", s.socket)
+	out, code := s.CLI("status", "--socket", s.Socket)
 	if code != ipc.StatusChildRunning {
 		t.Errorf("supervisor status after the flood: exit %d\n%s", code, out)
 	}
-	after, ok := s.status()
+	after, ok := s.Status()
 	if !ok || after.Child.PID != before.Child.PID || after.Child.Restarts != before.Child.Restarts || after.Supervisor.PID != supPID {
 		t.Errorf("the flood disturbed the child or the supervisor: before pid %d restarts %d, after pid %d restarts %d (answered %v)",
 			before.Child.PID, before.Child.Restarts, after.Child.PID, after.Child.Restarts, ok)
 	}
 	var fdAfter int
-	if !eventually(10*time.Second, func() bool { fdAfter = fdCount(t, supPID); return fdAfter <= fdBefore+4 }) {
+	if !e2e.Eventually(10*time.Second, func() bool { fdAfter = e2e.FDCount(t, supPID); return fdAfter <= fdBefore+4 }) {
 		t.Errorf("the supervisor holds %d descriptors after the flood, %d before", fdAfter, fdBefore)
 	}
-	if panicked(s.out.String()) {
+	if panicked(s.Out.String()) {
 		t.Errorf("a panic in the supervisor")
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/ddnsd/ddns/ddns"
 	"github.com/ddnsd/ddns/ipc"
 	"github.com/ddnsd/ddns/providers/providertest"
+	"github.com/ddnsd/ddns/testsupport/e2e"
 )
 
 // slowCloudflare starts the fake Cloudflare API with every write held until
@@ -135,23 +136,23 @@ func testSupervisorSigkill(t *testing.T) {
 	)
 	cf, writes := slowCloudflare(t, token, 3*time.Millisecond)
 	s := newSup(t)
-	s.write(manyRecords(cf.URL, token, records, ""))
+	s.Write(manyRecords(cf.URL, token, records, ""))
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
 	addrs := map[string]bool{}
 	intact, absent, midSave := 0, 0, 0
 	for r := 0; r <= rounds; r++ {
 		addr := fmt.Sprintf("192.0.2.%d", 20+r)
 		addrs[addr] = true
-		if err := os.WriteFile(filepath.Join(s.dir, "addr"), []byte(addr+"\n"), 0o600); err != nil {
+		if err := os.WriteFile(filepath.Join(s.Dir, "addr"), []byte(addr+"\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		base := writes.Load()
-		s.start()
-		st := s.waitFor(fmt.Sprintf("round %d: the supervisor to run a child", r), 20*time.Second, running)
-		if st.Supervisor.PID != s.cmd.Process.Pid {
-			t.Fatalf("round %d: status answered by supervisor %d, want the new one %d", r, st.Supervisor.PID, s.cmd.Process.Pid)
+		s.Start()
+		st := s.WaitStatus(fmt.Sprintf("round %d: the supervisor to run a child", r), 20*time.Second, e2e.Running)
+		if st.Supervisor.PID != s.PID() {
+			t.Fatalf("round %d: status answered by supervisor %d, want the new one %d", r, st.Supervisor.PID, s.PID())
 		}
-		if r > 0 && !strings.Contains(s.out.String(), "removed a stale socket") {
+		if r > 0 && !strings.Contains(s.Out.String(), "removed a stale socket") {
 			t.Errorf("round %d: the new supervisor did not say it replaced the stale socket", r)
 		}
 		if r == rounds {
@@ -167,28 +168,28 @@ func testSupervisorSigkill(t *testing.T) {
 		waitWrites(t, r, writes, base, target)
 		switch r {
 		case 4:
-			if waitStateWrite(s.state, addr, true) {
+			if waitStateWrite(s.State, addr, true) {
 				midSave++
 			}
 		case 5:
-			waitStateWrite(s.state, addr, false)
+			waitStateWrite(s.State, addr, false)
 		}
 		child := st.Child.PID
-		s.kill9()
+		s.Kill9()
 
-		if !eventually(10*time.Second, func() bool { return gone(child) }) {
-			t.Fatalf("round %d: child %d outlived its supervisor's kill -9 (state %q)", r, child, procState(child))
+		if !e2e.Eventually(10*time.Second, func() bool { return e2e.Gone(child) }) {
+			t.Fatalf("round %d: child %d outlived its supervisor's kill -9 (state %q)", r, child, e2e.ProcState(child))
 		}
-		if left := processesWith(s.dir); len(left) > 0 {
+		if left := e2e.ProcessesWith(s.Dir); len(left) > 0 {
 			t.Fatalf("round %d: orphans still running with the test's files: %v", r, left)
 		}
-		switch _, err := os.Stat(s.state); {
+		switch _, err := os.Stat(s.State); {
 		case errors.Is(err, os.ErrNotExist):
 			absent++
 		case err != nil:
 			t.Fatalf("round %d: %v", r, err)
 		default:
-			stf, err := ddns.LoadState(s.state)
+			stf, err := ddns.LoadState(s.State)
 			if err != nil {
 				t.Fatalf("round %d: the state file is damaged after kill -9 at write %d of the pass: %v", r, target-base, err)
 			}
@@ -206,18 +207,18 @@ func testSupervisorSigkill(t *testing.T) {
 			}
 			intact++
 		}
-		if _, err := os.Lstat(s.socket); err != nil {
+		if _, err := os.Lstat(s.Socket); err != nil {
 			t.Fatalf("round %d: expected the killed supervisor's socket file to be left behind: %v", r, err)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		_, err := ipc.Dial(ctx, s.socket)
+		_, err := ipc.Dial(ctx, s.Socket)
 		cancel()
 		if !errors.Is(err, ipc.ErrNoServer) {
 			t.Fatalf("round %d: the socket left behind is not stale: %v", r, err)
 		}
 	}
 	final := fmt.Sprintf("192.0.2.%d", 20+rounds)
-	s.waitFor("the last child to finish its pass", 60*time.Second, func(st ipc.Status) bool {
+	s.WaitStatus("the last child to finish its pass", 60*time.Second, func(st ipc.Status) bool {
 		if len(st.Records) != records {
 			return false
 		}
@@ -234,11 +235,11 @@ func testSupervisorSigkill(t *testing.T) {
 			t.Errorf("%s holds %v at the provider, want exactly [%s]", name, got, final)
 		}
 	}
-	stf, err := ddns.LoadState(s.state)
+	stf, err := ddns.LoadState(s.State)
 	if err != nil || len(stf.Records) != records {
 		t.Fatalf("final state file: %d records, %v", len(stf.Records), err)
 	}
-	if ents, _ := os.ReadDir(filepath.Dir(s.state)); len(ents) != 1 {
+	if ents, _ := os.ReadDir(filepath.Dir(s.State)); len(ents) != 1 {
 		var names []string
 		for _, e := range ents {
 			names = append(names, e.Name())

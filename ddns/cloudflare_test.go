@@ -15,6 +15,8 @@ import (
 	"github.com/ddnsd/ddns/ipc"
 	"github.com/ddnsd/ddns/providers/providertest"
 	"github.com/hashicorp/go-hclog"
+
+	"github.com/ddnsd/ddns/testsupport/linebuf"
 )
 
 // echoServer answers HTTP address-source requests with whatever it is told.
@@ -66,7 +68,7 @@ func TestCloudflareEndToEnd(t *testing.T) {
 	defer api.Close()
 	echo := newEcho(t, "11.22.33.44")
 	clock := newFakeClock()
-	logs := &logBuffer{}
+	logs := &linebuf.Buffer{}
 	eng, err := New(cloudflareConfig(t, api.URL, echo.URL, 1), Options{
 		Logger: hclog.New(&hclog.LoggerOptions{Output: logs, Level: hclog.Debug}), Clock: clock,
 		StatePath: filepath.Join(t.TempDir(), "state.json"),

@@ -15,6 +15,8 @@ import (
 	"github.com/ddnsd/ddns/netprobe"
 	"github.com/ddnsd/ddns/providers"
 	"github.com/hashicorp/go-hclog"
+
+	"github.com/ddnsd/ddns/testsupport/linebuf"
 )
 
 // fakeProvider holds records in memory and counts calls. Errors can be set
@@ -224,12 +226,12 @@ type rig struct {
 	src6  *fakeSource
 	provs map[string]*fakeProvider
 	path  string
-	logs  *logBuffer
+	logs  *linebuf.Buffer
 }
 
 func newRig(t testing.TB, cfg *configs.Config, statePath string) *rig {
 	t.Helper()
-	r := &rig{clock: newFakeClock(), src4: &fakeSource{}, src6: &fakeSource{}, provs: map[string]*fakeProvider{}, path: statePath, logs: &logBuffer{}}
+	r := &rig{clock: newFakeClock(), src4: &fakeSource{}, src6: &fakeSource{}, provs: map[string]*fakeProvider{}, path: statePath, logs: &linebuf.Buffer{}}
 	r.src4.set("11.22.33.44")
 	r.src6.set("2001:4860:1::5")
 	for n := range cfg.Providers {
@@ -247,22 +249,4 @@ func newRig(t testing.TB, cfg *configs.Config, statePath string) *rig {
 	}
 	r.eng = eng
 	return r
-}
-
-// logBuffer collects log output for assertions.
-type logBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

@@ -3,8 +3,8 @@
 package ddns
 
 import (
-	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"os"
@@ -16,6 +16,8 @@ import (
 
 	"github.com/ddnsd/ddns/netprobe"
 	"github.com/fsnotify/fsnotify"
+
+	"github.com/ddnsd/ddns/testsupport/linebuf"
 )
 
 // killHelperEnv makes the test binary act as an updater that rewrites a big
@@ -87,19 +89,13 @@ func TestKillDuringStateWrite(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		lines := make(chan string, 100)
-		go func() {
-			sc := bufio.NewScanner(out)
-			for sc.Scan() {
-				lines <- sc.Text()
-			}
-			close(lines)
-		}()
+		var lines linebuf.Buffer
+		go lines.Feed(out)
 		// The first round waits for one complete pass, so there is an old
 		// file; then every round kills at the moment a temporary state file
 		// appears: the write is under way.
 		if round == 0 {
-			waitLine(t, cmd, lines)
+			waitPass(t, cmd, &lines)
 		}
 		drainEvents(w)
 		deadline := time.After(60 * time.Second)
@@ -144,19 +140,20 @@ func TestKillDuringStateWrite(t *testing.T) {
 	}
 }
 
-// waitLine waits for the helper's "pass N" line.
-func waitLine(t *testing.T, cmd *exec.Cmd, lines <-chan string) {
+// waitPass waits for the helper's first line, which must be "pass N".
+func waitPass(t *testing.T, cmd *exec.Cmd, lines *linebuf.Buffer) {
 	t.Helper()
-	select {
-	case l, ok := <-lines:
-		if !ok || !strings.HasPrefix(l, "pass ") {
-			cmd.Process.Kill()
-			cmd.Wait()
-			t.Fatalf("helper said %q", l)
-		}
-	case <-time.After(60 * time.Second):
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	_, l, err := lines.Await(ctx, 0, func(string) bool { return true })
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
 		cmd.Process.Kill()
 		t.Fatal("no pass within 60s")
+	case err != nil || !strings.HasPrefix(l, "pass "):
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("helper said %q (%v)", l, err)
 	}
 }
 

@@ -1,69 +1,31 @@
 package ddns
 
 import (
-	"bytes"
 	"context"
 	"net/netip"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/ddnsd/ddns/configs"
 	"github.com/ddnsd/ddns/ipc"
 	"github.com/hashicorp/go-hclog"
+
+	"github.com/ddnsd/ddns/testsupport/netns"
 )
-
-const inNetnsEnv = "DDNS_TEST_IN_NETNS"
-
-// inFreshNetns re-runs the calling test under `unshare -n` and returns true
-// in that child, where the test body runs with a network of its own.
-func inFreshNetns(t *testing.T) bool {
-	t.Helper()
-	if os.Getenv(inNetnsEnv) == t.Name() {
-		return true
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to create a network namespace (unshare -n)")
-	}
-	for _, tool := range []string{"unshare", "ip"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("needs %s (util-linux, iproute2): %v", tool, err)
-		}
-	}
-	cmd := exec.Command("unshare", "-n", os.Args[0], "-test.run=^"+t.Name()+"$", "-test.v", "-test.count=1")
-	cmd.Env = append(os.Environ(), inNetnsEnv+"="+t.Name())
-	out, err := cmd.CombinedOutput()
-	if err != nil || !bytes.Contains(out, []byte("--- PASS: "+t.Name())) {
-		t.Fatalf("in a fresh network namespace: %v\n%s", err, out)
-	}
-	for _, l := range strings.Split(string(out), "\n") {
-		if strings.Contains(l, "latency") {
-			t.Log(strings.TrimSpace(l))
-		}
-	}
-	return false
-}
-
-func ipCmd(t testing.TB, args ...string) {
-	t.Helper()
-	if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
-		t.Fatalf("ip %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-}
 
 // TestAddressChangeTriggersPass adds an address to an interface and expects
 // the provider to be set to it at once, long before the hour-long interval.
 func TestAddressChangeTriggersPass(t *testing.T) {
-	if !inFreshNetns(t) {
+	ns := netns.InFresh(t)
+	if ns == nil {
 		return
 	}
-	ipCmd(t, "link", "set", "lo", "up")
-	ipCmd(t, "link", "add", "v0", "type", "veth", "peer", "name", "v1")
-	ipCmd(t, "addr", "add", "10.1.1.1/24", "dev", "v0")
-	ipCmd(t, "link", "set", "v0", "up")
+	ns.LinkUp("lo")
+	ns.AddVeth("v0", "v1")
+	ns.AddAddr("v0", "10.1.1.1/24")
+	ns.LinkUp("v0")
 	cfg, err := configs.Parse("netns.toml", []byte(`
 [updater]
 interval = "1h"
@@ -107,7 +69,7 @@ name = "home"
 	}
 	expect("10.1.1.1", time.Now())
 	start := time.Now()
-	ipCmd(t, "addr", "add", "11.22.33.55/24", "dev", "v0") // public: preferred over the private one
+	ns.AddAddr("v0", "11.22.33.55/24") // public: preferred over the private one
 	lat := expect("11.22.33.55", start)
 	t.Logf("latency from `ip addr add` to the provider's Set: %s (debounce %s)", lat.Round(time.Millisecond), WatchDebounce)
 	if lat > time.Second {

@@ -45,7 +45,7 @@ func TestListenLogsWhatItDidToTheFolder(t *testing.T) {
 	must(t, os.Chmod(dir, 0o777))
 	logger, logs := testLogger(t)
 	startServer(t, ServerOptions{Path: filepath.Join(dir, SocketFileName), Logger: logger})
-	if n := logs.count("had mode 777; set it to 700"); n != 1 {
+	if n := logs.Count("had mode 777; set it to 700"); n != 1 {
 		t.Fatalf("the tightening was logged %d times, want once:\n%s", n, logs)
 	}
 }

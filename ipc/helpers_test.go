@@ -1,7 +1,6 @@
 package ipc
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,11 +8,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+
+	"github.com/ddnsd/ddns/testsupport/linebuf"
 )
 
 // Environment variables that turn the test binary into a helper process.
@@ -103,37 +103,9 @@ func helperMain(mode string) int {
 	return 2
 }
 
-// logBuffer collects a server's log lines for assertions.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-// count returns how many log lines contain s.
-func (l *logBuffer) count(s string) int {
-	n := 0
-	for _, line := range strings.Split(l.String(), "\n") {
-		if strings.Contains(line, s) {
-			n++
-		}
-	}
-	return n
-}
-
-func testLogger(t testing.TB) (hclog.Logger, *logBuffer) {
-	lb := &logBuffer{}
+// testLogger is a logger whose lines a test can count (Count) or wait for.
+func testLogger(t testing.TB) (hclog.Logger, *linebuf.Buffer) {
+	lb := &linebuf.Buffer{}
 	return hclog.New(&hclog.LoggerOptions{Name: t.Name(), Output: lb, Level: hclog.Trace}), lb
 }
 

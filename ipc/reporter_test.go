@@ -113,7 +113,7 @@ func TestReporterKeepsOneConnectionAndReconnects(t *testing.T) {
 			t.Fatalf("Send with no supervisor took %s", d)
 		}
 	}
-	if n := logs.count("cannot report to the supervisor; will keep trying"); n != 1 {
+	if n := logs.Count("cannot report to the supervisor; will keep trying"); n != 1 {
 		t.Errorf("%d warnings for 3 failed reports, want 1:\n%s", n, logs)
 	}
 
@@ -125,7 +125,7 @@ func TestReporterKeepsOneConnectionAndReconnects(t *testing.T) {
 	if rep := <-got; rep.PID != 100 {
 		t.Fatalf("server got report %d, want 100", rep.PID)
 	}
-	if n := logs.count("reporting to the supervisor again"); n != 1 {
+	if n := logs.Count("reporting to the supervisor again"); n != 1 {
 		t.Errorf("recovery logged %d times, want 1:\n%s", n, logs)
 	}
 

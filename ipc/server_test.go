@@ -217,7 +217,7 @@ func TestMalformedRequests(t *testing.T) {
 			mustStatus(t, s.Path())
 		})
 	}
-	if n := logs.count("bad request"); n != len(tests) {
+	if n := logs.Count("bad request"); n != len(tests) {
 		t.Errorf("%d log lines about bad requests for %d bad requests, want one each:\n%s", n, len(tests), logs)
 	}
 }
@@ -257,7 +257,7 @@ func TestOversizedRequest(t *testing.T) {
 	if n := <-wrote; n >= 10<<20 {
 		t.Fatalf("the server swallowed all %d bytes; it should have hung up after about %d", n, MaxRequestBytes)
 	}
-	if n := logs.count("oversized request"); n != 1 {
+	if n := logs.Count("oversized request"); n != 1 {
 		t.Errorf("%d log lines about the oversized request, want 1:\n%s", n, logs)
 	}
 	mustStatus(t, s.Path())
@@ -315,7 +315,7 @@ func TestSilentClientTimesOut(t *testing.T) {
 	if _, err := br.ReadByte(); !errors.Is(err, io.EOF) {
 		t.Fatalf("after the timeout reply: %v, want the server to hang up", err)
 	}
-	if n := logs.count("no complete request in time"); n != 1 {
+	if n := logs.Count("no complete request in time"); n != 1 {
 		t.Errorf("%d log lines about the silent client, want 1:\n%s", n, logs)
 	}
 	mustStatus(t, s.Path())

@@ -1,68 +1,32 @@
 package netprobe
 
 import (
-	"bytes"
 	"context"
 	"net/netip"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ddnsd/ddns/testsupport/netns"
 )
 
-// inNetnsEnv marks a test binary re-executed inside a fresh network namespace.
-const inNetnsEnv = "NETPROBE_IN_NETNS"
-
-// inFreshNetns runs test (this very test function) again under `unshare -n`,
-// so it can add interfaces and addresses without touching the host's
-// network. It returns true in the child, where the test body should run.
-func inFreshNetns(t *testing.T) bool {
-	t.Helper()
-	if os.Getenv(inNetnsEnv) == t.Name() {
-		return true
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to create a network namespace (unshare -n)")
-	}
-	for _, tool := range []string{"unshare", "ip"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("needs %s (util-linux, iproute2): %v", tool, err)
-		}
-	}
-	cmd := exec.Command("unshare", "-n", os.Args[0], "-test.run=^"+t.Name()+"$", "-test.v", "-test.count=1")
-	cmd.Env = append(os.Environ(), inNetnsEnv+"="+t.Name())
-	out, err := cmd.CombinedOutput()
-	if err != nil || !bytes.Contains(out, []byte("--- PASS: "+t.Name())) {
-		t.Fatalf("in a fresh network namespace: %v\n%s", err, out)
-	}
-	t.Logf("child in a fresh network namespace:\n%s", out)
-	return false
-}
-
-// ip runs an iproute2 command, failing the test when it fails.
-func ip(t testing.TB, args ...string) {
-	t.Helper()
-	if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
-		t.Fatalf("ip %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-}
-
 func TestInterfaceSourceNetns(t *testing.T) {
-	if !inFreshNetns(t) {
+	ns := netns.InFresh(t)
+	if ns == nil {
 		return
 	}
 	// A veth pair whose peer stays down: v0 has no carrier, so an address
 	// added without nodad stays tentative for as long as the test runs.
-	ip(t, "link", "add", "v0", "type", "veth", "peer", "name", "v1")
-	ip(t, "link", "set", "v0", "up")
-	ip(t, "addr", "add", "2001:4860:1::5/64", "dev", "v0", "nodad")                       // stable global: the answer
-	ip(t, "addr", "add", "2001:4860:1::3/64", "dev", "v0", "nodad", "preferred_lft", "0") // deprecated
-	ip(t, "addr", "add", "2001:4860:1::2/64", "dev", "v0")                                // tentative
-	ip(t, "addr", "add", "fe80::1/64", "dev", "v0", "nodad")                              // link-local
-	ip(t, "addr", "add", "fd00::1/64", "dev", "v0", "nodad")                              // ULA
-	ip(t, "addr", "add", "10.1.1.1/24", "dev", "v0")
-	ip(t, "addr", "add", "11.22.33.44/24", "dev", "v0")
+	ns.AddVeth("v0", "v1")
+	ns.LinkUp("v0")
+	ns.AddAddr("v0", "2001:4860:1::5/64", "nodad")                       // stable global: the answer
+	ns.AddAddr("v0", "2001:4860:1::3/64", "nodad", "preferred_lft", "0") // deprecated
+	ns.AddAddr("v0", "2001:4860:1::2/64")                                // tentative
+	ns.AddAddr("v0", "fe80::1/64", "nodad")                              // link-local
+	ns.AddAddr("v0", "fd00::1/64", "nodad")                              // ULA
+	ns.AddAddr("v0", "10.1.1.1/24")
+	ns.AddAddr("v0", "11.22.33.44/24")
 
 	src := NewInterfaceSource("v0")
 	a, err := src.Detect(context.Background(), IPv6)
@@ -80,11 +44,11 @@ func TestInterfaceSourceNetns(t *testing.T) {
 		t.Fatalf("IPv4: %v, %v; want the public 11.22.33.44", a, err)
 	}
 	// Without the stable global, only the skipped ones and the ULA remain.
-	ip(t, "addr", "del", "2001:4860:1::5/64", "dev", "v0")
+	ns.DelAddr("v0", "2001:4860:1::5/64")
 	if a, err := src.Detect(context.Background(), IPv6); err != nil || a != netip.MustParseAddr("fd00::1") {
 		t.Fatalf("without the global: %v, %v; want the ULA", a, err)
 	}
-	ip(t, "addr", "del", "fd00::1/64", "dev", "v0")
+	ns.DelAddr("v0", "fd00::1/64")
 	_, err = src.Detect(context.Background(), IPv6)
 	for _, want := range []string{"2001:4860:1::3 deprecated", "2001:4860:1::2 tentative", "fe80::1 not global"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
@@ -97,10 +61,11 @@ func TestInterfaceSourceNetns(t *testing.T) {
 }
 
 func TestWatchAddressesNetns(t *testing.T) {
-	if !inFreshNetns(t) {
+	ns := netns.InFresh(t)
+	if ns == nil {
 		return
 	}
-	ip(t, "link", "add", "v0", "type", "veth", "peer", "name", "v1")
+	ns.AddVeth("v0", "v1")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ch, err := WatchAddresses(ctx, nil)
@@ -113,7 +78,7 @@ func TestWatchAddressesNetns(t *testing.T) {
 	default:
 	}
 	start := time.Now()
-	ip(t, "addr", "add", "11.22.33.44/24", "dev", "v0")
+	ns.AddAddr("v0", "11.22.33.44/24")
 	select {
 	case _, ok := <-ch:
 		if !ok {
@@ -123,7 +88,7 @@ func TestWatchAddressesNetns(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("no event within 5s of adding an address")
 	}
-	ip(t, "link", "set", "v0", "up")
+	ns.LinkUp("v0")
 	select {
 	case <-ch:
 	case <-time.After(5 * time.Second):

@@ -1,7 +1,6 @@
 package notify
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net/http"
@@ -13,6 +12,8 @@ import (
 
 	"github.com/ddnsd/ddns/configs"
 	"github.com/hashicorp/go-hclog"
+
+	"github.com/ddnsd/ddns/testsupport/linebuf"
 )
 
 // hang as a status makes the receiver hold the request until the client
@@ -100,46 +101,24 @@ func (rc *receiver) okCount(id string) int {
 	return rc.okByID[id]
 }
 
-// logCapture is an hclog output that also reports lines containing a word.
+// logCapture is an hclog output whose lines containing a word a test
+// waits for, each in turn.
 type logCapture struct {
-	mu    sync.Mutex
-	buf   bytes.Buffer
+	linebuf.Buffer
 	word  string
-	lines chan string
+	lines *linebuf.Cursor
 }
 
 func newLogCapture(word string) *logCapture {
-	return &logCapture{word: word, lines: make(chan string, 10000)}
+	c := &logCapture{word: word}
+	c.lines = c.Cursor()
+	return c
 }
 
-func (c *logCapture) Write(p []byte) (int, error) {
-	c.mu.Lock()
-	c.buf.Write(p)
-	c.mu.Unlock()
-	if c.word != "" && bytes.Contains(p, []byte(c.word)) {
-		select {
-		case c.lines <- string(p):
-		default:
-		}
-	}
-	return len(p), nil
-}
-
-func (c *logCapture) String() string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.buf.String()
-}
-
+// wait returns the next log line containing the word.
 func (c *logCapture) wait(t *testing.T) string {
 	t.Helper()
-	select {
-	case l := <-c.lines:
-		return l
-	case <-time.After(10 * time.Second):
-		t.Fatalf("no log line with %q within 10s; log:\n%s", c.word, c.String())
-		return ""
-	}
+	return c.lines.WaitLine(t, c.word, 10*time.Second)
 }
 
 func (c *logCapture) logger() hclog.Logger {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ddnsd/ddns/providers/providertest"
 	"github.com/ddnsd/ddns/providers/providertest/dnsserver"
+	"github.com/ddnsd/ddns/testsupport/linebuf"
 )
 
 // conformance runs providertest's suite over one adapter with this
@@ -162,7 +163,7 @@ func TestRFC2136Conformance(t *testing.T) {
 // its "would set" lines counted as writes.
 type dryrunFake struct {
 	d   *dryrun
-	log *dryrunLogBuffer
+	log *linebuf.Buffer
 	mu  sync.Mutex
 	old int // "would set" lines already counted
 }

@@ -1,7 +1,6 @@
 package providers
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -16,34 +15,18 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+
+	"github.com/ddnsd/ddns/testsupport/linebuf"
 )
 
-// dryrunLogBuffer is a log sink safe for concurrent writers.
-type dryrunLogBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *dryrunLogBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *dryrunLogBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func newDryrunForTest(t *testing.T, p Params) (Provider, *dryrunLogBuffer, *atomic.Int64) {
+func newDryrunForTest(t *testing.T, p Params) (Provider, *linebuf.Buffer, *atomic.Int64) {
 	t.Helper()
 	// Any request anywhere would land here: the endpoint override is the
 	// only way this process could reach a provider API.
 	var hits atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
 	t.Cleanup(srv.Close)
-	buf := &dryrunLogBuffer{}
+	buf := &linebuf.Buffer{}
 	env := Env{
 		Name:     "preview",
 		Endpoint: srv.URL,

@@ -2,7 +2,6 @@ package supervise
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,31 +11,14 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+
+	"github.com/ddnsd/ddns/testsupport/linebuf"
 )
-
-// syncBuffer is a bytes.Buffer safe for the logger's concurrent writers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // realHarness runs a Supervisor with the real starter and clock.
 type realHarness struct {
@@ -44,7 +26,7 @@ type realHarness struct {
 	sup    *Supervisor
 	events chan Event
 	ring   *LogRing
-	logs   *syncBuffer
+	logs   *linebuf.Buffer // the logger's JSON lines
 	lines  <-chan string
 }
 
@@ -65,7 +47,7 @@ func startReal(t *testing.T, p Policy, cmd Command) *realHarness {
 // startRealWith is startReal with the options adjusted by mod.
 func startRealWith(t *testing.T, p Policy, cmd Command, mod func(*Options)) *realHarness {
 	t.Helper()
-	r := &realHarness{t: t, events: make(chan Event, 1000), ring: NewLogRing(100), logs: &syncBuffer{}}
+	r := &realHarness{t: t, events: make(chan Event, 1000), ring: NewLogRing(100), logs: &linebuf.Buffer{}}
 	r.lines, _ = r.ring.Subscribe()
 	log := hclog.New(&hclog.LoggerOptions{Name: "test", Output: r.logs, JSONFormat: true, Level: hclog.Trace})
 	o := Options{
@@ -381,34 +363,26 @@ func TestKill9SupervisorLeavesNoOrphans(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	lines := make(chan string, 100)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-	}()
+	var output linebuf.Buffer
+	go output.Feed(out)
+	lines := output.Cursor()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
 	var pids []int
-	deadline := time.After(10 * time.Second)
 	for len(pids) < 3 {
-		select {
-		case l, ok := <-lines:
-			if !ok {
-				t.Fatalf("mini supervisor ended early; pids so far %v", pids)
-			}
-			for _, prefix := range []string{"child:", "gc:"} {
-				if s, ok := strings.CutPrefix(l, prefix); ok {
-					pid, err := strconv.Atoi(s)
-					if err != nil {
-						t.Fatalf("bad line %q", l)
-					}
-					pids = append(pids, pid)
-				}
-			}
-		case <-deadline:
+		l, err := lines.Await(ctx, func(l string) bool { return strings.HasPrefix(l, "child:") || strings.HasPrefix(l, "gc:") })
+		switch {
+		case errors.Is(err, linebuf.ErrClosed):
+			t.Fatalf("mini supervisor ended early; pids so far %v", pids)
+		case err != nil:
 			t.Fatalf("mini supervisor printed pids %v within 10s, want 3", pids)
 		}
+		_, s, _ := strings.Cut(l, ":")
+		pid, err := strconv.Atoi(s)
+		if err != nil {
+			t.Fatalf("bad line %q", l)
+		}
+		pids = append(pids, pid)
 	}
 	sort.Ints(pids)
 	for _, pid := range pids {

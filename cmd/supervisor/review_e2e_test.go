@@ -10,16 +10,16 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/ddnsd/ddns/ipc"
+	"github.com/ddnsd/ddns/testsupport/e2e"
+	"github.com/ddnsd/ddns/testsupport/linebuf"
 )
 
 // TestReloadReportsRestartOnlySettings: settings the running supervisor
@@ -33,22 +33,14 @@ func TestReloadReportsRestartOnlySettings(t *testing.T) {
 	os.WriteFile(tok2, []byte("second-secret-token\n"), 0o600)
 	base := "[supervisor]\ncommand = [\"@SELF@\"]\nlog_lines = %d\n[probe]\nenabled = false\n[http]\nlisten = \"127.0.0.1:0\"\ntoken_file = %q\n[log]\nlevel = %q\n"
 	e := newEnv(t, fmt.Sprintf(base, 100, tok1, "info"))
-	e.start("DDNS_TEST_CHILD=hang")
-	e.waitFor("running", 20*time.Second, running)
+	e.Start("DDNS_TEST_CHILD=hang")
+	e.WaitStatus("running", 20*time.Second, e2e.Running)
 
 	e.saveByRename(fmt.Sprintf(base, 200, tok2, "debug"))
-	e.waitFor("generation 2", 10*time.Second, func(st ipc.Status) bool { return st.Supervisor.ConfigGeneration == 2 })
-	var line string
-	if !eventually(10*time.Second, func() bool {
-		for _, l := range strings.Split(e.out.String(), "\n") {
-			if strings.Contains(l, "when the supervisor restarts") {
-				line = l
-				return true
-			}
-		}
-		return false
-	}) {
-		t.Fatalf("no warning about settings that need a supervisor restart:\n%s", e.out)
+	e.WaitStatus("generation 2", 10*time.Second, func(st ipc.Status) bool { return st.Supervisor.ConfigGeneration == 2 })
+	line, err := e.Out.Wait("when the supervisor restarts", 10*time.Second)
+	if err != nil {
+		t.Fatalf("no warning about settings that need a supervisor restart: %v", err)
 	}
 	for _, want := range []string{"http.token", "log", "supervisor.log_lines"} {
 		if !strings.Contains(line, want) {
@@ -56,12 +48,12 @@ func TestReloadReportsRestartOnlySettings(t *testing.T) {
 		}
 	}
 	for _, secret := range []string{"first-secret-token", "second-secret-token"} {
-		if strings.Contains(e.out.String(), secret) {
+		if strings.Contains(e.Out.String(), secret) {
 			t.Errorf("the log shows the token %q", secret)
 		}
 	}
-	if strings.Contains(e.out.String(), "http.listen") {
-		t.Errorf("an unchanged http.listen was reported as changed:\n%s", e.out)
+	if strings.Contains(e.Out.String(), "http.listen") {
+		t.Errorf("an unchanged http.listen was reported as changed:\n%s", e.Out)
 	}
 }
 
@@ -73,44 +65,26 @@ func TestInvalidConfigKeepsItsSocket(t *testing.T) {
 	valid := "[supervisor]\ncommand = [\"@SELF@\"]\n[probe]\nenabled = false\n"
 	invalid := "[supervisor]\ncommand = [\"@SELF@\"]\nstop_timeout = \"3 seconds\"\n[probe]\nenabled = false\n"
 	e := newEnv(t, valid)
-	e.start("DDNS_TEST_CHILD=hang")
-	e.waitFor("running", 20*time.Second, running)
+	e.Start("DDNS_TEST_CHILD=hang")
+	e.WaitStatus("running", 20*time.Second, e2e.Running)
 	e.write(invalid)
-	e.waitFor("the config error", 10*time.Second, func(st ipc.Status) bool { return st.Supervisor.ConfigError != "" })
-	for _, args := range [][]string{{"status", "--config", e.config}, {"status", "--json", "--config", e.config}} {
-		if out, code := e.cli(args...); code != ipc.StatusChildRunning {
+	e.WaitStatus("the config error", 10*time.Second, func(st ipc.Status) bool { return st.Supervisor.ConfigError != "" })
+	for _, args := range [][]string{{"status", "--config", e.Config}, {"status", "--json", "--config", e.Config}} {
+		if out, code := e.CLI(args...); code != ipc.StatusChildRunning {
 			t.Errorf("%v with an invalid config file: exit %d, want 0\n%s", args, code, out)
 		}
 	}
-	if out, code := e.cli("reload", "--config", e.config); code != 1 || !strings.Contains(out, "stop_timeout") {
+	if out, code := e.CLI("reload", "--config", e.Config); code != 1 || !strings.Contains(out, "stop_timeout") {
 		t.Errorf("reload of an invalid config file: exit %d, want 1 and the error\n%s", code, out)
 	}
 
 	// A supervisor started on the invalid file listens on its socket.
 	e2 := newEnv(t, invalid)
-	e2.start("DDNS_TEST_CHILD=hang")
-	st := e2.waitFor("the supervisor on the file's socket", 20*time.Second, func(st ipc.Status) bool { return st.Supervisor.ConfigError != "" })
+	e2.Start("DDNS_TEST_CHILD=hang")
+	st := e2.WaitStatus("the supervisor on the file's socket", 20*time.Second, func(st ipc.Status) bool { return st.Supervisor.ConfigError != "" })
 	if !strings.Contains(st.Supervisor.ConfigError, "stop_timeout") {
 		t.Errorf("config error %q does not name stop_timeout", st.Supervisor.ConfigError)
 	}
-}
-
-// syncBuffer is an io.Writer safe for the logger's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // TestRunInProcessReloadAtStart runs `supervisor run` inside the test
@@ -133,7 +107,7 @@ func TestRunInProcessReloadAtStart(t *testing.T) {
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGTERM)
 	defer signal.Stop(sigs)
-	var out syncBuffer
+	var out linebuf.Buffer
 	done := make(chan int, 1)
 	go func() { done <- cmdRun([]string{"--config", cfgPath}, &out, &out) }()
 	stopped := false
@@ -183,24 +157,25 @@ func TestHTTPListenFailureLeavesNoSocket(t *testing.T) {
 	}
 	defer ln.Close()
 	e := newEnv(t, fmt.Sprintf("[supervisor]\ncommand = [\"@SELF@\"]\n[probe]\nenabled = false\n[http]\nlisten = %q\n", ln.Addr().String()))
-	cmd := exec.Command(filepath.Join(binDir, "supervisor"), "run", "--config", e.config)
-	cmd.Env = append(os.Environ(), "DDNS_TEST_CHILD=hang")
-	done := make(chan struct{})
-	var out []byte
-	go func() { out, err = cmd.CombinedOutput(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(20 * time.Second):
-		cmd.Process.Kill()
-		<-done
-		t.Fatalf("the supervisor kept running with its HTTP port taken:\n%s", out)
+	if code := e.mustExit("with its HTTP port taken"); code != 1 || !e.Out.Contains("http.listen") {
+		t.Errorf("exit %d, want 1 and a message about http.listen:\n%s", code, e.Out)
 	}
-	if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(string(out), "http.listen") {
-		t.Errorf("exit %d, want 1 and a message about http.listen:\n%s", code, out)
+	if _, err := os.Lstat(e.Socket); err == nil {
+		t.Errorf("the control socket %s was left behind", e.Socket)
 	}
-	if _, err := os.Lstat(e.socket); err == nil {
-		t.Errorf("the control socket %s was left behind", e.socket)
+}
+
+// mustExit starts the supervisor, which must end on its own within 20 s
+// (why says what ends it), and returns its exit code.
+func (e *env) mustExit(why string) int {
+	e.t.Helper()
+	e.Start("DDNS_TEST_CHILD=hang")
+	code, ok := e.WaitExit(20 * time.Second)
+	if !ok {
+		e.Kill9()
+		e.t.Fatalf("the supervisor kept running %s:\n%s", why, e.Out)
 	}
+	return code
 }
 
 // TestSocketFailureWithHTTPExits: with the HTTP endpoint already open, a
@@ -208,24 +183,12 @@ func TestHTTPListenFailureLeavesNoSocket(t *testing.T) {
 // instead of leaving it waiting on the endpoint.
 func TestSocketFailureWithHTTPExits(t *testing.T) {
 	e := newEnv(t, "[supervisor]\ncommand = [\"@SELF@\"]\n[probe]\nenabled = false\n[http]\nlisten = \"127.0.0.1:0\"\n")
-	os.MkdirAll(filepath.Dir(e.socket), 0o700)
-	if err := os.WriteFile(e.socket, []byte("not a socket"), 0o600); err != nil {
+	os.MkdirAll(filepath.Dir(e.Socket), 0o700)
+	if err := os.WriteFile(e.Socket, []byte("not a socket"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(filepath.Join(binDir, "supervisor"), "run", "--config", e.config)
-	cmd.Env = append(os.Environ(), "DDNS_TEST_CHILD=hang")
-	done := make(chan struct{})
-	var out []byte
-	go func() { out, _ = cmd.CombinedOutput(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(20 * time.Second):
-		cmd.Process.Kill()
-		<-done
-		t.Fatalf("the supervisor did not exit without its control socket:\n%s", out)
-	}
-	if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(string(out), "control socket") {
-		t.Errorf("exit %d, want 1 and a message about the control socket:\n%s", code, out)
+	if code := e.mustExit("without its control socket"); code != 1 || !e.Out.Contains("control socket") {
+		t.Errorf("exit %d, want 1 and a message about the control socket:\n%s", code, e.Out)
 	}
 }
 
@@ -241,20 +204,20 @@ func TestChildRestartedNotifiesUnexpectedExitsOnly(t *testing.T) {
 	}))
 	defer srv.Close()
 	e := newEnv(t, fmt.Sprintf("[supervisor]\ncommand = [\"@SELF@\"]\nrestart_delay = \"0s\"\n[probe]\nenabled = false\n[[notify]]\ntype = \"webhook\"\nurl = %q\nevents = [\"child-restarted\"]\n", srv.URL))
-	e.start("DDNS_TEST_CHILD=hang")
-	pid := e.waitFor("running", 20*time.Second, running).Child.PID
-	if out, code := e.cli("restart", "--socket", e.socket); code != 0 {
+	e.Start("DDNS_TEST_CHILD=hang")
+	pid := e.WaitStatus("running", 20*time.Second, e2e.Running).Child.PID
+	if out, code := e.CLI("restart", "--socket", e.Socket); code != 0 {
 		t.Fatalf("restart: exit %d %s", code, out)
 	}
-	e.waitFor("a new child", 15*time.Second, func(st ipc.Status) bool { return running(st) && st.Child.PID != pid })
-	if out, code := e.cli("stop", "--socket", e.socket); code != 0 {
+	e.WaitStatus("a new child", 15*time.Second, func(st ipc.Status) bool { return e2e.Running(st) && st.Child.PID != pid })
+	if out, code := e.CLI("stop", "--socket", e.Socket); code != 0 {
 		t.Fatalf("stop: exit %d %s", code, out)
 	}
-	e.waitFor("stopped", 15*time.Second, func(st ipc.Status) bool { return st.Child.State == "stopped" })
-	if out, code := e.cli("start", "--socket", e.socket); code != 0 {
+	e.WaitStatus("stopped", 15*time.Second, func(st ipc.Status) bool { return st.Child.State == "stopped" })
+	if out, code := e.CLI("start", "--socket", e.Socket); code != 0 {
 		t.Fatalf("start: exit %d %s", code, out)
 	}
-	pid = e.waitFor("running again", 15*time.Second, running).Child.PID
+	pid = e.WaitStatus("running again", 15*time.Second, e2e.Running).Child.PID
 	syscall.Kill(pid, syscall.SIGKILL)
 	select {
 	case n := <-got:

@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/ddnsd/ddns/ipc"
 	"github.com/ddnsd/ddns/providers/providertest"
+	"github.com/ddnsd/ddns/testsupport/linebuf"
 )
 
 // updaterBin is the updater built once for all tests.
@@ -275,43 +275,6 @@ func TestVersion(t *testing.T) {
 	}
 }
 
-// lineWaiter reads a process's stderr and lets a test wait for a line.
-type lineWaiter struct {
-	lines chan string
-	all   bytes.Buffer
-}
-
-func newLineWaiter(r io.Reader) *lineWaiter {
-	w := &lineWaiter{lines: make(chan string, 1000)}
-	go func() {
-		sc := bufio.NewScanner(r)
-		for sc.Scan() {
-			w.lines <- sc.Text()
-		}
-		close(w.lines)
-	}()
-	return w
-}
-
-func (w *lineWaiter) wait(t *testing.T, substr string) {
-	t.Helper()
-	deadline := time.After(20 * time.Second)
-	for {
-		select {
-		case l, ok := <-w.lines:
-			if !ok {
-				t.Fatalf("the updater ended before logging %q:\n%s", substr, w.all.String())
-			}
-			w.all.WriteString(l + "\n")
-			if strings.Contains(l, substr) {
-				return
-			}
-		case <-deadline:
-			t.Fatalf("no %q within 20s:\n%s", substr, w.all.String())
-		}
-	}
-}
-
 // TestLongRunningSignalsAndIdleRSS runs the updater on the embedded default,
 // reads its memory after the first pass, asks for a pass with SIGHUP and
 // stops it with SIGTERM.
@@ -330,8 +293,10 @@ func TestLongRunningSignalsAndIdleRSS(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cmd.Process.Kill()
-	lw := newLineWaiter(stderr)
-	lw.wait(t, "pass finished")
+	var out linebuf.Buffer
+	go out.Feed(stderr)
+	lines := out.Cursor() // each wait sees only the lines after the last one found
+	lines.WaitLine(t, "pass finished", 20*time.Second)
 	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", cmd.Process.Pid))
 	if err != nil {
 		t.Fatal(err)
@@ -347,14 +312,14 @@ func TestLongRunningSignalsAndIdleRSS(t *testing.T) {
 	}
 
 	cmd.Process.Signal(syscall.SIGHUP)
-	lw.wait(t, "pass requested")
-	lw.wait(t, "pass finished: 1 record, 0 changed")
+	lines.WaitLine(t, "pass requested", 20*time.Second)
+	lines.WaitLine(t, "pass finished: 1 record, 0 changed", 20*time.Second)
 	cmd.Process.Signal(syscall.SIGTERM)
-	go func() {
-		for l := range lw.lines {
-			_ = l
-		}
-	}()
+	select { // all of stderr read before Wait closes the pipe
+	case <-out.Done():
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the updater did not end within 20s of SIGTERM:\n%s", &out)
+	}
 	err = cmd.Wait()
 	if err != nil {
 		t.Fatalf("after SIGTERM: %v; want exit 0", err)
