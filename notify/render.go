@@ -7,7 +7,6 @@ import (
 	"strings"
 	"text/template"
 	"time"
-
 )
 
 // templateData is what body and header templates see. Event and Kind are
