@@ -199,7 +199,8 @@ const DefaultInspectInterval = 5 * time.Second
 
 // withDefaults makes p safe for the loop: negative durations count as 0,
 // jitter is clamped, and the exit map is copied. Zero values keep the
-// meanings documented on Policy (see longDelay, inspectEvery, probeLimit).
+// meanings documented on Policy (see longDelay and inspectEvery; a Max below
+// its first delay means no doubling, as package backoff defines).
 func (p Policy) withDefaults() Policy {
 	for _, d := range []*time.Duration{&p.RestartDelay, &p.RestartDelayMax, &p.LongRestartDelay, &p.StableAfter,
 		&p.CrashLoopWindow, &p.CrashLoopCooldown, &p.StopTimeout, &p.Watchdog, &p.InspectInterval,
@@ -231,9 +232,6 @@ func (p Policy) inspectEvery() time.Duration {
 	}
 	return p.InspectInterval
 }
-
-// probeLimit caps the readiness re-check delay's doubling.
-func (p Policy) probeLimit() time.Duration { return max(p.ProbeIntervalMax, p.ProbeInterval) }
 
 // actionFor maps an exit to what the policy wants done.
 func (p Policy) actionFor(st ExitStatus) Action {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/ddnsd/ddns/backoff"
 	"github.com/ddnsd/ddns/clock"
 )
 
@@ -68,7 +69,7 @@ type Supervisor struct {
 	events       []Event // ring
 	evHead       int     // index of the oldest event once the ring is full
 	restartTimes []time.Time
-	probeDelay   time.Duration
+	probeSeq     backoff.Sequence // readiness re-checks while waiting for the network
 	netReason    string
 	intent       intent
 	intentReason string
@@ -365,7 +366,7 @@ func (s *Supervisor) heartbeatReceived(at time.Time) error {
 
 func (s *Supervisor) networkChanged() error {
 	if s.state == StateWaitingNetwork {
-		s.probeDelay = 0
+		s.probeSeq.Reset()
 		s.runCheck()
 	}
 	return nil
@@ -397,7 +398,7 @@ func (s *Supervisor) startRequested() error {
 	case StateStopping:
 		s.setIntent(intentRestart, "start requested")
 	case StateWaitingNetwork:
-		s.probeDelay = 0
+		s.probeSeq.Reset()
 		s.runCheck()
 	default:
 		s.restartTimes = nil
@@ -525,18 +526,20 @@ func (s *Supervisor) onReady(res readyResult) {
 		if s.state == StateWaitingNetwork {
 			s.emit(EventNetworkReady, res.reason, 0, nil)
 		}
-		s.probeDelay = 0
+		s.probeSeq.Reset()
 		s.netReason = ""
 		s.spawn()
 		return
 	}
 	p := s.policy
 	first := s.state != StateWaitingNetwork
-	if first || s.probeDelay <= 0 {
-		s.probeDelay = p.ProbeInterval
+	if first {
+		s.probeSeq.Reset()
 	}
-	d := s.probeDelay
-	s.probeDelay = min(2*s.probeDelay, p.probeLimit())
+	// The current policy each time: an Update while waiting applies to the
+	// next re-check.
+	s.probeSeq.Policy = backoff.Policy{First: p.ProbeInterval, Max: p.ProbeIntervalMax}
+	d := s.probeSeq.Next()
 	again := "checking again in " + d.String()
 	if d > 0 {
 		s.nextStart = s.o.Clock.Now().Add(d)
@@ -752,7 +755,7 @@ func (s *Supervisor) afterFailure(a Action, reason string) {
 		}
 		// Not a failure, but a child that keeps exiting at once must still
 		// trip the crash-loop guard, so the restart is counted.
-		s.backoff(s.jitter(p.RestartDelay, max(p.RestartDelayMax, p.RestartDelay)), reason)
+		s.backoff(s.restartPolicy(p.RestartDelay).Delay(1), reason)
 	case ActionWaitConfig:
 		s.failures++
 		s.enter(StateWaitingConfig, EventWaitingConfig, reason+"; waiting for a new config", 0)
@@ -765,29 +768,18 @@ func (s *Supervisor) afterFailure(a Action, reason string) {
 		s.beginStart()
 	case ActionRestartLong:
 		s.failures++
-		s.backoff(s.delay(p.longDelay()), reason)
+		s.backoff(s.restartPolicy(p.longDelay()).Delay(s.failures), reason)
 	default:
 		s.failures++
-		s.backoff(s.delay(p.RestartDelay), reason)
+		s.backoff(s.restartPolicy(p.RestartDelay).Delay(s.failures), reason)
 	}
 }
 
-// delay is base doubled once per consecutive failure after the first, capped,
-// with jitter.
-func (s *Supervisor) delay(base time.Duration) time.Duration {
-	limit := max(s.policy.RestartDelayMax, base)
-	d := base
-	for i := 1; i < s.failures && d < limit; i++ {
-		d *= 2
-	}
-	return s.jitter(min(d, limit), limit)
-}
-
-func (s *Supervisor) jitter(d, limit time.Duration) time.Duration {
-	if j := s.policy.Jitter; j > 0 && d > 0 {
-		d = time.Duration(float64(d) * (1 + j*(2*s.o.Rand()-1)))
-	}
-	return min(d, limit)
+// restartPolicy is the restart backoff starting at first: doubled once per
+// consecutive failure after the first, capped at RestartDelayMax (never below
+// first), spread by the policy's jitter.
+func (s *Supervisor) restartPolicy(first time.Duration) backoff.Policy {
+	return backoff.Policy{First: first, Max: s.policy.RestartDelayMax, Jitter: s.policy.Jitter, Rand: s.o.Rand}
 }
 
 // countRestart records a restart after a failure and reports whether that

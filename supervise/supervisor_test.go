@@ -282,6 +282,34 @@ func TestExitCode3WaitsForNetworkThenStartsAtOnce(t *testing.T) {
 	h.proc()
 }
 
+func TestNetworkChangeStartsTheProbeScheduleAgain(t *testing.T) {
+	ready := &fakeReady{reason: "tcp 1.1.1.1:443: connection refused"}
+	pol := testPolicy()
+	pol.ProbeInterval = 5 * time.Second
+	pol.ProbeIntervalMax = 20 * time.Second
+	h := newHarness(t, pol, func(o *Options) { o.Ready = ready })
+	h.waitEvent(EventWaitingNetwork)
+	for _, want := range []time.Duration{5, 10} {
+		want *= time.Second
+		h.waitTimers(1)
+		if got := h.pendingDelay(); got != want {
+			t.Fatalf("probe interval %s, want %s", got, want)
+		}
+		h.clock.Advance(want)
+	}
+	h.waitTimers(1)
+	if got := h.pendingDelay(); got != 20*time.Second {
+		t.Fatalf("probe interval %s before the network change, want 20s", got)
+	}
+	// The network changed but is still down: the next re-check comes after
+	// ProbeInterval again, not after the grown delay.
+	h.sup.NetworkChanged()
+	h.waitTimers(1)
+	if got := h.pendingDelay(); got != pol.ProbeInterval {
+		t.Fatalf("probe interval %s after a network change, want %s", got, pol.ProbeInterval)
+	}
+}
+
 func TestReadinessCheckedBeforeEveryStart(t *testing.T) {
 	ready := &fakeReady{reason: "dns: no such host"}
 	pol := testPolicy()
