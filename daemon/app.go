@@ -142,7 +142,7 @@ func New(o Options) (*App, error) {
 
 // ChildPID is the running child's pid, 0 when none runs (for the PID 1
 // reaper, which must leave the child's exit status to the starter).
-func (a *App) ChildPID() int { return a.sup.Snapshot().PID }
+func (a *App) ChildPID() int { return a.sup.SnapshotLast(0).PID }
 
 // Run opens the HTTP endpoint and the control socket, watches the config
 // file and runs the supervise loop until ctx ends; the child is stopped

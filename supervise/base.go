@@ -380,4 +380,7 @@ type Snapshot struct {
 	Events              []Event // oldest first
 	Command             Command
 	Policy              Policy
+	// EventsOmitted counts the older events of the ring that SnapshotLast
+	// left out of Events (0 for Snapshot, which has them all).
+	EventsOmitted int
 }

@@ -68,6 +68,7 @@ type Supervisor struct {
 	lastHB       time.Time
 	events       []Event // ring
 	evHead       int     // index of the oldest event once the ring is full
+	evChanged    bool    // an event came in since the last publish
 	restartTimes []time.Time
 	probeSeq     backoff.Sequence // readiness re-checks while waiting for the network
 	netReason    string
@@ -260,20 +261,40 @@ func (s *Supervisor) Heartbeat(at time.Time) {
 // instead of at the next probe interval.
 func (s *Supervisor) NetworkChanged() { _ = s.send(s.networkChanged) }
 
-// Snapshot returns a consistent copy of the state. While Run runs it asks the
-// loop, so it reflects every control call that returned before it; otherwise
-// it returns the last state the loop published.
-func (s *Supervisor) Snapshot() Snapshot {
+// Snapshot returns a consistent copy of the state with every event the ring
+// holds. While Run runs it asks the loop, so it reflects every control call
+// that returned before it; otherwise it returns the last state the loop
+// published.
+func (s *Supervisor) Snapshot() Snapshot { return s.SnapshotLast(-1) }
+
+// SnapshotLast is Snapshot with only the newest n events (n < 0: all of
+// them, 0: none); EventsOmitted counts the older ones left out. A caller
+// that shows a few events, or none, pays for those only, however full the
+// ring is: `supervisor status` sends the last 20, a report's sender check
+// needs just the PID.
+func (s *Supervisor) SnapshotLast(n int) Snapshot {
 	if s.ran.Load() {
 		_ = s.send(func() error { return nil }) // the loop publishes before it replies
 	}
 	c := *s.snap.Load()
-	c.Events = append([]Event(nil), c.Events...)
+	kept, omitted := newestEvents(c.Events, n)
+	c.Events = append([]Event(nil), kept...)
+	c.EventsOmitted = omitted
 	if c.LastExit != nil {
 		le := *c.LastExit
 		c.LastExit = &le
 	}
 	return c
+}
+
+// newestEvents keeps the last n of events (oldest first, as the ring gives
+// them), all of them when n is negative; omitted counts the older ones left
+// out.
+func newestEvents(events []Event, n int) (kept []Event, omitted int) {
+	if n < 0 || n >= len(events) {
+		return events, 0
+	}
+	return events[len(events)-n:], len(events) - n
 }
 
 func (s *Supervisor) publish() {
@@ -287,7 +308,16 @@ func (s *Supervisor) publish() {
 		LastHeartbeat:       s.lastHB,
 		Command:             s.cmd,
 		Policy:              s.policy,
-		Events:              s.orderedEvents(),
+	}
+	// The loop publishes after every request; copying the ring only when an
+	// event came in keeps a status call from paying for the whole ring. A
+	// published slice is never written again (SnapshotLast copies out of
+	// it), so the next snapshot may share it.
+	if prev := s.snap.Load(); prev != nil && !s.evChanged {
+		snap.Events = prev.Events
+	} else {
+		snap.Events = s.orderedEvents()
+		s.evChanged = false
 	}
 	if s.proc == nil {
 		snap.StartedAt = time.Time{}
@@ -330,6 +360,7 @@ func (s *Supervisor) emit(kind EventKind, detail string, pid int, code *int) {
 		s.events[s.evHead] = e
 		s.evHead = (s.evHead + 1) % len(s.events)
 	}
+	s.evChanged = true
 	args := []any{"state", string(e.State)}
 	if pid != 0 {
 		args = append(args, "pid", pid)
