@@ -19,7 +19,7 @@ func (a *App) status(events int) ipc.Status {
 		ConfigPath: a.cfgPath, ConfigError: a.cfgErr, ConfigGeneration: a.generation,
 	}
 	if a.cfg != nil && a.generation > 0 {
-		st.Supervisor.ConfigLoadedAt = ipc.TimeString(a.cfg.LoadedAt)
+		st.Supervisor.ConfigLoadedAt = ipc.TimeOf(a.cfg.LoadedAt)
 		st.Supervisor.ConfigHash = a.cfg.Hash
 	}
 	keys := make([]string, 0, len(a.records))
@@ -38,7 +38,7 @@ func (a *App) status(events int) ipc.Status {
 		c.UptimeSeconds = max(0, now.Sub(snap.StartedAt).Seconds())
 	}
 	if e := snap.LastExit; e != nil {
-		c.LastExit = &ipc.ExitInfo{Code: e.Code, Signal: e.Signal, Reason: e.Reason, At: ipc.TimeString(e.At)}
+		c.LastExit = &ipc.ExitInfo{Code: e.Code, Signal: e.Signal, Reason: e.Reason, At: ipc.TimeOf(e.At)}
 	}
 	if !snap.NextStart.IsZero() && snap.NextStart.After(now) {
 		c.NextStartInSeconds = snap.NextStart.Sub(now).Seconds()
@@ -50,7 +50,7 @@ func (a *App) status(events int) ipc.Status {
 	st.Child = c
 	st.EventsOmitted = snap.EventsOmitted
 	for _, e := range snap.Events {
-		st.Events = append(st.Events, ipc.EventStatus{At: ipc.TimeString(e.At), Kind: string(e.Kind), Detail: e.Detail, PID: e.PID, Code: e.Code})
+		st.Events = append(st.Events, ipc.EventStatus{At: ipc.TimeOf(e.At), Kind: string(e.Kind), Detail: e.Detail, PID: e.PID, Code: e.Code})
 	}
 	st.Network = a.networkStatus()
 	return st

@@ -576,7 +576,7 @@ func (e *Engine) Records() []ipc.RecordStatus {
 	for i, r := range e.records {
 		s := e.status[i]
 		rs := ipc.RecordStatus{Name: r.FQDN(), Type: r.Type, Provider: r.Provider,
-			SyncedAt: ipc.TimeString(s.syncedAt), ChangedAt: ipc.TimeString(s.changedAt)}
+			SyncedAt: ipc.TimeOf(s.syncedAt), ChangedAt: ipc.TimeOf(s.changedAt)}
 		if s.address.IsValid() {
 			rs.Address = s.address.String()
 		}

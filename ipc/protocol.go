@@ -2,6 +2,7 @@ package ipc
 
 import (
 	"encoding/json"
+	"fmt"
 	"time"
 )
 
@@ -83,7 +84,7 @@ type SupervisorStatus struct {
 	UptimeSeconds  float64 `json:"uptime_seconds"`
 	ConfigPath     string  `json:"config_path"`
 	ConfigError    string  `json:"config_error"`
-	ConfigLoadedAt string  `json:"config_loaded_at"`
+	ConfigLoadedAt Time    `json:"config_loaded_at"`
 	// ConfigHash identifies the loaded config's content (hex SHA-256 prefix).
 	ConfigHash string `json:"config_hash,omitempty"`
 	// ConfigGeneration counts successful loads since the supervisor started.
@@ -108,7 +109,7 @@ type ExitInfo struct {
 	Code   int    `json:"code"`
 	Signal string `json:"signal"`
 	Reason string `json:"reason"`
-	At     string `json:"at"`
+	At     Time   `json:"at"`
 }
 
 // NetworkStatus is the readiness verdict and each probe's last result.
@@ -135,26 +136,82 @@ type RecordStatus struct {
 	Type      string `json:"type"` // "A" or "AAAA"
 	Provider  string `json:"provider,omitempty"`
 	Address   string `json:"address"`
-	SyncedAt  string `json:"synced_at"`            // last successful pass for this record
-	ChangedAt string `json:"changed_at,omitempty"` // last time the address changed
+	SyncedAt  Time   `json:"synced_at"`           // last successful pass for this record
+	ChangedAt Time   `json:"changed_at,omitzero"` // last time the address changed
 	Error     string `json:"error"`
 }
 
 // EventStatus is one supervisor event, oldest first.
 type EventStatus struct {
-	At     string `json:"at"`
+	At     Time   `json:"at"`
 	Kind   string `json:"kind"`
 	Detail string `json:"detail"`
 	PID    int    `json:"pid,omitempty"`
 	Code   *int   `json:"code,omitempty"`
 }
 
-// TimeString formats t as RFC 3339 for the wire, or "" for the zero time.
-func TimeString(t time.Time) string {
+// Time is a moment in the status and report documents. On the wire it is an
+// RFC 3339 string in UTC with as many fractional digits as it needs
+// ("2026-12-01T23:00:00.5Z"), and the empty string for the zero time, so a
+// field that was never set reads "" rather than year 1. Receivers get it
+// back as a time.Time instead of parsing strings themselves; a field tagged
+// omitzero is left out when zero.
+type Time struct{ time.Time }
+
+// TimeOf wraps t for the wire.
+func TimeOf(t time.Time) Time { return Time{t} }
+
+// MarshalJSON writes the RFC 3339 string, or "" for the zero time.
+func (t Time) MarshalJSON() ([]byte, error) {
 	if t.IsZero() {
-		return ""
+		return []byte(`""`), nil
 	}
-	return t.UTC().Format(time.RFC3339Nano)
+	b := make([]byte, 0, len(time.RFC3339Nano)+2)
+	b = append(b, '"')
+	b = t.UTC().AppendFormat(b, time.RFC3339Nano)
+	return append(b, '"'), nil
+}
+
+// UnmarshalJSON reads an RFC 3339 string; "" and null are the zero time.
+func (t *Time) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		// Unwrapped, so encoding/json names the field in its
+		// *UnmarshalTypeError ("field report.records.synced_at must be a string").
+		return err
+	}
+	return t.UnmarshalText([]byte(s))
+}
+
+// MarshalText is the RFC 3339 text, empty for the zero time.
+func (t Time) MarshalText() ([]byte, error) {
+	if t.IsZero() {
+		return []byte{}, nil
+	}
+	return t.UTC().AppendFormat(nil, time.RFC3339Nano), nil
+}
+
+// UnmarshalText reads RFC 3339 text; empty text is the zero time.
+func (t *Time) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*t = Time{}
+		return nil
+	}
+	v, err := time.Parse(time.RFC3339Nano, string(b))
+	if err != nil {
+		return fmt.Errorf("time %s is not an RFC 3339 time such as 2026-12-01T23:00:00Z: %w", quote(string(b)), err)
+	}
+	*t = Time{v}
+	return nil
+}
+
+// String is the wire form, for messages and tables.
+func (t Time) String() string {
+	b, _ := t.MarshalText()
+	return string(b)
 }
 
 // MaxRequestBytes bounds one request line; a longer one gets an error reply.

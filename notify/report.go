@@ -73,6 +73,5 @@ func (n *Notifier) ObserveReport(r ipc.Report) {
 // changedSinceStart reports whether the record's changed_at is after the
 // Notifier was created.
 func (n *Notifier) changedSinceStart(rec ipc.RecordStatus) bool {
-	t, err := time.Parse(time.RFC3339Nano, rec.ChangedAt)
-	return err == nil && t.After(n.started)
+	return !rec.ChangedAt.IsZero() && rec.ChangedAt.After(n.started)
 }

@@ -179,18 +179,18 @@ func seconds(s float64) string {
 	return (time.Duration(s * float64(time.Second))).Round(time.Second).String()
 }
 
-func ago(rfc string) string {
-	t, err := time.Parse(time.RFC3339Nano, rfc)
-	if err != nil {
+// ago is how long before now t was, "never" for the zero time.
+func ago(t ipc.Time) string {
+	if t.IsZero() {
 		return "never"
 	}
-	return time.Since(t).Round(time.Second).String() + " ago"
+	return time.Since(t.Time).Round(time.Second).String() + " ago"
 }
 
-func clock(rfc string) string {
-	t, err := time.Parse(time.RFC3339Nano, rfc)
-	if err != nil {
-		return rfc
+// clock is t's local time of day, empty for the zero time.
+func clock(t ipc.Time) string {
+	if t.IsZero() {
+		return ""
 	}
 	return t.Local().Format("15:04:05")
 }
