@@ -221,12 +221,7 @@ func (a *App) Run(ctx context.Context) error {
 	return nil
 }
 
-func (a *App) configName() string {
-	if a.cfgPath == "" {
-		return configs.EmbeddedName
-	}
-	return a.cfgPath
-}
+func (a *App) configName() string { return configs.DisplayName(a.cfgPath) }
 
 // onEvent runs on the supervise loop: it must not block. The supervise
 // package logs every event itself; here they feed metrics, notifications and

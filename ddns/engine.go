@@ -88,10 +88,7 @@ func New(cfg *configs.Config, opts Options) (*Engine, error) {
 	if reg == nil {
 		reg = providers.Default()
 	}
-	file := cfg.Path
-	if file == "" {
-		file = configs.EmbeddedName
-	}
+	file := configs.DisplayName(cfg.Path)
 	e := &Engine{cfg: cfg, log: log, clock: clk, records: cfg.Records,
 		detectors: map[netprobe.Family]*netprobe.Detector{}, providers: map[string]providers.Provider{}}
 

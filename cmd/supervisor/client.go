@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/ddnsd/ddns/configs"
 	"github.com/ddnsd/ddns/ipc"
 )
 
@@ -120,11 +121,7 @@ func printStatus(w io.Writer, st *ipc.Status, allEvents bool) {
 		fmt.Fprintf(w, "last report %s ago\n", seconds(c.LastReportAgeSeconds))
 	}
 	s := st.Supervisor
-	cfg := s.ConfigPath
-	if cfg == "" {
-		cfg = "(embedded default)"
-	}
-	fmt.Fprintf(w, "supervisor  pid %d, up %s, %s, config %s (generation %d, hash %s)\n", s.PID, seconds(s.UptimeSeconds), s.Version, cfg, s.ConfigGeneration, s.ConfigHash)
+	fmt.Fprintf(w, "supervisor  pid %d, up %s, %s, config %s (generation %d, hash %s)\n", s.PID, seconds(s.UptimeSeconds), s.Version, configs.DisplayName(s.ConfigPath), s.ConfigGeneration, s.ConfigHash)
 	if s.ConfigError != "" {
 		fmt.Fprintf(w, "CONFIG ERROR (running on the previous config):\n  %s\n", strings.ReplaceAll(s.ConfigError, "\n", "\n  "))
 	}
