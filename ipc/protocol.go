@@ -163,13 +163,9 @@ func TimeOf(t time.Time) Time { return Time{t} }
 
 // MarshalJSON writes the RFC 3339 string, or "" for the zero time.
 func (t Time) MarshalJSON() ([]byte, error) {
-	if t.IsZero() {
-		return []byte(`""`), nil
-	}
 	b := make([]byte, 0, len(time.RFC3339Nano)+2)
 	b = append(b, '"')
-	b = t.UTC().AppendFormat(b, time.RFC3339Nano)
-	return append(b, '"'), nil
+	return append(t.appendText(b), '"'), nil
 }
 
 // UnmarshalJSON reads an RFC 3339 string; "" and null are the zero time.
@@ -187,11 +183,15 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 }
 
 // MarshalText is the RFC 3339 text, empty for the zero time.
-func (t Time) MarshalText() ([]byte, error) {
+func (t Time) MarshalText() ([]byte, error) { return t.appendText([]byte{}), nil }
+
+// appendText appends the wire text: nothing for the zero time, else RFC 3339
+// in UTC with the fraction it needs.
+func (t Time) appendText(b []byte) []byte {
 	if t.IsZero() {
-		return []byte{}, nil
+		return b
 	}
-	return t.UTC().AppendFormat(nil, time.RFC3339Nano), nil
+	return t.UTC().AppendFormat(b, time.RFC3339Nano)
 }
 
 // UnmarshalText reads RFC 3339 text; empty text is the zero time.
@@ -209,10 +209,7 @@ func (t *Time) UnmarshalText(b []byte) error {
 }
 
 // String is the wire form, for messages and tables.
-func (t Time) String() string {
-	b, _ := t.MarshalText()
-	return string(b)
-}
+func (t Time) String() string { return string(t.appendText(nil)) }
 
 // MaxRequestBytes bounds one request line; a longer one gets an error reply.
 const MaxRequestBytes = 1 << 20
