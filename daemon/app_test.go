@@ -254,7 +254,7 @@ func TestStatusFields(t *testing.T) {
 
 	s := st.Supervisor
 	if s.PID != 4242 || s.Version != "test" || s.UptimeSeconds != 7 || s.ConfigPath != "/etc/ddns/test.toml" ||
-		s.ConfigError != "" || s.ConfigGeneration != 1 || s.ConfigHash != cfg.Hash || !s.ConfigLoadedAt.Equal(start) {
+		s.ConfigError != "" || s.ConfigGeneration != 1 || s.ConfigHash != cfg.Hash || !s.ConfigLoadedAt.Time().Equal(start) {
 		t.Errorf("supervisor section: %+v", s)
 	}
 	c := st.Child
@@ -279,7 +279,7 @@ func TestStatusFields(t *testing.T) {
 	st = h.status()
 	c = st.Child
 	if c.State != "backoff" || c.PID != 0 || c.UptimeSeconds != 0 || c.ConsecutiveFailures != 1 ||
-		c.LastExit == nil || c.LastExit.Code != 1 || !c.LastExit.At.Equal(start.Add(7*time.Second)) ||
+		c.LastExit == nil || c.LastExit.Code != 1 || !c.LastExit.At.Time().Equal(start.Add(7*time.Second)) ||
 		c.NextStartInSeconds < 27 || c.NextStartInSeconds > 33 {
 		t.Errorf("child section in backoff: %+v (last exit %+v)", c, c.LastExit)
 	}

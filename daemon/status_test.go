@@ -56,7 +56,7 @@ func TestStatusEventsCount(t *testing.T) {
 			t.Errorf("events %d: got %d, omitted %d; want %d, omitted %d", tc.ask, len(st.Events), st.EventsOmitted, tc.want, total-tc.want)
 			continue
 		}
-		if last, want := st.Events[len(st.Events)-1], all.Events[total-1]; !last.At.Equal(want.At.Time) || last.Kind != want.Kind || last.Detail != want.Detail || last.PID != want.PID {
+		if last, want := st.Events[len(st.Events)-1], all.Events[total-1]; !last.At.Time().Equal(want.At.Time()) || last.Kind != want.Kind || last.Detail != want.Detail || last.PID != want.PID {
 			t.Errorf("events %d: the newest is %+v, want %+v", tc.ask, last, want)
 		}
 	}

@@ -155,46 +155,29 @@ type EventStatus struct {
 // ("2026-12-01T23:00:00.5Z"), and the empty string for the zero time, so a
 // field that was never set reads "" rather than year 1. Receivers get it
 // back as a time.Time instead of parsing strings themselves; a field tagged
-// omitzero is left out when zero.
-type Time struct{ time.Time }
+// omitzero is left out when zero. It wraps the time instead of embedding it
+// so that none of time.Time's own encodings (MarshalJSON and the rest) can
+// stand in for the wire form.
+type Time struct{ t time.Time }
 
 // TimeOf wraps t for the wire.
 func TimeOf(t time.Time) Time { return Time{t} }
 
-// MarshalJSON writes the RFC 3339 string, or "" for the zero time.
-func (t Time) MarshalJSON() ([]byte, error) {
-	b := make([]byte, 0, len(time.RFC3339Nano)+2)
-	b = append(b, '"')
-	return append(t.appendText(b), '"'), nil
-}
+// Time is the moment itself.
+func (t Time) Time() time.Time { return t.t }
 
-// UnmarshalJSON reads an RFC 3339 string; "" and null are the zero time.
-func (t *Time) UnmarshalJSON(b []byte) error {
-	if string(b) == "null" {
-		return nil
-	}
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		// Unwrapped, so encoding/json names the field in its
-		// *UnmarshalTypeError ("field report.records.synced_at must be a string").
-		return err
-	}
-	return t.UnmarshalText([]byte(s))
-}
+// IsZero reports whether the time was never set (it marshals as "").
+func (t Time) IsZero() bool { return t.t.IsZero() }
 
-// MarshalText is the RFC 3339 text, empty for the zero time.
-func (t Time) MarshalText() ([]byte, error) { return t.appendText([]byte{}), nil }
-
-// appendText appends the wire text: nothing for the zero time, else RFC 3339
-// in UTC with the fraction it needs.
-func (t Time) appendText(b []byte) []byte {
-	if t.IsZero() {
-		return b
-	}
-	return t.UTC().AppendFormat(b, time.RFC3339Nano)
+// MarshalText is the RFC 3339 text, empty for the zero time. encoding/json
+// writes it as a JSON string.
+func (t Time) MarshalText() ([]byte, error) {
+	return t.appendText(make([]byte, 0, len(time.RFC3339Nano))), nil
 }
 
 // UnmarshalText reads RFC 3339 text; empty text is the zero time.
+// encoding/json calls it for a JSON string, leaves the time alone for null
+// and refuses any other JSON value naming the field.
 func (t *Time) UnmarshalText(b []byte) error {
 	if len(b) == 0 {
 		*t = Time{}
@@ -210,6 +193,15 @@ func (t *Time) UnmarshalText(b []byte) error {
 
 // String is the wire form, for messages and tables.
 func (t Time) String() string { return string(t.appendText(nil)) }
+
+// appendText appends the wire text: nothing for the zero time, else RFC 3339
+// in UTC with the fraction it needs.
+func (t Time) appendText(b []byte) []byte {
+	if t.t.IsZero() {
+		return b
+	}
+	return t.t.UTC().AppendFormat(b, time.RFC3339Nano)
+}
 
 // MaxRequestBytes bounds one request line; a longer one gets an error reply.
 const MaxRequestBytes = 1 << 20

@@ -73,5 +73,5 @@ func (n *Notifier) ObserveReport(r ipc.Report) {
 // changedSinceStart reports whether the record's changed_at is after the
 // Notifier was created.
 func (n *Notifier) changedSinceStart(rec ipc.RecordStatus) bool {
-	return !rec.ChangedAt.IsZero() && rec.ChangedAt.After(n.started)
+	return !rec.ChangedAt.IsZero() && rec.ChangedAt.Time().After(n.started)
 }

@@ -96,7 +96,7 @@ func (h *HealthChecker) Check(st ipc.Status, now time.Time) Health {
 	for _, rec := range st.Records {
 		key, who := ipc.RecordKey(rec.Name, rec.Type), rec.Name+" "+rec.Type
 		seen[key] = true
-		synced := rec.SyncedAt.Time
+		synced := rec.SyncedAt.Time()
 		switch {
 		case synced.IsZero():
 			if st.Child.State == "running" && childUp > 2*iv {

@@ -145,17 +145,17 @@ func (m *Metrics) FromReport(r ipc.Report) {
 	defer m.mu.Unlock()
 	for _, rec := range r.Records {
 		if !rec.SyncedAt.IsZero() {
-			m.RecordSynced(rec.Name, rec.Type, rec.SyncedAt.Time)
+			m.RecordSynced(rec.Name, rec.Type, rec.SyncedAt.Time())
 		}
 		failing := rec.Error != ""
 		m.recordError.set(b2f(failing), rec.Name, rec.Type)
 		key := ipc.RecordKey(rec.Name, rec.Type)
 		prev, known := m.seen[key]
-		m.seen[key] = recordSeen{changedAt: rec.ChangedAt.Time, failing: failing}
+		m.seen[key] = recordSeen{changedAt: rec.ChangedAt.Time(), failing: failing}
 		if !known {
 			continue
 		}
-		if !rec.ChangedAt.IsZero() && !rec.ChangedAt.Equal(prev.changedAt) {
+		if !rec.ChangedAt.IsZero() && !rec.ChangedAt.Time().Equal(prev.changedAt) {
 			m.RecordUpdate(rec.Name, rec.Type, "changed")
 		}
 		if failing && !prev.failing {

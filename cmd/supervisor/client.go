@@ -181,7 +181,7 @@ func ago(t ipc.Time) string {
 	if t.IsZero() {
 		return "never"
 	}
-	return time.Since(t.Time).Round(time.Second).String() + " ago"
+	return time.Since(t.Time()).Round(time.Second).String() + " ago"
 }
 
 // clock is t's local time of day, empty for the zero time.
@@ -189,7 +189,7 @@ func clock(t ipc.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.Local().Format("15:04:05")
+	return t.Time().Local().Format("15:04:05")
 }
 
 func cmdControl(name string, args []string, stdout, stderr io.Writer) int {
