@@ -5,8 +5,10 @@
 // readiness results and timers. Nothing else touches the state, so there is no
 // locking around it; other goroutines talk to the loop through its control
 // channel (one method per kind of call: Start, Stop, Restart, Update,
-// Heartbeat, NetworkChanged, Snapshot) and read a published copy (Snapshot).
-// Every change of state goes through one helper, which records it as an Event.
+// Heartbeat, NetworkChanged, Snapshot) and read a published copy (Snapshot,
+// or SnapshotLast for only the newest events). Every change of state goes
+// through one helper, which records it as an Event. Restart delays and
+// readiness re-checks follow package backoff's doubling schedule.
 //
 // Everything that touches the outside world is injected through small
 // interfaces declared here: a clock.Clock (so backoff and crash-loop windows
