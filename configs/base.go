@@ -53,6 +53,16 @@ func (c *Config) Pos(key string) Pos {
 // EmbeddedName is the Path-like name used in messages about the embedded default.
 const EmbeddedName = "(embedded default)"
 
+// DisplayName names a config in messages, logs and the status table: its
+// path, or EmbeddedName for "" (the embedded default). It is the one place
+// that choice is made, so every program calls the default by one name.
+func DisplayName(path string) string {
+	if path == "" {
+		return EmbeddedName
+	}
+	return path
+}
+
 func hashOf(data []byte) string {
 	sum := sha256.Sum256(data)
 	return hex.EncodeToString(sum[:8])

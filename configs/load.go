@@ -423,9 +423,6 @@ func IsLoopbackHost(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// NotifyEvents are the event names a [[notify]] entry may ask for.
-var NotifyEvents = []string{"address-changed", "update-failed", "update-recovered", "crash-loop", "child-restarted", "config-invalid"}
-
 func checkNotify(p *problems, ns []Notify, o Options, dir string) {
 	for i := range ns {
 		n := &ns[i]

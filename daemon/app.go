@@ -142,7 +142,7 @@ func New(o Options) (*App, error) {
 
 // ChildPID is the running child's pid, 0 when none runs (for the PID 1
 // reaper, which must leave the child's exit status to the starter).
-func (a *App) ChildPID() int { return a.sup.Snapshot().PID }
+func (a *App) ChildPID() int { return a.sup.SnapshotLast(0).PID }
 
 // Run opens the HTTP endpoint and the control socket, watches the config
 // file and runs the supervise loop until ctx ends; the child is stopped
@@ -221,12 +221,7 @@ func (a *App) Run(ctx context.Context) error {
 	return nil
 }
 
-func (a *App) configName() string {
-	if a.cfgPath == "" {
-		return configs.EmbeddedName
-	}
-	return a.cfgPath
-}
+func (a *App) configName() string { return configs.DisplayName(a.cfgPath) }
 
 // onEvent runs on the supervise loop: it must not block. The supervise
 // package logs every event itself; here they feed metrics, notifications and

@@ -78,7 +78,7 @@ func TestStartOnInvalidConfig(t *testing.T) {
 	h.run()
 	h.started()
 	st := h.status()
-	if st.Supervisor.ConfigError == "" || st.Supervisor.ConfigGeneration != 0 || st.Supervisor.ConfigHash != "" || st.Supervisor.ConfigLoadedAt != "" {
+	if st.Supervisor.ConfigError == "" || st.Supervisor.ConfigGeneration != 0 || st.Supervisor.ConfigHash != "" || !st.Supervisor.ConfigLoadedAt.IsZero() {
 		t.Errorf("supervisor section on an invalid start: %+v", st.Supervisor)
 	}
 	fixed := config(t, "", "")
@@ -254,7 +254,7 @@ func TestStatusFields(t *testing.T) {
 
 	s := st.Supervisor
 	if s.PID != 4242 || s.Version != "test" || s.UptimeSeconds != 7 || s.ConfigPath != "/etc/ddns/test.toml" ||
-		s.ConfigError != "" || s.ConfigGeneration != 1 || s.ConfigHash != cfg.Hash || s.ConfigLoadedAt != ipc.TimeString(start) {
+		s.ConfigError != "" || s.ConfigGeneration != 1 || s.ConfigHash != cfg.Hash || !s.ConfigLoadedAt.Time().Equal(start) {
 		t.Errorf("supervisor section: %+v", s)
 	}
 	c := st.Child
@@ -279,7 +279,7 @@ func TestStatusFields(t *testing.T) {
 	st = h.status()
 	c = st.Child
 	if c.State != "backoff" || c.PID != 0 || c.UptimeSeconds != 0 || c.ConsecutiveFailures != 1 ||
-		c.LastExit == nil || c.LastExit.Code != 1 || c.LastExit.At != ipc.TimeString(start.Add(7*time.Second)) ||
+		c.LastExit == nil || c.LastExit.Code != 1 || !c.LastExit.At.Time().Equal(start.Add(7*time.Second)) ||
 		c.NextStartInSeconds < 27 || c.NextStartInSeconds > 33 {
 		t.Errorf("child section in backoff: %+v (last exit %+v)", c, c.LastExit)
 	}
@@ -317,6 +317,9 @@ func TestUpdateNowAsksTheChild(t *testing.T) {
 	if rep := h.request(ipc.Request{Cmd: ipc.CmdStop}, ipc.Peer{}); !rep.OK {
 		t.Fatalf("stop: %+v", rep)
 	}
+	// Stop returns once the child was asked to stop; the loop may not have
+	// seen it exit yet.
+	h.waitState(supervise.StateStopped)
 	if rep := h.request(ipc.Request{Cmd: ipc.CmdUpdateNow}, ipc.Peer{}); rep.OK || !strings.Contains(rep.Error, "not running") {
 		t.Errorf("update-now with no child: %+v", rep)
 	}

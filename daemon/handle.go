@@ -31,7 +31,7 @@ func (a *App) handle(ctx context.Context, req ipc.Request, peer ipc.Peer, w ipc.
 		msg, err := a.Reload()
 		reply(err, msg)
 	case ipc.CmdUpdateNow:
-		pid := a.sup.Snapshot().PID
+		pid := a.sup.SnapshotLast(0).PID
 		if pid == 0 {
 			reply(errors.New("the updater is not running; `supervisor start` starts it"), "")
 			return
@@ -66,7 +66,7 @@ func (a *App) authorizeReport(peer ipc.Peer) error {
 	if !peer.Known {
 		return nil
 	}
-	child := a.sup.Snapshot().PID
+	child := a.sup.SnapshotLast(0).PID
 	if child != 0 && peer.PID == child {
 		return nil
 	}

@@ -4,7 +4,6 @@ import (
 	"sort"
 
 	"github.com/ddnsd/ddns/ipc"
-	"github.com/ddnsd/ddns/supervise"
 )
 
 // status assembles the `supervisor status` document with the newest events
@@ -12,7 +11,7 @@ import (
 // negative all).
 func (a *App) status(events int) ipc.Status {
 	now := a.clk.Now()
-	snap := a.sup.Snapshot()
+	snap := a.sup.SnapshotLast(eventsToSend(events))
 	st := ipc.Status{Records: []ipc.RecordStatus{}, Events: []ipc.EventStatus{}}
 	a.mu.Lock()
 	st.Supervisor = ipc.SupervisorStatus{
@@ -20,7 +19,7 @@ func (a *App) status(events int) ipc.Status {
 		ConfigPath: a.cfgPath, ConfigError: a.cfgErr, ConfigGeneration: a.generation,
 	}
 	if a.cfg != nil && a.generation > 0 {
-		st.Supervisor.ConfigLoadedAt = ipc.TimeString(a.cfg.LoadedAt)
+		st.Supervisor.ConfigLoadedAt = ipc.TimeOf(a.cfg.LoadedAt)
 		st.Supervisor.ConfigHash = a.cfg.Hash
 	}
 	keys := make([]string, 0, len(a.records))
@@ -39,7 +38,7 @@ func (a *App) status(events int) ipc.Status {
 		c.UptimeSeconds = max(0, now.Sub(snap.StartedAt).Seconds())
 	}
 	if e := snap.LastExit; e != nil {
-		c.LastExit = &ipc.ExitInfo{Code: e.Code, Signal: e.Signal, Reason: e.Reason, At: ipc.TimeString(e.At)}
+		c.LastExit = &ipc.ExitInfo{Code: e.Code, Signal: e.Signal, Reason: e.Reason, At: ipc.TimeOf(e.At)}
 	}
 	if !snap.NextStart.IsZero() && snap.NextStart.After(now) {
 		c.NextStartInSeconds = snap.NextStart.Sub(now).Seconds()
@@ -49,26 +48,25 @@ func (a *App) status(events int) ipc.Status {
 	}
 	c.Command = append([]string{snap.Command.Path}, snap.Command.Args...)
 	st.Child = c
-	kept, omitted := newestEvents(snap.Events, events)
-	st.EventsOmitted = omitted
-	for _, e := range kept {
-		st.Events = append(st.Events, ipc.EventStatus{At: ipc.TimeString(e.At), Kind: string(e.Kind), Detail: e.Detail, PID: e.PID, Code: e.Code})
+	st.EventsOmitted = snap.EventsOmitted
+	for _, e := range snap.Events {
+		st.Events = append(st.Events, ipc.EventStatus{At: ipc.TimeOf(e.At), Kind: string(e.Kind), Detail: e.Detail, PID: e.PID, Code: e.Code})
 	}
 	st.Network = a.networkStatus()
 	return st
 }
 
-// newestEvents keeps the last n of events (oldest first, as the ring gives
-// them): n 0 means ipc.DefaultStatusEvents, negative all. omitted counts
-// the older ones left out.
-func newestEvents(events []supervise.Event, n int) (kept []supervise.Event, omitted int) {
-	if n == 0 {
-		n = ipc.DefaultStatusEvents
+// eventsToSend is how many of the newest events a status request gets, as
+// supervise.SnapshotLast counts them: n as in ipc.Request.Events, 0 meaning
+// ipc.DefaultStatusEvents, any negative number all of them.
+func eventsToSend(n int) int {
+	switch {
+	case n == 0:
+		return ipc.DefaultStatusEvents
+	case n < 0:
+		return ipc.AllEvents
 	}
-	if n < 0 || n >= len(events) {
-		return events, 0
-	}
-	return events[len(events)-n:], len(events) - n
+	return n
 }
 
 // networkStatus is the prober's last verdict: ready with no checks when

@@ -151,7 +151,7 @@ func TestReportReachesTheSupervisor(t *testing.T) {
 	}
 	a, aaaa := report.Records[0], report.Records[1]
 	if a.Name != "home.example.com" || a.Type != "A" || a.Provider != "acct" || a.Address != "11.22.33.44" ||
-		a.SyncedAt != "2026-11-01T12:00:00Z" || a.ChangedAt != "2026-11-01T12:00:00Z" || a.Error != "" {
+		a.SyncedAt.String() != "2026-11-01T12:00:00Z" || a.ChangedAt.String() != "2026-11-01T12:00:00Z" || a.Error != "" {
 		t.Errorf("A record in the report: %+v", a)
 	}
 	if aaaa.Type != "AAAA" || !strings.Contains(aaaa.Error, "fake refuses") || aaaa.Address != "" {

@@ -98,10 +98,7 @@ func New(cfg *configs.Config, opts Options) (*Engine, error) {
 	if reg == nil {
 		reg = providers.Default()
 	}
-	file := cfg.Path
-	if file == "" {
-		file = configs.EmbeddedName
-	}
+	file := configs.DisplayName(cfg.Path)
 	e := &Engine{cfg: cfg, log: log, clock: clk, records: cfg.Records,
 		detectors: map[netprobe.Family]*netprobe.Detector{}, providers: map[string]providers.Provider{}}
 	e.auth = &authChecker{resolver: opts.Resolver, port: cmp.Or(opts.AuthoritativePort, dnsx.DefaultPort),
@@ -595,7 +592,7 @@ func (e *Engine) Records() []ipc.RecordStatus {
 	for i, r := range e.records {
 		s := e.status[i]
 		rs := ipc.RecordStatus{Name: r.FQDN(), Type: r.Type, Provider: r.Provider,
-			SyncedAt: ipc.TimeString(s.syncedAt), ChangedAt: ipc.TimeString(s.changedAt)}
+			SyncedAt: ipc.TimeOf(s.syncedAt), ChangedAt: ipc.TimeOf(s.changedAt)}
 		if s.address.IsValid() {
 			rs.Address = s.address.String()
 		}

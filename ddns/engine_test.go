@@ -136,7 +136,7 @@ func TestOneFailingRecordDoesNotStopTheOthers(t *testing.T) {
 		t.Errorf("code %d; want 4 (rejected outranks network)", code)
 	}
 	recs := r.eng.Records()
-	if recs[0].Error != "" || recs[0].Address != "11.22.33.44" || recs[0].SyncedAt == "" {
+	if recs[0].Error != "" || recs[0].Address != "11.22.33.44" || recs[0].SyncedAt.IsZero() {
 		t.Errorf("record a: %+v", recs[0])
 	}
 	if !strings.Contains(recs[1].Error, "fake refuses b") || !strings.Contains(recs[3].Error, "fake down") {

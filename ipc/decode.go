@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"strings"
 
 	"github.com/ddnsd/ddns/untrusted"
@@ -82,7 +83,11 @@ func DecodeRequest(line []byte) (Request, error) {
 func describeJSONError(err error) string {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		return fmt.Sprintf("field %s must be a %s, not a JSON %s", quote(te.Field), te.Type, te.Value)
+		want := "a " + te.Type.String()
+		if te.Type == reflect.TypeFor[Time]() {
+			want = "an RFC 3339 time string"
+		}
+		return fmt.Sprintf("field %s must be %s, not a JSON %s", quote(te.Field), want, te.Value)
 	}
 	msg := err.Error()
 	const unknown = "json: unknown field "

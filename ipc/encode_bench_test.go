@@ -10,7 +10,7 @@ import (
 // benchStatus is a status document the size a busy supervisor sends: the
 // given number of records and events, every field filled.
 func benchStatus(records, events int) *Status {
-	now := TimeString(time.Unix(1_700_000_000, 0))
+	now := TimeOf(time.Unix(1_700_000_000, 0))
 	code := 1
 	st := &Status{
 		Supervisor: SupervisorStatus{PID: 4242, Version: "v1.2.3", UptimeSeconds: 86400.5, ConfigPath: "/etc/ddns/config.toml",

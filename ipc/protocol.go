@@ -2,6 +2,7 @@ package ipc
 
 import (
 	"encoding/json"
+	"fmt"
 	"time"
 )
 
@@ -83,7 +84,7 @@ type SupervisorStatus struct {
 	UptimeSeconds  float64 `json:"uptime_seconds"`
 	ConfigPath     string  `json:"config_path"`
 	ConfigError    string  `json:"config_error"`
-	ConfigLoadedAt string  `json:"config_loaded_at"`
+	ConfigLoadedAt Time    `json:"config_loaded_at"`
 	// ConfigHash identifies the loaded config's content (hex SHA-256 prefix).
 	ConfigHash string `json:"config_hash,omitempty"`
 	// ConfigGeneration counts successful loads since the supervisor started.
@@ -108,7 +109,7 @@ type ExitInfo struct {
 	Code   int    `json:"code"`
 	Signal string `json:"signal"`
 	Reason string `json:"reason"`
-	At     string `json:"at"`
+	At     Time   `json:"at"`
 }
 
 // NetworkStatus is the readiness verdict and each probe's last result.
@@ -135,26 +136,71 @@ type RecordStatus struct {
 	Type      string `json:"type"` // "A" or "AAAA"
 	Provider  string `json:"provider,omitempty"`
 	Address   string `json:"address"`
-	SyncedAt  string `json:"synced_at"`            // last successful pass for this record
-	ChangedAt string `json:"changed_at,omitempty"` // last time the address changed
+	SyncedAt  Time   `json:"synced_at"`           // last successful pass for this record
+	ChangedAt Time   `json:"changed_at,omitzero"` // last time the address changed
 	Error     string `json:"error"`
 }
 
 // EventStatus is one supervisor event, oldest first.
 type EventStatus struct {
-	At     string `json:"at"`
+	At     Time   `json:"at"`
 	Kind   string `json:"kind"`
 	Detail string `json:"detail"`
 	PID    int    `json:"pid,omitempty"`
 	Code   *int   `json:"code,omitempty"`
 }
 
-// TimeString formats t as RFC 3339 for the wire, or "" for the zero time.
-func TimeString(t time.Time) string {
-	if t.IsZero() {
-		return ""
+// Time is a moment in the status and report documents. On the wire it is an
+// RFC 3339 string in UTC with as many fractional digits as it needs
+// ("2026-12-01T23:00:00.5Z"), and the empty string for the zero time, so a
+// field that was never set reads "" rather than year 1. Receivers get it
+// back as a time.Time instead of parsing strings themselves; a field tagged
+// omitzero is left out when zero. It wraps the time instead of embedding it
+// so that none of time.Time's own encodings (MarshalJSON and the rest) can
+// stand in for the wire form.
+type Time struct{ t time.Time }
+
+// TimeOf wraps t for the wire.
+func TimeOf(t time.Time) Time { return Time{t} }
+
+// Time is the moment itself.
+func (t Time) Time() time.Time { return t.t }
+
+// IsZero reports whether the time was never set (it marshals as "").
+func (t Time) IsZero() bool { return t.t.IsZero() }
+
+// MarshalText is the RFC 3339 text, empty for the zero time. encoding/json
+// writes it as a JSON string.
+func (t Time) MarshalText() ([]byte, error) {
+	return t.appendText(make([]byte, 0, len(time.RFC3339Nano))), nil
+}
+
+// UnmarshalText reads RFC 3339 text; empty text is the zero time.
+// encoding/json calls it for a JSON string, leaves the time alone for null
+// and refuses any other JSON value naming the field.
+func (t *Time) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*t = Time{}
+		return nil
 	}
-	return t.UTC().Format(time.RFC3339Nano)
+	v, err := time.Parse(time.RFC3339Nano, string(b))
+	if err != nil {
+		return fmt.Errorf("time %s is not an RFC 3339 time such as 2026-12-01T23:00:00Z: %w", quote(string(b)), err)
+	}
+	*t = Time{v}
+	return nil
+}
+
+// String is the wire form, for messages and tables.
+func (t Time) String() string { return string(t.appendText(nil)) }
+
+// appendText appends the wire text: nothing for the zero time, else RFC 3339
+// in UTC with the fraction it needs.
+func (t Time) appendText(b []byte) []byte {
+	if t.t.IsZero() {
+		return b
+	}
+	return t.t.UTC().AppendFormat(b, time.RFC3339Nano)
 }
 
 // MaxRequestBytes bounds one request line; a longer one gets an error reply.

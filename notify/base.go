@@ -19,7 +19,11 @@
 // chat webhooks and query strings often hold secrets.
 package notify
 
-import "time"
+import (
+	"time"
+
+	"github.com/ddnsd/ddns/configs"
+)
 
 // Event is one thing worth telling. Kind is one of configs.NotifyEvents.
 type Event struct {
@@ -37,12 +41,13 @@ type Event struct {
 	ID string
 }
 
-// The event kinds, as listed in configs.NotifyEvents.
+// The event kinds: configs.NotifyEvents under notify's names, so a config's
+// `events` list and what notify sends cannot spell an event two ways.
 const (
-	KindAddressChanged  = "address-changed"
-	KindUpdateFailed    = "update-failed"
-	KindUpdateRecovered = "update-recovered"
-	KindCrashLoop       = "crash-loop"
-	KindChildRestarted  = "child-restarted"
-	KindConfigInvalid   = "config-invalid"
+	KindAddressChanged  = configs.NotifyAddressChanged
+	KindUpdateFailed    = configs.NotifyUpdateFailed
+	KindUpdateRecovered = configs.NotifyUpdateRecovered
+	KindCrashLoop       = configs.NotifyCrashLoop
+	KindChildRestarted  = configs.NotifyChildRestarted
+	KindConfigInvalid   = configs.NotifyConfigInvalid
 )

@@ -77,7 +77,7 @@ func TestObserveReportEndToEnd(t *testing.T) {
 	n := New([]configs.Notify{webhook(rc.srv.URL)}, hclog.NewNullLogger(), WithBackoff(fastBackoff), WithClock(clk))
 	run(t, n)
 	rec := ipc.RecordStatus{Name: "home.example.com", Type: "A", Provider: "home", Address: "203.0.113.1",
-		SyncedAt: ipc.TimeString(now.Add(-time.Minute)), ChangedAt: ipc.TimeString(now.Add(-time.Hour))}
+		SyncedAt: ipc.TimeOf(now.Add(-time.Minute)), ChangedAt: ipc.TimeOf(now.Add(-time.Hour))}
 	send := func(r ipc.RecordStatus, times int) {
 		for i := 0; i < times; i++ {
 			n.ObserveReport(ipc.Report{PID: 7, At: now, Records: []ipc.RecordStatus{r}})
@@ -90,7 +90,7 @@ func TestObserveReportEndToEnd(t *testing.T) {
 	send(bad, 50)
 	send(rec, 50)
 	moved := rec
-	moved.Address, moved.ChangedAt = "203.0.113.9", ipc.TimeString(now)
+	moved.Address, moved.ChangedAt = "203.0.113.9", ipc.TimeOf(now)
 	send(moved, 50)
 	n.Notify(Event{Kind: KindChildRestarted, ID: "barrier"})
 

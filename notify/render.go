@@ -19,9 +19,13 @@ func dataOf(e Event) templateData {
 	return templateData{
 		ID: e.ID, Event: e.Kind, Kind: e.Kind, Record: e.Record, Type: e.Type, Provider: e.Provider,
 		OldAddress: e.OldAddress, NewAddress: e.NewAddress, Error: e.Error,
-		Time: e.At.UTC().Format(time.RFC3339), Detail: e.Detail,
+		Time: stamp(e.At), Detail: e.Detail,
 	}
 }
+
+// stamp is how a notification writes a time: RFC 3339 in UTC, to the
+// second (templates' .Time, the default body's "time", "failing since").
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // funcs: json quotes a value as a JSON literal, so a body template like
 // {"text": {{json .Error}}} stays valid JSON whatever the error says.
@@ -86,7 +90,7 @@ func defaultBody(e Event) []byte {
 		Error      string `json:"error,omitempty"`
 		Time       string `json:"time"`
 		Detail     string `json:"detail,omitempty"`
-	}{e.ID, e.Kind, e.Record, e.Type, e.Provider, e.OldAddress, e.NewAddress, e.Error, e.At.UTC().Format(time.RFC3339), e.Detail})
+	}{e.ID, e.Kind, e.Record, e.Type, e.Provider, e.OldAddress, e.NewAddress, e.Error, stamp(e.At), e.Detail})
 	return b
 }
 

@@ -59,7 +59,7 @@ func (n *Notifier) ObserveReport(r ipc.Report) {
 		case !failing && prev.failing:
 			e := ev
 			e.Kind, e.NewAddress = KindUpdateRecovered, rec.Address
-			e.Detail = fmt.Sprintf("failing since %s (%s)", prev.failingSince.UTC().Format(time.RFC3339), at.Sub(prev.failingSince).Round(time.Second))
+			e.Detail = fmt.Sprintf("failing since %s (%s)", stamp(prev.failingSince), at.Sub(prev.failingSince).Round(time.Second))
 			out = append(out, e)
 			prev.failing, prev.failingSince = false, time.Time{}
 		}
@@ -73,6 +73,5 @@ func (n *Notifier) ObserveReport(r ipc.Report) {
 // changedSinceStart reports whether the record's changed_at is after the
 // Notifier was created.
 func (n *Notifier) changedSinceStart(rec ipc.RecordStatus) bool {
-	t, err := time.Parse(time.RFC3339Nano, rec.ChangedAt)
-	return err == nil && t.After(n.started)
+	return !rec.ChangedAt.IsZero() && rec.ChangedAt.Time().After(n.started)
 }

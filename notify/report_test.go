@@ -14,9 +14,9 @@ import (
 // produce (once, not once per repetition).
 func TestObserveReportTransitions(t *testing.T) {
 	start := time.Date(2026, 11, 3, 12, 0, 0, 0, time.UTC)
-	before, after := ipc.TimeString(start.Add(-time.Hour)), ipc.TimeString(start.Add(time.Minute))
+	before, after := ipc.TimeOf(start.Add(-time.Hour)), ipc.TimeOf(start.Add(time.Minute))
 	type rec = ipc.RecordStatus
-	a := func(addr, changed, err string) rec {
+	a := func(addr string, changed ipc.Time, err string) rec {
 		return rec{Name: "home.example.com", Type: "A", Provider: "cf", Address: addr, ChangedAt: changed, Error: err}
 	}
 	tests := []struct {
@@ -30,7 +30,7 @@ func TestObserveReportTransitions(t *testing.T) {
 		{"first sight, old change", [][]rec{{a("2.2.2.2", before, "")}}, nil},
 		{"fail then recover", [][]rec{{a("1.1.1.1", before, "")}, {a("1.1.1.1", before, "boom")}, {a("1.1.1.1", before, "boom again")}, {a("1.1.1.1", before, "")}},
 			[]string{"update-failed", "update-recovered"}},
-		{"failing from the start", [][]rec{{a("", "", "no address yet")}, {a("3.3.3.3", after, "")}},
+		{"failing from the start", [][]rec{{a("", ipc.Time{}, "no address yet")}, {a("3.3.3.3", after, "")}},
 			[]string{"update-failed", "address-changed:>3.3.3.3", "update-recovered"}},
 		{"empty address keeps the last", [][]rec{{a("1.1.1.1", before, "")}, {a("", before, "")}, {a("1.1.1.1", before, "")}}, nil},
 		{"two records independent", [][]rec{

@@ -96,9 +96,9 @@ func (h *HealthChecker) Check(st ipc.Status, now time.Time) Health {
 	for _, rec := range st.Records {
 		key, who := ipc.RecordKey(rec.Name, rec.Type), rec.Name+" "+rec.Type
 		seen[key] = true
-		synced, err := time.Parse(time.RFC3339Nano, rec.SyncedAt)
+		synced := rec.SyncedAt.Time()
 		switch {
-		case rec.SyncedAt == "" || err != nil:
+		case synced.IsZero():
 			if st.Child.State == "running" && childUp > 2*iv {
 				hl.Reasons = append(hl.Reasons, fmt.Sprintf("%s: never synced in %s of running", who, roundAge(childUp)))
 			}

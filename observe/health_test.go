@@ -43,9 +43,9 @@ func TestHealthRules(t *testing.T) {
 		{"fresh error alone is tolerated", t0.Add(time.Minute), func(st *ipc.Status) { st.Records[0].Error = "echo service timed out" }, true, ""},
 		{"never synced on a young child", t0, func(st *ipc.Status) {
 			st.Child.UptimeSeconds = 30
-			st.Records[0].SyncedAt = ""
+			st.Records[0].SyncedAt = ipc.Time{}
 		}, true, ""},
-		{"never synced on an old child", t0, func(st *ipc.Status) { st.Records[0].SyncedAt = "" }, false, "never synced"},
+		{"never synced on an old child", t0, func(st *ipc.Status) { st.Records[0].SyncedAt = ipc.Time{} }, false, "never synced"},
 		{"config error is only a warning", t0, func(st *ipc.Status) { st.Supervisor.ConfigError = "config.toml:3:1: bad" }, true, ""},
 		{"synced in the future (clock step) is fresh", t0.Add(-time.Hour), nil, true, ""},
 	}
@@ -158,7 +158,7 @@ func TestHealthzTransitions(t *testing.T) {
 		*now = now.Add(time.Minute)
 		st.Network = ipc.NetworkStatus{Ready: true}
 		st.Records[0].Error = ""
-		st.Records[0].SyncedAt = ipc.TimeString(*now)
+		st.Records[0].SyncedAt = ipc.TimeOf(*now)
 	})
 	check("recovered", 200, "")
 }

@@ -108,8 +108,8 @@ func healthyStatus(now time.Time) ipc.Status {
 		Child:      ipc.ChildStatus{State: "running", PID: 11, UptimeSeconds: 3600},
 		Network:    ipc.NetworkStatus{Ready: true, Checks: []ipc.CheckStatus{{Kind: "tcp", Target: "1.1.1.1:443", OK: true, LatencyMS: 12}}},
 		Records: []ipc.RecordStatus{
-			{Name: "home.example.com", Type: "A", Address: "203.0.113.7", SyncedAt: ipc.TimeString(now)},
+			{Name: "home.example.com", Type: "A", Address: "203.0.113.7", SyncedAt: ipc.TimeOf(now)},
 		},
-		Events: []ipc.EventStatus{{At: ipc.TimeString(now), Kind: "started", Detail: "pid 11"}},
+		Events: []ipc.EventStatus{{At: ipc.TimeOf(now), Kind: "started", Detail: "pid 11"}},
 	}
 }

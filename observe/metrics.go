@@ -144,18 +144,18 @@ func (m *Metrics) FromReport(r ipc.Report) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, rec := range r.Records {
-		if t, err := time.Parse(time.RFC3339Nano, rec.SyncedAt); err == nil {
-			m.RecordSynced(rec.Name, rec.Type, t)
+		if !rec.SyncedAt.IsZero() {
+			m.RecordSynced(rec.Name, rec.Type, rec.SyncedAt.Time())
 		}
 		failing := rec.Error != ""
 		m.recordError.set(b2f(failing), rec.Name, rec.Type)
 		key := ipc.RecordKey(rec.Name, rec.Type)
 		prev, known := m.seen[key]
-		m.seen[key] = recordSeen{changedAt: rec.ChangedAt, failing: failing}
+		m.seen[key] = recordSeen{changedAt: rec.ChangedAt.Time(), failing: failing}
 		if !known {
 			continue
 		}
-		if rec.ChangedAt != "" && rec.ChangedAt != prev.changedAt {
+		if !rec.ChangedAt.IsZero() && !rec.ChangedAt.Time().Equal(prev.changedAt) {
 			m.RecordUpdate(rec.Name, rec.Type, "changed")
 		}
 		if failing && !prev.failing {
@@ -166,6 +166,6 @@ func (m *Metrics) FromReport(r ipc.Report) {
 
 // recordSeen is what FromReport remembers of a record between reports.
 type recordSeen struct {
-	changedAt string
+	changedAt time.Time
 	failing   bool
 }

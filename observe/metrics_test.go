@@ -144,7 +144,7 @@ func TestMetricsAfterEvents(t *testing.T) {
 func TestMetricsFromReport(t *testing.T) {
 	m := NewMetrics()
 	_, base := startServer(t, Options{Metrics: m}, &fakeSupervisor{st: healthyStatus(t0), now: t0})
-	rec := ipc.RecordStatus{Name: "home.example.com", Type: "AAAA", Address: "2001:db8::1", SyncedAt: ipc.TimeString(t0), ChangedAt: ipc.TimeString(t0.Add(-time.Hour))}
+	rec := ipc.RecordStatus{Name: "home.example.com", Type: "AAAA", Address: "2001:db8::1", SyncedAt: ipc.TimeOf(t0), ChangedAt: ipc.TimeOf(t0.Add(-time.Hour))}
 	report := func(r ipc.RecordStatus, at time.Time) {
 		m.FromReport(ipc.Report{PID: 11, At: at, Records: []ipc.RecordStatus{r}})
 	}
@@ -157,7 +157,7 @@ func TestMetricsFromReport(t *testing.T) {
 		report(failing, t0.Add(time.Minute))
 	}
 	changed := rec
-	changed.Address, changed.ChangedAt, changed.SyncedAt = "2001:db8::2", ipc.TimeString(t0.Add(2*time.Minute)), ipc.TimeString(t0.Add(2*time.Minute))
+	changed.Address, changed.ChangedAt, changed.SyncedAt = "2001:db8::2", ipc.TimeOf(t0.Add(2*time.Minute)), ipc.TimeOf(t0.Add(2*time.Minute))
 	for i := 0; i < 4; i++ {
 		report(changed, t0.Add(2*time.Minute))
 	}

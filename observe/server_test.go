@@ -116,7 +116,7 @@ func TestTokenRequiredOnEveryPath(t *testing.T) {
 func TestStatusIsTheStatusDocument(t *testing.T) {
 	f := &fakeSupervisor{st: healthyStatus(t0), now: t0}
 	code := 2
-	f.st.Events = append(f.st.Events, ipc.EventStatus{At: ipc.TimeString(t0), Kind: "exited", Detail: "unexpected failure", PID: 11, Code: &code})
+	f.st.Events = append(f.st.Events, ipc.EventStatus{At: ipc.TimeOf(t0), Kind: "exited", Detail: "unexpected failure", PID: 11, Code: &code})
 	_, base := startServer(t, Options{}, f)
 	c, body := get(t, "GET", base+"/status", "")
 	if c != 200 {

@@ -5,8 +5,10 @@
 // readiness results and timers. Nothing else touches the state, so there is no
 // locking around it; other goroutines talk to the loop through its control
 // channel (one method per kind of call: Start, Stop, Restart, Update,
-// Heartbeat, NetworkChanged, Snapshot) and read a published copy (Snapshot).
-// Every change of state goes through one helper, which records it as an Event.
+// Heartbeat, NetworkChanged, Snapshot) and read a published copy (Snapshot,
+// or SnapshotLast for only the newest events). Every change of state goes
+// through one helper, which records it as an Event. Restart delays and
+// readiness re-checks follow package backoff's doubling schedule.
 //
 // Everything that touches the outside world is injected through small
 // interfaces declared here: a clock.Clock (so backoff and crash-loop windows
@@ -199,7 +201,8 @@ const DefaultInspectInterval = 5 * time.Second
 
 // withDefaults makes p safe for the loop: negative durations count as 0,
 // jitter is clamped, and the exit map is copied. Zero values keep the
-// meanings documented on Policy (see longDelay, inspectEvery, probeLimit).
+// meanings documented on Policy (see longDelay and inspectEvery; a Max below
+// its first delay means no doubling, as package backoff defines).
 func (p Policy) withDefaults() Policy {
 	for _, d := range []*time.Duration{&p.RestartDelay, &p.RestartDelayMax, &p.LongRestartDelay, &p.StableAfter,
 		&p.CrashLoopWindow, &p.CrashLoopCooldown, &p.StopTimeout, &p.Watchdog, &p.InspectInterval,
@@ -231,9 +234,6 @@ func (p Policy) inspectEvery() time.Duration {
 	}
 	return p.InspectInterval
 }
-
-// probeLimit caps the readiness re-check delay's doubling.
-func (p Policy) probeLimit() time.Duration { return max(p.ProbeIntervalMax, p.ProbeInterval) }
 
 // actionFor maps an exit to what the policy wants done.
 func (p Policy) actionFor(st ExitStatus) Action {
@@ -382,4 +382,7 @@ type Snapshot struct {
 	Events              []Event // oldest first
 	Command             Command
 	Policy              Policy
+	// EventsOmitted counts the older events of the ring that SnapshotLast
+	// left out of Events (0 for Snapshot, which has them all).
+	EventsOmitted int
 }

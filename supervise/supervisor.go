@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/ddnsd/ddns/backoff"
 	"github.com/ddnsd/ddns/clock"
 )
 
@@ -67,8 +68,9 @@ type Supervisor struct {
 	lastHB       time.Time
 	events       []Event // ring
 	evHead       int     // index of the oldest event once the ring is full
+	evChanged    bool    // an event came in since the last publish
 	restartTimes []time.Time
-	probeDelay   time.Duration
+	probeSeq     backoff.Sequence // readiness re-checks while waiting for the network
 	netReason    string
 	intent       intent
 	intentReason string
@@ -259,20 +261,40 @@ func (s *Supervisor) Heartbeat(at time.Time) {
 // instead of at the next probe interval.
 func (s *Supervisor) NetworkChanged() { _ = s.send(s.networkChanged) }
 
-// Snapshot returns a consistent copy of the state. While Run runs it asks the
-// loop, so it reflects every control call that returned before it; otherwise
-// it returns the last state the loop published.
-func (s *Supervisor) Snapshot() Snapshot {
+// Snapshot returns a consistent copy of the state with every event the ring
+// holds. While Run runs it asks the loop, so it reflects every control call
+// that returned before it; otherwise it returns the last state the loop
+// published.
+func (s *Supervisor) Snapshot() Snapshot { return s.SnapshotLast(-1) }
+
+// SnapshotLast is Snapshot with only the newest n events (n < 0: all of
+// them, 0: none); EventsOmitted counts the older ones left out. A caller
+// that shows a few events, or none, pays for those only, however full the
+// ring is: `supervisor status` sends the last 20, a report's sender check
+// needs just the PID.
+func (s *Supervisor) SnapshotLast(n int) Snapshot {
 	if s.ran.Load() {
 		_ = s.send(func() error { return nil }) // the loop publishes before it replies
 	}
 	c := *s.snap.Load()
-	c.Events = append([]Event(nil), c.Events...)
+	kept, omitted := newestEvents(c.Events, n)
+	c.Events = append([]Event(nil), kept...)
+	c.EventsOmitted = omitted
 	if c.LastExit != nil {
 		le := *c.LastExit
 		c.LastExit = &le
 	}
 	return c
+}
+
+// newestEvents keeps the last n of events (oldest first, as the ring gives
+// them), all of them when n is negative; omitted counts the older ones left
+// out.
+func newestEvents(events []Event, n int) (kept []Event, omitted int) {
+	if n < 0 || n >= len(events) {
+		return events, 0
+	}
+	return events[len(events)-n:], len(events) - n
 }
 
 func (s *Supervisor) publish() {
@@ -286,7 +308,16 @@ func (s *Supervisor) publish() {
 		LastHeartbeat:       s.lastHB,
 		Command:             s.cmd,
 		Policy:              s.policy,
-		Events:              s.orderedEvents(),
+	}
+	// The loop publishes after every request; copying the ring only when an
+	// event came in keeps a status call from paying for the whole ring. A
+	// published slice is never written again (SnapshotLast copies out of
+	// it), so the next snapshot may share it.
+	if prev := s.snap.Load(); prev != nil && !s.evChanged {
+		snap.Events = prev.Events
+	} else {
+		snap.Events = s.orderedEvents()
+		s.evChanged = false
 	}
 	if s.proc == nil {
 		snap.StartedAt = time.Time{}
@@ -329,6 +360,7 @@ func (s *Supervisor) emit(kind EventKind, detail string, pid int, code *int) {
 		s.events[s.evHead] = e
 		s.evHead = (s.evHead + 1) % len(s.events)
 	}
+	s.evChanged = true
 	args := []any{"state", string(e.State)}
 	if pid != 0 {
 		args = append(args, "pid", pid)
@@ -365,7 +397,7 @@ func (s *Supervisor) heartbeatReceived(at time.Time) error {
 
 func (s *Supervisor) networkChanged() error {
 	if s.state == StateWaitingNetwork {
-		s.probeDelay = 0
+		s.probeSeq.Reset()
 		s.runCheck()
 	}
 	return nil
@@ -397,7 +429,7 @@ func (s *Supervisor) startRequested() error {
 	case StateStopping:
 		s.setIntent(intentRestart, "start requested")
 	case StateWaitingNetwork:
-		s.probeDelay = 0
+		s.probeSeq.Reset()
 		s.runCheck()
 	default:
 		s.restartTimes = nil
@@ -525,18 +557,20 @@ func (s *Supervisor) onReady(res readyResult) {
 		if s.state == StateWaitingNetwork {
 			s.emit(EventNetworkReady, res.reason, 0, nil)
 		}
-		s.probeDelay = 0
+		s.probeSeq.Reset()
 		s.netReason = ""
 		s.spawn()
 		return
 	}
 	p := s.policy
 	first := s.state != StateWaitingNetwork
-	if first || s.probeDelay <= 0 {
-		s.probeDelay = p.ProbeInterval
+	if first {
+		s.probeSeq.Reset()
 	}
-	d := s.probeDelay
-	s.probeDelay = min(2*s.probeDelay, p.probeLimit())
+	// The current policy each time: an Update while waiting applies to the
+	// next re-check.
+	s.probeSeq.Policy = backoff.Policy{First: p.ProbeInterval, Max: p.ProbeIntervalMax}
+	d := s.probeSeq.Next()
 	again := "checking again in " + d.String()
 	if d > 0 {
 		s.nextStart = s.o.Clock.Now().Add(d)
@@ -752,7 +786,7 @@ func (s *Supervisor) afterFailure(a Action, reason string) {
 		}
 		// Not a failure, but a child that keeps exiting at once must still
 		// trip the crash-loop guard, so the restart is counted.
-		s.backoff(s.jitter(p.RestartDelay, max(p.RestartDelayMax, p.RestartDelay)), reason)
+		s.backoff(s.restartPolicy(p.RestartDelay).Delay(1), reason)
 	case ActionWaitConfig:
 		s.failures++
 		s.enter(StateWaitingConfig, EventWaitingConfig, reason+"; waiting for a new config", 0)
@@ -765,29 +799,18 @@ func (s *Supervisor) afterFailure(a Action, reason string) {
 		s.beginStart()
 	case ActionRestartLong:
 		s.failures++
-		s.backoff(s.delay(p.longDelay()), reason)
+		s.backoff(s.restartPolicy(p.longDelay()).Delay(s.failures), reason)
 	default:
 		s.failures++
-		s.backoff(s.delay(p.RestartDelay), reason)
+		s.backoff(s.restartPolicy(p.RestartDelay).Delay(s.failures), reason)
 	}
 }
 
-// delay is base doubled once per consecutive failure after the first, capped,
-// with jitter.
-func (s *Supervisor) delay(base time.Duration) time.Duration {
-	limit := max(s.policy.RestartDelayMax, base)
-	d := base
-	for i := 1; i < s.failures && d < limit; i++ {
-		d *= 2
-	}
-	return s.jitter(min(d, limit), limit)
-}
-
-func (s *Supervisor) jitter(d, limit time.Duration) time.Duration {
-	if j := s.policy.Jitter; j > 0 && d > 0 {
-		d = time.Duration(float64(d) * (1 + j*(2*s.o.Rand()-1)))
-	}
-	return min(d, limit)
+// restartPolicy is the restart backoff starting at first: doubled once per
+// consecutive failure after the first, capped at RestartDelayMax (never below
+// first), spread by the policy's jitter.
+func (s *Supervisor) restartPolicy(first time.Duration) backoff.Policy {
+	return backoff.Policy{First: first, Max: s.policy.RestartDelayMax, Jitter: s.policy.Jitter, Rand: s.o.Rand}
 }
 
 // countRestart records a restart after a failure and reports whether that

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -280,6 +281,34 @@ func TestExitCode3WaitsForNetworkThenStartsAtOnce(t *testing.T) {
 	h.sup.NetworkChanged() // checks now: no need to wait for the 20s probe
 	h.waitEvent(EventNetworkReady)
 	h.proc()
+}
+
+func TestNetworkChangeStartsTheProbeScheduleAgain(t *testing.T) {
+	ready := &fakeReady{reason: "tcp 1.1.1.1:443: connection refused"}
+	pol := testPolicy()
+	pol.ProbeInterval = 5 * time.Second
+	pol.ProbeIntervalMax = 20 * time.Second
+	h := newHarness(t, pol, func(o *Options) { o.Ready = ready })
+	h.waitEvent(EventWaitingNetwork)
+	for _, want := range []time.Duration{5, 10} {
+		want *= time.Second
+		h.waitTimers(1)
+		if got := h.pendingDelay(); got != want {
+			t.Fatalf("probe interval %s, want %s", got, want)
+		}
+		h.clock.Advance(want)
+	}
+	h.waitTimers(1)
+	if got := h.pendingDelay(); got != 20*time.Second {
+		t.Fatalf("probe interval %s before the network change, want 20s", got)
+	}
+	// The network changed but is still down: the next re-check comes after
+	// ProbeInterval again, not after the grown delay.
+	h.sup.NetworkChanged()
+	h.waitTimers(1)
+	if got := h.pendingDelay(); got != pol.ProbeInterval {
+		t.Fatalf("probe interval %s after a network change, want %s", got, pol.ProbeInterval)
+	}
 }
 
 func TestReadinessCheckedBeforeEveryStart(t *testing.T) {
@@ -582,6 +611,80 @@ func TestEventRingIsBounded(t *testing.T) {
 		if ev[i].At.Before(ev[i-1].At) {
 			t.Fatal("events out of order")
 		}
+	}
+}
+
+// TestNewestEvents: which of the ring's events SnapshotLast(n) keeps.
+func TestNewestEvents(t *testing.T) {
+	ring := make([]Event, 30)
+	for i := range ring {
+		ring[i].PID = i
+	}
+	cases := []struct {
+		name         string
+		events, n    int
+		kept, omit   int
+		firstKeptPID int
+	}{
+		{"a number", 30, 20, 20, 10, 10},
+		{"fewer than asked for", 5, 20, 5, 0, 0},
+		{"none", 30, 0, 0, 30, 0},
+		{"more than the ring holds", 30, 100, 30, 0, 0},
+		{"all", 30, -1, 30, 0, 0},
+		{"any negative is all", 30, -7, 30, 0, 0},
+		{"empty ring", 0, 20, 0, 0, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			kept, omitted := newestEvents(ring[:tc.events], tc.n)
+			if len(kept) != tc.kept || omitted != tc.omit {
+				t.Fatalf("kept %d, omitted %d; want %d, %d", len(kept), omitted, tc.kept, tc.omit)
+			}
+			if len(kept) > 0 && (kept[0].PID != tc.firstKeptPID || kept[len(kept)-1].PID != tc.events-1) {
+				t.Errorf("kept pids %d..%d, want %d..%d (the newest)", kept[0].PID, kept[len(kept)-1].PID, tc.firstKeptPID, tc.events-1)
+			}
+		})
+	}
+}
+
+func TestSnapshotLastKeepsTheNewestEvents(t *testing.T) {
+	pol := testPolicy()
+	pol.RestartDelay = 0
+	h := newHarness(t, pol, func(o *Options) { o.EventCapacity = 8 })
+	for i := 0; i < 10; i++ {
+		h.proc().exitWith(exitCode(1))
+	}
+	p := h.proc()
+	all := h.sup.Snapshot()
+	if len(all.Events) != 8 || all.EventsOmitted != 0 {
+		t.Fatalf("Snapshot: %d events, %d omitted; want the whole ring of 8, none omitted", len(all.Events), all.EventsOmitted)
+	}
+	for _, tc := range []struct{ n, kept int }{{-1, 8}, {-7, 8}, {0, 0}, {3, 3}, {8, 8}, {100, 8}} {
+		got := h.sup.SnapshotLast(tc.n)
+		if len(got.Events) != tc.kept || got.EventsOmitted != 8-tc.kept {
+			t.Errorf("SnapshotLast(%d): %d events, %d omitted; want %d, %d", tc.n, len(got.Events), got.EventsOmitted, tc.kept, 8-tc.kept)
+			continue
+		}
+		if want := all.Events[8-tc.kept:]; tc.kept > 0 && !reflect.DeepEqual(got.Events, want) {
+			t.Errorf("SnapshotLast(%d) events %+v, want the newest %+v", tc.n, got.Events, want)
+		}
+		if got.PID != all.PID || got.State != all.State || got.Restarts != all.Restarts {
+			t.Errorf("SnapshotLast(%d) = pid %d %s restarts %d, want Snapshot's pid %d %s restarts %d",
+				tc.n, got.PID, got.State, got.Restarts, all.PID, all.State, all.Restarts)
+		}
+	}
+	// A snapshot taken before an event keeps what it had; the next one has
+	// the new event (the loop shares the published ring only until an event
+	// comes in).
+	before := h.sup.Snapshot().Events
+	kept := append([]Event(nil), before...)
+	p.exitWith(exitCode(1))
+	h.proc()
+	if !reflect.DeepEqual(before, kept) {
+		t.Fatal("a later event changed the events of an earlier snapshot")
+	}
+	if last := h.sup.SnapshotLast(1).Events; len(last) != 1 || last[0].Kind != EventStarted || last[0].PID == all.PID {
+		t.Fatalf("newest event after a restart %+v, want the new child's started event", last)
 	}
 }
 

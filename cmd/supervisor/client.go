@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/ddnsd/ddns/configs"
 	"github.com/ddnsd/ddns/ipc"
 )
 
@@ -120,11 +121,7 @@ func printStatus(w io.Writer, st *ipc.Status, allEvents bool) {
 		fmt.Fprintf(w, "last report %s ago\n", seconds(c.LastReportAgeSeconds))
 	}
 	s := st.Supervisor
-	cfg := s.ConfigPath
-	if cfg == "" {
-		cfg = "(embedded default)"
-	}
-	fmt.Fprintf(w, "supervisor  pid %d, up %s, %s, config %s (generation %d, hash %s)\n", s.PID, seconds(s.UptimeSeconds), s.Version, cfg, s.ConfigGeneration, s.ConfigHash)
+	fmt.Fprintf(w, "supervisor  pid %d, up %s, %s, config %s (generation %d, hash %s)\n", s.PID, seconds(s.UptimeSeconds), s.Version, configs.DisplayName(s.ConfigPath), s.ConfigGeneration, s.ConfigHash)
 	if s.ConfigError != "" {
 		fmt.Fprintf(w, "CONFIG ERROR (running on the previous config):\n  %s\n", strings.ReplaceAll(s.ConfigError, "\n", "\n  "))
 	}
@@ -179,20 +176,20 @@ func seconds(s float64) string {
 	return (time.Duration(s * float64(time.Second))).Round(time.Second).String()
 }
 
-func ago(rfc string) string {
-	t, err := time.Parse(time.RFC3339Nano, rfc)
-	if err != nil {
+// ago is how long before now t was, "never" for the zero time.
+func ago(t ipc.Time) string {
+	if t.IsZero() {
 		return "never"
 	}
-	return time.Since(t).Round(time.Second).String() + " ago"
+	return time.Since(t.Time()).Round(time.Second).String() + " ago"
 }
 
-func clock(rfc string) string {
-	t, err := time.Parse(time.RFC3339Nano, rfc)
-	if err != nil {
-		return rfc
+// clock is t's local time of day, empty for the zero time.
+func clock(t ipc.Time) string {
+	if t.IsZero() {
+		return ""
 	}
-	return t.Local().Format("15:04:05")
+	return t.Time().Local().Format("15:04:05")
 }
 
 func cmdControl(name string, args []string, stdout, stderr io.Writer) int {

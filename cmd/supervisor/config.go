@@ -93,10 +93,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return int(ipc.ExitConfig)
 	}
-	name := path
-	if name == "" {
-		name = configs.EmbeddedName
-	}
+	name := configs.DisplayName(path)
 	for _, w := range cfg.Warnings {
 		fmt.Fprintln(stderr, "warning:", w)
 	}

@@ -57,7 +57,7 @@ func helperChild(mode string) int {
 		r := ipc.NewReporter(sock, nil)
 		tick := time.NewTicker(100 * time.Millisecond) // the child's own heartbeat pace
 		for range tick.C {
-			r.Send(context.Background(), ipc.Report{PID: os.Getpid(), At: time.Now(), Records: []ipc.RecordStatus{{Name: "home.example.test", Type: "A", Address: "192.0.2.1", SyncedAt: ipc.TimeString(time.Now())}}})
+			r.Send(context.Background(), ipc.Report{PID: os.Getpid(), At: time.Now(), Records: []ipc.RecordStatus{{Name: "home.example.test", Type: "A", Address: "192.0.2.1", SyncedAt: ipc.TimeOf(time.Now())}}})
 		}
 	case "orphans": // leaves zombie-to-be grandchildren behind, then idles
 		for i := 0; i < 3; i++ {

@@ -94,11 +94,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	log, closeLog, err := newLogger(cfg.Log, os.Getenv(ipc.EnvSocket) != "", stderr)
 	if err != nil {
-		fmt.Fprintf(stderr, "updater: %s: %v\n", cfgName(cfg), err)
+		fmt.Fprintf(stderr, "updater: %s: %v\n", configs.DisplayName(cfg.Path), err)
 		return int(ipc.ExitConfig)
 	}
 	defer closeLog()
-	log.Info("config loaded", "file", cfgName(cfg), "hash", cfg.Hash, "records", len(cfg.Records), "version", version)
+	log.Info("config loaded", "file", configs.DisplayName(cfg.Path), "hash", cfg.Hash, "records", len(cfg.Records), "version", version)
 	for _, w := range cfg.Warnings {
 		log.Warn(w)
 	}
@@ -195,14 +195,6 @@ func newLogger(l configs.Log, supervised bool, stderr io.Writer) (hclog.Logger, 
 		return nil, nil, err
 	}
 	return log, func() { closer.Close() }, nil
-}
-
-// cfgName names the config in messages: its path, or the embedded default.
-func cfgName(cfg *configs.Config) string {
-	if cfg.Path == "" {
-		return configs.EmbeddedName
-	}
-	return cfg.Path
 }
 
 // watchdog reads systemd's WATCHDOG_USEC: the period within which this
