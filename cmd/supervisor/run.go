@@ -65,11 +65,12 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 			logger.Warn(w)
 		}
 	}
-	if err := os.MkdirAll(filepath.Dir(socket), 0o700); err != nil {
-		logger.Error("cannot create the socket folder", "path", filepath.Dir(socket), "error", err)
+	lockPath := ipc.LockPath(socket)
+	if err := os.MkdirAll(filepath.Dir(lockPath), 0o700); err != nil {
+		logger.Error("cannot create the socket folder", "path", filepath.Dir(lockPath), "error", err)
 		return 1
 	}
-	release, err := ipc.AcquireLock(socket + ".lock")
+	release, err := ipc.AcquireLock(lockPath)
 	if err != nil {
 		logger.Error("another supervisor already runs with this socket; use `supervisor status` to talk to it", "error", err)
 		return 1
