@@ -44,6 +44,15 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	}
 	logger, closeLog := newLogger(cfg, stderr)
 	defer closeLog()
+	// With a log file (always on Windows) a failed start would otherwise
+	// be silent to whoever ran the command: say it on stderr as well.
+	toFile := cfg.Log.File != "" || defaultLogFile() != ""
+	failed := func(err error) int {
+		if toFile {
+			fmt.Fprintf(stderr, "supervisor: %v\n", err)
+		}
+		return 1
+	}
 	detachConsole(logger)
 
 	socket := *socketFlag
@@ -68,12 +77,12 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	lockPath := ipc.LockPath(socket)
 	if err := os.MkdirAll(filepath.Dir(lockPath), 0o700); err != nil {
 		logger.Error("cannot create the socket folder", "path", filepath.Dir(lockPath), "error", err)
-		return 1
+		return failed(fmt.Errorf("cannot create the socket folder: %w", err))
 	}
 	release, err := ipc.AcquireLock(lockPath)
 	if err != nil {
 		logger.Error("another supervisor already runs with this socket; use `supervisor status` to talk to it", "error", err)
-		return 1
+		return failed(fmt.Errorf("another supervisor already runs with the socket %s (use `supervisor status` to talk to it): %w", socket, err))
 	}
 	defer release()
 
@@ -89,7 +98,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	})
 	if err != nil {
 		logger.Error("cannot set up the supervisor", "error", err)
-		return 1
+		return failed(fmt.Errorf("cannot set up the supervisor: %w", err))
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -105,7 +114,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	stopReaper := startReaper(ctx, app.ChildPID, logger)
 	defer stopReaper()
 	if err := app.Run(ctx); err != nil {
-		return 1 // Run logged why
+		return failed(err) // Run logged why
 	}
 	return 0
 }
