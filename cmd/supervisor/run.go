@@ -18,7 +18,14 @@ import (
 // SIGINT or SIGTERM. Exit 0 after a clean stop, 1 when it cannot run, 2 on
 // a usage error.
 func cmdRun(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("run", stderr)
+	return runSupervisor(context.Background(), "run", args, stdout, stderr, nil)
+}
+
+// runSupervisor is `supervisor run` until parent ends (the Windows service
+// entry cancels it on a Stop from the service manager); serving, when set,
+// is called once the control socket listens.
+func runSupervisor(parent context.Context, name string, args []string, stdout, stderr io.Writer, serving func()) int {
+	fs := newFlags(name, stderr)
 	config := fs.String("config", "", "config file (default: $DDNS_CONFIG, the user config folder, /etc/ddns/config.toml, then the embedded default)")
 	socketFlag := fs.String("socket", "", "control socket (default: [supervisor] socket, else the per-user runtime folder)")
 	if !fs.parse(args) {
@@ -95,12 +102,19 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		Ring:      ring,
 		Logger:    logger,
 		Version:   version,
+		ListenControl: func(so ipc.ServerOptions) (daemon.ControlServer, error) {
+			s, err := ipc.Listen(so)
+			if err == nil && serving != nil {
+				serving()
+			}
+			return s, err
+		},
 	})
 	if err != nil {
 		logger.Error("cannot set up the supervisor", "error", err)
 		return failed(fmt.Errorf("cannot set up the supervisor: %w", err))
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	reload := func() {
 		go func() {
