@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math/rand/v2"
 	"net"
 	"os"
 	"sync"
@@ -31,15 +32,17 @@ const (
 	// pipeInstances is how many instances of each pipe wait for a client.
 	// A client finding all of them busy retries (ERROR_PIPE_BUSY) until its
 	// deadline, so this bounds latency under a burst, not the burst.
-	pipeInstances = 8
+	pipeInstances = 16
 	// pipeBufferSize is each direction's buffer, sized like the socket's
 	// reader so one reply line rarely waits for the client.
 	pipeBufferSize = 64 << 10
 	// statusPipeSuffix names the read-only pipe status_for_any_user adds.
 	statusPipeSuffix = "-status"
 	// pipeBusyWait bounds one wait for a free instance before the client
-	// tries again (and looks at its deadline).
-	pipeBusyWait = 50 * time.Millisecond
+	// tries again. Each try is a round trip to the kernel (under wine, to
+	// wineserver), so a burst of waiting clients backs off with jitter
+	// rather than spin.
+	pipeBusyWait = 100 * time.Millisecond
 )
 
 var (
@@ -49,7 +52,7 @@ var (
 
 // listenTransport is the named pipe on Windows.
 func listenTransport(o *ServerOptions) (net.Listener, fs.FileInfo, error) {
-	ln, err := listenPipe(PipeName(o.Path), o.AllowStatusFromAnyUser, o.IdleTimeout)
+	ln, err := listenPipe(PipeName(o.Path), o.AllowStatusFromAnyUser, o.IdleTimeout, o.MaxConns)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -86,6 +89,7 @@ type pipeListener struct {
 
 	hsMu    sync.Mutex
 	hs      map[*os.File]struct{} // connections still in their handshake
+	hsSem   chan struct{}         // bounds them, as MaxConns bounds served ones
 	self    *windows.SID
 	selfUID int
 }
@@ -98,7 +102,7 @@ type pipeSpec struct {
 
 // listenPipe creates the first instance of name (refusing a name someone
 // already serves or squats), then keeps pipeInstances instances waiting.
-func listenPipe(name string, statusPipe bool, first time.Duration) (*pipeListener, error) {
+func listenPipe(name string, statusPipe bool, first time.Duration, maxConns int) (*pipeListener, error) {
 	self := selfSID()
 	specs := []pipeSpec{{name: name}}
 	if statusPipe {
@@ -147,6 +151,7 @@ func listenPipe(name string, statusPipe bool, first time.Duration) (*pipeListene
 	l := &pipeListener{
 		name: name, conns: make(chan *pipeConn), closeEv: ev, done: make(chan struct{}),
 		first: first, self: self, selfUID: serverUID(), hs: map[*os.File]struct{}{},
+		hsSem: make(chan struct{}, max(maxConns, 1)),
 	}
 	for i, sp := range specs {
 		for n := range pipeInstances {
@@ -215,7 +220,14 @@ func (l *pipeListener) instance(sp pipeSpec, h windows.Handle) {
 			h = 0
 			continue
 		}
-		go l.handshake(h, sp.readOnly)
+		select {
+		case l.hsSem <- struct{}{}:
+			go l.handshake(h, sp.readOnly)
+		default:
+			// Clients that connect and say nothing must not pile up
+			// without bound: beyond MaxConns of them, answer busy.
+			refusePipe(h, cap(l.hsSem))
+		}
 		h = 0
 	}
 }
@@ -251,6 +263,7 @@ func (l *pipeListener) connect(h windows.Handle) error {
 // from the pipe first), learns who it is, and passes the connection to
 // Accept with those bytes kept for the server's reader.
 func (l *pipeListener) handshake(h windows.Handle, readOnly bool) {
+	defer func() { <-l.hsSem }()
 	f := os.NewFile(uintptr(h), l.name)
 	l.hsMu.Lock()
 	if l.closed() {
@@ -280,6 +293,18 @@ func (l *pipeListener) handshake(h windows.Handle, readOnly bool) {
 	case l.conns <- c:
 	case <-l.done:
 		f.Close()
+	}
+}
+
+// refusePipe answers a client over the handshake limit with the busy reply
+// the server gives one over MaxConns, and hangs up.
+func refusePipe(h windows.Handle, limit int) {
+	f := os.NewFile(uintptr(h), "refused")
+	defer f.Close()
+	_ = f.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
+	msg := fmt.Sprintf("busy: the supervisor already has %d connections waiting for their first request; try again shortly", limit)
+	if b, err := Encode(Reply{OK: false, Error: msg}); err == nil {
+		_, _ = f.Write(b)
 	}
 }
 
@@ -380,7 +405,7 @@ func dialPipe(ctx context.Context, name string) (net.Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pipe name %q: %w", name, err)
 	}
-	retry := time.Millisecond
+	retry := 2 * time.Millisecond
 	for {
 		h, err := windows.CreateFile(n16, windows.GENERIC_READ|windows.GENERIC_WRITE, 0, nil, windows.OPEN_EXISTING,
 			windows.FILE_FLAG_OVERLAPPED|windows.SECURITY_SQOS_PRESENT|windows.SECURITY_IDENTIFICATION, 0)
@@ -393,7 +418,7 @@ func dialPipe(ctx context.Context, name string) (net.Conn, error) {
 		// Every instance is taken. WaitNamedPipe would park an OS thread
 		// per waiting client (a thousand threads in a burst); a timer
 		// parks only the goroutine. The wait grows to pipeBusyWait.
-		t := time.NewTimer(retry)
+		t := time.NewTimer(retry/2 + rand.N(retry))
 		select {
 		case <-ctx.Done():
 			t.Stop()
