@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"time"
 	"unsafe"
@@ -389,8 +390,24 @@ func (c *pipeConn) SetWriteDeadline(t time.Time) error { return c.f.SetWriteDead
 // identification, never impersonation, so the server learns who it is but
 // cannot act as it. If the main pipe refuses us (another user's supervisor
 // that allows status from anyone), its read-only twin is tried.
+//
+// A user's own default pipe that does not exist falls back to the service's
+// pipe: a standard user's `supervisor status` then reaches the service
+// (through its status pipe, if it allows status from other users) without
+// being told where it is.
 func dialTransport(ctx context.Context, path string) (net.Conn, error) {
 	name := PipeName(path)
+	c, err := dialOrStatus(ctx, name)
+	if errors.Is(err, fs.ErrNotExist) && !strings.EqualFold(name, WindowsServicePipe) && strings.EqualFold(name, DefaultSocketPath()) {
+		if sc, serr := dialOrStatus(ctx, WindowsServicePipe); serr == nil {
+			return sc, nil
+		}
+	}
+	return c, err
+}
+
+// dialOrStatus dials a pipe, or its read-only twin when the pipe refuses us.
+func dialOrStatus(ctx context.Context, name string) (net.Conn, error) {
 	c, err := dialPipe(ctx, name)
 	if errors.Is(err, windows.ERROR_ACCESS_DENIED) {
 		if sc, serr := dialPipe(ctx, name+statusPipeSuffix); serr == nil {

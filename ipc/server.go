@@ -34,8 +34,9 @@ const (
 const staleDialTimeout = time.Second
 
 // Peer is who sent a request, as the kernel reports it for the connection.
-// Known is false where the OS cannot tell (Windows): the socket's folder ACL
-// is then the only gate.
+// Known is false where the OS cannot tell: the socket's permissions are then
+// the only gate. On Windows (a named pipe) UID is not a uid but the client's
+// access class (see peer_windows.go), so the same rules apply.
 type Peer struct {
 	UID   int
 	PID   int
