@@ -1,15 +1,12 @@
 package daemon
 
-import "errors"
+import "github.com/ddnsd/ddns/supervise"
 
-// processGroup cannot be told on Windows, where the socket reports no peer
-// pid (Peer.Known is false), so report authentication never asks.
-func processGroup(pid int) (int, error) {
-	return 0, errors.New("process groups are not available on Windows")
-}
+// processGroup is, on Windows, the supervised child whose job object holds
+// pid: the job is what a process group is on Unix (the child and all it
+// started), so a report is accepted only from inside the child's job.
+func processGroup(pid int) (int, error) { return supervise.JobLeader(pid) }
 
-// askUpdate cannot signal a Windows process; the updater's own interval and
-// address-change events cover it.
-func askUpdate(pid int) error {
-	return errors.New("update-now is not available on Windows yet: restart the updater with `supervisor restart`")
-}
+// askUpdate sets the child's update event, which the updater treats as
+// SIGHUP: one pass now.
+func askUpdate(pid int) error { return supervise.AskUpdate(pid) }

@@ -43,11 +43,15 @@ const (
 	// WindowsStartup is a launcher in the user's Startup folder: the fallback
 	// when Task Scheduler is not available to the user (policy, no rights).
 	WindowsStartup Target = "windows-startup"
+	// WindowsService is a Windows service (needs an administrator), started
+	// automatically (delayed) at boot, restarted by the service manager if
+	// the supervisor itself dies; see service.go.
+	WindowsService Target = "windows-service"
 )
 
 // Targets lists every supported target in the order `--help` should show them.
 func Targets() []Target {
-	return []Target{Systemd, SystemdUser, Launchd, WindowsTask, WindowsStartup}
+	return []Target{Systemd, SystemdUser, Launchd, WindowsService, WindowsTask, WindowsStartup}
 }
 
 // ParseTarget checks a --target value and names the accepted ones when it is wrong.
@@ -69,10 +73,13 @@ func ParseTarget(s string) (Target, error) {
 // It returns "" for an operating system no target supports, so the caller can
 // ask for an explicit --target.
 //
-// Windows uses a task in both cases: a standard user may register a task that
-// runs as themselves, and a task (unlike the Startup folder) can wait for the
-// network to settle and runs without a console window. The caller should set
-// Options.User to !elevated so launchd and windows-task pick the matching kind.
+// Windows uses the service as an administrator (it runs without anyone
+// logged on, has no console, and the service manager restarts the
+// supervisor itself if it dies), and a task for a standard user, who may
+// register a task that runs as themselves; a task (unlike the Startup
+// folder) can wait for the network to settle and runs without a console
+// window. The caller should set Options.User to !elevated so launchd and
+// windows-task pick the matching kind.
 func DefaultTarget(goos string, elevated bool) Target {
 	switch goos {
 	case "linux":
@@ -83,6 +90,9 @@ func DefaultTarget(goos string, elevated bool) Target {
 	case "darwin":
 		return Launchd
 	case "windows":
+		if elevated {
+			return WindowsService
+		}
 		return WindowsTask
 	}
 	return ""

@@ -29,6 +29,10 @@ func Install(o Options) (Result, error) {
 	if err := checkBinary(r); err != nil {
 		return res, err
 	}
+	if r.Target == WindowsService {
+		// No files: the service manager holds the registration.
+		return installService(r)
+	}
 	if r.Config != "" {
 		if _, err := os.Stat(onDisk(r.Root, r.Config)); err != nil {
 			res.Notes = append(res.Notes, fmt.Sprintf("The config file %s does not exist yet; the supervisor will report that until it does.", r.Config))
@@ -94,6 +98,9 @@ func Uninstall(o Options) (Result, error) {
 	r, p, err := planOf(o)
 	if err != nil {
 		return res, err
+	}
+	if r.Target == WindowsService {
+		return uninstallService(r)
 	}
 	var ours []string
 	for _, f := range p.files {

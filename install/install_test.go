@@ -418,7 +418,7 @@ func TestDefaultTarget(t *testing.T) {
 		{"linux", false, SystemdUser},
 		{"darwin", true, Launchd},
 		{"darwin", false, Launchd},
-		{"windows", true, WindowsTask},
+		{"windows", true, WindowsService},
 		{"windows", false, WindowsTask},
 		{"freebsd", true, ""},
 		{"plan9", false, ""},
@@ -432,7 +432,7 @@ func TestDefaultTarget(t *testing.T) {
 			t.Errorf("ParseTarget(%q) = %q, %v", tgt, got, err)
 		}
 	}
-	if _, err := ParseTarget("windows-service"); err == nil || !strings.Contains(err.Error(), "systemd-user") {
+	if _, err := ParseTarget("windows-daemon"); err == nil || !strings.Contains(err.Error(), "systemd-user") {
 		t.Errorf("ParseTarget of an unknown name: %v, want the list of names", err)
 	}
 }

@@ -19,7 +19,9 @@ type resolved struct {
 }
 
 // windowsTarget reports whether a target's paths are Windows paths.
-func (t Target) windowsTarget() bool { return t == WindowsTask || t == WindowsStartup }
+func (t Target) windowsTarget() bool {
+	return t == WindowsTask || t == WindowsStartup || t == WindowsService
+}
 
 // resolve applies defaults and validates; it touches no file.
 func resolve(o Options) (resolved, error) {
@@ -60,7 +62,7 @@ func resolve(o Options) (resolved, error) {
 	}
 	r := resolved{Options: o, user: o.User}
 	switch o.Target {
-	case Systemd:
+	case Systemd, WindowsService:
 		r.user = false
 	case SystemdUser, WindowsStartup:
 		r.user = true

@@ -53,6 +53,8 @@ func planFor(r resolved) (plan, error) {
 		return taskPlan(r)
 	case WindowsStartup:
 		return startupPlan(r)
+	case WindowsService:
+		return servicePlan(r)
 	}
 	return plan{}, fmt.Errorf("unknown install target %q", r.Target)
 }

@@ -40,8 +40,7 @@ type Client struct {
 // Dial connects to the server at path. When nothing answers the error wraps
 // ErrNoServer; a permission problem does not (someone does answer).
 func Dial(ctx context.Context, path string) (*Client, error) {
-	var d net.Dialer
-	c, err := d.DialContext(ctx, "unix", path)
+	c, err := dialTransport(ctx, path)
 	if err != nil {
 		if isNoServer(err) {
 			return nil, fmt.Errorf("%w at %s: %w", ErrNoServer, path, err)

@@ -8,12 +8,21 @@ import (
 	"os"
 )
 
-// serverUID is -1: Windows has no uid, and peer credentials are not read.
-func serverUID() int { return -1 }
+// serverUID is the server's own access class (see peer_windows.go): Windows
+// has no uid, so the pipe server sorts every client into "administrator"
+// (0, like root), "the server's own account" or "another user", and the
+// server itself is 0 when it runs as SYSTEM or elevated, else the own-account
+// class. permit then applies the same rules as on Unix.
+func serverUID() int {
+	if isAdmin() {
+		return uidAdmin
+	}
+	return uidSelf
+}
 
-// prepareDir creates the socket's folder. Windows ignores Unix modes; the
-// default folder inherits the per-user ACL of %LOCALAPPDATA% (or the
-// administrators-only ACL of %ProgramData%), which is what keeps others out.
+// prepareDir creates a folder for a Unix socket, which on Windows is used
+// only when a test or a config asks for listenUnix directly; the control
+// channel itself is a named pipe (pipe_windows.go) with its own access list.
 func prepareDir(dir string, _ fs.FileMode) (string, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("cannot create the socket folder %s: %w", dir, err)
@@ -21,5 +30,5 @@ func prepareDir(dir string, _ fs.FileMode) (string, error) {
 	return "", nil
 }
 
-// chmodSocket does nothing: a socket file's access is the folder's ACL.
+// chmodSocket does nothing: Windows ignores Unix modes.
 func chmodSocket(string, fs.FileMode) error { return nil }

@@ -133,7 +133,7 @@ func echoHandler(ctx context.Context, req Request, peer Peer, w ReplyWriter) {
 func startServer(t testing.TB, o ServerOptions) *Server {
 	t.Helper()
 	if o.Path == "" {
-		o.Path = filepath.Join(t.TempDir(), "ddns", SocketFileName)
+		o.Path = filepath.Join(tempDir(t), "ddns", SocketFileName)
 	}
 	if o.Handler == nil {
 		o.Handler = echoHandler

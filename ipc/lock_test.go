@@ -31,7 +31,7 @@ func lockInChild(t *testing.T, path string) (string, int) {
 }
 
 func TestAcquireLockAcrossProcesses(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "run", "supervisor.lock")
+	path := filepath.Join(tempDir(t), "run", "supervisor.lock")
 	release, err := AcquireLock(path)
 	if err != nil {
 		t.Fatalf("first AcquireLock: %v", err)
@@ -60,7 +60,7 @@ func TestAcquireLockAcrossProcesses(t *testing.T) {
 }
 
 func TestAcquireLockTwiceInOneProcess(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "supervisor.lock")
+	path := filepath.Join(tempDir(t), "supervisor.lock")
 	release, err := AcquireLock(path)
 	must(t, err)
 	defer release()
@@ -75,7 +75,7 @@ func TestAcquireLockTwiceInOneProcess(t *testing.T) {
 // its lock with its open files, so the leftover lock file (with the dead
 // pid in it) must not block a new supervisor.
 func TestAcquireLockAfterHolderKilled(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "supervisor.lock")
+	path := filepath.Join(tempDir(t), "supervisor.lock")
 	self, err := os.Executable()
 	must(t, err)
 	cmd := exec.Command(self, "-test.run=^$")
@@ -107,7 +107,7 @@ func TestAcquireLockAfterHolderKilled(t *testing.T) {
 // A holder whose pid cannot be read (an empty or foreign lock file) is
 // named as "another process", never as pid 0.
 func TestAcquireLockHolderWithoutPID(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "supervisor.lock")
+	path := filepath.Join(tempDir(t), "supervisor.lock")
 	release, err := AcquireLock(path)
 	must(t, err)
 	defer release()

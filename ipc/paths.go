@@ -8,6 +8,14 @@ import (
 // SocketFileName is the socket's file name inside its per-user folder.
 const SocketFileName = "supervisor.sock"
 
+// Windows named pipes (the control channel there, see DefaultSocketPath).
+const (
+	// WindowsServicePipe is the service's control pipe.
+	WindowsServicePipe = `\\.\pipe\ddns-supervisor-service`
+	// WindowsUserPipePrefix followed by the account's SID is a user's pipe.
+	WindowsUserPipePrefix = `\\.\pipe\ddns-supervisor-`
+)
+
 // maxUnixPath is the longest socket path every Unix accepts (sun_path is 104
 // bytes on macOS and the BSDs, 108 on Linux, both counting a trailing NUL).
 const maxUnixPath = 103
@@ -25,9 +33,12 @@ const maxUnixPath = 103
 //     os.TempDir()/ddns-<uid>/supervisor.sock ($TMPDIR is already a per-user
 //     folder there), or ~/Library/Application Support/ddns/supervisor.sock when
 //     that temporary path is too long for a socket address.
-//   - Windows: %LOCALAPPDATA%\ddns\supervisor.sock, or
-//     %ProgramData%\ddns\supervisor.sock when running as SYSTEM or elevated
-//     (a service), so that the service's socket is found by every admin shell.
+//   - Windows: not a file but a named pipe with a fixed name:
+//     \\.\pipe\ddns-supervisor-<SID> for a user (the account's SID, so two
+//     users never meet), or \\.\pipe\ddns-supervisor-service when running as
+//     SYSTEM or elevated (the service), so that every admin shell finds the
+//     service. A configured `socket` that is not a pipe name is mapped to
+//     one (see PipeName on Windows).
 //
 // Listen creates the folder with mode 0700, so the socket's folder itself keeps
 // other users out even before the socket's own 0600 mode is applied.
@@ -39,8 +50,9 @@ func DefaultSocketPath() string {
 // rules are a pure function that tests can drive for every platform.
 type pathEnv struct {
 	goos    string
-	uid     int  // effective uid; -1 on Windows
-	admin   bool // Windows: SYSTEM or an elevated token
+	uid     int    // effective uid; -1 on Windows
+	admin   bool   // Windows: SYSTEM or an elevated token
+	sid     string // Windows: the account's SID
 	getenv  func(string) string
 	tempDir string
 	homeDir string
@@ -50,15 +62,10 @@ type pathEnv struct {
 func defaultSocketPath(e pathEnv) string {
 	switch e.goos {
 	case "windows":
-		if e.admin {
-			if pd := e.getenv("ProgramData"); pd != "" {
-				return filepath.Join(pd, "ddns", SocketFileName)
-			}
+		if e.admin || e.sid == "" {
+			return WindowsServicePipe
 		}
-		if la := e.getenv("LOCALAPPDATA"); la != "" {
-			return filepath.Join(la, "ddns", SocketFileName)
-		}
-		return filepath.Join(e.tempDir, "ddns", SocketFileName)
+		return WindowsUserPipePrefix + e.sid
 	case "darwin", "ios":
 		if e.uid == 0 {
 			return "/var/run/ddns/" + SocketFileName

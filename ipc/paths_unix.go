@@ -17,3 +17,7 @@ func currentEnv() pathEnv {
 		homeDir: home,
 	}
 }
+
+// LockPath is the file whose lock keeps a second supervisor off the same
+// socket: the socket's path with ".lock" added.
+func LockPath(socket string) string { return socket + ".lock" }

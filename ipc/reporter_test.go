@@ -81,7 +81,7 @@ func TestReporterKeepsOneConnectionAndReconnects(t *testing.T) {
 		}
 		echoHandler(ctx, req, p, w)
 	}
-	path := filepath.Join(t.TempDir(), "ddns", SocketFileName)
+	path := filepath.Join(tempDir(t), "ddns", SocketFileName)
 	s1, err := Listen(ServerOptions{Path: path, Handler: handler})
 	must(t, err)
 	go s1.Serve(context.Background())

@@ -20,7 +20,7 @@ func TestSdNotify(t *testing.T) {
 			t.Fatalf("without $NOTIFY_SOCKET: sent=%v err=%v, want false, nil", sent, err)
 		}
 	})
-	names := map[string]string{"path": filepath.Join(t.TempDir(), "notify.sock")}
+	names := map[string]string{"path": filepath.Join(tempDir(t), "notify.sock")}
 	if runtime.GOOS == "linux" {
 		names["abstract"] = fmt.Sprintf("@ddns-ipc-test-%d-%d", os.Getpid(), time.Now().UnixNano())
 	}
@@ -46,7 +46,7 @@ func TestSdNotify(t *testing.T) {
 		})
 	}
 	t.Run("nobody listening", func(t *testing.T) {
-		t.Setenv(EnvNotifySocket, filepath.Join(t.TempDir(), "gone.sock"))
+		t.Setenv(EnvNotifySocket, filepath.Join(tempDir(t), "gone.sock"))
 		if sent, err := SdNotify("READY=1"); sent || err == nil {
 			t.Fatalf("to a missing socket: sent=%v err=%v, want an error", sent, err)
 		}

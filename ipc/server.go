@@ -34,8 +34,9 @@ const (
 const staleDialTimeout = time.Second
 
 // Peer is who sent a request, as the kernel reports it for the connection.
-// Known is false where the OS cannot tell (Windows): the socket's folder ACL
-// is then the only gate.
+// Known is false where the OS cannot tell: the socket's permissions are then
+// the only gate. On Windows (a named pipe) UID is not a uid but the client's
+// access class (see peer_windows.go), so the same rules apply.
 type Peer struct {
 	UID   int
 	PID   int
@@ -85,8 +86,8 @@ type ServerOptions struct {
 type Server struct {
 	opts   ServerOptions
 	log    hclog.Logger
-	ln     *net.UnixListener
-	fi     fs.FileInfo // the socket file we created, to remove only our own
+	ln     net.Listener
+	fi     fs.FileInfo // the socket file we created, to remove only our own; nil for a named pipe
 	uid    int
 	sem    chan struct{}
 	ctx    context.Context
@@ -128,48 +129,9 @@ func Listen(o ServerOptions) (*Server, error) {
 	if o.MaxConns <= 0 {
 		o.MaxConns = DefaultMaxConns
 	}
-	path, err := filepath.Abs(o.Path)
-	if err != nil {
-		return nil, fmt.Errorf("socket path %q: %w", o.Path, err)
-	}
-	o.Path = path
-	if len(path) > maxUnixPath {
-		return nil, fmt.Errorf("socket path %s is %d bytes long, more than the %d a socket address can hold: choose a shorter path", path, len(path), maxUnixPath)
-	}
-
-	dirMode, sockMode := fs.FileMode(0o700), fs.FileMode(0o600)
-	if o.AllowStatusFromAnyUser && peerCredSupported {
-		dirMode, sockMode = 0o711, 0o666
-	}
-	note, err := prepareDir(filepath.Dir(path), dirMode)
+	ln, fi, err := listenTransport(&o)
 	if err != nil {
 		return nil, err
-	}
-	if note != "" {
-		o.Logger.Debug(note)
-	}
-	if err := removeStale(path, o.Logger); err != nil {
-		return nil, err
-	}
-	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
-	if err != nil {
-		if errors.Is(err, syscallEADDRINUSE()) {
-			// Someone bound the path between our check and our bind.
-			return nil, fmt.Errorf("cannot listen on %s: %w (another supervisor started at the same moment)", path, ErrInUse)
-		}
-		return nil, fmt.Errorf("cannot listen on %s: %w", path, err)
-	}
-	// We remove the file ourselves, and only if it is still ours.
-	ln.SetUnlinkOnClose(false)
-	if err := chmodSocket(path, sockMode); err != nil {
-		ln.Close()
-		os.Remove(path)
-		return nil, err
-	}
-	fi, err := os.Lstat(path)
-	if err != nil {
-		ln.Close()
-		return nil, fmt.Errorf("socket %s vanished right after it was created: %w", path, err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Server{
@@ -184,6 +146,56 @@ func Listen(o ServerOptions) (*Server, error) {
 		conns:  make(map[net.Conn]struct{}),
 		done:   make(chan struct{}),
 	}, nil
+}
+
+// listenUnix creates the Unix socket for Listen (the transport everywhere
+// but Windows) and returns it with the file it made, so that Close removes
+// only its own file. It sets o.Path to the absolute path.
+func listenUnix(o *ServerOptions) (net.Listener, fs.FileInfo, error) {
+	path, err := filepath.Abs(o.Path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("socket path %q: %w", o.Path, err)
+	}
+	o.Path = path
+	if len(path) > maxUnixPath {
+		return nil, nil, fmt.Errorf("socket path %s is %d bytes long, more than the %d a socket address can hold: choose a shorter path", path, len(path), maxUnixPath)
+	}
+
+	dirMode, sockMode := fs.FileMode(0o700), fs.FileMode(0o600)
+	if o.AllowStatusFromAnyUser && peerCredSupported {
+		dirMode, sockMode = 0o711, 0o666
+	}
+	note, err := prepareDir(filepath.Dir(path), dirMode)
+	if err != nil {
+		return nil, nil, err
+	}
+	if note != "" {
+		o.Logger.Debug(note)
+	}
+	if err := removeStale(path, o.Logger); err != nil {
+		return nil, nil, err
+	}
+	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+	if err != nil {
+		if errors.Is(err, syscallEADDRINUSE()) {
+			// Someone bound the path between our check and our bind.
+			return nil, nil, fmt.Errorf("cannot listen on %s: %w (another supervisor started at the same moment)", path, ErrInUse)
+		}
+		return nil, nil, fmt.Errorf("cannot listen on %s: %w", path, err)
+	}
+	// We remove the file ourselves, and only if it is still ours.
+	ln.SetUnlinkOnClose(false)
+	if err := chmodSocket(path, sockMode); err != nil {
+		ln.Close()
+		os.Remove(path)
+		return nil, nil, err
+	}
+	fi, err := os.Lstat(path)
+	if err != nil {
+		ln.Close()
+		return nil, nil, fmt.Errorf("socket %s vanished right after it was created: %w", path, err)
+	}
+	return ln, fi, nil
 }
 
 // removeStale deletes a socket file that no server answers. It refuses to
@@ -341,6 +353,9 @@ func (s *Server) closeConns() {
 // removeSocket deletes the socket file only if it is still the one Listen
 // created: a newer supervisor may have replaced a socket it found stale.
 func (s *Server) removeSocket() {
+	if s.fi == nil {
+		return // a named pipe vanishes with its last handle
+	}
 	fi, err := os.Lstat(s.opts.Path)
 	if err != nil || !os.SameFile(fi, s.fi) {
 		return

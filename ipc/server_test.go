@@ -162,7 +162,7 @@ func TestStreamEndsWhenServerEndsIt(t *testing.T) {
 // reply line and whether the server then closed the connection.
 func rawExchange(t *testing.T, path, input string) (Reply, bool) {
 	t.Helper()
-	c, err := net.Dial("unix", path)
+	c, err := dialTransport(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +225,7 @@ func TestMalformedRequests(t *testing.T) {
 func TestOversizedRequest(t *testing.T) {
 	logger, logs := testLogger(t)
 	s := startServer(t, ServerOptions{Logger: logger})
-	c, err := net.Dial("unix", s.Path())
+	c, err := dialTransport(context.Background(), s.Path())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,7 +298,7 @@ func TestReadLineStopsAtLimit(t *testing.T) {
 func TestSilentClientTimesOut(t *testing.T) {
 	logger, logs := testLogger(t)
 	s := startServer(t, ServerOptions{Logger: logger, IdleTimeout: 100 * time.Millisecond})
-	c, err := net.Dial("unix", s.Path())
+	c, err := dialTransport(context.Background(), s.Path())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -339,7 +339,7 @@ func TestClientClosesMidReply(t *testing.T) {
 		}
 		sendErr <- nil
 	}})
-	c, err := net.Dial("unix", s.Path())
+	c, err := dialTransport(context.Background(), s.Path())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -477,7 +477,8 @@ func TestBusyRepliesAreReplies(t *testing.T) {
 }
 
 func TestStaleSocketReplaced(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "ddns")
+	unixSocketOnly(t)
+	dir := filepath.Join(tempDir(t), "ddns")
 	if err := os.Mkdir(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
@@ -512,7 +513,8 @@ func TestLiveSocketNotStolen(t *testing.T) {
 }
 
 func TestNonSocketFileNotReplaced(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "ddns.sock")
+	unixSocketOnly(t)
+	path := filepath.Join(tempDir(t), "ddns.sock")
 	if err := os.WriteFile(path, []byte("precious"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -525,7 +527,8 @@ func TestNonSocketFileNotReplaced(t *testing.T) {
 }
 
 func TestSocketRemovedOnCloseOnlyIfOurs(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "ddns", SocketFileName)
+	unixSocketOnly(t)
+	path := filepath.Join(tempDir(t), "ddns", SocketFileName)
 	s, err := Listen(ServerOptions{Path: path, Handler: echoHandler})
 	if err != nil {
 		t.Fatal(err)
@@ -558,7 +561,8 @@ func TestSocketRemovedOnCloseOnlyIfOurs(t *testing.T) {
 }
 
 func TestSocketAndFolderModes(t *testing.T) {
-	base := t.TempDir()
+	unixSocketOnly(t)
+	base := tempDir(t)
 	tests := []struct {
 		name     string
 		prepare  func(dir string)
@@ -597,7 +601,8 @@ func TestSocketAndFolderModes(t *testing.T) {
 }
 
 func TestSharedFolderLeftAlone(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "shared")
+	unixSocketOnly(t)
+	dir := filepath.Join(tempDir(t), "shared")
 	must(t, os.Mkdir(dir, 0o755))
 	must(t, os.Chmod(dir, 0o755))
 	s := startServer(t, ServerOptions{Path: filepath.Join(dir, "x.sock")})
@@ -614,7 +619,7 @@ func TestSharedFolderLeftAlone(t *testing.T) {
 }
 
 func TestDialNoServer(t *testing.T) {
-	_, err := Dial(ctxT(t), filepath.Join(t.TempDir(), "missing.sock"))
+	_, err := Dial(ctxT(t), filepath.Join(tempDir(t), "missing.sock"))
 	if !errors.Is(err, ErrNoServer) {
 		t.Fatalf("Dial to a missing socket: %v, want ErrNoServer", err)
 	}
@@ -645,7 +650,8 @@ func must(t testing.TB, err error) {
 }
 
 func TestSocketPathTooLong(t *testing.T) {
-	path := filepath.Join(t.TempDir(), strings.Repeat("d", 120), SocketFileName)
+	unixSocketOnly(t)
+	path := filepath.Join(tempDir(t), strings.Repeat("d", 120), SocketFileName)
 	_, err := Listen(ServerOptions{Path: path, Handler: echoHandler})
 	if err == nil || !strings.Contains(err.Error(), "choose a shorter path") {
 		t.Fatalf("Listen on a %d-byte path: %v, want a clear refusal", len(path), err)
@@ -656,9 +662,8 @@ func TestSocketPathTooLong(t *testing.T) {
 // wedged supervisor, a full socket buffer) is abandoned when its context
 // ends, and the error says so (context.Canceled), not "write failed".
 func TestDoCancelledWhileSending(t *testing.T) {
-	path := filepath.Join(t.TempDir(), SocketFileName)
-	ln, err := net.Listen("unix", path)
-	must(t, err)
+	path := filepath.Join(tempDir(t), SocketFileName)
+	ln := rawListen(t, path)
 	defer ln.Close()
 	accepted := make(chan net.Conn, 1)
 	go func() {
@@ -668,13 +673,6 @@ func TestDoCancelledWhileSending(t *testing.T) {
 	}()
 	c := dial(t, path)
 	defer c.Close()
-	var sc net.Conn
-	select {
-	case sc = <-accepted:
-		defer sc.Close()
-	case <-time.After(10 * time.Second):
-		t.Fatal("no connection")
-	}
 	// Far more than any socket buffer, so the write blocks.
 	big := Report{PID: 1, Records: make([]RecordStatus, 100_000)}
 	for i := range big.Records {
@@ -686,6 +684,15 @@ func TestDoCancelledWhileSending(t *testing.T) {
 		_, err := c.Do(ctx, Request{Cmd: CmdReport, Report: &big})
 		done <- err
 	}()
+	// The pipe listener (Windows) hands a connection over only once its
+	// first bytes arrived, so the accept is awaited after the write began.
+	var sc net.Conn
+	select {
+	case sc = <-accepted:
+		defer sc.Close()
+	case <-time.After(10 * time.Second):
+		t.Fatal("no connection")
+	}
 	// The first byte has arrived: the client is writing, and blocks there.
 	if _, err := io.ReadFull(sc, make([]byte, 1)); err != nil {
 		t.Fatal(err)

@@ -5,18 +5,93 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
+	"sync"
 	"syscall"
 	"unsafe"
 
 	"golang.org/x/sys/windows"
+
+	"github.com/ddnsd/ddns/ipc"
 )
 
-// sysProc holds the child's job object. The job is created with
-// KILL_ON_JOB_CLOSE and its only handle lives in the supervisor, so when the
-// supervisor dies for any reason Windows closes the handle and kills the
-// child and everything it started.
+// sysProc holds the child's job object and its two events. The job is
+// created with KILL_ON_JOB_CLOSE and its only handle lives in the
+// supervisor, so when the supervisor dies for any reason Windows closes the
+// handle and kills the child and everything it started. The events are
+// inherited by the child (see ipc.EnvStopEvent): setting stop asks it to
+// end, as SIGTERM does on Unix, and works without a console (a service);
+// setting update asks for a pass now.
 type sysProc struct {
-	job windows.Handle
+	job    windows.Handle
+	stop   windows.Handle
+	update windows.Handle
+}
+
+// children maps each running child's pid to its process, so that the
+// daemon can ask which child's job holds a pid (report authentication) and
+// set a child's update event (update-now).
+var children struct {
+	sync.Mutex
+	m map[int]*execProc
+}
+
+// JobLeader returns the pid of the supervised child whose job object holds
+// process pid (the child itself, or anything it started), or an error when
+// no child's job holds it. It is the Windows counterpart of a process group.
+func JobLeader(pid int) (int, error) {
+	h, err := windows.OpenProcess(windows.PROCESS_QUERY_INFORMATION, false, uint32(pid))
+	if err != nil {
+		return 0, fmt.Errorf("cannot open process %d to look at its job: %w", pid, err)
+	}
+	defer windows.CloseHandle(h)
+	children.Lock()
+	defer children.Unlock()
+	for child, p := range children.m {
+		if p.sys.job == 0 {
+			continue
+		}
+		var in int32
+		if r, _, err := procIsProcessInJob.Call(uintptr(h), uintptr(p.sys.job), uintptr(unsafe.Pointer(&in))); r == 0 {
+			return 0, fmt.Errorf("cannot tell whether process %d is in the job of %d: %w", pid, child, err)
+		}
+		if in != 0 {
+			return child, nil
+		}
+	}
+	return 0, fmt.Errorf("process %d is in no supervised child's job object", pid)
+}
+
+// AskUpdate sets the update event of the supervised child with that pid.
+func AskUpdate(pid int) error {
+	children.Lock()
+	p := children.m[pid]
+	children.Unlock()
+	if p == nil {
+		return fmt.Errorf("process %d is not a child of this supervisor", pid)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.reaped || p.sys.update == 0 {
+		return fmt.Errorf("process %d has exited", pid)
+	}
+	if err := windows.SetEvent(p.sys.update); err != nil {
+		return fmt.Errorf("cannot set the update event of process %d: %w", pid, err)
+	}
+	return nil
+}
+
+var procIsProcessInJob = windows.NewLazySystemDLL("kernel32.dll").NewProc("IsProcessInJob")
+
+// newInheritableEvent makes an unnamed event the child inherits.
+func newInheritableEvent(manualReset bool) (windows.Handle, error) {
+	sa := &windows.SecurityAttributes{InheritHandle: 1}
+	sa.Length = uint32(unsafe.Sizeof(*sa))
+	var manual uint32
+	if manualReset {
+		manual = 1
+	}
+	return windows.CreateEvent(sa, manual, 0, nil)
 }
 
 func (p *execProc) prepare(cmd *exec.Cmd) error {
@@ -25,6 +100,11 @@ func (p *execProc) prepare(cmd *exec.Cmd) error {
 	// job.
 	cmd.SysProcAttr = &syscall.SysProcAttr{
 		CreationFlags: windows.CREATE_NEW_PROCESS_GROUP | windows.CREATE_SUSPENDED,
+	}
+	// The events first: without them the child can still be stopped by
+	// CTRL_BREAK (with a console) or by terminating its job.
+	if err := p.prepareEvents(cmd); err != nil {
+		p.log.Warn("the child gets no stop event; it can only be stopped by CTRL_BREAK or killed", "error", err)
 	}
 	job, err := windows.CreateJobObject(nil, nil)
 	if err != nil {
@@ -38,6 +118,31 @@ func (p *execProc) prepare(cmd *exec.Cmd) error {
 		return fmt.Errorf("cannot make the job object kill on close: %w", err)
 	}
 	p.sys.job = job
+	return nil
+}
+
+// prepareEvents creates the stop (manual reset: it stays set) and update
+// (auto reset: one pass per request) events and passes them to the child:
+// only the handles listed in AdditionalInheritedHandles are inherited.
+func (p *execProc) prepareEvents(cmd *exec.Cmd) error {
+	stop, err := newInheritableEvent(true)
+	if err != nil {
+		return fmt.Errorf("cannot create the stop event: %w", err)
+	}
+	update, err := newInheritableEvent(false)
+	if err != nil {
+		windows.CloseHandle(stop)
+		return fmt.Errorf("cannot create the update event: %w", err)
+	}
+	p.sys.stop, p.sys.update = stop, update
+	env := cmd.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	cmd.Env = append(env[:len(env):len(env)],
+		ipc.EnvStopEvent+"="+strconv.FormatUint(uint64(stop), 10),
+		ipc.EnvUpdateEvent+"="+strconv.FormatUint(uint64(update), 10))
+	cmd.SysProcAttr.AdditionalInheritedHandles = []syscall.Handle{syscall.Handle(stop), syscall.Handle(update)}
 	return nil
 }
 
@@ -59,6 +164,12 @@ func (p *execProc) launch(cmd *exec.Cmd) error {
 		p.closeSys()
 		return fmt.Errorf("cannot resume the suspended child: %w", err)
 	}
+	children.Lock()
+	if children.m == nil {
+		children.m = map[int]*execProc{}
+	}
+	children.m[cmd.Process.Pid] = p
+	children.Unlock()
 	go func() { p.onExit(cmd.Wait()) }()
 	return nil
 }
@@ -110,17 +221,34 @@ func resumeProcess(pid uint32) error {
 func (p *execProc) releaseStartFiles() {}
 
 func (p *execProc) closeSys() {
-	if p.sys.job != 0 {
-		windows.CloseHandle(p.sys.job)
-		p.sys.job = 0
+	children.Lock()
+	if children.m[p.pid] == p {
+		delete(children.m, p.pid)
+	}
+	children.Unlock()
+	for _, h := range []*windows.Handle{&p.sys.job, &p.sys.stop, &p.sys.update} {
+		if *h != 0 {
+			windows.CloseHandle(*h)
+			*h = 0
+		}
 	}
 }
 
-// terminate sends CTRL_BREAK to the child's console process group, the
-// Windows counterpart of SIGTERM that Go programs see as os.Interrupt.
+// terminate sets the child's stop event, which the updater treats as
+// SIGTERM and which needs no console, and also sends CTRL_BREAK to its
+// console process group, for a foreign command that knows only that (Go
+// programs see it as os.Interrupt; wine does not implement it). If neither
+// works, the supervisor terminates the job after stop_timeout.
 func (p *execProc) terminate() error {
-	if err := windows.GenerateConsoleCtrlEvent(windows.CTRL_BREAK_EVENT, uint32(p.pid)); err != nil {
-		return fmt.Errorf("cannot send CTRL_BREAK to process group %d: %w", p.pid, err)
+	var evErr error
+	if p.sys.stop == 0 {
+		evErr = errors.New("the child has no stop event")
+	} else if err := windows.SetEvent(p.sys.stop); err != nil {
+		evErr = fmt.Errorf("cannot set the stop event: %w", err)
+	}
+	breakErr := windows.GenerateConsoleCtrlEvent(windows.CTRL_BREAK_EVENT, uint32(p.pid))
+	if evErr != nil && breakErr != nil {
+		return fmt.Errorf("cannot ask process %d to stop: %w; and cannot send CTRL_BREAK to its process group: %w", p.pid, evErr, breakErr)
 	}
 	return nil
 }

@@ -20,9 +20,10 @@ import (
 // console is left as it is.
 //
 // Why the window is hidden, not freed: supervise starts the updater with
-// CREATE_NEW_PROCESS_GROUP on the supervisor's console and stops it with
-// CTRL_BREAK_EVENT to that group, which GenerateConsoleCtrlEvent delivers
-// only to processes sharing the caller's console. After FreeConsole the
+// CREATE_NEW_PROCESS_GROUP on the supervisor's console and stops it with its
+// stop event and, for a child that knows only that, CTRL_BREAK_EVENT to that
+// group, which GenerateConsoleCtrlEvent delivers only to processes sharing
+// the caller's console. After FreeConsole the
 // supervisor would have no console to send from, and the updater, a console
 // program started by a process without one, would get a new console window
 // of its own: the very window this avoids. Hiding keeps one shared console,

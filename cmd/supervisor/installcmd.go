@@ -19,7 +19,7 @@ func cmdInstall(args []string, stdout, stderr io.Writer, remove bool) int {
 	}
 	fs := newFlags(name, stderr)
 	print := fs.Bool("print", false, "print what would be written and the commands, change nothing")
-	target := fs.String("target", "", "systemd, systemd-user, launchd, windows-task or windows-startup (default: from the OS and privileges)")
+	target := fs.String("target", "", "systemd, systemd-user, launchd, windows-service, windows-task or windows-startup (default: from the OS and privileges)")
 	config := fs.String("config", "", "config file the installed supervisor uses (default: the lookup order's file)")
 	enable := fs.Bool("enable", false, "also enable and start it now")
 	binary := fs.String("binary", "", "supervisor binary to install (default: this one)")

@@ -33,9 +33,10 @@ commands:
   check      [--config PATH]            validate and print the effective config, secrets masked
   install    [--print] [--target T] [--config PATH] [--enable]
   uninstall  [--print] [--target T]
+  service    [--config PATH] [--name N]  (Windows) the entry point the service manager runs
   version
 
-install targets: systemd, systemd-user, launchd, windows-task, windows-startup
+install targets: systemd, systemd-user, launchd, windows-service, windows-task, windows-startup
 `
 
 // run dispatches a subcommand and returns the process exit code.
@@ -56,6 +57,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdLogs(rest, stdout, stderr)
 	case "check":
 		return cmdCheck(rest, stdout, stderr)
+	case "service":
+		return cmdService(rest, stdout, stderr)
 	case "install":
 		return cmdInstall(rest, stdout, stderr, false)
 	case "uninstall":

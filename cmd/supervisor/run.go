@@ -18,7 +18,14 @@ import (
 // SIGINT or SIGTERM. Exit 0 after a clean stop, 1 when it cannot run, 2 on
 // a usage error.
 func cmdRun(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("run", stderr)
+	return runSupervisor(context.Background(), "run", args, stdout, stderr, nil)
+}
+
+// runSupervisor is `supervisor run` until parent ends (the Windows service
+// entry cancels it on a Stop from the service manager); serving, when set,
+// is called once the control socket listens.
+func runSupervisor(parent context.Context, name string, args []string, stdout, stderr io.Writer, serving func()) int {
+	fs := newFlags(name, stderr)
 	config := fs.String("config", "", "config file (default: $DDNS_CONFIG, the user config folder, /etc/ddns/config.toml, then the embedded default)")
 	socketFlag := fs.String("socket", "", "control socket (default: [supervisor] socket, else the per-user runtime folder)")
 	if !fs.parse(args) {
@@ -44,6 +51,15 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	}
 	logger, closeLog := newLogger(cfg, stderr)
 	defer closeLog()
+	// With a log file (always on Windows) a failed start would otherwise
+	// be silent to whoever ran the command: say it on stderr as well.
+	toFile := cfg.Log.File != "" || defaultLogFile() != ""
+	failed := func(err error) int {
+		if toFile {
+			fmt.Fprintf(stderr, "supervisor: %v\n", err)
+		}
+		return 1
+	}
 	detachConsole(logger)
 
 	socket := *socketFlag
@@ -65,14 +81,15 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 			logger.Warn(w)
 		}
 	}
-	if err := os.MkdirAll(filepath.Dir(socket), 0o700); err != nil {
-		logger.Error("cannot create the socket folder", "path", filepath.Dir(socket), "error", err)
-		return 1
+	lockPath := ipc.LockPath(socket)
+	if err := os.MkdirAll(filepath.Dir(lockPath), 0o700); err != nil {
+		logger.Error("cannot create the socket folder", "path", filepath.Dir(lockPath), "error", err)
+		return failed(fmt.Errorf("cannot create the socket folder: %w", err))
 	}
-	release, err := ipc.AcquireLock(socket + ".lock")
+	release, err := ipc.AcquireLock(lockPath)
 	if err != nil {
 		logger.Error("another supervisor already runs with this socket; use `supervisor status` to talk to it", "error", err)
-		return 1
+		return failed(fmt.Errorf("another supervisor already runs with the socket %s (use `supervisor status` to talk to it): %w", socket, err))
 	}
 	defer release()
 
@@ -85,12 +102,19 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		Ring:      ring,
 		Logger:    logger,
 		Version:   version,
+		ListenControl: func(so ipc.ServerOptions) (daemon.ControlServer, error) {
+			s, err := ipc.Listen(so)
+			if err == nil && serving != nil {
+				serving()
+			}
+			return s, err
+		},
 	})
 	if err != nil {
 		logger.Error("cannot set up the supervisor", "error", err)
-		return 1
+		return failed(fmt.Errorf("cannot set up the supervisor: %w", err))
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	reload := func() {
 		go func() {
@@ -104,7 +128,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	stopReaper := startReaper(ctx, app.ChildPID, logger)
 	defer stopReaper()
 	if err := app.Run(ctx); err != nil {
-		return 1 // Run logged why
+		return failed(err) // Run logged why
 	}
 	return 0
 }

@@ -115,6 +115,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	ctx, stopEvents := supervisorEvents(ctx, hup)
+	defer stopEvents()
 	reporter := ipc.NewReporter(os.Getenv(ipc.EnvSocket), log.Named("report"))
 	defer reporter.Close()
 
