@@ -22,12 +22,16 @@ func TestLocateKeys(t *testing.T) {
 		"k0 = { in = 1 }\n" +
 		"k9 = 2\n" +
 		"_- = 3\n" +
-		"[[arr]]\nx = 1\n[[arr]]\nx = 2\n"
+		"[[arr]]\nx = 1\n[[arr]]\nx = 2\n" +
+		"[u]\n" + // line 13
+		"e = { a = \"x\\\"y\", b = 1 }\n" + // an escaped quote inside a basic string
+		"l = { p = 'C:\\', q = 2 }\n" // a backslash ending a literal string
 	pos := locate(src)
 	want := map[string]Pos{
 		"t": {1, 1}, "t.a": {2, 1}, "t.z": {3, 1}, "t.A": {4, 1}, "t.Z": {5, 1},
 		"t.k0": {6, 1}, "t.k0.in": {6, 8}, "t.k9": {7, 1}, "t._-": {8, 1},
 		"arr.0": {9, 1}, "arr.0.x": {10, 1}, "arr.1": {11, 1}, "arr.1.x": {12, 1},
+		"u.e.b": {14, 19}, "u.l.q": {15, 18},
 	}
 	for k, w := range want {
 		if got, ok := pos[k]; !ok || got != w {

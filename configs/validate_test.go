@@ -119,6 +119,9 @@ func TestValidationBoundaries(t *testing.T) {
 		{"record name with the zone", "[[records]]\nprovider = \"p\"\nzone = \"example.com\"\nname = \"b.example.com\"", "records.0.name: \"b.example.com\" already contains the zone"},
 		{"record name like the zone", "[[records]]\nprovider = \"p\"\nzone = \"example.com\"\nname = \"bexample.com\"", ""},
 
+		{"provider endpoint", "[providers.e]\ntype = \"dryrun\"\nendpoint = \"http://127.0.0.1:8080\"", ""},
+		{"provider endpoint empty", "[providers.e]\ntype = \"dryrun\"\nendpoint = \"\"", ""},
+		{"provider endpoint not a URL", "[providers.e]\ntype = \"dryrun\"\nendpoint = \"127.0.0.1:8080\"", "providers.e.endpoint: \"127.0.0.1:8080\" is not a URL like"},
 		{"http loopback without token", "[http]\nlisten = \"127.0.0.1:9090\"", ""},
 		{"notify webhook", "[[notify]]\ntype = \"webhook\"\nurl = \"https://hooks.example/x\"", ""},
 		{"notify ping over http", "[[notify]]\ntype = \"ping\"\nurl = \"http://hc.example/ping\"", ""},
