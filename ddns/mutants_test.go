@@ -158,3 +158,110 @@ func TestChangedAtMovesOnlyWhenTheAddressChanges(t *testing.T) {
 	}
 	checkChanged("after an address change", moved)
 }
+
+// Without a systemd watchdog (WATCHDOG_USEC unset) Run sends no
+// "WATCHDOG=1": not on a heartbeat during a slow pass, not after the pass,
+// not on a heartbeat between passes; the heartbeats still report to the
+// supervisor. Kills the boundary mutants of the three "o.Watchdog > 0".
+func TestNoWatchdogMeansNoWatchdogNotifications(t *testing.T) {
+	r := newRig(t, testConfig(t, "", "home example.com A acct"), filepath.Join(t.TempDir(), "s.json"))
+	p := r.provs["acct"]
+	p.entered, p.release = make(chan struct{}), make(chan struct{})
+	released := false
+	release := func() {
+		if !released {
+			released = true
+			close(p.release)
+		}
+	}
+	t.Cleanup(release)
+	rn := startRun(t, r, 0)
+	noWatchdog := func(when string) {
+		t.Helper()
+		if n := rn.notes(); strings.Contains(n, "WATCHDOG=1") {
+			t.Fatalf("%s: WATCHDOG=1 sent without a watchdog (notes: %s)", when, n)
+		}
+	}
+	r.clock.waitAfter(t, HeartbeatInterval) // the first heartbeat timer
+	select {
+	case <-p.entered: // the first pass's Set is in flight and stays there
+	case <-time.After(10 * time.Second):
+		t.Fatal("no Set started")
+	}
+	r.clock.Advance(HeartbeatInterval)
+	r.clock.waitAfter(t, HeartbeatInterval) // handled and re-armed
+	rn.report(t)
+	noWatchdog("heartbeat during a slow pass")
+
+	release()
+	if res := rn.pass(t); res.Changed != 1 {
+		t.Fatalf("pass: %s", res.Summary())
+	}
+	noWatchdog("after the pass")
+
+	r.clock.Advance(HeartbeatInterval)
+	r.clock.waitAfter(t, HeartbeatInterval)
+	noWatchdog("heartbeat between passes")
+	if n := rn.notes(); !strings.Contains(n, "READY=1") {
+		t.Fatalf("notes %s; want READY=1 after the first pass", n)
+	}
+	rn.cancel()
+	if code := rn.exit(t); code != ipc.ExitOK {
+		t.Fatalf("exit %d, want 0", code)
+	}
+}
+
+// A report the supervisor did not take is noted in the debug log (the pass
+// goes on regardless); a delivered report is not. Kills the negation of the
+// Send error check in Run's report.
+func TestUndeliveredReportIsNotedInTheDebugLog(t *testing.T) {
+	const note = "report not delivered"
+	cases := []struct {
+		name      string
+		reachable bool
+	}{
+		{"supervisor listening", true},
+		{"no supervisor at the socket", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t, testConfig(t, "", "home example.com A acct"), filepath.Join(t.TempDir(), "s.json"))
+			var path string
+			if tc.reachable {
+				path = startSupervisorSocket(t, make(chan ipc.Report, 10))
+			} else {
+				path = filepath.Join(t.TempDir(), "nobody.sock")
+			}
+			reporter := ipc.NewReporter(path, nil)
+			t.Cleanup(func() { reporter.Close() })
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			passes := make(chan *PassResult)
+			done := make(chan ipc.ExitCode, 1)
+			go func() {
+				done <- r.eng.Run(ctx, RunOptions{Reporter: reporter, Passes: passes,
+					Notify: func(string) (bool, error) { return true, nil }})
+			}()
+			select {
+			case res := <-passes: // sent after the pass's report
+				if res.Changed != 1 {
+					t.Fatalf("pass: %s", res.Summary())
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("no pass within 10s")
+			}
+			if got := strings.Contains(r.logs.String(), note); got == tc.reachable {
+				t.Fatalf("log has %q: %v, want %v:\n%s", note, got, !tc.reachable, r.logs)
+			}
+			cancel()
+			select {
+			case code := <-done:
+				if code != ipc.ExitOK {
+					t.Fatalf("exit %d, want 0", code)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("Run did not return within 10s of the stop")
+			}
+		})
+	}
+}
