@@ -3,6 +3,7 @@ package ddns
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -34,7 +35,15 @@ type runner struct {
 // every report and passes it on to reports.
 func startSupervisorSocket(t *testing.T, reports chan<- ipc.Report) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), ipc.SocketFileName)
+	// Not t.TempDir: its name grows with the test's name and with GOTMPDIR
+	// (gremlins sets one, see mutate/run), and a socket's path must fit in
+	// about 100 bytes.
+	dir, err := os.MkdirTemp("", "ddns-sup-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	path := filepath.Join(dir, ipc.SocketFileName)
 	srv, err := ipc.Listen(ipc.ServerOptions{Path: path, Handler: func(ctx context.Context, req ipc.Request, _ ipc.Peer, w ipc.ReplyWriter) {
 		if req.Cmd != ipc.CmdReport || req.Report == nil {
 			_ = w.Send(ipc.Reply{Error: "this test's supervisor takes only reports"})
