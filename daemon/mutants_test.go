@@ -443,13 +443,13 @@ func TestStandInConfigIsNotPresentedAsLoaded(t *testing.T) {
 			}
 			wantInitial, wantLoadedAt := "", ""
 			if tc.loaded {
-				wantInitial, wantLoadedAt = cfg.Hash, ipc.TimeString(cfg.LoadedAt)
+				wantInitial, wantLoadedAt = cfg.Hash, ipc.TimeOf(cfg.LoadedAt).String()
 			}
 			if wo.Path != "/etc/ddns/test.toml" || wo.Initial != wantInitial {
 				t.Errorf("watching %q from %q, want /etc/ddns/test.toml from %q", wo.Path, wo.Initial, wantInitial)
 			}
 			st := h.status().Supervisor
-			if st.ConfigHash != wantInitial || st.ConfigLoadedAt != wantLoadedAt {
+			if st.ConfigHash != wantInitial || st.ConfigLoadedAt.String() != wantLoadedAt {
 				t.Errorf("status shows hash %q loaded at %q, want %q and %q", st.ConfigHash, st.ConfigLoadedAt, wantInitial, wantLoadedAt)
 			}
 		})

@@ -17,6 +17,7 @@ import (
 
 	"github.com/ddnsd/ddns/ipc"
 	"github.com/ddnsd/ddns/netprobe"
+	"github.com/ddnsd/ddns/testsupport/linebuf"
 	"github.com/hashicorp/go-hclog"
 )
 
@@ -101,7 +102,7 @@ func TestStateSaveFailureIsThePassError(t *testing.T) {
 func TestUnchangedRecordsAreLoggedAtInfoOnTheFirstPassOnly(t *testing.T) {
 	r := newRig(t, testConfig(t, "", "home example.com A acct"), filepath.Join(t.TempDir(), "state.json"))
 	r.provs["acct"].put("home.example.com/A", netip.MustParseAddr("11.22.33.44")) // already right
-	info := &logBuffer{}
+	info := &linebuf.Buffer{}
 	r.eng.log = hclog.New(&hclog.LoggerOptions{Output: info, Level: hclog.Info})
 	const line = "home.example.com A: 11.22.33.44 (unchanged)"
 
@@ -144,8 +145,8 @@ func TestChangedAtMovesOnlyWhenTheAddressChanges(t *testing.T) {
 		if got := st.Records["home.example.com/A"].ChangedAt; !got.Equal(want) {
 			t.Errorf("%s: state changed_at %s, want %s", when, got, want)
 		}
-		if got := r.eng.Records()[0].ChangedAt; got != ipc.TimeString(want) {
-			t.Errorf("%s: reported changed_at %s, want %s", when, got, ipc.TimeString(want))
+		if got := r.eng.Records()[0].ChangedAt; got.String() != ipc.TimeOf(want).String() {
+			t.Errorf("%s: reported changed_at %s, want %s", when, got, ipc.TimeOf(want))
 		}
 	}
 	checkChanged("after a TTL-only update", created)
