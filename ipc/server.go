@@ -137,9 +137,9 @@ func Listen(o ServerOptions) (*Server, error) {
 		return nil, fmt.Errorf("socket path %s is %d bytes long, more than the %d a socket address can hold: choose a shorter path", path, len(path), maxUnixPath)
 	}
 
-	dirMode, sockMode := fs.FileMode(0o700), fs.FileMode(0o600)
+	dirMode, sockMode := socketDirMode(o.AllowStatusFromAnyUser), fs.FileMode(0o600)
 	if o.AllowStatusFromAnyUser && peerCredSupported {
-		dirMode, sockMode = 0o711, 0o666
+		sockMode = 0o666
 	}
 	note, err := prepareDir(filepath.Dir(path), dirMode)
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 
 	"github.com/ddnsd/ddns/configs"
@@ -65,9 +64,13 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 			logger.Warn(w)
 		}
 	}
-	if err := os.MkdirAll(filepath.Dir(socket), 0o700); err != nil {
-		logger.Error("cannot create the socket folder", "path", filepath.Dir(socket), "error", err)
+	note, err := ipc.PrepareSocketDir(socket, cfg.Supervisor.StatusForAnyUser)
+	if err != nil {
+		logger.Error("cannot use the socket folder", "path", filepath.Dir(socket), "error", err)
 		return 1
+	}
+	if note != "" {
+		logger.Debug(note)
 	}
 	release, err := ipc.AcquireLock(socket + ".lock")
 	if err != nil {
