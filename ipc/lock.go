@@ -3,8 +3,8 @@ package ipc
 import (
 	"errors"
 	"fmt"
-	"os"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
