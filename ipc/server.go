@@ -77,8 +77,18 @@ type ServerOptions struct {
 	// WriteTimeout bounds each reply write to a slow client: default 5s.
 	WriteTimeout time.Duration
 	// MaxConns bounds open connections: default 256. Extra connections get an
-	// error reply "busy: ..." and are closed.
+	// error reply "busy: ..." and are closed. A quarter of them is reserved
+	// for the server's own uid and root, so other users (who may only send
+	// `status`) can never take them all.
 	MaxConns int
+	// MaxConnsPerOtherUser bounds the connections of each uid other than the
+	// server's own and root: default 16 (never more than the unreserved
+	// part of MaxConns).
+	MaxConnsPerOtherUser int
+	// OtherIdleTimeout replaces IdleTimeout, when shorter, for connections of
+	// other users: default 2s. Their only command answers at once, so a
+	// silent connection of theirs is one held open to take a slot.
+	OtherIdleTimeout time.Duration
 }
 
 // Server accepts connections on a Unix socket and answers requests.
@@ -88,7 +98,7 @@ type Server struct {
 	ln     *net.UnixListener
 	fi     fs.FileInfo // the socket file we created, to remove only our own
 	uid    int
-	sem    chan struct{}
+	adm    *admission
 	ctx    context.Context
 	cancel context.CancelFunc
 
@@ -127,6 +137,9 @@ func Listen(o ServerOptions) (*Server, error) {
 	}
 	if o.MaxConns <= 0 {
 		o.MaxConns = DefaultMaxConns
+	}
+	if o.OtherIdleTimeout <= 0 {
+		o.OtherIdleTimeout = DefaultOtherIdleTimeout
 	}
 	path, err := filepath.Abs(o.Path)
 	if err != nil {
@@ -178,7 +191,7 @@ func Listen(o ServerOptions) (*Server, error) {
 		ln:     ln,
 		fi:     fi,
 		uid:    serverUID(),
-		sem:    make(chan struct{}, o.MaxConns),
+		adm:    newAdmission(o.MaxConns, o.MaxConnsPerOtherUser),
 		ctx:    ctx,
 		cancel: cancel,
 		conns:  make(map[net.Conn]struct{}),
@@ -266,20 +279,21 @@ func (s *Server) Serve(ctx context.Context) error {
 			break
 		}
 		delay = 0
-		select {
-		case s.sem <- struct{}{}:
-			s.busyLogged.Store(false)
-			if !s.track(c) {
-				c.Close()
-				<-s.sem
-				continue
-			}
-			s.accepted.Add(1)
-			s.wg.Add(1)
-			go s.serveConn(c)
-		default:
-			s.refuseBusy(c)
+		peer := peerOf(c)
+		priv := s.privileged(peer)
+		if ok, refusal := s.adm.admit(priv, peer.UID); !ok {
+			s.refuseBusy(c, peer, refusal)
+			continue
 		}
+		s.busyLogged.Store(false)
+		if !s.track(c) {
+			c.Close()
+			s.adm.release(priv, peer.UID)
+			continue
+		}
+		s.accepted.Add(1)
+		s.wg.Add(1)
+		go s.serveConn(c, peer, priv)
 	}
 	s.shutdown()
 	s.closeConns()
@@ -350,13 +364,19 @@ func (s *Server) removeSocket() {
 	}
 }
 
-// refuseBusy answers a connection over MaxConns. The write goes to an empty
+// privileged peers are the server's own uid, root, and peers the OS cannot
+// name (the socket's folder ACL was then the gate): they get the reserved
+// connections and the long idle timeout.
+func (s *Server) privileged(p Peer) bool {
+	return !p.Known || p.UID == s.uid || p.UID == 0
+}
+
+// refuseBusy answers a connection over a limit. The write goes to an empty
 // socket buffer, so it does not block the accept loop.
-func (s *Server) refuseBusy(c net.Conn) {
+func (s *Server) refuseBusy(c net.Conn, peer Peer, msg string) {
 	defer c.Close()
-	msg := fmt.Sprintf("busy: the supervisor already serves %d connections; try again shortly", s.opts.MaxConns)
 	if !s.busyLogged.Swap(true) {
-		s.log.Warn("refusing connections: too many open", "max_conns", s.opts.MaxConns)
+		s.log.Warn("refusing connections: too many open", "max_conns", s.opts.MaxConns, "peer_uid", peer.UID, "reason", msg)
 	}
 	_ = c.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
 	if b, err := Encode(Reply{OK: false, Error: msg}); err == nil {
@@ -400,13 +420,16 @@ func (w *connWriter) state() (int, error) {
 
 // serveConn reads requests from one connection until it ends. Every failure
 // here ends at most this connection, never the server.
-func (s *Server) serveConn(c net.Conn) {
+func (s *Server) serveConn(c net.Conn, peer Peer, priv bool) {
 	defer s.wg.Done()
-	defer func() { <-s.sem }()
+	defer s.adm.release(priv, peer.UID)
 	defer s.untrack(c)
 	defer c.Close()
 
-	peer := peerOf(c)
+	idle := s.opts.IdleTimeout
+	if !priv {
+		idle = min(idle, s.opts.OtherIdleTimeout)
+	}
 	log := s.log.With("peer_uid", peer.UID, "peer_pid", peer.PID)
 	if !peer.Known {
 		log = s.log
@@ -415,7 +438,7 @@ func (s *Server) serveConn(c net.Conn) {
 	w := &connWriter{c: c, timeout: s.opts.WriteTimeout}
 	served := 0
 	for {
-		_ = c.SetReadDeadline(time.Now().Add(s.opts.IdleTimeout))
+		_ = c.SetReadDeadline(time.Now().Add(idle))
 		line, err := readLine(br, MaxRequestBytes)
 		if err != nil {
 			switch {
@@ -425,8 +448,8 @@ func (s *Server) serveConn(c net.Conn) {
 				return
 			case isTimeout(err):
 				if served == 0 || len(line) > 0 {
-					log.Debug("closing a connection that sent no complete request in time", "idle_timeout", s.opts.IdleTimeout, "bytes_received", len(line))
-					_ = w.Send(Reply{Error: fmt.Sprintf("timed out: no complete request within %s", s.opts.IdleTimeout)})
+					log.Debug("closing a connection that sent no complete request in time", "idle_timeout", idle, "bytes_received", len(line))
+					_ = w.Send(Reply{Error: fmt.Sprintf("timed out: no complete request within %s", idle)})
 				} else {
 					log.Trace("closing an idle connection", "requests_served", served)
 				}
