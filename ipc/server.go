@@ -27,6 +27,8 @@ const (
 	DefaultIdleTimeout  = 10 * time.Second
 	DefaultWriteTimeout = 5 * time.Second
 	DefaultMaxConns     = 256
+
+	DefaultSocketCheckInterval = 2 * time.Second
 )
 
 // staleDialTimeout bounds the probe that tells a stale socket file from a live
@@ -85,6 +87,10 @@ type ServerOptions struct {
 	// server's own and root: default 16 (never more than the unreserved
 	// part of MaxConns).
 	MaxConnsPerOtherUser int
+	// SocketCheckInterval is how often Serve checks that the socket file is
+	// still there: default 2s. A deleted socket (a cleaner of /tmp or
+	// /run, a careless rm) is created again, so control is never lost.
+	SocketCheckInterval time.Duration
 	// OtherIdleTimeout replaces IdleTimeout, when shorter, for connections of
 	// other users: default 2s. Their only command answers at once, so a
 	// silent connection of theirs is one held open to take a slot.
@@ -95,8 +101,8 @@ type ServerOptions struct {
 type Server struct {
 	opts   ServerOptions
 	log    hclog.Logger
-	ln     *net.UnixListener
-	fi     fs.FileInfo // the socket file we created, to remove only our own
+	ln     *net.UnixListener // guarded by mu: Serve swaps it when re-listening
+	fi     fs.FileInfo       // the socket file we created, to remove only our own; guarded by mu
 	uid    int
 	adm    *admission
 	ctx    context.Context
@@ -150,39 +156,12 @@ func Listen(o ServerOptions) (*Server, error) {
 		return nil, fmt.Errorf("socket path %s is %d bytes long, more than the %d a socket address can hold: choose a shorter path", path, len(path), maxUnixPath)
 	}
 
-	dirMode, sockMode := socketDirMode(o.AllowStatusFromAnyUser), fs.FileMode(0o600)
-	if o.AllowStatusFromAnyUser && peerCredSupported {
-		sockMode = 0o666
+	if o.SocketCheckInterval <= 0 {
+		o.SocketCheckInterval = DefaultSocketCheckInterval
 	}
-	note, err := prepareDir(filepath.Dir(path), dirMode)
+	ln, fi, err := bind(o)
 	if err != nil {
 		return nil, err
-	}
-	if note != "" {
-		o.Logger.Debug(note)
-	}
-	if err := removeStale(path, o.Logger); err != nil {
-		return nil, err
-	}
-	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
-	if err != nil {
-		if errors.Is(err, syscallEADDRINUSE()) {
-			// Someone bound the path between our check and our bind.
-			return nil, fmt.Errorf("cannot listen on %s: %w (another supervisor started at the same moment)", path, ErrInUse)
-		}
-		return nil, fmt.Errorf("cannot listen on %s: %w", path, err)
-	}
-	// We remove the file ourselves, and only if it is still ours.
-	ln.SetUnlinkOnClose(false)
-	if err := chmodSocket(path, sockMode); err != nil {
-		ln.Close()
-		os.Remove(path)
-		return nil, err
-	}
-	fi, err := os.Lstat(path)
-	if err != nil {
-		ln.Close()
-		return nil, fmt.Errorf("socket %s vanished right after it was created: %w", path, err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Server{
@@ -197,6 +176,47 @@ func Listen(o ServerOptions) (*Server, error) {
 		conns:  make(map[net.Conn]struct{}),
 		done:   make(chan struct{}),
 	}, nil
+}
+
+// bind prepares the folder and creates the socket file of o.Path, replacing a
+// stale one. Listen uses it, and Serve again when the file has been deleted.
+func bind(o ServerOptions) (*net.UnixListener, fs.FileInfo, error) {
+	path := o.Path
+	dirMode, sockMode := socketDirMode(o.AllowStatusFromAnyUser), fs.FileMode(0o600)
+	if o.AllowStatusFromAnyUser && peerCredSupported {
+		sockMode = 0o666
+	}
+	note, err := prepareDir(filepath.Dir(path), dirMode)
+	if err != nil {
+		return nil, nil, err
+	}
+	if note != "" {
+		o.Logger.Debug(note)
+	}
+	if err := removeStale(path, o.Logger); err != nil {
+		return nil, nil, err
+	}
+	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+	if err != nil {
+		if errors.Is(err, syscallEADDRINUSE()) {
+			// Someone bound the path between our check and our bind.
+			return nil, nil, fmt.Errorf("cannot listen on %s: %w (another supervisor started at the same moment)", path, ErrInUse)
+		}
+		return nil, nil, fmt.Errorf("cannot listen on %s: %w", path, err)
+	}
+	// We remove the file ourselves, and only if it is still ours.
+	ln.SetUnlinkOnClose(false)
+	if err := chmodSocket(path, sockMode); err != nil {
+		ln.Close()
+		os.Remove(path)
+		return nil, nil, err
+	}
+	fi, err := os.Lstat(path)
+	if err != nil {
+		ln.Close()
+		return nil, nil, fmt.Errorf("socket %s vanished right after it was created: %w", path, err)
+	}
+	return ln, fi, nil
 }
 
 // removeStale deletes a socket file that no server answers. It refuses to
@@ -252,14 +272,24 @@ func (s *Server) Serve(ctx context.Context) error {
 
 	stop := context.AfterFunc(ctx, func() { s.shutdown() })
 	defer stop()
+	watching := make(chan struct{})
+	go func() {
+		defer close(watching)
+		s.watchSocket()
+	}()
+	defer func() { <-watching }()
 
 	var acceptErr error
 	var delay time.Duration
 	for {
-		c, err := s.ln.Accept()
+		ln := s.listener()
+		c, err := ln.Accept()
 		if err != nil {
 			if s.ctx.Err() != nil {
 				break
+			}
+			if ln != s.listener() {
+				continue // replaced by a new socket: accept there
 			}
 			var ne net.Error
 			if errors.As(err, &ne) && !errors.Is(err, net.ErrClosed) {
@@ -328,6 +358,66 @@ func (s *Server) shutdown() {
 	s.ln.Close()
 }
 
+func (s *Server) listener() *net.UnixListener {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ln
+}
+
+// watchSocket checks every SocketCheckInterval that the socket file is still
+// there, and listens again when it has been deleted. A file someone else put
+// at the path is left alone (it may be another supervisor's), with a warning.
+func (s *Server) watchSocket() {
+	t := time.NewTicker(s.opts.SocketCheckInterval)
+	defer t.Stop()
+	warned := false
+	for {
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-t.C:
+		}
+		s.mu.Lock()
+		mine := s.fi
+		s.mu.Unlock()
+		fi, err := os.Lstat(s.opts.Path)
+		switch {
+		case err == nil && os.SameFile(fi, mine):
+			warned = false
+			continue
+		case err == nil:
+			if !warned {
+				s.log.Warn("the socket file was replaced by another; leaving it alone, so this supervisor cannot be reached there", "path", s.opts.Path)
+				warned = true
+			}
+			continue
+		case !errors.Is(err, fs.ErrNotExist):
+			continue
+		}
+		ln, fi, err := bind(s.opts)
+		if err != nil {
+			if !warned {
+				s.log.Error("the socket file was deleted and cannot be created again; retrying", "path", s.opts.Path, "error", err)
+				warned = true
+			}
+			continue
+		}
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			ln.Close()
+			os.Remove(s.opts.Path)
+			return
+		}
+		old := s.ln
+		s.ln, s.fi = ln, fi
+		s.mu.Unlock()
+		old.Close()
+		warned = false
+		s.log.Warn("the socket file was deleted; listening on it again", "path", s.opts.Path)
+	}
+}
+
 func (s *Server) track(c net.Conn) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -355,8 +445,11 @@ func (s *Server) closeConns() {
 // removeSocket deletes the socket file only if it is still the one Listen
 // created: a newer supervisor may have replaced a socket it found stale.
 func (s *Server) removeSocket() {
+	s.mu.Lock()
+	mine := s.fi
+	s.mu.Unlock()
 	fi, err := os.Lstat(s.opts.Path)
-	if err != nil || !os.SameFile(fi, s.fi) {
+	if err != nil || !os.SameFile(fi, mine) {
 		return
 	}
 	if err := os.Remove(s.opts.Path); err != nil && !errors.Is(err, fs.ErrNotExist) {
