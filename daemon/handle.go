@@ -130,7 +130,7 @@ func fitLines(lines []string, budget int) []string {
 	if first == 0 {
 		return lines
 	}
-	note := fmt.Sprintf("[supervisor: %d older lines left out to keep this reply under %d bytes; ask for fewer with --lines]", first, budget)
+	note := fmt.Sprintf("[supervisor: %d older lines left out to keep this reply under %d bytes; ask for fewer with `supervisor logs -n N`]", first, budget)
 	return append([]string{note}, lines[first:]...)
 }
 

@@ -1,0 +1,106 @@
+//go:build chaos && linux
+
+package chaos
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ddnsd/ddns/ipc"
+	"github.com/ddnsd/ddns/testsupport/e2e"
+)
+
+// testSocketDeleted deletes the control socket of a running supervisor (a
+// cleaner of /tmp, a careless rm): within seconds the supervisor listens
+// again, `supervisor status` answers, and the child was not disturbed.
+func testSocketDeleted(t *testing.T) {
+	s := newSup(t)
+	s.Write(e2e.DryrunConfig(`restart_delay = "0s"`))
+	s.Start()
+	before := s.WaitStatus("the child to run", 20*time.Second, e2e.Running)
+	if err := os.Remove(s.Socket); err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Now()
+	after := s.WaitStatus("status on a new socket after the old one was deleted", 15*time.Second, e2e.Running)
+	t.Logf("status answered again %s after the socket was deleted", time.Since(t0).Round(100*time.Millisecond))
+	if after.Child.PID != before.Child.PID || after.Child.Restarts != before.Child.Restarts {
+		t.Errorf("the child was disturbed: pid %d restarts %d before, pid %d restarts %d after",
+			before.Child.PID, before.Child.Restarts, after.Child.PID, after.Child.Restarts)
+	}
+	if out, code := s.CLI("status", "--socket", s.Socket); code != ipc.StatusChildRunning {
+		t.Errorf("supervisor status after the socket came back: exit %d\n%s", code, out)
+	}
+}
+
+// testPlantedLockFolder: another user (nobody) created the supervisor's
+// socket folder first and planted the lock file as a symlink to a file of
+// the victim's. The supervisor refuses to start with a message naming the
+// folder's owner, and the victim file is untouched.
+func testPlantedLockFolder(t *testing.T) {
+	needRoot(t, "give a folder to another user (chown)")
+	s := newSup(t)
+	folder := filepath.Join(s.Dir, "ddns-planted")
+	s.Socket = filepath.Join(folder, ipc.SocketFileName)
+	victim := filepath.Join(s.Dir, "victim")
+	const content = "the victim's data\n"
+	must(t, os.WriteFile(victim, []byte(content), 0o600))
+	must(t, os.Mkdir(folder, 0o777))
+	must(t, os.Chmod(folder, 0o777))
+	lock := s.Socket + ".lock"
+	must(t, os.Symlink(victim, lock))
+	must(t, os.Lchown(lock, 65534, 65534))
+	must(t, os.Chown(folder, 65534, 65534))
+	s.Write(e2e.DryrunConfig(""))
+	s.Start()
+	code, ok := s.WaitExit(20 * time.Second)
+	if !ok || code != 1 {
+		t.Fatalf("supervisor with a planted socket folder: exit %d (ended %v), want 1\n%s", code, ok, s.Out)
+	}
+	if out := s.Out.String(); !strings.Contains(out, "belongs to uid 65534") {
+		t.Errorf("the refusal does not name the folder's owner:\n%s", out)
+	}
+	if b, err := os.ReadFile(victim); err != nil || string(b) != content {
+		t.Errorf("the victim file holds %q (%v); want it untouched", b, err)
+	}
+}
+
+// testLogsOfControlBytes: a child that prints 1,000 lines of 64 KB of
+// control bytes (six times longer once JSON-escaped). `supervisor logs -n
+// 1000` answers with the newest lines that fit its reply budget and says
+// how many it left out, instead of building a reply of hundreds of MB that
+// the client refuses.
+func testLogsOfControlBytes(t *testing.T) {
+	s := newSup(t)
+	script := `for i in $(seq 1000); do head -c 65535 /dev/zero | tr '\0' '\1'; echo; done; echo printed-all; exec sleep 3600`
+	s.Write(e2e.DryrunConfig(fmt.Sprintf("command = [\"/bin/bash\", \"-c\", %q]\nlog_lines = 1000", script)))
+	s.Start()
+	if !e2e.Eventually(60*time.Second, func() bool {
+		out, code := s.CLI("logs", "-n", "1", "--socket", s.Socket)
+		return code == 0 && strings.Contains(out, "printed-all")
+	}) {
+		t.Fatalf("the child's last line never showed in `supervisor logs -n 1`\n%s", s.Out)
+	}
+	out, code := s.CLI("logs", "-n", "1000", "--socket", s.Socket)
+	if code != 0 {
+		t.Fatalf("supervisor logs -n 1000: exit %d\n%.500s", code, out)
+	}
+	if !strings.Contains(out, "older lines left out") {
+		t.Errorf("the reply does not say lines were left out (%d bytes)", len(out))
+	}
+	if len(out) > 4<<20 {
+		t.Errorf("supervisor logs printed %d bytes, more than the reply budget", len(out))
+	}
+	t.Logf("supervisor logs -n 1000 of 64 KB control-byte lines: %d bytes printed", len(out))
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
