@@ -5,6 +5,7 @@ package chaos
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -103,4 +104,57 @@ func must(t *testing.T, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// testStatusForAnyUserCustomFolder: with status_for_any_user and a socket
+// in a custom folder that does not exist yet, another user (nobody) gets
+// the status from `supervisor status` and is refused `stop`. (The old
+// supervisor created the folder 0700 before the socket's rules ran, so
+// nobody could not reach the socket at all.)
+func testStatusForAnyUserCustomFolder(t *testing.T) {
+	needRoot(t, "run a client as another user (nobody)")
+	setpriv, err := exec.LookPath("setpriv")
+	if err != nil {
+		skipf(t, "needs setpriv (util-linux) to run a client as nobody")
+	}
+	s := newSup(t)
+	// Every folder on the way must be traversable by nobody.
+	for d := s.Dir; d != "/" && d != os.TempDir(); d = filepath.Dir(d) {
+		must(t, os.Chmod(d, 0o755))
+	}
+	bin := filepath.Join(s.Dir, "supervisor")
+	copyBinary(t, bins.Path("supervisor"), bin)
+	s.Socket = filepath.Join(s.Dir, "control", "s.sock")
+	s.Write(e2e.DryrunConfig("status_for_any_user = true"))
+	s.Start()
+	s.WaitStatus("the child to run", 20*time.Second, e2e.Running)
+	asNobody := func(args ...string) (string, int) {
+		c := exec.Command(setpriv, append([]string{"--reuid=nobody", "--regid=nogroup", "--clear-groups", bin}, args...)...)
+		c.Env = e2e.Env(s.Dir)
+		out, err := c.CombinedOutput()
+		if ee, ok := err.(*exec.ExitError); ok {
+			return string(out), ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return string(out), 0
+	}
+	if out, code := asNobody("status", "--socket", s.Socket); code != ipc.StatusChildRunning {
+		t.Errorf("supervisor status as nobody, custom socket folder: exit %d\n%s", code, out)
+	}
+	if out, code := asNobody("stop", "--socket", s.Socket); code == 0 || !strings.Contains(out, "permission denied") {
+		t.Errorf("supervisor stop as nobody: exit %d\n%s", code, out)
+	}
+	if st, ok := s.Status(); !ok || !e2e.Running(st) {
+		t.Errorf("the child after nobody's refused stop: %+v (answered %v)", st.Child, ok)
+	}
+}
+
+// copyBinary copies src to dst, mode 0755, for a user who cannot read the
+// folder the binaries were built in.
+func copyBinary(t *testing.T, src, dst string) {
+	t.Helper()
+	b, err := os.ReadFile(src)
+	must(t, err)
+	must(t, os.WriteFile(dst, b, 0o755))
 }
