@@ -159,3 +159,29 @@ func openTempDir(t *testing.T) string {
 	must(t, os.Chmod(d, 0o755))
 	return d
 }
+
+// TestOtherUsersCannotFloodTheLog: another user sending refused requests in
+// a loop gets each refusal as a reply, but the supervisor's log says so
+// once, not once per request.
+func TestOtherUsersCannotFloodTheLog(t *testing.T) {
+	const n = 50
+	dir := filepath.Join(openTempDir(t), "ddns")
+	logger, logs := testLogger(t)
+	s := startServer(t, ServerOptions{Path: filepath.Join(dir, SocketFileName), AllowStatusFromAnyUser: true, Logger: logger})
+	cmds := strings.TrimSuffix(strings.Repeat("restart,", n), ",")
+	lines, stdin := asNobody(t, "client-seq", s.Path(), cmds)
+	stdin.Close()
+	got := 0
+	for lines.Scan() {
+		if !strings.Contains(lines.Text(), "permission denied") {
+			t.Fatalf("reply %d: %s, want a refusal", got, lines.Text())
+		}
+		got++
+	}
+	if got != n {
+		t.Fatalf("%d replies to %d refused requests", got, n)
+	}
+	if c := logs.Count("refused a request"); c != 1 {
+		t.Errorf("%d log lines for %d refused requests from one other user, want 1:\n%s", c, n, logs)
+	}
+}

@@ -114,6 +114,9 @@ type Server struct {
 	closed  bool
 	done    chan struct{} // closed when Serve has cleaned up
 
+	warnMu sync.Mutex
+	warned map[int]*warnState // per unprivileged uid, for warnClient
+
 	wg         sync.WaitGroup
 	accepted   atomic.Int64 // connections admitted, for tests and logs
 	busyLogged atomic.Bool
@@ -174,6 +177,7 @@ func Listen(o ServerOptions) (*Server, error) {
 		ctx:    ctx,
 		cancel: cancel,
 		conns:  make(map[net.Conn]struct{}),
+		warned: make(map[int]*warnState),
 		done:   make(chan struct{}),
 	}, nil
 }
@@ -536,7 +540,7 @@ func (s *Server) serveConn(c net.Conn, peer Peer, priv bool) {
 		if err != nil {
 			switch {
 			case errors.Is(err, errLineTooLong):
-				log.Warn("closing a connection that sent an oversized request", "limit_bytes", MaxRequestBytes)
+				s.warnClient(log, priv, peer.UID, "closing a connection that sent an oversized request", "limit_bytes", MaxRequestBytes)
 				_ = w.Send(Reply{Error: fmt.Sprintf("request longer than %d bytes: closing the connection", MaxRequestBytes)})
 				return
 			case isTimeout(err):
@@ -559,7 +563,7 @@ func (s *Server) serveConn(c net.Conn, peer Peer, priv bool) {
 		}
 		eof := err != nil
 		served++
-		if !s.answer(line, peer, log, c, br, w) || eof {
+		if !s.answer(line, peer, priv, log, c, br, w) || eof {
 			return
 		}
 	}
@@ -567,14 +571,14 @@ func (s *Server) serveConn(c net.Conn, peer Peer, priv bool) {
 
 // answer decodes, checks and dispatches one request. It returns false when
 // the connection must end (a stream finished, the client went away).
-func (s *Server) answer(line []byte, peer Peer, log hclog.Logger, c net.Conn, br *bufio.Reader, w *connWriter) bool {
+func (s *Server) answer(line []byte, peer Peer, priv bool, log hclog.Logger, c net.Conn, br *bufio.Reader, w *connWriter) bool {
 	req, err := DecodeRequest(line)
 	if err != nil {
-		log.Warn("bad request", "error", err)
+		s.warnClient(log, priv, peer.UID, "bad request", "error", err)
 		return w.Send(Reply{Error: "bad request: " + err.Error()}) == nil
 	}
 	if err := s.permit(req.Cmd, peer); err != nil {
-		log.Warn("refused a request", "cmd", req.Cmd, "error", err)
+		s.warnClient(log, priv, peer.UID, "refused a request", "cmd", req.Cmd, "error", err)
 		return w.Send(Reply{Error: err.Error()}) == nil
 	}
 	ctx, cancel := context.WithCancel(s.ctx)
@@ -646,6 +650,45 @@ func (s *Server) permit(cmd Command, peer Peer) error {
 		return fmt.Errorf("permission denied: uid %d may not send %q; only uid %d or root may (the supervisor does not allow status from other users)", peer.UID, cmd, s.uid)
 	}
 	return fmt.Errorf("permission denied: uid %d may not send %q; only uid %d or root may", peer.UID, cmd, s.uid)
+}
+
+// clientWarnEvery is how often a warning caused by another user's requests
+// is logged per uid; the ones in between are counted and the count is added
+// to the next. Another local user must not be able to fill the supervisor's
+// log (and its disk) by sending refused or broken requests in a loop.
+const clientWarnEvery = time.Minute
+
+type warnState struct {
+	last       time.Time
+	suppressed int
+}
+
+// warnClient logs a warning caused by a client's request: always for a
+// privileged peer, at most once per clientWarnEvery for each other uid.
+func (s *Server) warnClient(log hclog.Logger, priv bool, uid int, msg string, args ...any) {
+	if !priv {
+		now := time.Now()
+		s.warnMu.Lock()
+		st := s.warned[uid]
+		if st == nil {
+			if len(s.warned) > 1024 {
+				clear(s.warned) // bounded: uids are few, but stay safe
+			}
+			st = &warnState{}
+			s.warned[uid] = st
+		}
+		if !st.last.IsZero() && now.Sub(st.last) < clientWarnEvery {
+			st.suppressed++
+			s.warnMu.Unlock()
+			return
+		}
+		if st.suppressed > 0 {
+			args = append(args, "suppressed_since_last", st.suppressed)
+		}
+		st.last, st.suppressed = now, 0
+		s.warnMu.Unlock()
+	}
+	log.Warn(msg, args...)
 }
 
 func isTimeout(err error) bool {
