@@ -179,3 +179,27 @@ func chmodSocket(path string, mode fs.FileMode) error {
 	}
 	return nil
 }
+
+// checkDefaultSocket refuses to dial the default socket path (def) when its
+// folder or the socket file belongs to another ordinary user. The default
+// path is ours by construction (the uid is in its name, or it sits in our
+// runtime folder), so another owner means another user got there first and
+// may be posing as our supervisor: its status would be a lie, and our
+// commands would go to it. A path given explicitly is dialled as asked
+// (another user's supervisor may share its status on purpose).
+func checkDefaultSocket(path, def string) error {
+	if def == "" || filepath.Clean(path) != filepath.Clean(def) {
+		return nil
+	}
+	me := os.Geteuid()
+	for _, p := range []string{filepath.Dir(path), path} {
+		fi, err := os.Lstat(p)
+		if err != nil {
+			return nil // missing: the dial says so
+		}
+		if o := fileOwner(fi); o != me && o != 0 && o != -1 {
+			return fmt.Errorf("%s belongs to uid %d, not to you (uid %d): another user may be posing as your supervisor; remove it or pass --socket", p, o, me)
+		}
+	}
+	return nil
+}

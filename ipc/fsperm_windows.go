@@ -39,3 +39,6 @@ func openOwnFile(path string, perm fs.FileMode) (*os.File, error) {
 
 // chmodSocket does nothing: a socket file's access is the folder's ACL.
 func chmodSocket(string, fs.FileMode) error { return nil }
+
+// checkDefaultSocket does nothing: the default folder's ACL is per user.
+func checkDefaultSocket(string, string) error { return nil }
