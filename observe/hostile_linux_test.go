@@ -14,7 +14,8 @@ import (
 )
 
 // TestPeerUIDOfLoopbackConnection: the uid owning the client end of a
-// loopback connection is found in the kernel's socket table.
+// loopback connection is found, by sock_diag and by /proc/net alike, and a
+// socket that does not exist is reported missing, not as an error.
 func TestPeerUIDOfLoopbackConnection(t *testing.T) {
 	for _, network := range []string{"tcp4", "tcp6"} {
 		t.Run(network, func(t *testing.T) {
@@ -37,9 +38,22 @@ func TestPeerUIDOfLoopbackConnection(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer sc.Close()
-			uid, ok := peerUID(sc.LocalAddr().(*net.TCPAddr), sc.RemoteAddr().(*net.TCPAddr))
-			if !ok || uid != os.Geteuid() {
-				t.Fatalf("peerUID = %d, %v; want %d (this process)", uid, ok, os.Geteuid())
+			local, remote := sc.LocalAddr().(*net.TCPAddr), sc.RemoteAddr().(*net.TCPAddr)
+			if uid, ok := peerUID(local, remote); !ok || uid != os.Geteuid() {
+				t.Errorf("peerUID = %d, %v; want %d (this process)", uid, ok, os.Geteuid())
+			}
+			uid, found, err := diagUID(remote, local)
+			if err != nil || !found || uid != os.Geteuid() {
+				t.Errorf("sock_diag: uid %d, found %v, %v; want %d", uid, found, err, os.Geteuid())
+			}
+			if uid, ok := procPeerUID(local, remote); !ok || uid != os.Geteuid() {
+				t.Errorf("/proc/net: uid %d, %v; want %d", uid, ok, os.Geteuid())
+			}
+			// A socket that does not exist is not found, and is no error.
+			gone := *remote
+			gone.Port = 1
+			if _, found, err := diagUID(&gone, local); found || err != nil {
+				t.Errorf("sock_diag for no socket: found %v, %v", found, err)
 			}
 		})
 	}
@@ -138,5 +152,31 @@ func TestOtherUserCannotStarveHealthz(t *testing.T) {
 	}
 	if code, body := get(t, "GET", base+"/healthz", ""); code != 200 {
 		t.Fatalf("/healthz as the owner while nobody holds 64 connections: %d %s", code, body)
+	}
+}
+
+// BenchmarkPeerUID is the cost an accepted loopback connection pays to be
+// identified.
+func BenchmarkPeerUID(b *testing.B) {
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	c, err := net.Dial("tcp4", ln.Addr().String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	sc, err := ln.Accept()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer sc.Close()
+	local, remote := sc.LocalAddr().(*net.TCPAddr), sc.RemoteAddr().(*net.TCPAddr)
+	for b.Loop() {
+		if _, ok := peerUID(local, remote); !ok {
+			b.Fatal("not found")
+		}
 	}
 }
