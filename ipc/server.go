@@ -372,6 +372,9 @@ func (s *Server) listener() *net.UnixListener {
 // there, and listens again when it has been deleted. A file someone else put
 // at the path is left alone (it may be another supervisor's), with a warning.
 func (s *Server) watchSocket() {
+	if s.fi == nil {
+		return // a transport without a file at the path: nothing to watch
+	}
 	t := time.NewTicker(s.opts.SocketCheckInterval)
 	defer t.Stop()
 	warned := false

@@ -61,7 +61,7 @@ type Options struct {
 	// request; 0 means 10s.
 	IdleTimeout time.Duration
 	// MaxConnsPerClient bounds the open connections of one client: one
-	// local user (on Linux, read from /proc/net/tcp for loopback clients)
+	// local user (on Linux, asked of the kernel for loopback clients)
 	// or one remote address; 0 means 8. A quarter of MaxConns is kept for
 	// the supervisor's own user and root, so other users cannot starve
 	// /healthz for them.
