@@ -60,8 +60,9 @@ func prepareDir(dir string, dirMode fs.FileMode) (note string, err error) {
 }
 
 // lstatOrCreate returns the folder's Lstat, or creates it with exactly mode
-// when it is missing (created is then true). Its parents are created with
-// MkdirAll as before; only the last component is ours to guard.
+// when it is missing (created is then true). Missing parents are created
+// with the same mode (so that with 0711 other users can still reach the
+// socket); only the last component is ours to guard.
 func lstatOrCreate(dir string, mode fs.FileMode) (fi fs.FileInfo, created bool, err error) {
 	fi, err = os.Lstat(dir)
 	if err == nil {
@@ -70,7 +71,7 @@ func lstatOrCreate(dir string, mode fs.FileMode) (fi fs.FileInfo, created bool, 
 	if !errors.Is(err, fs.ErrNotExist) {
 		return nil, false, fmt.Errorf("cannot inspect the socket folder %s: %w", dir, err)
 	}
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(dir), mode); err != nil {
 		return nil, false, fmt.Errorf("cannot create the socket folder %s: %w", dir, err)
 	}
 	if err := os.Mkdir(dir, mode); err != nil {
