@@ -3,7 +3,11 @@
 package chaos
 
 import (
+	"bufio"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -157,4 +161,80 @@ func copyBinary(t *testing.T, src, dst string) {
 	b, err := os.ReadFile(src)
 	must(t, err)
 	must(t, os.WriteFile(dst, b, 0o755))
+}
+
+// testHTTPOtherUsers: the real supervisor's loopback HTTP endpoint without a
+// token. Another user (nobody) gets /healthz with the verdict only and is
+// refused /status; a request whose Host is not loopback (DNS rebinding) is
+// refused; nobody holding 64 idle connections (the whole default cap) does
+// not keep the owner's /healthz from answering.
+func testHTTPOtherUsers(t *testing.T) {
+	needRoot(t, "run a client as another user (nobody)")
+	setpriv, err := exec.LookPath("setpriv")
+	if err != nil {
+		skipf(t, "needs setpriv (util-linux) to run a client as nobody")
+	}
+	if _, err := exec.LookPath("curl"); err != nil {
+		skipf(t, "needs curl to send requests as nobody")
+	}
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	must(t, err)
+	addr := ln.Addr().String()
+	ln.Close()
+	s := newSup(t)
+	s.Write(e2e.DryrunConfig(`restart_delay = "0s"`) + fmt.Sprintf("\n[http]\nlisten = %q\n", addr))
+	s.Start()
+	s.WaitStatus("the child to run", 20*time.Second, e2e.Running)
+	get := func(path, host string) (int, string) {
+		req, err := http.NewRequest("GET", "http://"+addr+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if host != "" {
+			req.Host = host
+		}
+		resp, err := (&http.Client{Timeout: 5 * time.Second}).Do(req)
+		if err != nil {
+			return 0, err.Error()
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, strings.TrimSpace(string(b))
+	}
+	if !e2e.Eventually(10*time.Second, func() bool { code, _ := get("/status", ""); return code == 200 }) {
+		t.Fatalf("the owner never got /status from %s\n%s", addr, s.Out)
+	}
+	nobody := func(script string) *exec.Cmd {
+		return exec.Command(setpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups", "bash", "-c", script)
+	}
+	out, err := nobody(`curl -s -o /dev/null -w '%{http_code}\n' http://` + addr + `/status; curl -s http://` + addr + `/healthz`).Output()
+	if err != nil {
+		t.Fatalf("curl as nobody: %v", err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != 2 || lines[0] != "403" {
+		t.Errorf("/status as nobody: %q, want 403", out)
+	}
+	if len(lines) == 2 && lines[1] != `{"ok":true}` && lines[1] != `{"ok":false}` {
+		t.Errorf("/healthz as nobody: %q, want the verdict only", lines[1])
+	}
+	if code, body := get("/status", "rebind.attacker.example"); code != 421 {
+		t.Errorf("/status with Host rebind.attacker.example: %d %s, want 421", code, body)
+	}
+	_, port, _ := net.SplitHostPort(addr)
+	hold := nobody(`for i in $(seq 64); do exec {fd}<>/dev/tcp/127.0.0.1/` + port + `; done; echo held; read`)
+	stdin, err := hold.StdinPipe()
+	must(t, err)
+	stdout, err := hold.StdoutPipe()
+	must(t, err)
+	must(t, hold.Start())
+	defer func() { stdin.Close(); hold.Wait() }()
+	if line, _ := bufio.NewReader(stdout).ReadString('\n'); line != "held\n" {
+		t.Fatalf("the holder said %q", line)
+	}
+	t0 := time.Now()
+	if code, body := get("/healthz", ""); code != 200 {
+		t.Errorf("the owner's /healthz while nobody holds 64 connections: %d %s", code, body)
+	}
+	t.Logf("owner's /healthz while nobody holds 64 idle connections: %s", time.Since(t0).Round(time.Millisecond))
 }
