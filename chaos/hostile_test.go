@@ -81,7 +81,7 @@ func testPlantedLockFolder(t *testing.T) {
 // the client refuses.
 func testLogsOfControlBytes(t *testing.T) {
 	s := newSup(t)
-	script := `for i in $(seq 1000); do head -c 65535 /dev/zero | tr '\0' '\1'; echo; done; echo printed-all; exec sleep 3600`
+	script := `head -c 65535000 /dev/zero | tr '\0' '\1' | fold -b -w 65535; echo; echo printed-all; exec sleep 3600`
 	s.Write(e2e.DryrunConfig(fmt.Sprintf("command = [\"/bin/bash\", \"-c\", %q]\nlog_lines = 1000", script)))
 	s.Start()
 	if !e2e.Eventually(60*time.Second, func() bool {
