@@ -13,8 +13,8 @@
 // (configs checks this too; Listen checks it again). When a token is set,
 // every path requires "Authorization: Bearer TOKEN". Without one, a loopback
 // endpoint is still shared by every local user: /status and /metrics go
-// only to the supervisor's own user and root (identified from the kernel's
-// socket table), others get /healthz without details. On a loopback address
+// only to the supervisor's own user and root (on Linux, identified by the
+// kernel), others get /healthz without details. On a loopback address
 // the Host header must name loopback or localhost, so that a web page cannot
 // read the endpoint through DNS rebinding.
 package observe
@@ -69,8 +69,9 @@ type Options struct {
 	// OwnerUID is the supervisor's uid; 0 means os.Geteuid(). Without a
 	// token, /status and /metrics are served only to this uid and root
 	// (unless StatusForAnyUser); other local users get /healthz with no
-	// details. Where the OS cannot tell who a client is, every client
-	// counts as another user.
+	// details. Where the OS cannot tell who a loopback client is (systems
+	// other than Linux), loopback clients are served as before and Listen
+	// warns that only a token keeps other users out.
 	OwnerUID int
 	// StatusForAnyUser serves /status and /metrics without a token to every
 	// local user, as status_for_any_user does for the socket.

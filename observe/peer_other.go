@@ -5,8 +5,8 @@ package observe
 import "net"
 
 // peerUIDSupported is false: this system does not tell who owns the other
-// end of a loopback TCP connection, so without a token only /healthz (without
-// details) is served.
+// end of a loopback TCP connection, so without a token every local user is
+// served alike.
 const peerUIDSupported = false
 
 func peerUID(_, _ *net.TCPAddr) (int, bool) { return 0, false }

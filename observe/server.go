@@ -128,6 +128,9 @@ func Listen(o Options) (*Server, error) {
 	if s.hasToken {
 		mode = "token required"
 	}
+	if !s.hasToken && !peerUIDSupported && !o.StatusForAnyUser {
+		log.Warn("this system cannot tell which local user connects to the http endpoint, so every local user can read /status and /metrics; set token_file in [http] to keep them out")
+	}
 	log.Info(fmt.Sprintf("http endpoint on %s (%s)", ln.Addr(), mode))
 	return s, nil
 }
@@ -304,6 +307,11 @@ func (l *limitListener) identify(c net.Conn) client {
 		if uid, ok := peerUID(la, ra); ok {
 			return client{key: "uid " + strconv.Itoa(uid), privileged: uid == l.owner || uid == 0}
 		}
+	}
+	if ra.IP.IsLoopback() && !peerUIDSupported {
+		// This system cannot tell local users apart: loopback clients are
+		// served as before (Listen warns that a token is the only gate).
+		return client{key: "loopback", privileged: true}
 	}
 	return client{key: "ip " + ra.IP.String()}
 }
