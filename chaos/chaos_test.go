@@ -16,4 +16,9 @@ func TestChaos(t *testing.T) {
 	scenario(t, "6_state_disk_full_and_read_only", testDiskFull)
 	scenario(t, "7_config_garbage_empty_secret", testConfigGarbage)
 	scenario(t, "8_socket_flood_and_garbage", testSocketFlood)
+	scenario(t, "14.1_planted_lock_folder_refused", testPlantedLockFolder)
+	scenario(t, "14.2_http_other_users_and_rebinding", testHTTPOtherUsers)
+	scenario(t, "14.3_status_for_any_user_custom_folder", testStatusForAnyUserCustomFolder)
+	scenario(t, "14.6_logs_of_control_bytes_bounded", testLogsOfControlBytes)
+	scenario(t, "14.11_socket_deleted_comes_back", testSocketDeleted)
 }

@@ -233,6 +233,11 @@ func checkSupervisor(p *problems, s *Supervisor) {
 	if s.LogLines < 0 {
 		p.errorf("supervisor.log_lines", "must be 0 or more, not %d", s.LogLines)
 	}
+	if s.LogLines > 100000 {
+		// The ring keeps at most 16 MB whatever the count; a larger number
+		// only promises lines that would not be kept.
+		p.errorf("supervisor.log_lines", "must be at most 100000, not %d", s.LogLines)
+	}
 }
 
 func checkProbe(p *problems, md toml.MetaData, pr *Probe) {

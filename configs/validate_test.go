@@ -89,6 +89,8 @@ func TestValidationBoundaries(t *testing.T) {
 		{"event_history 100001", "[supervisor]\nevent_history = 100001", "supervisor.event_history: must be between 1 and 100000, not 100001"},
 		{"log_lines 0", "[supervisor]\nlog_lines = 0", ""},
 		{"log_lines -1", "[supervisor]\nlog_lines = -1", "supervisor.log_lines: must be 0 or more, not -1"},
+		{"log_lines 100000", "[supervisor]\nlog_lines = 100000", ""},
+		{"log_lines 100001", "[supervisor]\nlog_lines = 100001", "supervisor.log_lines: must be at most 100000, not 100001"},
 
 		{"probe interval 1ms", "[probe]\ninterval = \"1ms\"", ""},
 		{"probe interval 0", "[probe]\ninterval = \"0s\"", "probe.interval: must be longer than 0s"},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/ddnsd/ddns/ipc"
 )
@@ -78,6 +79,13 @@ func (a *App) authorizeReport(peer ipc.Peer) error {
 	return fmt.Errorf("report from pid %d refused: it is not the supervised updater (pid %d) or in its process group", peer.PID, child)
 }
 
+// logsReplyBudget bounds the encoded size of one `logs` reply. JSON escaping
+// makes a line of control bytes six times longer, so 1,000 captured lines of
+// 64 KB could otherwise build a reply of hundreds of megabytes that the
+// client then refuses; the newest lines that fit are sent instead, after a
+// line saying how many older ones were left out.
+const logsReplyBudget = 4 << 20
+
 func (a *App) streamLogs(ctx context.Context, req ipc.Request, w ipc.ReplyWriter) {
 	n := req.Lines
 	if n <= 0 {
@@ -89,7 +97,7 @@ func (a *App) streamLogs(ctx context.Context, req ipc.Request, w ipc.ReplyWriter
 		ch, cancel = a.ring.Subscribe()
 		defer cancel()
 	}
-	if w.Send(ipc.Reply{OK: true, Lines: a.ring.Last(n)}) != nil || !req.Follow {
+	if w.Send(ipc.Reply{OK: true, Lines: fitLines(a.ring.Last(n), logsReplyBudget)}) != nil || !req.Follow {
 		return
 	}
 	for {
@@ -97,11 +105,66 @@ func (a *App) streamLogs(ctx context.Context, req ipc.Request, w ipc.ReplyWriter
 		case <-ctx.Done():
 			return
 		case l, ok := <-ch:
+			// One captured line (at most 64 KB raw) is always under the
+			// budget, escaped or not.
 			if !ok || w.Send(ipc.Reply{OK: true, Lines: []string{l}}) != nil {
 				return
 			}
 		}
 	}
+}
+
+// fitLines returns the newest of lines whose JSON encoding fits in budget
+// bytes, oldest first, preceded by a note when older lines were left out.
+func fitLines(lines []string, budget int) []string {
+	const noteRoom = 200
+	used, first := noteRoom, len(lines)
+	for first > 0 {
+		c := jsonStringLen(lines[first-1]) + 1 // and a comma
+		if used+c > budget {
+			break
+		}
+		used += c
+		first--
+	}
+	if first == 0 {
+		return lines
+	}
+	note := fmt.Sprintf("[supervisor: %d older lines left out to keep this reply under %d bytes; ask for fewer with `supervisor logs -n N`]", first, budget)
+	return append([]string{note}, lines[first:]...)
+}
+
+// jsonStringLen is how many bytes encoding/json writes for s, quotes
+// included (an upper bound: it counts invalid bytes as \ufffd, as the
+// encoder writes them).
+func jsonStringLen(s string) int {
+	n := 2
+	for i := 0; i < len(s); {
+		b := s[i]
+		if b < utf8.RuneSelf {
+			switch {
+			case b == '"' || b == '\\' || b == '\n' || b == '\r' || b == '\t':
+				n += 2
+			case b < 0x20 || b == '<' || b == '>' || b == '&':
+				n += 6
+			default:
+				n++
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			n += 6
+		case r == '\u2028' || r == '\u2029':
+			n += 6
+		default:
+			n += size
+		}
+		i += size
+	}
+	return n
 }
 
 // onReport records an authorized report: a heartbeat for the watchdog, the

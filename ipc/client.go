@@ -39,7 +39,13 @@ type Client struct {
 
 // Dial connects to the server at path. When nothing answers the error wraps
 // ErrNoServer; a permission problem does not (someone does answer).
+//
+// The default socket path (DefaultSocketPath) is refused when its folder or
+// file belongs to another ordinary user, who may be posing as our supervisor.
 func Dial(ctx context.Context, path string) (*Client, error) {
+	if err := checkDefaultSocket(path, DefaultSocketPath()); err != nil {
+		return nil, err
+	}
 	c, err := dialTransport(ctx, path)
 	if err != nil {
 		if isNoServer(err) {

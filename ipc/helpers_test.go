@@ -18,7 +18,7 @@ import (
 
 // Environment variables that turn the test binary into a helper process.
 const (
-	envHelper = "IPC_TEST_HELPER" // "client", "client-seq", "lock" or "lock-hold"
+	envHelper = "IPC_TEST_HELPER" // "client", "client-seq", "hold", "lock" or "lock-hold"
 	envArg    = "IPC_TEST_ARG"    // socket path or lock path
 	envCmd    = "IPC_TEST_CMD"    // command for "client"
 )
@@ -77,6 +77,11 @@ func helperMain(mode string) int {
 			fmt.Println(string(b))
 		}
 		return 0
+	case "hold":
+		// Open IPC_TEST_CMD connections, send status on each, keep the
+		// ones that were answered open and idle, print how many were
+		// answered and how many refused busy, then hold until stdin ends.
+		return holdConns(arg, os.Getenv(envCmd))
 	case "lock":
 		release, err := AcquireLock(arg)
 		if err != nil {

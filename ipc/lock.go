@@ -3,6 +3,7 @@ package ipc
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -24,14 +25,20 @@ var ErrLocked = errors.New("another process holds the lock")
 // and, when readable, the holder's pid. release unlocks and closes; calling it
 // more than once is harmless. The file is left in place: removing it would let
 // a third process lock a new file while a second still holds the old one.
+//
+// The folder is checked before anything is created in it (see checkDir: a
+// dedicated folder of another user, or a symlink of one, is refused), and the
+// file is opened without following a symlink and refused unless it is a
+// regular file of ours with one link: another local user who got to the
+// folder first must not make us truncate a file of their choosing.
 func AcquireLock(path string) (release func() error, err error) {
 	if path == "" {
 		return nil, errors.New("no lock file path given")
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("cannot create the folder of the lock file %s: %w", path, err)
+	if err := checkFolderOf(path); err != nil {
+		return nil, fmt.Errorf("refusing the lock file %s: %w", path, err)
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := openOwnFile(path, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("cannot open the lock file %s: %w", path, err)
 	}
@@ -77,4 +84,27 @@ func readPID(f *os.File) int {
 		return 0
 	}
 	return pid
+}
+
+// PrepareSocketDir makes the folder of the socket at socketPath ready before
+// anything (the lock file) is created in it, with the mode Listen would give
+// it: 0700, or 0711 when anyUser lets other users reach a socket whose peer
+// credentials the OS reports. Creating it here first matters for a custom
+// folder: Listen leaves an existing shared folder's mode alone, so a folder
+// created 0700 by the lock would keep status_for_any_user from working. The
+// note, when not empty, says what was done to or noticed about the folder.
+func PrepareSocketDir(socketPath string, anyUser bool) (note string, err error) {
+	abs, err := filepath.Abs(socketPath)
+	if err != nil {
+		return "", fmt.Errorf("socket path %q: %w", socketPath, err)
+	}
+	return prepareDir(filepath.Dir(abs), socketDirMode(anyUser))
+}
+
+// socketDirMode is the socket folder's mode; see PrepareSocketDir.
+func socketDirMode(anyUser bool) fs.FileMode {
+	if anyUser && peerCredSupported {
+		return 0o711
+	}
+	return 0o700
 }

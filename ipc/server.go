@@ -27,6 +27,8 @@ const (
 	DefaultIdleTimeout  = 10 * time.Second
 	DefaultWriteTimeout = 5 * time.Second
 	DefaultMaxConns     = 256
+
+	DefaultSocketCheckInterval = 2 * time.Second
 )
 
 // staleDialTimeout bounds the probe that tells a stale socket file from a live
@@ -78,18 +80,32 @@ type ServerOptions struct {
 	// WriteTimeout bounds each reply write to a slow client: default 5s.
 	WriteTimeout time.Duration
 	// MaxConns bounds open connections: default 256. Extra connections get an
-	// error reply "busy: ..." and are closed.
+	// error reply "busy: ..." and are closed. A quarter of them is reserved
+	// for the server's own uid and root, so other users (who may only send
+	// `status`) can never take them all.
 	MaxConns int
+	// MaxConnsPerOtherUser bounds the connections of each uid other than the
+	// server's own and root: default 16 (never more than the unreserved
+	// part of MaxConns).
+	MaxConnsPerOtherUser int
+	// SocketCheckInterval is how often Serve checks that the socket file is
+	// still there: default 2s. A deleted socket (a cleaner of /tmp or
+	// /run, a careless rm) is created again, so control is never lost.
+	SocketCheckInterval time.Duration
+	// OtherIdleTimeout replaces IdleTimeout, when shorter, for connections of
+	// other users: default 2s. Their only command answers at once, so a
+	// silent connection of theirs is one held open to take a slot.
+	OtherIdleTimeout time.Duration
 }
 
 // Server accepts connections on a Unix socket and answers requests.
 type Server struct {
 	opts   ServerOptions
 	log    hclog.Logger
-	ln     net.Listener
-	fi     fs.FileInfo // the socket file we created, to remove only our own; nil for a named pipe
+	ln     net.Listener // guarded by mu: Serve swaps it when re-listening
+	fi     fs.FileInfo  // the socket file we created, to remove only our own; nil for a named pipe; guarded by mu
 	uid    int
-	sem    chan struct{}
+	adm    *admission
 	ctx    context.Context
 	cancel context.CancelFunc
 
@@ -98,6 +114,9 @@ type Server struct {
 	serving bool
 	closed  bool
 	done    chan struct{} // closed when Serve has cleaned up
+
+	warnMu sync.Mutex
+	warned map[int]*warnState // per unprivileged uid, for warnClient
 
 	wg         sync.WaitGroup
 	accepted   atomic.Int64 // connections admitted, for tests and logs
@@ -129,6 +148,12 @@ func Listen(o ServerOptions) (*Server, error) {
 	if o.MaxConns <= 0 {
 		o.MaxConns = DefaultMaxConns
 	}
+	if o.OtherIdleTimeout <= 0 {
+		o.OtherIdleTimeout = DefaultOtherIdleTimeout
+	}
+	if o.SocketCheckInterval <= 0 {
+		o.SocketCheckInterval = DefaultSocketCheckInterval
+	}
 	ln, fi, err := listenTransport(&o)
 	if err != nil {
 		return nil, err
@@ -140,10 +165,11 @@ func Listen(o ServerOptions) (*Server, error) {
 		ln:     ln,
 		fi:     fi,
 		uid:    serverUID(),
-		sem:    make(chan struct{}, o.MaxConns),
+		adm:    newAdmission(o.MaxConns, o.MaxConnsPerOtherUser),
 		ctx:    ctx,
 		cancel: cancel,
 		conns:  make(map[net.Conn]struct{}),
+		warned: make(map[int]*warnState),
 		done:   make(chan struct{}),
 	}, nil
 }
@@ -160,10 +186,20 @@ func listenUnix(o *ServerOptions) (net.Listener, fs.FileInfo, error) {
 	if len(path) > maxUnixPath {
 		return nil, nil, fmt.Errorf("socket path %s is %d bytes long, more than the %d a socket address can hold: choose a shorter path", path, len(path), maxUnixPath)
 	}
+	ln, fi, err := bind(*o)
+	if err != nil {
+		return nil, nil, err // not a typed nil in the interface
+	}
+	return ln, fi, nil
+}
 
-	dirMode, sockMode := fs.FileMode(0o700), fs.FileMode(0o600)
+// bind prepares the folder and creates the socket file of o.Path, replacing a
+// stale one. Listen uses it, and Serve again when the file has been deleted.
+func bind(o ServerOptions) (*net.UnixListener, fs.FileInfo, error) {
+	path := o.Path
+	dirMode, sockMode := socketDirMode(o.AllowStatusFromAnyUser), fs.FileMode(0o600)
 	if o.AllowStatusFromAnyUser && peerCredSupported {
-		dirMode, sockMode = 0o711, 0o666
+		sockMode = 0o666
 	}
 	note, err := prepareDir(filepath.Dir(path), dirMode)
 	if err != nil {
@@ -251,14 +287,24 @@ func (s *Server) Serve(ctx context.Context) error {
 
 	stop := context.AfterFunc(ctx, func() { s.shutdown() })
 	defer stop()
+	watching := make(chan struct{})
+	go func() {
+		defer close(watching)
+		s.watchSocket()
+	}()
+	defer func() { <-watching }()
 
 	var acceptErr error
 	var delay time.Duration
 	for {
-		c, err := s.ln.Accept()
+		ln := s.listener()
+		c, err := ln.Accept()
 		if err != nil {
 			if s.ctx.Err() != nil {
 				break
+			}
+			if ln != s.listener() {
+				continue // replaced by a new socket: accept there
 			}
 			var ne net.Error
 			if errors.As(err, &ne) && !errors.Is(err, net.ErrClosed) {
@@ -278,20 +324,21 @@ func (s *Server) Serve(ctx context.Context) error {
 			break
 		}
 		delay = 0
-		select {
-		case s.sem <- struct{}{}:
-			s.busyLogged.Store(false)
-			if !s.track(c) {
-				c.Close()
-				<-s.sem
-				continue
-			}
-			s.accepted.Add(1)
-			s.wg.Add(1)
-			go s.serveConn(c)
-		default:
-			s.refuseBusy(c)
+		peer := peerOf(c)
+		priv := s.privileged(peer)
+		if ok, refusal := s.adm.admit(priv, peer.UID); !ok {
+			s.refuseBusy(c, peer, refusal)
+			continue
 		}
+		s.busyLogged.Store(false)
+		if !s.track(c) {
+			c.Close()
+			s.adm.release(priv, peer.UID)
+			continue
+		}
+		s.accepted.Add(1)
+		s.wg.Add(1)
+		go s.serveConn(c, peer, priv)
 	}
 	s.shutdown()
 	s.closeConns()
@@ -326,6 +373,69 @@ func (s *Server) shutdown() {
 	s.ln.Close()
 }
 
+func (s *Server) listener() net.Listener {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ln
+}
+
+// watchSocket checks every SocketCheckInterval that the socket file is still
+// there, and listens again when it has been deleted. A file someone else put
+// at the path is left alone (it may be another supervisor's), with a warning.
+func (s *Server) watchSocket() {
+	if s.fi == nil {
+		return // a transport without a file at the path: nothing to watch
+	}
+	t := time.NewTicker(s.opts.SocketCheckInterval)
+	defer t.Stop()
+	warned := false
+	for {
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-t.C:
+		}
+		s.mu.Lock()
+		mine := s.fi
+		s.mu.Unlock()
+		fi, err := os.Lstat(s.opts.Path)
+		switch {
+		case err == nil && os.SameFile(fi, mine):
+			warned = false
+			continue
+		case err == nil:
+			if !warned {
+				s.log.Warn("the socket file was replaced by another; leaving it alone, so this supervisor cannot be reached there", "path", s.opts.Path)
+				warned = true
+			}
+			continue
+		case !errors.Is(err, fs.ErrNotExist):
+			continue
+		}
+		ln, fi, err := bind(s.opts)
+		if err != nil {
+			if !warned {
+				s.log.Error("the socket file was deleted and cannot be created again; retrying", "path", s.opts.Path, "error", err)
+				warned = true
+			}
+			continue
+		}
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			ln.Close()
+			os.Remove(s.opts.Path)
+			return
+		}
+		old := s.ln
+		s.ln, s.fi = ln, fi
+		s.mu.Unlock()
+		old.Close()
+		warned = false
+		s.log.Warn("the socket file was deleted; listening on it again", "path", s.opts.Path)
+	}
+}
+
 func (s *Server) track(c net.Conn) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -353,11 +463,14 @@ func (s *Server) closeConns() {
 // removeSocket deletes the socket file only if it is still the one Listen
 // created: a newer supervisor may have replaced a socket it found stale.
 func (s *Server) removeSocket() {
-	if s.fi == nil {
+	s.mu.Lock()
+	mine := s.fi
+	s.mu.Unlock()
+	if mine == nil {
 		return // a named pipe vanishes with its last handle
 	}
 	fi, err := os.Lstat(s.opts.Path)
-	if err != nil || !os.SameFile(fi, s.fi) {
+	if err != nil || !os.SameFile(fi, mine) {
 		return
 	}
 	if err := os.Remove(s.opts.Path); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -365,13 +478,19 @@ func (s *Server) removeSocket() {
 	}
 }
 
-// refuseBusy answers a connection over MaxConns. The write goes to an empty
+// privileged peers are the server's own uid, root, and peers the OS cannot
+// name (the socket's folder ACL was then the gate): they get the reserved
+// connections and the long idle timeout.
+func (s *Server) privileged(p Peer) bool {
+	return !p.Known || p.UID == s.uid || p.UID == 0
+}
+
+// refuseBusy answers a connection over a limit. The write goes to an empty
 // socket buffer, so it does not block the accept loop.
-func (s *Server) refuseBusy(c net.Conn) {
+func (s *Server) refuseBusy(c net.Conn, peer Peer, msg string) {
 	defer c.Close()
-	msg := fmt.Sprintf("busy: the supervisor already serves %d connections; try again shortly", s.opts.MaxConns)
 	if !s.busyLogged.Swap(true) {
-		s.log.Warn("refusing connections: too many open", "max_conns", s.opts.MaxConns)
+		s.log.Warn("refusing connections: too many open", "max_conns", s.opts.MaxConns, "peer_uid", peer.UID, "reason", msg)
 	}
 	_ = c.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
 	if b, err := Encode(Reply{OK: false, Error: msg}); err == nil {
@@ -415,13 +534,16 @@ func (w *connWriter) state() (int, error) {
 
 // serveConn reads requests from one connection until it ends. Every failure
 // here ends at most this connection, never the server.
-func (s *Server) serveConn(c net.Conn) {
+func (s *Server) serveConn(c net.Conn, peer Peer, priv bool) {
 	defer s.wg.Done()
-	defer func() { <-s.sem }()
+	defer s.adm.release(priv, peer.UID)
 	defer s.untrack(c)
 	defer c.Close()
 
-	peer := peerOf(c)
+	idle := s.opts.IdleTimeout
+	if !priv {
+		idle = min(idle, s.opts.OtherIdleTimeout)
+	}
 	log := s.log.With("peer_uid", peer.UID, "peer_pid", peer.PID)
 	if !peer.Known {
 		log = s.log
@@ -430,18 +552,18 @@ func (s *Server) serveConn(c net.Conn) {
 	w := &connWriter{c: c, timeout: s.opts.WriteTimeout}
 	served := 0
 	for {
-		_ = c.SetReadDeadline(time.Now().Add(s.opts.IdleTimeout))
+		_ = c.SetReadDeadline(time.Now().Add(idle))
 		line, err := readLine(br, MaxRequestBytes)
 		if err != nil {
 			switch {
 			case errors.Is(err, errLineTooLong):
-				log.Warn("closing a connection that sent an oversized request", "limit_bytes", MaxRequestBytes)
+				s.warnClient(log, priv, peer.UID, "closing a connection that sent an oversized request", "limit_bytes", MaxRequestBytes)
 				_ = w.Send(Reply{Error: fmt.Sprintf("request longer than %d bytes: closing the connection", MaxRequestBytes)})
 				return
 			case isTimeout(err):
 				if served == 0 || len(line) > 0 {
-					log.Debug("closing a connection that sent no complete request in time", "idle_timeout", s.opts.IdleTimeout, "bytes_received", len(line))
-					_ = w.Send(Reply{Error: fmt.Sprintf("timed out: no complete request within %s", s.opts.IdleTimeout)})
+					log.Debug("closing a connection that sent no complete request in time", "idle_timeout", idle, "bytes_received", len(line))
+					_ = w.Send(Reply{Error: fmt.Sprintf("timed out: no complete request within %s", idle)})
 				} else {
 					log.Trace("closing an idle connection", "requests_served", served)
 				}
@@ -458,7 +580,7 @@ func (s *Server) serveConn(c net.Conn) {
 		}
 		eof := err != nil
 		served++
-		if !s.answer(line, peer, log, c, br, w) || eof {
+		if !s.answer(line, peer, priv, log, c, br, w) || eof {
 			return
 		}
 	}
@@ -466,14 +588,14 @@ func (s *Server) serveConn(c net.Conn) {
 
 // answer decodes, checks and dispatches one request. It returns false when
 // the connection must end (a stream finished, the client went away).
-func (s *Server) answer(line []byte, peer Peer, log hclog.Logger, c net.Conn, br *bufio.Reader, w *connWriter) bool {
+func (s *Server) answer(line []byte, peer Peer, priv bool, log hclog.Logger, c net.Conn, br *bufio.Reader, w *connWriter) bool {
 	req, err := DecodeRequest(line)
 	if err != nil {
-		log.Warn("bad request", "error", err)
+		s.warnClient(log, priv, peer.UID, "bad request", "error", err)
 		return w.Send(Reply{Error: "bad request: " + err.Error()}) == nil
 	}
 	if err := s.permit(req.Cmd, peer); err != nil {
-		log.Warn("refused a request", "cmd", req.Cmd, "error", err)
+		s.warnClient(log, priv, peer.UID, "refused a request", "cmd", req.Cmd, "error", err)
 		return w.Send(Reply{Error: err.Error()}) == nil
 	}
 	ctx, cancel := context.WithCancel(s.ctx)
@@ -545,6 +667,45 @@ func (s *Server) permit(cmd Command, peer Peer) error {
 		return fmt.Errorf("permission denied: uid %d may not send %q; only uid %d or root may (the supervisor does not allow status from other users)", peer.UID, cmd, s.uid)
 	}
 	return fmt.Errorf("permission denied: uid %d may not send %q; only uid %d or root may", peer.UID, cmd, s.uid)
+}
+
+// clientWarnEvery is how often a warning caused by another user's requests
+// is logged per uid; the ones in between are counted and the count is added
+// to the next. Another local user must not be able to fill the supervisor's
+// log (and its disk) by sending refused or broken requests in a loop.
+const clientWarnEvery = time.Minute
+
+type warnState struct {
+	last       time.Time
+	suppressed int
+}
+
+// warnClient logs a warning caused by a client's request: always for a
+// privileged peer, at most once per clientWarnEvery for each other uid.
+func (s *Server) warnClient(log hclog.Logger, priv bool, uid int, msg string, args ...any) {
+	if !priv {
+		now := time.Now()
+		s.warnMu.Lock()
+		st := s.warned[uid]
+		if st == nil {
+			if len(s.warned) > 1024 {
+				clear(s.warned) // bounded: uids are few, but stay safe
+			}
+			st = &warnState{}
+			s.warned[uid] = st
+		}
+		if !st.last.IsZero() && now.Sub(st.last) < clientWarnEvery {
+			st.suppressed++
+			s.warnMu.Unlock()
+			return
+		}
+		if st.suppressed > 0 {
+			args = append(args, "suppressed_since_last", st.suppressed)
+		}
+		st.last, st.suppressed = now, 0
+		s.warnMu.Unlock()
+	}
+	log.Warn(msg, args...)
 }
 
 func isTimeout(err error) bool {

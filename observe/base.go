@@ -11,7 +11,12 @@
 //
 // Security: a listen address that is not loopback needs a bearer token
 // (configs checks this too; Listen checks it again). When a token is set,
-// every path requires "Authorization: Bearer TOKEN".
+// every path requires "Authorization: Bearer TOKEN". Without one, a loopback
+// endpoint is still shared by every local user: /status and /metrics go
+// only to the supervisor's own user and root (on Linux, identified by the
+// kernel), others get /healthz without details. On a loopback address
+// the Host header must name loopback or localhost, so that a web page cannot
+// read the endpoint through DNS rebinding.
 package observe
 
 import (
@@ -52,6 +57,25 @@ type Options struct {
 	ReadHeaderTimeout time.Duration
 	// WriteTimeout bounds writing one reply; 0 means 10s.
 	WriteTimeout time.Duration
+	// IdleTimeout is how long a kept-alive connection may wait for its next
+	// request; 0 means 10s.
+	IdleTimeout time.Duration
+	// MaxConnsPerClient bounds the open connections of one client: one
+	// local user (on Linux, asked of the kernel for loopback clients)
+	// or one remote address; 0 means 8. A quarter of MaxConns is kept for
+	// the supervisor's own user and root, so other users cannot starve
+	// /healthz for them.
+	MaxConnsPerClient int
+	// OwnerUID is the supervisor's uid; 0 means os.Geteuid(). Without a
+	// token, /status and /metrics are served only to this uid and root
+	// (unless StatusForAnyUser); other local users get /healthz with no
+	// details. Where the OS cannot tell who a loopback client is (systems
+	// other than Linux), loopback clients are served as before and Listen
+	// warns that only a token keeps other users out.
+	OwnerUID int
+	// StatusForAnyUser serves /status and /metrics without a token to every
+	// local user, as status_for_any_user does for the socket.
+	StatusForAnyUser bool
 }
 
 // DefaultInterval is used when Options.Interval is zero; it matches the

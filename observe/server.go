@@ -11,6 +11,8 @@ import (
 	"github.com/ddnsd/ddns/configs"
 	"net"
 	"net/http"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -28,6 +30,7 @@ type Server struct {
 	metrics  http.Handler
 	sem      chan struct{}
 	hasToken bool
+	loopback bool // the listen address is loopback: Host is checked
 	tokenSum [sha256.Size]byte
 	clock    clock.Clock
 	once     sync.Once
@@ -73,10 +76,21 @@ func Listen(o Options) (*Server, error) {
 	if o.WriteTimeout <= 0 {
 		o.WriteTimeout = 10 * time.Second
 	}
+	if o.IdleTimeout <= 0 {
+		o.IdleTimeout = 10 * time.Second
+	}
+	if o.MaxConnsPerClient <= 0 {
+		o.MaxConnsPerClient = 8
+	}
+	if o.OwnerUID == 0 {
+		o.OwnerUID = os.Geteuid()
+	}
 	s := &Server{
-		o:      o,
-		log:    log,
-		ln:     &limitListener{Listener: ln, slots: make(chan struct{}, o.MaxConns)},
+		o:        o,
+		log:      log,
+		loopback: configs.IsLoopbackHost(host),
+		ln: &limitListener{Listener: ln, owner: o.OwnerUID,
+			adm: newAdmission(o.MaxConns, o.MaxConnsPerClient)},
 		health: NewHealthChecker(o.Interval),
 		sem:    make(chan struct{}, o.MaxConcurrent),
 		clock:  o.Clock,
@@ -98,8 +112,14 @@ func Listen(o Options) (*Server, error) {
 		ReadHeaderTimeout: o.ReadHeaderTimeout,
 		ReadTimeout:       2 * o.ReadHeaderTimeout,
 		WriteTimeout:      o.WriteTimeout,
-		IdleTimeout:       30 * time.Second,
+		IdleTimeout:       o.IdleTimeout,
 		MaxHeaderBytes:    8 << 10,
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+			if lc, ok := c.(*limitConn); ok {
+				return context.WithValue(ctx, clientKey{}, lc.client)
+			}
+			return ctx
+		},
 		// Malformed requests and cut connections are the client's problem;
 		// keep them out of the supervisor's log unless debugging.
 		ErrorLog: log.StandardLogger(&hclog.StandardLoggerOptions{ForceLevel: hclog.Debug}),
@@ -107,6 +127,9 @@ func Listen(o Options) (*Server, error) {
 	mode := "loopback only"
 	if s.hasToken {
 		mode = "token required"
+	}
+	if !s.hasToken && !peerUIDSupported && !o.StatusForAnyUser {
+		log.Warn("this system cannot tell which local user connects to the http endpoint, so every local user can read /status and /metrics; set token_file in [http] to keep them out")
 	}
 	log.Info(fmt.Sprintf("http endpoint on %s (%s)", ln.Addr(), mode))
 	return s, nil
@@ -164,6 +187,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
+	if s.loopback && !loopbackHost(r.Host) {
+		writeJSON(w, http.StatusMisdirectedRequest, errBody("the Host header does not name this loopback endpoint (use 127.0.0.1, [::1] or localhost)"))
+		return
+	}
 	if s.hasToken && !s.authorized(r) {
 		h.Set("WWW-Authenticate", `Bearer realm="ddns"`)
 		writeJSON(w, http.StatusUnauthorized, errBody("missing or wrong bearer token (send Authorization: Bearer TOKEN)"))
@@ -174,12 +201,23 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusMethodNotAllowed, errBody("only GET and HEAD are answered"))
 		return
 	}
+	// With a token, whoever sent it may read everything. Without one, the
+	// details are for the supervisor's own user and root.
+	trusted := s.hasToken || s.o.StatusForAnyUser || clientOf(r).privileged
+	if !trusted && (r.URL.Path == "/status" || r.URL.Path == "/metrics") {
+		writeJSON(w, http.StatusForbidden, errBody("only the supervisor's own user and root may read this without a token; set token_file in [http] (or status_for_any_user) to share it"))
+		return
+	}
 	switch r.URL.Path {
 	case "/healthz":
 		hl := s.health.Check(s.o.Status(), s.clock.Now())
 		code := http.StatusOK
 		if !hl.OK {
 			code = http.StatusServiceUnavailable
+		}
+		if !trusted {
+			// The verdict only: the reasons name records and errors.
+			hl = Health{OK: hl.OK}
 		}
 		writeJSON(w, code, hl)
 	case "/status":
@@ -216,14 +254,30 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Write(append(b, '\n'))
 }
 
-// limitListener caps open connections. Unlike a listener that blocks in
-// Accept when full, it accepts and closes the excess at once, so idle or
-// slow clients holding every slot cannot queue the kernel backlog, and the
-// process's file descriptors (which the supervisor needs for its child)
-// stay bounded.
+// limitListener caps open connections, in total and per client. Unlike a
+// listener that blocks in Accept when full, it accepts and closes the excess
+// at once, so idle or slow clients holding every slot cannot queue the
+// kernel backlog, and the process's file descriptors (which the supervisor
+// needs for its child) stay bounded.
 type limitListener struct {
 	net.Listener
-	slots chan struct{}
+	owner int
+	adm   *admission
+}
+
+// client is who is at the other end of a connection, as far as we can tell.
+type client struct {
+	key        string // "uid N" for an identified local user, else "ip ADDR"
+	privileged bool   // the supervisor's own user or root
+}
+
+type clientKey struct{}
+
+// clientOf returns the client recorded for r's connection (unprivileged
+// when unknown).
+func clientOf(r *http.Request) client {
+	c, _ := r.Context().Value(clientKey{}).(client)
+	return c
 }
 
 func (l *limitListener) Accept() (net.Conn, error) {
@@ -232,17 +286,39 @@ func (l *limitListener) Accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		select {
-		case l.slots <- struct{}{}:
-			return &limitConn{Conn: c, release: func() { <-l.slots }}, nil
-		default:
+		cl := l.identify(c)
+		if !l.adm.admit(cl) {
 			c.Close()
+			continue
+		}
+		return &limitConn{Conn: c, client: cl, release: func() { l.adm.release(cl) }}, nil
+	}
+}
+
+// identify names the client of c: on a loopback connection where the OS
+// says who owns the other end, its uid; otherwise its address.
+func (l *limitListener) identify(c net.Conn) client {
+	la, lok := c.LocalAddr().(*net.TCPAddr)
+	ra, rok := c.RemoteAddr().(*net.TCPAddr)
+	if !lok || !rok {
+		return client{key: "ip ?"}
+	}
+	if ra.IP.IsLoopback() && peerUIDSupported {
+		if uid, ok := peerUID(la, ra); ok {
+			return client{key: "uid " + strconv.Itoa(uid), privileged: uid == l.owner || uid == 0}
 		}
 	}
+	if ra.IP.IsLoopback() && !peerUIDSupported {
+		// This system cannot tell local users apart: loopback clients are
+		// served as before (Listen warns that a token is the only gate).
+		return client{key: "loopback", privileged: true}
+	}
+	return client{key: "ip " + ra.IP.String()}
 }
 
 type limitConn struct {
 	net.Conn
+	client  client
 	once    sync.Once
 	release func()
 }
@@ -251,4 +327,73 @@ func (c *limitConn) Close() error {
 	err := c.Conn.Close()
 	c.once.Do(c.release)
 	return err
+}
+
+// admission bounds connections: max in total, a quarter of them kept for
+// privileged clients, and perClient for each unprivileged one.
+type admission struct {
+	max, reserved, perClient int
+
+	mu       sync.Mutex
+	total    int
+	others   int
+	byClient map[string]int
+}
+
+func newAdmission(max, perClient int) *admission {
+	reserved := max / 4
+	if reserved < 1 && max > 1 {
+		reserved = 1
+	}
+	return &admission{max: max, reserved: reserved, perClient: min(perClient, max-reserved), byClient: map[string]int{}}
+}
+
+func (a *admission) admit(c client) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.total >= a.max {
+		return false
+	}
+	if !c.privileged {
+		if a.others >= a.max-a.reserved || a.byClient[c.key] >= a.perClient {
+			return false
+		}
+		a.others++
+		a.byClient[c.key]++
+	}
+	a.total++
+	return true
+}
+
+func (a *admission) release(c client) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.total--
+	if !c.privileged {
+		a.others--
+		if a.byClient[c.key]--; a.byClient[c.key] <= 0 {
+			delete(a.byClient, c.key)
+		}
+	}
+}
+
+// loopbackHost reports whether a Host header names a loopback endpoint: a
+// loopback address or localhost (with or without a port), or nothing (an
+// HTTP/1.0 request). Anything else is a name that resolved to loopback on
+// the client's side, such as a rebinding attacker's domain.
+func loopbackHost(h string) bool {
+	if h == "" {
+		return true
+	}
+	host := h
+	if hh, _, err := net.SplitHostPort(h); err == nil {
+		host = hh
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -259,7 +259,7 @@ func TestConnectionCap(t *testing.T) {
 		held = append(held, c)
 	}
 	// A held connection is served (so it really has a slot) ...
-	if _, err := io.WriteString(held[0], "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+	if _, err := io.WriteString(held[0], "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"); err != nil {
 		t.Fatal(err)
 	}
 	held[0].SetReadDeadline(time.Now().Add(5 * time.Second))
@@ -274,7 +274,7 @@ func TestConnectionCap(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer extra.Close()
-	io.WriteString(extra, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+	io.WriteString(extra, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
 	extra.SetReadDeadline(time.Now().Add(5 * time.Second))
 	b, err := io.ReadAll(extra)
 	var ne net.Error

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 
 	"github.com/ddnsd/ddns/configs"
@@ -81,10 +80,17 @@ func runSupervisor(parent context.Context, name string, args []string, stdout, s
 			logger.Warn(w)
 		}
 	}
+	// The lock sits beside the socket on Unix, and in the user's (or the
+	// service's) data folder beside a Windows pipe: its folder is checked
+	// (owner, mode, no symlink) before anything is created in it.
 	lockPath := ipc.LockPath(socket)
-	if err := os.MkdirAll(filepath.Dir(lockPath), 0o700); err != nil {
-		logger.Error("cannot create the socket folder", "path", filepath.Dir(lockPath), "error", err)
-		return failed(fmt.Errorf("cannot create the socket folder: %w", err))
+	note, err := ipc.PrepareSocketDir(lockPath, cfg.Supervisor.StatusForAnyUser)
+	if err != nil {
+		logger.Error("cannot use the socket folder", "path", filepath.Dir(lockPath), "error", err)
+		return failed(fmt.Errorf("cannot use the socket folder: %w", err))
+	}
+	if note != "" {
+		logger.Debug(note)
 	}
 	release, err := ipc.AcquireLock(lockPath)
 	if err != nil {
