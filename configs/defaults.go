@@ -39,6 +39,14 @@ func Defaults() Config {
 	}
 }
 
+// MinWatchdog is the shortest [supervisor] watchdog the updater can honour:
+// it reports at a third of the period it is given, and a report takes a
+// round trip on the control socket plus, between passes, a wakeup; a second
+// between reports is the least that stays clear of scheduling noise on a
+// busy machine. Shorter periods would kill a healthy child, so they are
+// refused at load.
+const MinWatchdog = 3 * time.Second
+
 // RestartJitter spreads the supervisor's restart delays by ±10%, so that
 // many machines restarted by the same outage do not retry in lockstep. It is
 // not a key of the file; it lives here so that every default the supervisor

@@ -224,6 +224,9 @@ func checkSupervisor(p *problems, s *Supervisor) {
 	if s.CrashLoopWindow.Duration <= 0 {
 		p.errorf("supervisor.crash_loop_window", "must be longer than 0s")
 	}
+	if w := s.Watchdog.Duration; w != 0 && w < MinWatchdog {
+		p.errorf("supervisor.watchdog", "%s is shorter than the updater can report in (it reports at a third of the period); use 0 (off) or at least %s", s.Watchdog, MinWatchdog)
+	}
 	if s.MemoryLimitMB < 0 {
 		p.errorf("supervisor.memory_limit_mb", "must be 0 (off) or more, not %d", s.MemoryLimitMB)
 	}

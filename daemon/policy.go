@@ -49,7 +49,9 @@ func policyFrom(cfg *configs.Config) supervise.Policy {
 
 // childCommand is the updater to run: [supervisor] command, or the updater
 // binary beside this one, given the same config file. The socket path goes
-// in the environment so the child can report; NOTIFY_SOCKET is removed, since
+// in the environment so the child can report, and the watchdog period so it
+// reports often enough; an inherited period is dropped (it is not ours), and
+// NOTIFY_SOCKET is removed, since
 // under systemd the supervisor, not its child, is the service's main process.
 func (a *App) childCommand(cfg *configs.Config) supervise.Command {
 	argv := cfg.Supervisor.Command
@@ -60,8 +62,14 @@ func (a *App) childCommand(cfg *configs.Config) supervise.Command {
 		}
 	}
 	env := []string{ipc.EnvSocket + "=" + a.socket}
+	if w := cfg.Supervisor.Watchdog.Duration; w > 0 {
+		// The child reports at a third of this, so a healthy one is never
+		// killed whatever its own heartbeat would have been.
+		env = append(env, ipc.WatchdogEnv(w))
+	}
 	for _, kv := range a.o.Environ {
-		if strings.HasPrefix(kv, ipc.EnvSocket+"=") || strings.HasPrefix(kv, ipc.EnvNotifySocket+"=") {
+		if strings.HasPrefix(kv, ipc.EnvSocket+"=") || strings.HasPrefix(kv, ipc.EnvNotifySocket+"=") ||
+			strings.HasPrefix(kv, ipc.EnvWatchdogUSec+"=") {
 			continue
 		}
 		env = append(env, kv)

@@ -74,7 +74,8 @@ type Supervisor struct {
 	netReason    string
 	intent       intent
 	intentReason string
-	strikes      strikes // consecutive inspections that saw state T or Z
+	strikes      strikes   // consecutive inspections that saw state T or Z
+	watchdogDue  time.Time // when the armed watchdog period ends
 
 	checkCh     chan readyResult
 	checkCancel context.CancelFunc
@@ -390,7 +391,7 @@ func (s *Supervisor) heartbeatReceived(at time.Time) error {
 		s.lastHB = s.o.Clock.Now()
 	}
 	if s.state == StateRunning && s.policy.Watchdog > 0 {
-		s.arm(&s.watchdogT, s.policy.Watchdog)
+		s.armWatchdog()
 	}
 	return nil
 }
@@ -637,7 +638,7 @@ func (s *Supervisor) spawn() {
 // policy; called at start and when the policy changes live.
 func (s *Supervisor) armHealthTimers() {
 	if s.policy.Watchdog > 0 {
-		s.arm(&s.watchdogT, s.policy.Watchdog)
+		s.armWatchdog()
 	} else {
 		disarm(&s.watchdogT)
 	}
@@ -677,8 +678,33 @@ func (s *Supervisor) onKillTimer() {
 	}
 }
 
+// armWatchdog gives the child a full Watchdog period from now to report,
+// and remembers when that period ends, for onWatchdog's freeze check.
+func (s *Supervisor) armWatchdog() {
+	s.watchdogDue = s.o.Clock.Now().Add(s.policy.Watchdog)
+	s.arm(&s.watchdogT, s.policy.Watchdog)
+}
+
+// watchdogFreezeMargin is how late the watchdog timer may fire before the
+// lateness counts as time the supervisor itself did not run (SIGSTOP, a
+// debugger, a starved machine). A timer fires within milliseconds of its
+// time on a live system, so a second of delay means the loop was not
+// running, and a child whose reports were waiting unread in the socket
+// meanwhile is not to blame.
+const watchdogFreezeMargin = time.Second
+
 func (s *Supervisor) onWatchdog() {
 	if s.state != StateRunning {
+		return
+	}
+	// Time the supervisor was frozen never counts against the child: the
+	// monotonic clock moved on while the loop stood still, and the reports
+	// the child sent meanwhile are still queued behind this timer. Give it
+	// a full period from now instead of killing it.
+	if late := s.o.Clock.Now().Sub(s.watchdogDue); late > watchdogFreezeMargin {
+		s.log.Warn("the watchdog fired late: the supervisor itself was not running (stopped or suspended); giving the child a full period to report",
+			"late", late.Round(time.Millisecond).String(), "pid", s.pid)
+		s.armWatchdog()
 		return
 	}
 	reason := fmt.Sprintf("watchdog: no report from the child for %s", s.policy.Watchdog)

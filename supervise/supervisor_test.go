@@ -880,3 +880,30 @@ func TestZeroPolicyFields(t *testing.T) {
 		h.proc()
 	})
 }
+
+// TestWatchdogIgnoresSupervisorFreeze: when the clock jumps far past the
+// watchdog's deadline in one step (the supervisor was stopped or the
+// machine suspended, so its timer fired late), the healthy child is given a
+// full period from the resume instead of being killed; a child that then
+// stays silent for that period is still restarted.
+func TestWatchdogIgnoresSupervisorFreeze(t *testing.T) {
+	pol := testPolicy()
+	pol.Watchdog = 10 * time.Second
+	pol.StableAfter = 0
+	h := newHarness(t, pol, nil)
+	p := h.proc()
+	h.clock.Advance(5 * time.Minute) // frozen: the 10s timer fires 4m50s late
+	h.waitTimers(1)                  // the loop handled the late fire (re-armed, or the old code's stop timer)
+	if s := h.sup.Snapshot(); s.State != StateRunning || s.PID != p.pid || p.terms.Load() != 0 {
+		t.Fatalf("after a freeze: state %s pid %d, asked to stop %d times; want the child left running", s.State, s.PID, p.terms.Load())
+	}
+	h.sup.Heartbeat(h.clock.Now()) // the report that waited in the socket
+	h.clock.Advance(9 * time.Second)
+	if s := h.sup.Snapshot(); s.State != StateRunning || p.terms.Load() != 0 {
+		t.Fatalf("9s after the resume's report: state %s; want running", s.State)
+	}
+	h.clock.Advance(time.Second)
+	if e := h.waitEvent(EventWatchdog); e.PID != p.pid {
+		t.Fatalf("watchdog event for pid %d, want %d", e.PID, p.pid)
+	}
+}
