@@ -36,8 +36,8 @@ type App struct {
 
 	probe    atomic.Pointer[proberRun]
 	notifier atomic.Pointer[notifierRun]
-	// readyTold: OnFirstStart ran.
-	readyTold atomic.Bool
+	// systemd hears READY=1 and the child's state (Type=notify units).
+	systemd *systemdNotifier
 	// ctx ends with Run; background work started by a reload (a first
 	// probe, the notifier) lives in it.
 	ctx    context.Context
@@ -106,8 +106,12 @@ func New(o Options) (*App, error) {
 	if o.Environ == nil {
 		o.Environ = os.Environ()
 	}
-	if o.OnFirstStart == nil {
-		o.OnFirstStart = func() { ipc.SdNotify("READY=1\nSTATUS=updater started") }
+	if o.SdNotify == nil {
+		o.SdNotify = func(state string) {
+			if _, err := ipc.SdNotify(state); err != nil {
+				o.Logger.Warn("cannot tell systemd the supervisor's state", "error", err)
+			}
+		}
 	}
 	cfg := o.Config
 	if o.Ring == nil {
@@ -118,6 +122,7 @@ func New(o Options) (*App, error) {
 		o: o, logger: o.Logger, clk: o.Clock, cfgPath: o.ConfigPath, socket: o.Socket,
 		started: o.Clock.Now(), ring: o.Ring, metrics: observe.NewMetrics(),
 		ctx: ctx, cancel: cancel, cfg: cfg, records: map[string]ipc.RecordStatus{},
+		systemd: newSystemdNotifier(o.SdNotify),
 	}
 	if o.ConfigErr != nil {
 		a.cfgErr = o.ConfigErr.Error()
@@ -160,6 +165,9 @@ func (a *App) Run(ctx context.Context) error {
 	a.metrics.ConfigLoaded(gen)
 	a.startNotifier(cfg)
 	defer a.stopNotifier()
+	sdDone, sdEnded := make(chan struct{}), make(chan struct{})
+	go func() { defer close(sdEnded); a.systemd.run(sdDone) }()
+	defer func() { close(sdDone); <-sdEnded }()
 
 	// The HTTP endpoint opens first: apply, which the socket and the
 	// watcher call, reads a.http, and a port in use must not leave a
@@ -201,6 +209,10 @@ func (a *App) Run(ctx context.Context) error {
 			a.logger.Error("control socket stopped", "error", err)
 		}
 	}()
+	// Ready means serving: the socket answers from here on, whatever the
+	// child does (at boot it may wait for the network longer than systemd's
+	// start timeout).
+	a.systemd.ready("serving on " + a.socket + "; starting the updater")
 	if a.cfgPath != "" {
 		wg.Add(1)
 		go func() { defer wg.Done(); a.watch(ctx) }()
@@ -210,6 +222,7 @@ func (a *App) Run(ctx context.Context) error {
 		a.logger.Error("the updater binary does not exist; install it there or set [supervisor] command", "path", cmd.Path)
 	}
 	err = a.sup.Run(ctx)
+	a.systemd.stopping()
 	cancel()
 	srv.Close()
 	wg.Wait()
@@ -225,13 +238,10 @@ func (a *App) configName() string { return configs.DisplayName(a.cfgPath) }
 
 // onEvent runs on the supervise loop: it must not block. The supervise
 // package logs every event itself; here they feed metrics, notifications and
-// systemd's readiness.
+// systemd's STATUS=.
 func (a *App) onEvent(e supervise.Event) {
 	a.eventMetrics(e)
-	if e.Kind == supervise.EventStarted && !a.readyTold.Swap(true) {
-		// systemd Type=notify: ready once the child has started.
-		go a.o.OnFirstStart()
-	}
+	a.systemd.event(e)
 }
 
 // exists reports whether a file is there, for messages about missing files.

@@ -113,9 +113,11 @@ type Options struct {
 	UpdaterPath string
 	// Environ is the environment the child inherits; default os.Environ().
 	Environ []string
-	// OnFirstStart runs once, when the child first started (systemd's
-	// readiness); default tells systemd READY=1 when it watches us.
-	OnFirstStart func()
+	// SdNotify sends one datagram's worth of state to systemd (READY=1
+	// once the control socket serves, STATUS= with the child's state at
+	// every event, STOPPING=1 at the end); default ipc.SdNotify, which does
+	// nothing unless systemd watches us through $NOTIFY_SOCKET.
+	SdNotify func(state string)
 }
 
 // ControlServer is the control socket once listening. *ipc.Server is one.

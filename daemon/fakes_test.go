@@ -221,9 +221,9 @@ func newHarness(t testing.TB, cfg *configs.Config, cfgErr error, edit ...func(*O
 			h.askedPID = append(h.askedPID, pid)
 			return nil
 		},
-		UpdaterPath:  "/usr/local/bin/updater",
-		Environ:      []string{"HOME=/root", ipc.EnvNotifySocket + "=/run/systemd/notify", ipc.EnvSocket + "=/elsewhere"},
-		OnFirstStart: func() {},
+		UpdaterPath: "/usr/local/bin/updater",
+		Environ:     []string{"HOME=/root", ipc.EnvNotifySocket + "=/run/systemd/notify", ipc.EnvSocket + "=/elsewhere"},
+		SdNotify:    func(string) {},
 	}
 	for _, e := range edit {
 		e(&o)
