@@ -43,7 +43,11 @@ func cmdStatus(args []string, stdout, stderr io.Writer) int {
 	if !fs.parse(args) {
 		return 2
 	}
-	path := socketPath()
+	path, err := socketPath()
+	if err != nil {
+		fmt.Fprintf(stderr, "supervisor status: %v\n", err)
+		return ipc.StatusNoSupervisor
+	}
 	rep, code, err := request(path, ipc.Request{Cmd: ipc.CmdStatus, Events: int(events)}, 5*time.Second)
 	if err != nil {
 		fmt.Fprintf(stderr, "supervisor status: %v\n", err)
@@ -199,7 +203,12 @@ func cmdControl(name string, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	// A stop waits for the child to end (up to stop_timeout), so allow for it.
-	rep, code, err := request(socketPath(), ipc.Request{Cmd: ipc.Command(name)}, 60*time.Second)
+	path, err := socketPath()
+	if err != nil {
+		fmt.Fprintf(stderr, "supervisor %s: %v\n", name, err)
+		return ipc.StatusNoSupervisor
+	}
+	rep, code, err := request(path, ipc.Request{Cmd: ipc.Command(name)}, 60*time.Second)
 	if err != nil {
 		fmt.Fprintf(stderr, "supervisor %s: %v\n", name, err)
 		return code
@@ -220,7 +229,11 @@ func cmdLogs(args []string, stdout, stderr io.Writer) int {
 	if !fs.parse(args) {
 		return 2
 	}
-	path := socketPath()
+	path, err := socketPath()
+	if err != nil {
+		fmt.Fprintf(stderr, "supervisor logs: %v\n", err)
+		return ipc.StatusNoSupervisor
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	dctx, cancel := context.WithTimeout(ctx, 5*time.Second)

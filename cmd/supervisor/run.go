@@ -50,7 +50,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	if socket == "" && loadErr != nil {
 		// The file's socket, not the default: `supervisor status` looks
 		// there too, and the fixed file will not move it.
-		socket = configSocket(path)
+		socket, _ = configSocket(path) // unreadable: the default, below
 	}
 	if socket == "" {
 		socket = cfg.Supervisor.Socket
