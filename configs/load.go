@@ -155,6 +155,7 @@ func Parse(name string, data []byte, o Options) (*Config, error) {
 		return nil, err
 	}
 	cfg.Warnings = p.warnings
+	cfg.files = p.files
 	return &cfg, nil
 }
 
@@ -605,9 +606,11 @@ func resolveSecret(p *problems, table, key string, params map[string]any, o Opti
 	}
 	switch {
 	case hasFile:
+		written := file
 		if !filepath.IsAbs(file) {
 			file = filepath.Join(dir, file)
 		}
+		p.files = append(p.files, FileRef{Key: table + "." + key + "_file", Path: file, Written: written, pos: p.at(table + "." + key + "_file")})
 		b, err := ReadRegularFile(file, maxSecretSize)
 		if err != nil {
 			p.errorf(table+"."+key+"_file", "cannot read the secret file: %v", unwrapPathError(err))
