@@ -77,4 +77,3 @@ func tomlString(s string) string {
 	b.WriteByte('"')
 	return b.String()
 }
-
