@@ -77,3 +77,8 @@ func tomlString(s string) string {
 	b.WriteByte('"')
 	return b.String()
 }
+
+// Hash is the content hash a config loaded from data carries (Config.Hash),
+// so that a caller holding a file's bytes can tell whether they are the
+// ones a config was loaded from.
+func Hash(data []byte) string { return hashOf(data) }

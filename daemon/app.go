@@ -15,6 +15,7 @@ import (
 	"github.com/ddnsd/ddns/clock"
 	"github.com/ddnsd/ddns/configs"
 	"github.com/ddnsd/ddns/ipc"
+	"github.com/ddnsd/ddns/notify"
 	"github.com/ddnsd/ddns/observe"
 	"github.com/ddnsd/ddns/supervise"
 )
@@ -48,7 +49,15 @@ type App struct {
 	// the same file.
 	applyMu sync.Mutex
 
-	mu         sync.Mutex
+	// lastGoodHash is the config the last good copy holds (applyMu);
+	// childOnCopy says the updater is started on the copy.
+	lastGoodHash string
+	childOnCopy  atomic.Bool
+
+	mu sync.Mutex
+	// goodSince is when the running config was last known valid: its load,
+	// or the copy's save when the supervisor started on the copy.
+	goodSince  time.Time
 	cfg        *configs.Config
 	cfgErr     string
 	generation int
@@ -124,10 +133,21 @@ func New(o Options) (*App, error) {
 		ctx: ctx, cancel: cancel, cfg: cfg, records: map[string]ipc.RecordStatus{},
 		systemd: newSystemdNotifier(o.SdNotify),
 	}
-	if o.ConfigErr != nil {
+	switch {
+	case o.ConfigErr != nil && !o.LastGoodSince.IsZero():
+		// The file did not load; cfg is its last good copy, which the
+		// updater keeps running on.
 		a.cfgErr = o.ConfigErr.Error()
-	} else {
 		a.generation = 1
+		a.goodSince = o.LastGoodSince
+		a.lastGoodHash = cfg.Hash
+		a.childOnCopy.Store(true)
+	case o.ConfigErr != nil:
+		a.cfgErr = o.ConfigErr.Error()
+	default:
+		a.generation = 1
+		a.goodSince = cfg.LoadedAt
+		a.childOnCopy.Store(a.saveLastGood(cfg))
 	}
 	a.setProber(cfg)
 	a.sup = supervise.New(supervise.Options{
@@ -165,6 +185,11 @@ func (a *App) Run(ctx context.Context) error {
 	a.metrics.ConfigLoaded(gen)
 	a.startNotifier(cfg)
 	defer a.stopNotifier()
+	if a.o.ConfigErr != nil && !a.o.LastGoodSince.IsZero() {
+		a.logger.Warn("the config file is invalid; running on its last good copy until it is fixed",
+			"copy", a.o.LastGoodPath, "valid_since", a.o.LastGoodSince.Format(time.RFC3339), "error", a.o.ConfigErr)
+		a.notify(notify.Event{Kind: notify.KindConfigInvalid, Error: a.o.ConfigErr.Error() + " (running on the last good config, valid since " + a.o.LastGoodSince.Format(time.RFC3339) + ")"})
+	}
 	sdDone, sdEnded := make(chan struct{}), make(chan struct{})
 	go func() { defer close(sdEnded); a.systemd.run(sdDone) }()
 	defer func() { close(sdDone); <-sdEnded }()

@@ -69,6 +69,13 @@ type Options struct {
 	ConfigErr error
 	// Load reads the config file on every reload and watcher change.
 	Load func(path string) (*configs.Config, error)
+	// LastGoodPath is where the copy of the last valid config is kept (see
+	// LastGoodPath); the updater is started on it. "" keeps no copy, and
+	// the updater reads ConfigPath itself.
+	LastGoodPath string
+	// LastGoodSince, when set with ConfigErr, says Config is the last good
+	// copy (the file did not load) and when that copy was saved.
+	LastGoodSince time.Time
 
 	// Socket is the control socket path in use (already chosen by the
 	// caller); SocketFromFlag says it came from `run --socket`, so a changed

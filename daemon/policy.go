@@ -57,7 +57,11 @@ func (a *App) childCommand(cfg *configs.Config) supervise.Command {
 	argv := cfg.Supervisor.Command
 	if len(argv) == 0 {
 		argv = []string{a.o.UpdaterPath}
-		if a.cfgPath != "" {
+		switch {
+		case a.childOnCopy.Load():
+			// What the supervisor validated, not what was saved last.
+			argv = append(argv, "--config", a.o.LastGoodPath)
+		case a.cfgPath != "":
 			argv = append(argv, "--config", a.cfgPath)
 		}
 	}

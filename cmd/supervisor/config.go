@@ -9,6 +9,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/ddnsd/ddns/configs"
+	"github.com/ddnsd/ddns/daemon"
 	"github.com/ddnsd/ddns/ipc"
 	"github.com/ddnsd/ddns/notify"
 	"github.com/ddnsd/ddns/providers/spec"
@@ -56,6 +57,15 @@ func socketPathFor(flagSocket, flagConfig string) (string, error) {
 	}
 	path := resolveConfigPath(flagConfig)
 	s, err := configSocket(path)
+	if err != nil {
+		// The supervisor on an unreadable file runs on its last good copy,
+		// with that copy's socket; the copy is found by the file's path.
+		if lg := lastGoodPath(path); lg != "" {
+			if good, _, gerr := daemon.LoadLastGood(lg, loadConfig); gerr == nil {
+				s, err = good.Supervisor.Socket, nil
+			}
+		}
+	}
 	if err != nil {
 		return "", fmt.Errorf("cannot tell which supervisor runs on %s, so nothing was sent (give --socket): %w", configs.DisplayName(path), err)
 	}

@@ -213,7 +213,7 @@ func TestExitCodePolicy(t *testing.T) {
 }
 
 func TestWatchdogRestartsSilentChild(t *testing.T) {
-	e := newEnv(t, "[supervisor]\ncommand = [\"@SELF@\"]\nwatchdog = \"500ms\"\nrestart_delay = \"0s\"\n[probe]\nenabled = false\n")
+	e := newEnv(t, "[supervisor]\ncommand = [\"@SELF@\"]\nwatchdog = \"3s\"\nrestart_delay = \"0s\"\n[probe]\nenabled = false\n")
 	e.Start("DDNS_TEST_CHILD=hang")
 	e.WaitStatus("a watchdog restart", 20*time.Second, func(st ipc.Status) bool {
 		for _, ev := range st.Events {
@@ -226,13 +226,14 @@ func TestWatchdogRestartsSilentChild(t *testing.T) {
 }
 
 func TestReportsFeedStatusAndWatchdog(t *testing.T) {
-	e := newEnv(t, "[supervisor]\ncommand = [\"@SELF@\"]\nwatchdog = \"2s\"\n[probe]\nenabled = false\n")
+	// 3s: the shortest watchdog a config may set (configs.MinWatchdog).
+	e := newEnv(t, "[supervisor]\ncommand = [\"@SELF@\"]\nwatchdog = \"3s\"\n[probe]\nenabled = false\n")
 	e.Start("DDNS_TEST_CHILD=report")
 	st := e.WaitStatus("a report", 20*time.Second, func(st ipc.Status) bool { return len(st.Records) == 1 })
 	pid := st.Child.PID
 	// Three watchdog periods later the same child still runs: reports keep it alive.
 	// A negative check needs an observation window: three watchdog periods.
-	if e2e.Eventually(6*time.Second, func() bool { st, _ = e.Status(); return st.Child.PID != pid }) {
+	if e2e.Eventually(9*time.Second, func() bool { st, _ = e.Status(); return st.Child.PID != pid }) {
 		t.Fatalf("a reporting child was restarted: %+v", st.Events)
 	}
 }

@@ -80,6 +80,15 @@ func TestCommandsReachTheSupervisorMeant(t *testing.T) {
 
 	b.Write("[supervisor\nsocket = \"@SOCKET@\"\n") // not TOML: no socket can be read from it
 	b.WaitStatus("B to see the broken file", 10*time.Second, func(st ipc.Status) bool { return st.Supervisor.ConfigError != "" })
+	// With B's last good copy, the CLI finds B's socket there (B runs on
+	// that copy): status reaches B.
+	if out, code := cli("status", "--json", "--config", b.Config); code != ipc.StatusChildRunning || !strings.Contains(out, `"running_on_last_good": true`) {
+		t.Errorf("status --config with a broken file and its last good copy: exit %d, want B's status\n%s", code, out)
+	}
+	// Without it nothing tells B's socket.
+	if err := os.RemoveAll(filepath.Join(a.Dir, "state-directory", "last-good")); err != nil {
+		t.Fatal(err)
+	}
 	for _, cmd := range []string{"stop", "update-now", "restart", "status", "logs"} {
 		out, code := cli(cmd, "--config", b.Config)
 		if code != ipc.StatusNoSupervisor || !strings.Contains(out, "b.toml") || !strings.Contains(out, "TOML") {
