@@ -71,6 +71,7 @@ type Supervisor struct {
 	evChanged    bool    // an event came in since the last publish
 	restartTimes []time.Time
 	probeSeq     backoff.Sequence // readiness re-checks while waiting for the network
+	cfgRetrySeq  backoff.Sequence // waiting-config's long retries, consecutive
 	netReason    string
 	intent       intent
 	intentReason string
@@ -250,6 +251,14 @@ func (s *Supervisor) Restart(reason string) error {
 // restartChild the child is restarted gracefully (not counted as a failure).
 func (s *Supervisor) Update(p Policy, cmd Command, restartChild bool) error {
 	return s.send(func() error { return s.updateRequested(p, cmd, restartChild) })
+}
+
+// FilesChanged says a file the config names (a token file) changed: a
+// supervisor in waiting-config starts the child again at once, since the
+// fix may be in that file rather than in the config; in any other state it
+// does nothing (a running child reads its files when it needs them).
+func (s *Supervisor) FilesChanged(detail string) error {
+	return s.send(func() error { return s.filesChanged(detail) })
 }
 
 // Heartbeat records that the child reported at the given time; it feeds the
@@ -454,6 +463,7 @@ func (s *Supervisor) restartRequested(reason string) error {
 func (s *Supervisor) updateRequested(p Policy, cmd Command, restartChild bool) error {
 	s.policy = p.withDefaults()
 	s.cmd = cmd
+	s.cfgRetrySeq.Reset() // a new config's refusal waits from the first retry again
 	s.emit(EventConfigUpdated, "", s.pid, nil)
 	if s.shutting {
 		return nil
@@ -467,6 +477,15 @@ func (s *Supervisor) updateRequested(p Policy, cmd Command, restartChild bool) e
 	case s.state == StateRunning:
 		s.armHealthTimers()
 	}
+	return nil
+}
+
+func (s *Supervisor) filesChanged(detail string) error {
+	if s.shutting || s.state != StateWaitingConfig {
+		return nil
+	}
+	s.emit(EventFilesChanged, detail, 0, nil)
+	s.beginStart()
 	return nil
 }
 
@@ -609,6 +628,8 @@ func (s *Supervisor) onNextTimer() {
 		s.beginStart()
 	case StateWaitingNetwork:
 		s.runCheck()
+	case StateWaitingConfig:
+		s.beginStart() // the long retry: what was refused may have been transient
 	}
 }
 
@@ -754,6 +775,7 @@ func countStrike(n int, seen bool) int {
 func (s *Supervisor) onStable() {
 	s.failures = 0
 	s.restartTimes = nil
+	s.cfgRetrySeq.Reset()
 	s.emit(EventStable, fmt.Sprintf("running for %s; backoff, failure and crash-loop counts reset", s.policy.StableAfter), s.pid, nil)
 }
 
@@ -815,7 +837,14 @@ func (s *Supervisor) afterFailure(a Action, reason string) {
 		s.backoff(s.restartPolicy(p.RestartDelay).Delay(1), reason)
 	case ActionWaitConfig:
 		s.failures++
-		s.enter(StateWaitingConfig, EventWaitingConfig, reason+"; waiting for a new config", 0)
+		s.cfgRetrySeq.Policy = backoff.Policy{First: p.ConfigRetry, Max: p.ConfigRetryMax}
+		wait := "waiting for a change of the config or of a file it names"
+		if d := s.cfgRetrySeq.Next(); d > 0 {
+			s.nextStart = s.o.Clock.Now().Add(d)
+			s.arm(&s.nextT, d)
+			wait += ", or a retry in " + d.String()
+		}
+		s.enter(StateWaitingConfig, EventWaitingConfig, reason+"; "+wait, 0)
 	case ActionWaitNetwork:
 		s.failures++
 		if s.countRestart() {
