@@ -47,6 +47,18 @@ func Defaults() Config {
 // refused at load.
 const MinWatchdog = 3 * time.Second
 
+// WaitConfigRetry and WaitConfigRetryMax are waiting-config's long retry:
+// after the updater refused its config or had its credentials refused
+// (exit 2 or 5), the supervisor tries it again after 15 minutes, doubling
+// up to 6 hours, besides starting it at once when the config or a file it
+// names changes. A REFUSED from a frozen zone or a 403 from a provider's
+// edge can pass on its own; a retry every few hours costs the provider
+// nothing.
+const (
+	WaitConfigRetry    = 15 * time.Minute
+	WaitConfigRetryMax = 6 * time.Hour
+)
+
 // RestartJitter spreads the supervisor's restart delays by ±10%, so that
 // many machines restarted by the same outage do not retry in lockstep. It is
 // not a key of the file; it lives here so that every default the supervisor

@@ -53,6 +53,8 @@ type App struct {
 	// childOnCopy says the updater is started on the copy.
 	lastGoodHash string
 	childOnCopy  atomic.Bool
+	// files watches the files the running config names (applyMu).
+	files *fileWatch
 
 	mu sync.Mutex
 	// goodSince is when the running config was last known valid: its load,
@@ -241,6 +243,14 @@ func (a *App) Run(ctx context.Context) error {
 	if a.cfgPath != "" {
 		wg.Add(1)
 		go func() { defer wg.Done(); a.watch(ctx) }()
+		a.applyMu.Lock()
+		a.watchFiles(cfg)
+		a.applyMu.Unlock()
+		defer func() {
+			a.applyMu.Lock()
+			a.stopFileWatch()
+			a.applyMu.Unlock()
+		}()
 	}
 	a.logger.Info("supervisor started", "version", a.o.Version, "pid", a.o.PID, "config", a.configName(), "socket", a.socket)
 	if cmd := a.childCommand(cfg); filepath.IsAbs(cmd.Path) && !exists(cmd.Path) {

@@ -44,6 +44,8 @@ func policyFrom(cfg *configs.Config) supervise.Policy {
 		SignalAction:      supervise.ActionRestart,
 		DefaultAction:     supervise.ActionRestart,
 		RestartAlways:     s.RestartAlways,
+		ConfigRetry:       configs.WaitConfigRetry,
+		ConfigRetryMax:    configs.WaitConfigRetryMax,
 	}
 }
 

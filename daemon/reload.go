@@ -60,6 +60,7 @@ func (a *App) apply(cfg *configs.Config, loadErr error) (string, error) {
 	}
 	cs := a.changes(old, cfg)
 	a.childOnCopy.Store(a.saveLastGood(cfg))
+	a.watchFiles(cfg)
 	a.metrics.ConfigLoaded(gen)
 	a.setProber(cfg)
 	a.startNotifier(cfg)
