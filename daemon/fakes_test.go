@@ -155,12 +155,12 @@ type harness struct {
 	watcher *fakeWatcher
 	http    *fakeHTTP
 	// next is what Load returns on the next reload.
-	mu       sync.Mutex
-	next     *configs.Config
-	nextErr  error
-	groups   map[int]int // pid -> process group, for ProcessGroup
+	mu      sync.Mutex
+	next    *configs.Config
+	nextErr error
+	groups  map[int]int // pid -> process group, for ProcessGroup
 	// files has, per file the config names, the watchers opened on it.
-	files map[string]chan *fakeWatcher
+	files    map[string]chan *fakeWatcher
 	askedPID []int
 }
 
