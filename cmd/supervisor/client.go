@@ -127,7 +127,14 @@ func printStatus(w io.Writer, st *ipc.Status, allEvents bool) {
 	s := st.Supervisor
 	fmt.Fprintf(w, "supervisor  pid %d, up %s, %s, config %s (generation %d, hash %s)\n", s.PID, seconds(s.UptimeSeconds), s.Version, configs.DisplayName(s.ConfigPath), s.ConfigGeneration, s.ConfigHash)
 	if s.ConfigError != "" {
-		fmt.Fprintf(w, "CONFIG ERROR (running on the previous config):\n  %s\n", strings.ReplaceAll(s.ConfigError, "\n", "\n  "))
+		running := "running on the previous config"
+		switch {
+		case s.RunningOnLastGood && s.LastGoodSince != nil:
+			running = "running on the last good config, valid as of " + s.LastGoodSince.Time().Local().Format(time.RFC3339)
+		case s.ConfigGeneration == 0:
+			running = "no valid config yet: running on the defaults"
+		}
+		fmt.Fprintf(w, "CONFIG ERROR (%s):\n  %s\n", running, strings.ReplaceAll(s.ConfigError, "\n", "\n  "))
 	}
 	n := st.Network
 	verdict := "ready"

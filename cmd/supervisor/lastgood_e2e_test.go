@@ -3,6 +3,8 @@
 package main
 
 import (
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,4 +49,35 @@ func TestUpdaterRunsOnLastGoodConfig(t *testing.T) {
 		t.Errorf("status %+v, want the config error and running on the last good copy", s)
 	}
 	e.Out.WaitLine(t, "last good copy", 10*time.Second)
+	if out, code := e.CLI("status", "--socket", e.Socket); code != ipc.StatusChildRunning || !strings.Contains(out, "running on the last good config") {
+		t.Errorf("status table: exit %d, want it to say it runs on the last good config\n%s", code, out)
+	}
+}
+
+// TestTokenFileFixEndsWaitingConfig: a child whose credentials were refused
+// (exit 5) waits for its config; saving the token file the config names
+// (relative to it) starts the child again, though the config is unchanged.
+func TestTokenFileFixEndsWaitingConfig(t *testing.T) {
+	e := newEnv(t, "[supervisor]\ncommand = [\"@SELF@\"]\n[probe]\nenabled = false\n"+
+		"[providers.cf]\ntype = \"cloudflare\"\napi_token_file = \"token\"\n"+
+		"[[records]]\nprovider = \"cf\"\nzone = \"example.com\"\nname = \"home\"\n")
+	e.WriteTo(filepath.Join(e.Dir, "token"), "old-token\n", 0o600)
+	e.Start("DDNS_TEST_CHILD=exit", "DDNS_TEST_CODE=5")
+	st := e.WaitStatus("waiting-config after exit 5", 20*time.Second, func(st ipc.Status) bool { return st.Child.State == "waiting-config" })
+	if st.Child.NextStartInSeconds < 14*60 {
+		t.Errorf("next start in %vs, want the 15 minute retry", st.Child.NextStartInSeconds)
+	}
+	restarts := st.Child.Restarts
+	e.WriteTo(filepath.Join(e.Dir, "token"), "new-token\n", 0o600)
+	e.WaitStatus("a start after the token file changed", 20*time.Second, func(st ipc.Status) bool {
+		if st.Child.Restarts <= restarts {
+			return false
+		}
+		for _, ev := range st.Events {
+			if ev.Kind == "files-changed" && strings.Contains(ev.Detail, "api_token_file") {
+				return true
+			}
+		}
+		return false
+	})
 }
