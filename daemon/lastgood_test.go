@@ -2,12 +2,17 @@ package daemon
 
 import (
 	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 
@@ -48,14 +53,14 @@ func (l *lockedBuffer) String() string {
 }
 
 // lastGoodSetup writes a config whose token file is named relative to it.
-func lastGoodSetup(t *testing.T) (cfgPath, copyPath string, load func(string) (*configs.Config, error)) {
+func lastGoodSetup(t *testing.T, extra ...string) (cfgPath, copyPath string, load func(string) (*configs.Config, error)) {
 	t.Helper()
 	dir := t.TempDir()
 	cfgPath = filepath.Join(dir, "config.toml")
 	if err := os.WriteFile(filepath.Join(dir, "token"), []byte("secret-token\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(cfgPath, []byte(lastGoodConfig), 0o600); err != nil {
+	if err := os.WriteFile(cfgPath, []byte(lastGoodConfig+strings.Join(extra, "\n")), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	copyPath = LastGoodPath(filepath.Join(t.TempDir(), "state"), cfgPath)
@@ -122,9 +127,15 @@ func TestChildRunsOnLastGoodCopy(t *testing.T) {
 
 // TestStartOnLastGoodCopyIsLoud: a supervisor started on a broken file with
 // a last good copy runs its child on the copy and says so: status, a WARN
-// log line naming the copy.
+// log line naming the copy, a config-invalid notification.
 func TestStartOnLastGoodCopyIsLoud(t *testing.T) {
-	cfgPath, copyPath, load := lastGoodSetup(t)
+	posts := make(chan string, 16)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		posts <- string(b)
+	}))
+	defer srv.Close()
+	cfgPath, copyPath, load := lastGoodSetup(t, fmt.Sprintf("[[notify]]\ntype = \"webhook\"\nurl = %q\nevents = [\"config-invalid\"]\n", srv.URL))
 	cfg, err := load(cfgPath)
 	if err != nil {
 		t.Fatal(err)
@@ -155,5 +166,13 @@ func TestStartOnLastGoodCopyIsLoud(t *testing.T) {
 	}
 	if l := logs.String(); !strings.Contains(l, "[WARN]") || !strings.Contains(l, "last good copy") || !strings.Contains(l, copyPath) {
 		t.Errorf("no WARN line naming the copy:\n%s", l)
+	}
+	select {
+	case body := <-posts:
+		if !strings.Contains(body, "config-invalid") || !strings.Contains(body, "last good config") {
+			t.Errorf("notification %s, want config-invalid naming the last good config", body)
+		}
+	case <-time.After(wait):
+		t.Error("no config-invalid notification")
 	}
 }
