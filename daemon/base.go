@@ -24,7 +24,12 @@
 //
 //   - A config that does not load never replaces the running one: the error
 //     is shown in status (config_error) and the reload reply, and the child
-//     keeps running on what it has.
+//     keeps running on what it has, restarts included: it is started on the
+//     last good copy (lastgood.go), not on the file.
+//   - No state waits forever: waiting-config also ends when a file the
+//     config names changes (filewatch.go) and on a long retry.
+//   - systemd hears READY=1 when the control socket serves, not when the
+//     child starts (systemd.go).
 //   - Every configs setting is classified exactly once (see settings.go) as
 //     live (applied at once), restart-only (kept until the supervisor
 //     restarts, and named in the reply when changed) or updater (the child
