@@ -52,10 +52,14 @@ func helperChild(mode string) int {
 	case "hang": // runs until stopped, never reports
 		fmt.Println("child hanging, pid", os.Getpid())
 		select {}
-	case "report": // reports like the updater, every 100ms
+	case "report": // reports like the updater, every 100ms or $DDNS_TEST_PACE
 		sock := os.Getenv(ipc.EnvSocket)
 		r := ipc.NewReporter(sock, nil)
-		tick := time.NewTicker(100 * time.Millisecond) // the child's own heartbeat pace
+		pace := 100 * time.Millisecond // the child's own heartbeat pace
+		if d, err := time.ParseDuration(os.Getenv("DDNS_TEST_PACE")); err == nil {
+			pace = d
+		}
+		tick := time.NewTicker(pace)
 		for range tick.C {
 			r.Send(context.Background(), ipc.Report{PID: os.Getpid(), At: time.Now(), Records: []ipc.RecordStatus{{Name: "home.example.test", Type: "A", Address: "192.0.2.1", SyncedAt: ipc.TimeOf(time.Now())}}})
 		}
