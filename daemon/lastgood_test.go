@@ -176,3 +176,24 @@ func TestStartOnLastGoodCopyIsLoud(t *testing.T) {
 		t.Error("no config-invalid notification")
 	}
 }
+
+// TestCommandNamingTheConfigGetsTheCopy: a [supervisor] command that names
+// the config file (as --config PATH or --config=PATH) is given the last good
+// copy in its place; other arguments stay.
+func TestCommandNamingTheConfigGetsTheCopy(t *testing.T) {
+	cfgPath, copyPath, load := lastGoodSetup(t)
+	text := strings.Replace(lastGoodConfig, "[supervisor]\n", fmt.Sprintf("[supervisor]\ncommand = [\"/opt/updater\", \"--config\", %q, \"--config=%s\", \"-v\"]\n", cfgPath, cfgPath), 1)
+	if err := os.WriteFile(cfgPath, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, cfg, nil, func(o *Options) { o.ConfigPath, o.Load, o.LastGoodPath = cfgPath, load, copyPath })
+	h.run()
+	h.started()
+	if got, want := childArgs(h, 0), []string{"--config", copyPath, "--config=" + copyPath, "-v"}; !slices.Equal(got, want) {
+		t.Errorf("child args %v, want %v", got, want)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/ddnsd/ddns/configs"
@@ -57,6 +58,19 @@ func policyFrom(cfg *configs.Config) supervise.Policy {
 // under systemd the supervisor, not its child, is the service's main process.
 func (a *App) childCommand(cfg *configs.Config) supervise.Command {
 	argv := cfg.Supervisor.Command
+	if len(argv) > 0 && a.childOnCopy.Load() && a.cfgPath != "" {
+		// A command that names the config file gets the last good copy in
+		// its place, like the default command.
+		argv = slices.Clone(argv)
+		for i, arg := range argv[1:] {
+			switch {
+			case arg == a.cfgPath:
+				argv[i+1] = a.o.LastGoodPath
+			case strings.HasSuffix(arg, "="+a.cfgPath) && strings.HasPrefix(arg, "-"):
+				argv[i+1] = strings.TrimSuffix(arg, a.cfgPath) + a.o.LastGoodPath
+			}
+		}
+	}
 	if len(argv) == 0 {
 		argv = []string{a.o.UpdaterPath}
 		switch {
