@@ -38,7 +38,8 @@ type Config struct {
 	// LoadedAt is when the file was read.
 	LoadedAt time.Time `toml:"-"`
 
-	pos positions
+	pos   positions
+	files []FileRef
 }
 
 // Pos returns where a dotted key ("providers.home", "records.2.provider") is

@@ -39,6 +39,26 @@ func Defaults() Config {
 	}
 }
 
+// MinWatchdog is the shortest [supervisor] watchdog the updater can honour:
+// it reports at a third of the period it is given, and a report takes a
+// round trip on the control socket plus, between passes, a wakeup; a second
+// between reports is the least that stays clear of scheduling noise on a
+// busy machine. Shorter periods would kill a healthy child, so they are
+// refused at load.
+const MinWatchdog = 3 * time.Second
+
+// WaitConfigRetry and WaitConfigRetryMax are waiting-config's long retry:
+// after the updater refused its config or had its credentials refused
+// (exit 2 or 5), the supervisor tries it again after 15 minutes, doubling
+// up to 6 hours, besides starting it at once when the config or a file it
+// names changes. A REFUSED from a frozen zone or a 403 from a provider's
+// edge can pass on its own; a retry every few hours costs the provider
+// nothing.
+const (
+	WaitConfigRetry    = 15 * time.Minute
+	WaitConfigRetryMax = 6 * time.Hour
+)
+
 // RestartJitter spreads the supervisor's restart delays by ±10%, so that
 // many machines restarted by the same outage do not retry in lockstep. It is
 // not a key of the file; it lives here so that every default the supervisor

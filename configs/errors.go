@@ -57,6 +57,7 @@ type problems struct {
 	pos      positions
 	errs     Errors
 	warnings []string
+	files    []FileRef
 }
 
 func (p *problems) at(key string) Pos {

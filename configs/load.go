@@ -155,6 +155,7 @@ func Parse(name string, data []byte, o Options) (*Config, error) {
 		return nil, err
 	}
 	cfg.Warnings = p.warnings
+	cfg.files = p.files
 	return &cfg, nil
 }
 
@@ -223,6 +224,9 @@ func checkSupervisor(p *problems, s *Supervisor) {
 	}
 	if s.CrashLoopWindow.Duration <= 0 {
 		p.errorf("supervisor.crash_loop_window", "must be longer than 0s")
+	}
+	if w := s.Watchdog.Duration; w != 0 && w < MinWatchdog {
+		p.errorf("supervisor.watchdog", "%s is shorter than the updater can report in (it reports at a third of the period); use 0 (off) or at least %s", s.Watchdog, MinWatchdog)
 	}
 	if s.MemoryLimitMB < 0 {
 		p.errorf("supervisor.memory_limit_mb", "must be 0 (off) or more, not %d", s.MemoryLimitMB)
@@ -607,9 +611,11 @@ func resolveSecret(p *problems, table, key string, params map[string]any, o Opti
 	}
 	switch {
 	case hasFile:
+		written := file
 		if !filepath.IsAbs(file) {
 			file = filepath.Join(dir, file)
 		}
+		p.files = append(p.files, FileRef{Key: table + "." + key + "_file", Path: file, Written: written, pos: p.at(table + "." + key + "_file")})
 		b, err := ReadRegularFile(file, maxSecretSize)
 		if err != nil {
 			p.errorf(table+"."+key+"_file", "cannot read the secret file: %v", unwrapPathError(err))

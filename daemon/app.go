@@ -15,6 +15,7 @@ import (
 	"github.com/ddnsd/ddns/clock"
 	"github.com/ddnsd/ddns/configs"
 	"github.com/ddnsd/ddns/ipc"
+	"github.com/ddnsd/ddns/notify"
 	"github.com/ddnsd/ddns/observe"
 	"github.com/ddnsd/ddns/supervise"
 )
@@ -36,8 +37,8 @@ type App struct {
 
 	probe    atomic.Pointer[proberRun]
 	notifier atomic.Pointer[notifierRun]
-	// readyTold: OnFirstStart ran.
-	readyTold atomic.Bool
+	// systemd hears READY=1 and the child's state (Type=notify units).
+	systemd *systemdNotifier
 	// ctx ends with Run; background work started by a reload (a first
 	// probe, the notifier) lives in it.
 	ctx    context.Context
@@ -48,7 +49,17 @@ type App struct {
 	// the same file.
 	applyMu sync.Mutex
 
-	mu         sync.Mutex
+	// lastGoodHash is the config the last good copy holds (applyMu);
+	// childOnCopy says the updater is started on the copy.
+	lastGoodHash string
+	childOnCopy  atomic.Bool
+	// files watches the files the running config names (applyMu).
+	files *fileWatch
+
+	mu sync.Mutex
+	// goodSince is when the running config was last known valid: its load,
+	// or the copy's save when the supervisor started on the copy.
+	goodSince  time.Time
 	cfg        *configs.Config
 	cfgErr     string
 	generation int
@@ -106,8 +117,12 @@ func New(o Options) (*App, error) {
 	if o.Environ == nil {
 		o.Environ = os.Environ()
 	}
-	if o.OnFirstStart == nil {
-		o.OnFirstStart = func() { ipc.SdNotify("READY=1\nSTATUS=updater started") }
+	if o.SdNotify == nil {
+		o.SdNotify = func(state string) {
+			if _, err := ipc.SdNotify(state); err != nil {
+				o.Logger.Warn("cannot tell systemd the supervisor's state", "error", err)
+			}
+		}
 	}
 	cfg := o.Config
 	if o.Ring == nil {
@@ -118,11 +133,23 @@ func New(o Options) (*App, error) {
 		o: o, logger: o.Logger, clk: o.Clock, cfgPath: o.ConfigPath, socket: o.Socket,
 		started: o.Clock.Now(), ring: o.Ring, metrics: observe.NewMetrics(),
 		ctx: ctx, cancel: cancel, cfg: cfg, records: map[string]ipc.RecordStatus{},
+		systemd: newSystemdNotifier(o.SdNotify),
 	}
-	if o.ConfigErr != nil {
+	switch {
+	case o.ConfigErr != nil && !o.LastGoodSince.IsZero():
+		// The file did not load; cfg is its last good copy, which the
+		// updater keeps running on.
 		a.cfgErr = o.ConfigErr.Error()
-	} else {
 		a.generation = 1
+		a.goodSince = o.LastGoodSince
+		a.lastGoodHash = cfg.Hash
+		a.childOnCopy.Store(true)
+	case o.ConfigErr != nil:
+		a.cfgErr = o.ConfigErr.Error()
+	default:
+		a.generation = 1
+		a.goodSince = cfg.LoadedAt
+		a.childOnCopy.Store(a.saveLastGood(cfg))
 	}
 	a.setProber(cfg)
 	a.sup = supervise.New(supervise.Options{
@@ -160,6 +187,14 @@ func (a *App) Run(ctx context.Context) error {
 	a.metrics.ConfigLoaded(gen)
 	a.startNotifier(cfg)
 	defer a.stopNotifier()
+	if a.o.ConfigErr != nil && !a.o.LastGoodSince.IsZero() {
+		a.logger.Warn("the config file is invalid; running on its last good copy until it is fixed",
+			"copy", a.o.LastGoodPath, "valid_since", a.o.LastGoodSince.Format(time.RFC3339), "error", a.o.ConfigErr)
+		a.notify(notify.Event{Kind: notify.KindConfigInvalid, Error: a.o.ConfigErr.Error() + " (running on the last good config, valid since " + a.o.LastGoodSince.Format(time.RFC3339) + ")"})
+	}
+	sdDone, sdEnded := make(chan struct{}), make(chan struct{})
+	go func() { defer close(sdEnded); a.systemd.run(sdDone) }()
+	defer func() { close(sdDone); <-sdEnded }()
 
 	// The HTTP endpoint opens first: apply, which the socket and the
 	// watcher call, reads a.http, and a port in use must not leave a
@@ -201,15 +236,28 @@ func (a *App) Run(ctx context.Context) error {
 			a.logger.Error("control socket stopped", "error", err)
 		}
 	}()
+	// Ready means serving: the socket answers from here on, whatever the
+	// child does (at boot it may wait for the network longer than systemd's
+	// start timeout).
+	a.systemd.ready("serving on " + a.socket + "; starting the updater")
 	if a.cfgPath != "" {
 		wg.Add(1)
 		go func() { defer wg.Done(); a.watch(ctx) }()
+		a.applyMu.Lock()
+		a.watchFiles(cfg)
+		a.applyMu.Unlock()
+		defer func() {
+			a.applyMu.Lock()
+			a.stopFileWatch()
+			a.applyMu.Unlock()
+		}()
 	}
 	a.logger.Info("supervisor started", "version", a.o.Version, "pid", a.o.PID, "config", a.configName(), "socket", a.socket)
 	if cmd := a.childCommand(cfg); filepath.IsAbs(cmd.Path) && !exists(cmd.Path) {
 		a.logger.Error("the updater binary does not exist; install it there or set [supervisor] command", "path", cmd.Path)
 	}
 	err = a.sup.Run(ctx)
+	a.systemd.stopping()
 	cancel()
 	srv.Close()
 	wg.Wait()
@@ -225,13 +273,10 @@ func (a *App) configName() string { return configs.DisplayName(a.cfgPath) }
 
 // onEvent runs on the supervise loop: it must not block. The supervise
 // package logs every event itself; here they feed metrics, notifications and
-// systemd's readiness.
+// systemd's STATUS=.
 func (a *App) onEvent(e supervise.Event) {
 	a.eventMetrics(e)
-	if e.Kind == supervise.EventStarted && !a.readyTold.Swap(true) {
-		// systemd Type=notify: ready once the child has started.
-		go a.o.OnFirstStart()
-	}
+	a.systemd.event(e)
 }
 
 // exists reports whether a file is there, for messages about missing files.

@@ -399,3 +399,40 @@ func TestProberKeptUnlessProbesChange(t *testing.T) {
 		t.Fatal("the new prober was not probed at once")
 	}
 }
+
+// TestChildToldWatchdogPeriod: with a watchdog the child's environment
+// carries its period in microseconds (and only ours, not an inherited one);
+// without one it carries none.
+func TestChildToldWatchdogPeriod(t *testing.T) {
+	tests := []struct {
+		name, supervisor string
+		want             string // "" = no such variable
+	}{
+		{"watchdog 9s", `watchdog = "9s"`, ipc.EnvWatchdogUSec + "=9000000"},
+		{"no watchdog", ``, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, config(t, tt.supervisor, ""), nil, func(o *Options) {
+				o.Environ = append(o.Environ, ipc.EnvWatchdogUSec+"=1")
+			})
+			h.run()
+			h.started()
+			h.starter.mu.Lock()
+			env := h.starter.cmds[0].Env
+			h.starter.mu.Unlock()
+			var got []string
+			for _, kv := range env {
+				if strings.HasPrefix(kv, ipc.EnvWatchdogUSec+"=") {
+					got = append(got, kv)
+				}
+			}
+			switch {
+			case tt.want == "" && len(got) != 0:
+				t.Errorf("environment carries %v, want no watchdog period", got)
+			case tt.want != "" && !slices.Equal(got, []string{tt.want}):
+				t.Errorf("environment carries %v, want [%s]", got, tt.want)
+			}
+		})
+	}
+}

@@ -24,7 +24,12 @@
 //
 //   - A config that does not load never replaces the running one: the error
 //     is shown in status (config_error) and the reload reply, and the child
-//     keeps running on what it has.
+//     keeps running on what it has, restarts included: it is started on the
+//     last good copy (lastgood.go), not on the file.
+//   - No state waits forever: waiting-config also ends when a file the
+//     config names changes (filewatch.go) and on a long retry.
+//   - systemd hears READY=1 when the control socket serves, not when the
+//     child starts (systemd.go).
 //   - Every configs setting is classified exactly once (see settings.go) as
 //     live (applied at once), restart-only (kept until the supervisor
 //     restarts, and named in the reply when changed) or updater (the child
@@ -69,6 +74,13 @@ type Options struct {
 	ConfigErr error
 	// Load reads the config file on every reload and watcher change.
 	Load func(path string) (*configs.Config, error)
+	// LastGoodPath is where the copy of the last valid config is kept (see
+	// LastGoodPath); the updater is started on it. "" keeps no copy, and
+	// the updater reads ConfigPath itself.
+	LastGoodPath string
+	// LastGoodSince, when set with ConfigErr, says Config is the last good
+	// copy (the file did not load) and when that copy was saved.
+	LastGoodSince time.Time
 
 	// Socket is the control socket path in use (already chosen by the
 	// caller); SocketFromFlag says it came from `run --socket`, so a changed
@@ -113,9 +125,11 @@ type Options struct {
 	UpdaterPath string
 	// Environ is the environment the child inherits; default os.Environ().
 	Environ []string
-	// OnFirstStart runs once, when the child first started (systemd's
-	// readiness); default tells systemd READY=1 when it watches us.
-	OnFirstStart func()
+	// SdNotify sends one datagram's worth of state to systemd (READY=1
+	// once the control socket serves, STATUS= with the child's state at
+	// every event, STOPPING=1 at the end); default ipc.SdNotify, which does
+	// nothing unless systemd watches us through $NOTIFY_SOCKET.
+	SdNotify func(state string)
 }
 
 // ControlServer is the control socket once listening. *ipc.Server is one.

@@ -155,10 +155,12 @@ type harness struct {
 	watcher *fakeWatcher
 	http    *fakeHTTP
 	// next is what Load returns on the next reload.
-	mu       sync.Mutex
-	next     *configs.Config
-	nextErr  error
-	groups   map[int]int // pid -> process group, for ProcessGroup
+	mu      sync.Mutex
+	next    *configs.Config
+	nextErr error
+	groups  map[int]int // pid -> process group, for ProcessGroup
+	// files has, per file the config names, the watchers opened on it.
+	files    map[string]chan *fakeWatcher
 	askedPID []int
 }
 
@@ -201,8 +203,22 @@ func newHarness(t testing.TB, cfg *configs.Config, cfgErr error, edit ...func(*O
 			h.http.opened = append(h.http.opened, ho)
 			return h.http, nil
 		},
-		Watch: func(ctx context.Context, _ configs.WatchOptions) (ConfigWatcher, error) {
-			return h.watcher.start(ctx), nil
+		Watch: func(ctx context.Context, wo configs.WatchOptions) (ConfigWatcher, error) {
+			if wo.Path == h.app.cfgPath {
+				return h.watcher.start(ctx), nil
+			}
+			// A file the config names: a watcher of its own.
+			w := &fakeWatcher{ch: make(chan configs.Change)}
+			h.mu.Lock()
+			if h.files == nil {
+				h.files = map[string]chan *fakeWatcher{}
+			}
+			if h.files[wo.Path] == nil {
+				h.files[wo.Path] = make(chan *fakeWatcher, 16)
+			}
+			h.files[wo.Path] <- w
+			h.mu.Unlock()
+			return w.start(ctx), nil
 		},
 		Logger:  hclog.NewNullLogger(),
 		Version: "test",
@@ -221,9 +237,9 @@ func newHarness(t testing.TB, cfg *configs.Config, cfgErr error, edit ...func(*O
 			h.askedPID = append(h.askedPID, pid)
 			return nil
 		},
-		UpdaterPath:  "/usr/local/bin/updater",
-		Environ:      []string{"HOME=/root", ipc.EnvNotifySocket + "=/run/systemd/notify", ipc.EnvSocket + "=/elsewhere"},
-		OnFirstStart: func() {},
+		UpdaterPath: "/usr/local/bin/updater",
+		Environ:     []string{"HOME=/root", ipc.EnvNotifySocket + "=/run/systemd/notify", ipc.EnvSocket + "=/elsewhere"},
+		SdNotify:    func(string) {},
 	}
 	for _, e := range edit {
 		e(&o)
@@ -312,6 +328,29 @@ func (h *harness) request(req ipc.Request, peer ipc.Peer) ipc.Reply {
 		h.t.Fatalf("%s: %d replies, want 1: %+v", req.Cmd, len(r.got), r.got)
 	}
 	return r.got[0]
+}
+
+// fileWatcher returns the next watcher opened on path, a file the config
+// names.
+func (h *harness) fileWatcher(path string) *fakeWatcher {
+	h.t.Helper()
+	deadline := time.Now().Add(wait)
+	for {
+		h.mu.Lock()
+		ch := h.files[path]
+		h.mu.Unlock()
+		if ch != nil {
+			select {
+			case w := <-ch:
+				return w
+			case <-time.After(time.Until(deadline)):
+			}
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("no watcher opened on %s", path)
+		}
+		runtime.Gosched()
+	}
 }
 
 // status asks for the status document with the default events.

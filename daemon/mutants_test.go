@@ -190,26 +190,6 @@ func TestRunEndsCleanly(t *testing.T) {
 	}
 }
 
-// TestSystemdToldReadyWhenTheChildStarts: OnFirstStart (systemd's
-// READY=1) runs once the child has started.
-func TestSystemdToldReadyWhenTheChildStarts(t *testing.T) {
-	told := make(chan int, 4)
-	var h *harness
-	h = newHarness(t, config(t, "", ""), nil, func(o *Options) {
-		o.OnFirstStart = func() { told <- int(h.starter.count()) }
-	})
-	h.run()
-	h.started()
-	select {
-	case n := <-told:
-		if n != 1 {
-			t.Errorf("OnFirstStart ran with %d children started, want 1", n)
-		}
-	case <-time.After(wait):
-		t.Fatal("OnFirstStart did not run after the child started")
-	}
-}
-
 // count is how many children the fake starter started.
 func (s *fakeStarter) count() int {
 	s.mu.Lock()

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/ddnsd/ddns/configs"
@@ -44,24 +45,51 @@ func policyFrom(cfg *configs.Config) supervise.Policy {
 		SignalAction:      supervise.ActionRestart,
 		DefaultAction:     supervise.ActionRestart,
 		RestartAlways:     s.RestartAlways,
+		ConfigRetry:       configs.WaitConfigRetry,
+		ConfigRetryMax:    configs.WaitConfigRetryMax,
 	}
 }
 
 // childCommand is the updater to run: [supervisor] command, or the updater
 // binary beside this one, given the same config file. The socket path goes
-// in the environment so the child can report; NOTIFY_SOCKET is removed, since
+// in the environment so the child can report, and the watchdog period so it
+// reports often enough; an inherited period is dropped (it is not ours), and
+// NOTIFY_SOCKET is removed, since
 // under systemd the supervisor, not its child, is the service's main process.
 func (a *App) childCommand(cfg *configs.Config) supervise.Command {
 	argv := cfg.Supervisor.Command
+	if len(argv) > 0 && a.childOnCopy.Load() && a.cfgPath != "" {
+		// A command that names the config file gets the last good copy in
+		// its place, like the default command.
+		argv = slices.Clone(argv)
+		for i, arg := range argv[1:] {
+			switch {
+			case arg == a.cfgPath:
+				argv[i+1] = a.o.LastGoodPath
+			case strings.HasSuffix(arg, "="+a.cfgPath) && strings.HasPrefix(arg, "-"):
+				argv[i+1] = strings.TrimSuffix(arg, a.cfgPath) + a.o.LastGoodPath
+			}
+		}
+	}
 	if len(argv) == 0 {
 		argv = []string{a.o.UpdaterPath}
-		if a.cfgPath != "" {
+		switch {
+		case a.childOnCopy.Load():
+			// What the supervisor validated, not what was saved last.
+			argv = append(argv, "--config", a.o.LastGoodPath)
+		case a.cfgPath != "":
 			argv = append(argv, "--config", a.cfgPath)
 		}
 	}
 	env := []string{ipc.EnvSocket + "=" + a.socket}
+	if w := cfg.Supervisor.Watchdog.Duration; w > 0 {
+		// The child reports at a third of this, so a healthy one is never
+		// killed whatever its own heartbeat would have been.
+		env = append(env, ipc.WatchdogEnv(w))
+	}
 	for _, kv := range a.o.Environ {
-		if strings.HasPrefix(kv, ipc.EnvSocket+"=") || strings.HasPrefix(kv, ipc.EnvNotifySocket+"=") {
+		if strings.HasPrefix(kv, ipc.EnvSocket+"=") || strings.HasPrefix(kv, ipc.EnvNotifySocket+"=") ||
+			strings.HasPrefix(kv, ipc.EnvWatchdogUSec+"=") {
 			continue
 		}
 		env = append(env, kv)

@@ -93,6 +93,8 @@ interval_max = "12m"
 		check("RestartAlways", p.RestartAlways, true)
 		check("ProbeInterval", p.ProbeInterval, 11*time.Second)
 		check("ProbeIntervalMax", p.ProbeIntervalMax, 12*time.Minute)
+		check("ConfigRetry", p.ConfigRetry, 15*time.Minute)
+		check("ConfigRetryMax", p.ConfigRetryMax, 6*time.Hour)
 		return bad
 	}
 	for _, b := range want(policyFrom(cfg)) {

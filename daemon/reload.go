@@ -32,13 +32,14 @@ func (a *App) apply(cfg *configs.Config, loadErr error) (string, error) {
 	if loadErr != nil {
 		a.cfgErr = loadErr.Error()
 		a.mu.Unlock()
-		a.logger.Error("the saved config is invalid; keeping the running config", "error", loadErr)
+		a.logger.Error("the saved config is invalid; keeping the running config (the updater restarts on it too)", "error", loadErr)
 		a.metrics.ConfigReloadError()
 		a.notify(notify.Event{Kind: notify.KindConfigInvalid, Error: loadErr.Error()})
 		return "", fmt.Errorf("config not applied, the running config stays:\n%w", loadErr)
 	}
 	old := a.cfg
 	a.cfg, a.cfgErr = cfg, ""
+	a.goodSince = cfg.LoadedAt
 	a.generation++
 	gen := a.generation
 	// A record the new config no longer defines gets no more reports: drop
@@ -58,6 +59,8 @@ func (a *App) apply(cfg *configs.Config, loadErr error) (string, error) {
 		a.logger.Warn(w)
 	}
 	cs := a.changes(old, cfg)
+	a.childOnCopy.Store(a.saveLastGood(cfg))
+	a.watchFiles(cfg)
 	a.metrics.ConfigLoaded(gen)
 	a.setProber(cfg)
 	a.startNotifier(cfg)
@@ -85,7 +88,9 @@ func (a *App) apply(cfg *configs.Config, loadErr error) (string, error) {
 func (a *App) watch(ctx context.Context) {
 	a.mu.Lock()
 	initial := ""
-	if a.generation > 0 {
+	if a.generation > 0 && a.cfgErr == "" {
+		// Running on the last good copy (the file did not load), the
+		// file's first valid save applies whatever its hash.
 		initial = a.cfg.Hash
 	}
 	a.mu.Unlock()

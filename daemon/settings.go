@@ -56,7 +56,10 @@ var settings = []setting{
 	{key: "supervisor.crash_loop_window", apply: Live},
 	{key: "supervisor.crash_loop_cooldown", apply: Live},
 	{key: "supervisor.stop_timeout", apply: Live},
-	{key: "supervisor.watchdog", apply: Live},
+	// The child is told the period (ipc.EnvWatchdogUSec) and paces its
+	// reports by it, so a change restarts it to tell it; the supervisor's
+	// own timer follows at once.
+	{key: "supervisor.watchdog", apply: Updater},
 	{key: "supervisor.memory_limit_mb", apply: Live},
 	{key: "supervisor.restart_always", apply: Live},
 	// The socket's permissions are set when it is created.

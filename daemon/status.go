@@ -22,6 +22,13 @@ func (a *App) status(events int) ipc.Status {
 		st.Supervisor.ConfigLoadedAt = ipc.TimeOf(a.cfg.LoadedAt)
 		st.Supervisor.ConfigHash = a.cfg.Hash
 	}
+	if a.cfgErr != "" && a.generation > 0 {
+		since := ipc.TimeOf(a.goodSince)
+		st.Supervisor.RunningOnLastGood, st.Supervisor.LastGoodSince = true, &since
+		if a.childOnCopy.Load() {
+			st.Supervisor.LastGoodPath = a.o.LastGoodPath
+		}
+	}
 	keys := make([]string, 0, len(a.records))
 	for k := range a.records {
 		keys = append(keys, k)

@@ -89,6 +89,12 @@ type SupervisorStatus struct {
 	ConfigHash string `json:"config_hash,omitempty"`
 	// ConfigGeneration counts successful loads since the supervisor started.
 	ConfigGeneration int `json:"config_generation"`
+	// RunningOnLastGood: the file has an error (ConfigError) and the
+	// supervisor and its updater run on the last valid version of it, kept
+	// at LastGoodPath, valid as of LastGoodSince.
+	RunningOnLastGood bool   `json:"running_on_last_good,omitempty"`
+	LastGoodPath      string `json:"last_good_path,omitempty"`
+	LastGoodSince     *Time  `json:"last_good_since,omitempty"`
 }
 
 // ChildStatus describes the supervised updater.

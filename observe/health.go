@@ -123,7 +123,10 @@ func (h *HealthChecker) Check(st ipc.Status, now time.Time) Health {
 			delete(h.errSince, key) // record removed from the config
 		}
 	}
-	if st.Supervisor.ConfigError != "" {
+	switch {
+	case st.Supervisor.RunningOnLastGood && st.Supervisor.LastGoodSince != nil:
+		hl.Warnings = append(hl.Warnings, "running on the last good config (valid as of "+st.Supervisor.LastGoodSince.Time().UTC().Format(time.RFC3339)+"): "+clip(st.Supervisor.ConfigError, 300))
+	case st.Supervisor.ConfigError != "":
 		hl.Warnings = append(hl.Warnings, "config not reloaded: "+clip(st.Supervisor.ConfigError, 300))
 	}
 	hl.OK = len(hl.Reasons) == 0

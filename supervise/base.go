@@ -32,7 +32,7 @@
 //	running          -         stopping  stopping  -/stopping ·         ·                -         by action        stopping
 //	backoff          starting  stopped   starting  -/starting ·         ·                starting  ·                ·
 //	waiting-network  check now stopped   check now -/check    running   - (re-armed)     check     ·                ·
-//	waiting-config   starting  stopped   starting  starting   ·         ·                ·         ·                ·
+//	waiting-config   starting  stopped   starting  starting   ·         ·                starting  ·                ·
 //	crash-loop       starting  stopped   starting  starting   ·         ·                starting  ·                ·
 //	stopping         - (5)     - (5)     - (5)     - (5)      ·         ·                kill      by intent (5)    ·
 //
@@ -40,6 +40,7 @@
 //	    "-/x": x only when Update asks for a restart of the child. It never
 //	    overrules a stop (stopped, or stopping to stay stopped).
 //	(2) backoff's delay, crash-loop's cooldown, waiting-network's re-check,
+//	    waiting-config's retry (ConfigRetry doubling to ConfigRetryMax),
 //	    running's stable timer (StableAfter: backoff and crash-loop count
 //	    reset), stopping's StopTimeout (the child is killed).
 //	(3) The exit's Action (Policy.ExitActions, SignalAction, DefaultAction):
@@ -53,6 +54,9 @@
 //	(5) A call while stopping is remembered as what to do once the child has
 //	    exited: stay stopped (Stop), start again at once (Start, Restart,
 //	    Update with a restart), or the failure's backoff (health check).
+//
+// FilesChanged (a file the config names changed: a token file fixed) ends
+// waiting-config like Update does, and does nothing in any other state.
 //
 // When Run's context ends, any state goes to stopping (when a child runs)
 // and then stopped, and Run returns.
@@ -79,8 +83,10 @@ const (
 	// StateWaitingNetwork: the readiness check failed; it is retried until it
 	// passes, then the child starts at once.
 	StateWaitingNetwork State = "waiting-network"
-	// StateWaitingConfig: the child reported a problem only a new config can
-	// fix; nothing happens until Update (or Start/Restart) is called.
+	// StateWaitingConfig: the child reported a problem a new config or a
+	// changed file it names should fix; it waits for Update, FilesChanged,
+	// Start or Restart, or for the long retry (Policy.ConfigRetry) at
+	// NextStart.
 	StateWaitingConfig State = "waiting-config"
 	// StateCrashLoop: too many restarts in the window; paused until the
 	// cooldown ends, a config update or a Restart.
@@ -184,6 +190,12 @@ type Policy struct {
 	DefaultAction Action
 	// RestartAlways restarts after ActionNone exits too (exit 0 included).
 	RestartAlways bool
+	// ConfigRetry is how long waiting-config waits before it tries the
+	// child again anyway, doubling at each consecutive wait up to
+	// ConfigRetryMax (at or below ConfigRetry: no doubling): what the child
+	// refused (credentials, a zone's policy) may have been transient. 0: no
+	// timed retry; only Update, FilesChanged, Start or Restart end the wait.
+	ConfigRetry, ConfigRetryMax time.Duration
 }
 
 // DefaultInspectInterval is the Inspector's period when
@@ -206,7 +218,7 @@ const DefaultInspectInterval = 5 * time.Second
 func (p Policy) withDefaults() Policy {
 	for _, d := range []*time.Duration{&p.RestartDelay, &p.RestartDelayMax, &p.LongRestartDelay, &p.StableAfter,
 		&p.CrashLoopWindow, &p.CrashLoopCooldown, &p.StopTimeout, &p.Watchdog, &p.InspectInterval,
-		&p.ProbeInterval, &p.ProbeIntervalMax} {
+		&p.ProbeInterval, &p.ProbeIntervalMax, &p.ConfigRetry, &p.ConfigRetryMax} {
 		*d = max(*d, 0)
 	}
 	p.Jitter = min(max(p.Jitter, 0), 1)
@@ -347,8 +359,9 @@ const (
 	EventZombie           EventKind = "zombie"
 	EventStartFailed      EventKind = "start-failed"
 	EventConfigUpdated    EventKind = "config-updated"
-	EventKilled           EventKind = "killed" // StopTimeout passed; the child was killed
-	EventStable           EventKind = "stable" // ran StableAfter; backoff reset
+	EventKilled           EventKind = "killed"        // StopTimeout passed; the child was killed
+	EventStable           EventKind = "stable"        // ran StableAfter; backoff reset
+	EventFilesChanged     EventKind = "files-changed" // a file the config names changed; waiting-config ends
 )
 
 // Event is one transition or observation, kept in a bounded ring.

@@ -71,10 +71,12 @@ type Supervisor struct {
 	evChanged    bool    // an event came in since the last publish
 	restartTimes []time.Time
 	probeSeq     backoff.Sequence // readiness re-checks while waiting for the network
+	cfgRetrySeq  backoff.Sequence // waiting-config's long retries, consecutive
 	netReason    string
 	intent       intent
 	intentReason string
-	strikes      strikes // consecutive inspections that saw state T or Z
+	strikes      strikes   // consecutive inspections that saw state T or Z
+	watchdogDue  time.Time // when the armed watchdog period ends
 
 	checkCh     chan readyResult
 	checkCancel context.CancelFunc
@@ -251,6 +253,14 @@ func (s *Supervisor) Update(p Policy, cmd Command, restartChild bool) error {
 	return s.send(func() error { return s.updateRequested(p, cmd, restartChild) })
 }
 
+// FilesChanged says a file the config names (a token file) changed: a
+// supervisor in waiting-config starts the child again at once, since the
+// fix may be in that file rather than in the config; in any other state it
+// does nothing (a running child reads its files when it needs them).
+func (s *Supervisor) FilesChanged(detail string) error {
+	return s.send(func() error { return s.filesChanged(detail) })
+}
+
 // Heartbeat records that the child reported at the given time; it feeds the
 // watchdog.
 func (s *Supervisor) Heartbeat(at time.Time) {
@@ -390,7 +400,7 @@ func (s *Supervisor) heartbeatReceived(at time.Time) error {
 		s.lastHB = s.o.Clock.Now()
 	}
 	if s.state == StateRunning && s.policy.Watchdog > 0 {
-		s.arm(&s.watchdogT, s.policy.Watchdog)
+		s.armWatchdog()
 	}
 	return nil
 }
@@ -453,6 +463,7 @@ func (s *Supervisor) restartRequested(reason string) error {
 func (s *Supervisor) updateRequested(p Policy, cmd Command, restartChild bool) error {
 	s.policy = p.withDefaults()
 	s.cmd = cmd
+	s.cfgRetrySeq.Reset() // a new config's refusal waits from the first retry again
 	s.emit(EventConfigUpdated, "", s.pid, nil)
 	if s.shutting {
 		return nil
@@ -466,6 +477,15 @@ func (s *Supervisor) updateRequested(p Policy, cmd Command, restartChild bool) e
 	case s.state == StateRunning:
 		s.armHealthTimers()
 	}
+	return nil
+}
+
+func (s *Supervisor) filesChanged(detail string) error {
+	if s.shutting || s.state != StateWaitingConfig {
+		return nil
+	}
+	s.emit(EventFilesChanged, detail, 0, nil)
+	s.beginStart()
 	return nil
 }
 
@@ -608,6 +628,8 @@ func (s *Supervisor) onNextTimer() {
 		s.beginStart()
 	case StateWaitingNetwork:
 		s.runCheck()
+	case StateWaitingConfig:
+		s.beginStart() // the long retry: what was refused may have been transient
 	}
 }
 
@@ -637,7 +659,7 @@ func (s *Supervisor) spawn() {
 // policy; called at start and when the policy changes live.
 func (s *Supervisor) armHealthTimers() {
 	if s.policy.Watchdog > 0 {
-		s.arm(&s.watchdogT, s.policy.Watchdog)
+		s.armWatchdog()
 	} else {
 		disarm(&s.watchdogT)
 	}
@@ -677,8 +699,33 @@ func (s *Supervisor) onKillTimer() {
 	}
 }
 
+// armWatchdog gives the child a full Watchdog period from now to report,
+// and remembers when that period ends, for onWatchdog's freeze check.
+func (s *Supervisor) armWatchdog() {
+	s.watchdogDue = s.o.Clock.Now().Add(s.policy.Watchdog)
+	s.arm(&s.watchdogT, s.policy.Watchdog)
+}
+
+// watchdogFreezeMargin is how late the watchdog timer may fire before the
+// lateness counts as time the supervisor itself did not run (SIGSTOP, a
+// debugger, a starved machine). A timer fires within milliseconds of its
+// time on a live system, so a second of delay means the loop was not
+// running, and a child whose reports were waiting unread in the socket
+// meanwhile is not to blame.
+const watchdogFreezeMargin = time.Second
+
 func (s *Supervisor) onWatchdog() {
 	if s.state != StateRunning {
+		return
+	}
+	// Time the supervisor was frozen never counts against the child: the
+	// monotonic clock moved on while the loop stood still, and the reports
+	// the child sent meanwhile are still queued behind this timer. Give it
+	// a full period from now instead of killing it.
+	if late := s.o.Clock.Now().Sub(s.watchdogDue); late > watchdogFreezeMargin {
+		s.log.Warn("the watchdog fired late: the supervisor itself was not running (stopped or suspended); giving the child a full period to report",
+			"late", late.Round(time.Millisecond).String(), "pid", s.pid)
+		s.armWatchdog()
 		return
 	}
 	reason := fmt.Sprintf("watchdog: no report from the child for %s", s.policy.Watchdog)
@@ -728,6 +775,7 @@ func countStrike(n int, seen bool) int {
 func (s *Supervisor) onStable() {
 	s.failures = 0
 	s.restartTimes = nil
+	s.cfgRetrySeq.Reset()
 	s.emit(EventStable, fmt.Sprintf("running for %s; backoff, failure and crash-loop counts reset", s.policy.StableAfter), s.pid, nil)
 }
 
@@ -789,7 +837,14 @@ func (s *Supervisor) afterFailure(a Action, reason string) {
 		s.backoff(s.restartPolicy(p.RestartDelay).Delay(1), reason)
 	case ActionWaitConfig:
 		s.failures++
-		s.enter(StateWaitingConfig, EventWaitingConfig, reason+"; waiting for a new config", 0)
+		s.cfgRetrySeq.Policy = backoff.Policy{First: p.ConfigRetry, Max: p.ConfigRetryMax}
+		wait := "waiting for a change of the config or of a file it names"
+		if d := s.cfgRetrySeq.Next(); d > 0 {
+			s.nextStart = s.o.Clock.Now().Add(d)
+			s.arm(&s.nextT, d)
+			wait += ", or a retry in " + d.String()
+		}
+		s.enter(StateWaitingConfig, EventWaitingConfig, reason+"; "+wait, 0)
 	case ActionWaitNetwork:
 		s.failures++
 		if s.countRestart() {

@@ -880,3 +880,97 @@ func TestZeroPolicyFields(t *testing.T) {
 		h.proc()
 	})
 }
+
+// TestWatchdogIgnoresSupervisorFreeze: when the clock jumps far past the
+// watchdog's deadline in one step (the supervisor was stopped or the
+// machine suspended, so its timer fired late), the healthy child is given a
+// full period from the resume instead of being killed; a child that then
+// stays silent for that period is still restarted.
+func TestWatchdogIgnoresSupervisorFreeze(t *testing.T) {
+	pol := testPolicy()
+	pol.Watchdog = 10 * time.Second
+	pol.StableAfter = 0
+	h := newHarness(t, pol, nil)
+	p := h.proc()
+	h.clock.Advance(5 * time.Minute) // frozen: the 10s timer fires 4m50s late
+	h.waitTimers(1)                  // the loop handled the late fire (re-armed, or the old code's stop timer)
+	if s := h.sup.Snapshot(); s.State != StateRunning || s.PID != p.pid || p.terms.Load() != 0 {
+		t.Fatalf("after a freeze: state %s pid %d, asked to stop %d times; want the child left running", s.State, s.PID, p.terms.Load())
+	}
+	h.sup.Heartbeat(h.clock.Now()) // the report that waited in the socket
+	h.clock.Advance(9 * time.Second)
+	if s := h.sup.Snapshot(); s.State != StateRunning || p.terms.Load() != 0 {
+		t.Fatalf("9s after the resume's report: state %s; want running", s.State)
+	}
+	h.clock.Advance(time.Second)
+	if e := h.waitEvent(EventWatchdog); e.PID != p.pid {
+		t.Fatalf("watchdog event for pid %d, want %d", e.PID, p.pid)
+	}
+}
+
+// TestWaitingConfigRetriesOnLongSchedule: waiting-config is not forever:
+// each consecutive wait retries the child after ConfigRetry doubling to
+// ConfigRetryMax (15m, 30m, ... 6h, 6h), says so in its event and
+// NextStart; a child that then runs StableAfter starts the schedule over.
+func TestWaitingConfigRetriesOnLongSchedule(t *testing.T) {
+	pol := testPolicy()
+	pol.ConfigRetry, pol.ConfigRetryMax = 15*time.Minute, 6*time.Hour
+	h := newHarness(t, pol, nil)
+	p := h.proc()
+	for _, want := range []time.Duration{15 * time.Minute, 30 * time.Minute, time.Hour, 2 * time.Hour, 4 * time.Hour, 6 * time.Hour, 6 * time.Hour} {
+		p.exitWith(exitCode(5))
+		e := h.waitEvent(EventWaitingConfig)
+		if !strings.Contains(e.Detail, "a file it names") || !strings.Contains(e.Detail, "retry in "+want.String()) {
+			t.Fatalf("waiting-config detail %q, want the files and a retry in %s", e.Detail, want)
+		}
+		snap := h.sup.Snapshot()
+		if got := snap.NextStart.Sub(h.clock.Now()); snap.State != StateWaitingConfig || got != want {
+			t.Fatalf("state %s, next start in %s; want waiting-config, %s", snap.State, got, want)
+		}
+		h.clock.Advance(want - time.Second)
+		h.noStart()
+		h.clock.Advance(time.Second)
+		p = h.proc()
+	}
+	h.clock.Advance(pol.StableAfter)
+	h.waitEvent(EventStable)
+	p.exitWith(exitCode(2))
+	if e := h.waitEvent(EventWaitingConfig); !strings.Contains(e.Detail, "retry in 15m0s") {
+		t.Errorf("after a stable run: %q, want the schedule from 15m again", e.Detail)
+	}
+}
+
+// TestFilesChangedEndsWaitingConfigOnly: a changed token file starts a
+// child waiting for its config at once; a running or stopped one is left
+// alone.
+func TestFilesChangedEndsWaitingConfigOnly(t *testing.T) {
+	h := newHarness(t, testPolicy(), nil)
+	p := h.proc()
+	if err := h.sup.FilesChanged("providers.cf.api_token_file changed"); err != nil {
+		t.Fatal(err)
+	}
+	h.noStart()
+	if s := h.sup.Snapshot(); s.State != StateRunning || s.PID != p.pid {
+		t.Fatalf("a running child was disturbed: %+v", s)
+	}
+	p.exitWith(exitCode(5))
+	h.waitEvent(EventWaitingConfig)
+	if err := h.sup.FilesChanged("providers.cf.api_token_file changed"); err != nil {
+		t.Fatal(err)
+	}
+	if e := h.waitEvent(EventFilesChanged); !strings.Contains(e.Detail, "api_token_file") {
+		t.Errorf("event detail %q", e.Detail)
+	}
+	p = h.proc()
+	if err := h.sup.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	h.waitEvent(EventStopped)
+	if err := h.sup.FilesChanged("again"); err != nil {
+		t.Fatal(err)
+	}
+	h.noStart()
+	if s := h.sup.Snapshot(); s.State != StateStopped {
+		t.Errorf("a stopped child was started by a file change: %s", s.State)
+	}
+}

@@ -43,7 +43,11 @@ func cmdStatus(args []string, stdout, stderr io.Writer) int {
 	if !fs.parse(args) {
 		return 2
 	}
-	path := socketPath()
+	path, err := socketPath()
+	if err != nil {
+		fmt.Fprintf(stderr, "supervisor status: %v\n", err)
+		return ipc.StatusNoSupervisor
+	}
 	rep, code, err := request(path, ipc.Request{Cmd: ipc.CmdStatus, Events: int(events)}, 5*time.Second)
 	if err != nil {
 		fmt.Fprintf(stderr, "supervisor status: %v\n", err)
@@ -123,7 +127,14 @@ func printStatus(w io.Writer, st *ipc.Status, allEvents bool) {
 	s := st.Supervisor
 	fmt.Fprintf(w, "supervisor  pid %d, up %s, %s, config %s (generation %d, hash %s)\n", s.PID, seconds(s.UptimeSeconds), s.Version, configs.DisplayName(s.ConfigPath), s.ConfigGeneration, s.ConfigHash)
 	if s.ConfigError != "" {
-		fmt.Fprintf(w, "CONFIG ERROR (running on the previous config):\n  %s\n", strings.ReplaceAll(s.ConfigError, "\n", "\n  "))
+		running := "running on the previous config"
+		switch {
+		case s.RunningOnLastGood && s.LastGoodSince != nil:
+			running = "running on the last good config, valid as of " + s.LastGoodSince.Time().Local().Format(time.RFC3339)
+		case s.ConfigGeneration == 0:
+			running = "no valid config yet: running on the defaults"
+		}
+		fmt.Fprintf(w, "CONFIG ERROR (%s):\n  %s\n", running, strings.ReplaceAll(s.ConfigError, "\n", "\n  "))
 	}
 	n := st.Network
 	verdict := "ready"
@@ -199,7 +210,12 @@ func cmdControl(name string, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	// A stop waits for the child to end (up to stop_timeout), so allow for it.
-	rep, code, err := request(socketPath(), ipc.Request{Cmd: ipc.Command(name)}, 60*time.Second)
+	path, err := socketPath()
+	if err != nil {
+		fmt.Fprintf(stderr, "supervisor %s: %v\n", name, err)
+		return ipc.StatusNoSupervisor
+	}
+	rep, code, err := request(path, ipc.Request{Cmd: ipc.Command(name)}, 60*time.Second)
 	if err != nil {
 		fmt.Fprintf(stderr, "supervisor %s: %v\n", name, err)
 		return code
@@ -220,7 +236,11 @@ func cmdLogs(args []string, stdout, stderr io.Writer) int {
 	if !fs.parse(args) {
 		return 2
 	}
-	path := socketPath()
+	path, err := socketPath()
+	if err != nil {
+		fmt.Fprintf(stderr, "supervisor logs: %v\n", err)
+		return ipc.StatusNoSupervisor
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	dctx, cancel := context.WithTimeout(ctx, 5*time.Second)

@@ -9,6 +9,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/ddnsd/ddns/configs"
+	"github.com/ddnsd/ddns/daemon"
 	"github.com/ddnsd/ddns/ipc"
 	"github.com/ddnsd/ddns/notify"
 	"github.com/ddnsd/ddns/providers/spec"
@@ -44,41 +45,64 @@ func loadConfig(path string) (*configs.Config, error) {
 	return configs.LoadFile(path, loadOptions())
 }
 
-// socketPathFor picks the socket: the flag, else the config's, else the default.
-func socketPathFor(flagSocket, flagConfig string) string {
+// socketPathFor picks the socket a command talks to: the flag, else the
+// config's [supervisor] socket (the default when the config sets none),
+// else the default socket when no config file is in play. A config file
+// that cannot be read far enough to tell its socket is an error, never the
+// default socket: the default may belong to another supervisor, and `stop`
+// or `update-now` must not act on it.
+func socketPathFor(flagSocket, flagConfig string) (string, error) {
 	if flagSocket != "" {
-		return flagSocket
+		return flagSocket, nil
 	}
-	if path := resolveConfigPath(flagConfig); path != "" || flagConfig == "" {
-		if s := configSocket(path); s != "" {
-			return s
+	path := resolveConfigPath(flagConfig)
+	s, err := configSocket(path)
+	if err != nil {
+		// The supervisor on an unreadable file runs on its last good copy,
+		// with that copy's socket; the copy is found by the file's path.
+		if lg := lastGoodPath(path); lg != "" {
+			if good, _, gerr := daemon.LoadLastGood(lg, loadConfig); gerr == nil {
+				s, err = good.Supervisor.Socket, nil
+			}
 		}
 	}
-	return ipc.DefaultSocketPath()
+	if err != nil {
+		return "", fmt.Errorf("cannot tell which supervisor runs on %s, so nothing was sent (give --socket): %w", configs.DisplayName(path), err)
+	}
+	if s == "" {
+		return ipc.DefaultSocketPath(), nil
+	}
+	return s, nil
 }
 
 // configSocket is [supervisor] socket of the config at path ("" = the
 // embedded default), or "" when it sets none. A file that does not load
 // (a typo in any other key) is read for that one key alone: the supervisor
 // runs on it with the file's socket, and status, reload and the rest must
-// still find it there while the file waits to be fixed.
-func configSocket(path string) string {
+// still find it there while the file waits to be fixed. The error says why
+// not even that key could be read (a missing file, a TOML syntax error).
+func configSocket(path string) (string, error) {
 	cfg, err := loadConfig(path)
 	if err == nil {
-		return cfg.Supervisor.Socket
+		return cfg.Supervisor.Socket, nil
 	}
 	if path == "" {
-		return ""
+		return "", nil
 	}
 	var only struct {
 		Supervisor struct {
 			Socket string `toml:"socket"`
 		} `toml:"supervisor"`
 	}
-	if _, err := toml.DecodeFile(path, &only); err != nil {
-		return "" // not even TOML: the default, like the supervisor
+	data, rerr := configs.ReadRegularFile(path, configs.MaxConfigSize)
+	if rerr != nil {
+		return "", rerr
 	}
-	return only.Supervisor.Socket
+	if _, derr := toml.Decode(string(data), &only); derr != nil {
+		// The load's error says where, with the file's line and column.
+		return "", fmt.Errorf("the file does not parse as TOML: %w", err)
+	}
+	return only.Supervisor.Socket, nil
 }
 
 func cmdCheck(args []string, stdout, stderr io.Writer) int {

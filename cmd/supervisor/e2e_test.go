@@ -52,10 +52,14 @@ func helperChild(mode string) int {
 	case "hang": // runs until stopped, never reports
 		fmt.Println("child hanging, pid", os.Getpid())
 		select {}
-	case "report": // reports like the updater, every 100ms
+	case "report": // reports like the updater, every 100ms or $DDNS_TEST_PACE
 		sock := os.Getenv(ipc.EnvSocket)
 		r := ipc.NewReporter(sock, nil)
-		tick := time.NewTicker(100 * time.Millisecond) // the child's own heartbeat pace
+		pace := 100 * time.Millisecond // the child's own heartbeat pace
+		if d, err := time.ParseDuration(os.Getenv("DDNS_TEST_PACE")); err == nil {
+			pace = d
+		}
+		tick := time.NewTicker(pace)
 		for range tick.C {
 			r.Send(context.Background(), ipc.Report{PID: os.Getpid(), At: time.Now(), Records: []ipc.RecordStatus{{Name: "home.example.test", Type: "A", Address: "192.0.2.1", SyncedAt: ipc.TimeOf(time.Now())}}})
 		}
@@ -213,7 +217,7 @@ func TestExitCodePolicy(t *testing.T) {
 }
 
 func TestWatchdogRestartsSilentChild(t *testing.T) {
-	e := newEnv(t, "[supervisor]\ncommand = [\"@SELF@\"]\nwatchdog = \"500ms\"\nrestart_delay = \"0s\"\n[probe]\nenabled = false\n")
+	e := newEnv(t, "[supervisor]\ncommand = [\"@SELF@\"]\nwatchdog = \"3s\"\nrestart_delay = \"0s\"\n[probe]\nenabled = false\n")
 	e.Start("DDNS_TEST_CHILD=hang")
 	e.WaitStatus("a watchdog restart", 20*time.Second, func(st ipc.Status) bool {
 		for _, ev := range st.Events {
@@ -226,13 +230,14 @@ func TestWatchdogRestartsSilentChild(t *testing.T) {
 }
 
 func TestReportsFeedStatusAndWatchdog(t *testing.T) {
-	e := newEnv(t, "[supervisor]\ncommand = [\"@SELF@\"]\nwatchdog = \"2s\"\n[probe]\nenabled = false\n")
+	// 3s: the shortest watchdog a config may set (configs.MinWatchdog).
+	e := newEnv(t, "[supervisor]\ncommand = [\"@SELF@\"]\nwatchdog = \"3s\"\n[probe]\nenabled = false\n")
 	e.Start("DDNS_TEST_CHILD=report")
 	st := e.WaitStatus("a report", 20*time.Second, func(st ipc.Status) bool { return len(st.Records) == 1 })
 	pid := st.Child.PID
 	// Three watchdog periods later the same child still runs: reports keep it alive.
 	// A negative check needs an observation window: three watchdog periods.
-	if e2e.Eventually(6*time.Second, func() bool { st, _ = e.Status(); return st.Child.PID != pid }) {
+	if e2e.Eventually(9*time.Second, func() bool { st, _ = e.Status(); return st.Child.PID != pid }) {
 		t.Fatalf("a reporting child was restarted: %+v", st.Events)
 	}
 }

@@ -28,9 +28,10 @@ func (f flagSet) parse(args []string) bool {
 
 // socketFlags adds --config and --socket, shared by every command that talks
 // to a running supervisor, and returns the socket path they select (call it
-// after parse).
-func (f flagSet) socketFlags() func() string {
+// after parse); its error (a config whose socket cannot be read) is for
+// ipc.StatusNoSupervisor, exit 4.
+func (f flagSet) socketFlags() func() (string, error) {
 	config := f.String("config", "", "config file whose socket to use")
 	socket := f.String("socket", "", "socket path")
-	return func() string { return socketPathFor(*socket, *config) }
+	return func() (string, error) { return socketPathFor(*socket, *config) }
 }

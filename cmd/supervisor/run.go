@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"time"
 
 	"github.com/ddnsd/ddns/configs"
 	"github.com/ddnsd/ddns/daemon"
@@ -41,6 +42,15 @@ func runSupervisor(parent context.Context, name string, args []string, stdout, s
 		// (the watcher sees it appear) rather than failing at every boot.
 		loadErr = fmt.Errorf("%s: the config file does not exist; the supervisor waits for it to be created", path)
 	}
+	lastGood := lastGoodPath(path)
+	var lastGoodSince time.Time
+	if cfg == nil && lastGood != "" {
+		// The file does not load: run on its last good copy, which the
+		// supervisor saved the last time it accepted the file.
+		if good, fi, err := daemon.LoadLastGood(lastGood, loadConfig); err == nil {
+			cfg, lastGoodSince = good, fi.ModTime()
+		}
+	}
 	if cfg == nil {
 		// The file exists but is invalid: run anyway on the defaults, show the
 		// error in status, and start the updater, which exits 2 on the same
@@ -65,7 +75,7 @@ func runSupervisor(parent context.Context, name string, args []string, stdout, s
 	if socket == "" && loadErr != nil {
 		// The file's socket, not the default: `supervisor status` looks
 		// there too, and the fixed file will not move it.
-		socket = configSocket(path)
+		socket, _ = configSocket(path) // unreadable: the default, below
 	}
 	if socket == "" {
 		socket = cfg.Supervisor.Socket
@@ -73,9 +83,12 @@ func runSupervisor(parent context.Context, name string, args []string, stdout, s
 	if socket == "" {
 		socket = ipc.DefaultSocketPath()
 	}
-	if loadErr != nil {
+	switch {
+	case loadErr != nil && !lastGoodSince.IsZero():
+		// Logged at WARN by the application, with the copy's age.
+	case loadErr != nil:
 		logger.Error("the config file is invalid; the supervisor waits for a valid save", "error", loadErr)
-	} else {
+	default:
 		for _, w := range cfg.Warnings {
 			logger.Warn(w)
 		}
@@ -102,6 +115,7 @@ func runSupervisor(parent context.Context, name string, args []string, stdout, s
 	ring := supervise.NewLogRing(cfg.Supervisor.LogLines)
 	app, err := daemon.New(daemon.Options{
 		ConfigPath: path, Config: cfg, ConfigErr: loadErr, Load: loadConfig,
+		LastGoodPath: lastGood, LastGoodSince: lastGoodSince,
 		Socket: socket, SocketFromFlag: *socketFlag != "",
 		Starter:   supervise.NewExecStarter(supervise.ExecOptions{Logger: logger, Output: ring}),
 		Inspector: supervise.NewProcInspector(),
