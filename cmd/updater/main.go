@@ -148,7 +148,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 	}()
-	return int(eng.Run(ctx, ddns.RunOptions{Trigger: trigger, Reporter: reporter, Watchdog: watchdog(log)}))
+	return int(eng.Run(ctx, ddns.RunOptions{Trigger: trigger, Reporter: reporter, Watchdog: watchdog(log),
+		SupervisorWatchdog: supervisorWatchdog(log)}))
 }
 
 // loadOptions gives configs the provider specs, so that a misspelt provider
@@ -210,6 +211,23 @@ func watchdog(log hclog.Logger) time.Duration {
 	us, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || us <= 0 {
 		log.Warn("ignoring a malformed WATCHDOG_USEC", "value", v)
+		return 0
+	}
+	return time.Duration(us) * time.Microsecond
+}
+
+// supervisorWatchdog reads the supervisor's watchdog period from
+// ipc.EnvWatchdogUsec, or 0 when it is unset or malformed (then the
+// heartbeat keeps its default and the supervisor's check of the period
+// is what catches the mistake).
+func supervisorWatchdog(log hclog.Logger) time.Duration {
+	v := os.Getenv(ipc.EnvWatchdogUsec)
+	if v == "" {
+		return 0
+	}
+	us, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || us <= 0 {
+		log.Warn("ignoring a malformed "+ipc.EnvWatchdogUsec, "value", v)
 		return 0
 	}
 	return time.Duration(us) * time.Microsecond
