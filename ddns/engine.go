@@ -32,7 +32,8 @@ type Options struct {
 	// Clock is the engine's time (resync, the run loop's timers); nil means
 	// clock.System().
 	Clock clock.Clock
-	// StatePath overrides [updater] state_file and the per-user default.
+	// StatePath overrides [updater] state_file and the per-user default
+	// (DefaultStatePathFor the config's path).
 	StatePath string
 	// HTTPClient is the base client of HTTP address sources, copied per
 	// family (netprobe.FamilyClient); nil means a fresh one.
@@ -46,6 +47,10 @@ type Options struct {
 	// AuthoritativePort is the port those servers are asked on; "" means
 	// 53 (tests run servers on other ports).
 	AuthoritativePort string
+	// LockState takes the state file's lock (LockState) before New reads
+	// the state, so that one updater at most runs on a state; Close
+	// releases it. A dry run, which writes nothing, goes without.
+	LockState bool
 }
 
 // Engine keeps a config's records pointed at this machine's addresses. Build
@@ -56,6 +61,7 @@ type Engine struct {
 	log       hclog.Logger
 	clock     clock.Clock
 	statePath string
+	unlock    func() error // releases the state file's lock; nil when not taken
 	detectors map[netprobe.Family]*netprobe.Detector
 	providers map[string]providers.Provider
 	records   []configs.Record
@@ -175,11 +181,20 @@ func New(cfg *configs.Config, opts Options) (*Engine, error) {
 		e.statePath = cfg.Updater.StateFile
 	}
 	if e.statePath == "" {
-		p, err := DefaultStatePath()
+		p, err := DefaultStatePathFor(cfg.Path)
 		if err != nil {
 			return nil, err
 		}
 		e.statePath = p
+	}
+	if opts.LockState {
+		// Before anything touches the state: the temporaries removed
+		// below may be another updater's write in progress.
+		unlock, err := LockState(e.statePath)
+		if err != nil {
+			return nil, err
+		}
+		e.unlock = unlock
 	}
 	for _, m := range removeStaleTemps(e.statePath) {
 		log.Info("removed a temporary state file left by an interrupted write", "file", m)
@@ -224,6 +239,15 @@ func familyOf(typ string) netprobe.Family {
 		return netprobe.IPv6
 	}
 	return netprobe.IPv4
+}
+
+// Close releases the state file's lock, when New took it. Safe to call more
+// than once.
+func (e *Engine) Close() error {
+	if e.unlock == nil {
+		return nil
+	}
+	return e.unlock()
 }
 
 // StatePath is the state file this engine reads and writes.

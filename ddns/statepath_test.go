@@ -1,0 +1,60 @@
+package ddns
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/ddnsd/ddns/configs"
+)
+
+func TestDefaultStatePathForIsPerConfig(t *testing.T) {
+	t.Setenv("STATE_DIRECTORY", "")
+	base := t.TempDir()
+	t.Setenv("XDG_STATE_HOME", base)
+	t.Setenv("LOCALAPPDATA", base)
+	def, err := DefaultStatePath()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"", configs.EmbeddedName} {
+		if got, err := DefaultStatePathFor(p); err != nil || got != def {
+			t.Errorf("DefaultStatePathFor(%q) = %q, %v; want the shared default %q", p, got, err, def)
+		}
+	}
+	dir := t.TempDir()
+	a, _ := DefaultStatePathFor(filepath.Join(dir, "a.toml"))
+	b, _ := DefaultStatePathFor(filepath.Join(dir, "b.toml"))
+	if a == b || a == def || filepath.Dir(a) != filepath.Dir(def) {
+		t.Errorf("a.toml -> %q, b.toml -> %q; want two different files beside %q", a, b, def)
+	}
+	t.Chdir(dir)
+	if rel, _ := DefaultStatePathFor("a.toml"); rel != a {
+		t.Errorf("a relative path gives %q, its absolute path %q", rel, a)
+	}
+}
+
+func TestLockStateRefusesASecondHolder(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	release, err := LockState(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LockState(path); err == nil {
+		t.Fatal("a second LockState on one state succeeded")
+	} else if !errors.Is(err, ErrStateInUse) {
+		t.Fatalf("second LockState: %v; want ErrStateInUse", err)
+	}
+	if err := release(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := LockState(path)
+	if err != nil {
+		t.Fatalf("LockState after the release: %v", err)
+	}
+	again()
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("LockState created the state file itself (%v); only its .lock is its own", err)
+	}
+}
