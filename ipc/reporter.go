@@ -2,9 +2,11 @@ package ipc
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hashicorp/go-hclog"
 )
@@ -42,7 +44,12 @@ func NewReporter(path string, logger hclog.Logger) *Reporter {
 }
 
 // Send delivers rep and waits for the supervisor's acknowledgement, for at
-// most the Reporter's timeout (or ctx's deadline, if sooner). On a connection
+// most the Reporter's timeout (or ctx's deadline, if sooner). A report whose
+// request would be longer than MaxRequestBytes (about 5,500 records) goes as
+// several pages, each a report of its own with some of the records: the
+// supervisor merges a report's records into what it knows, so the pages add
+// up to the whole, and its request limit, which keeps a hostile local client
+// from making it hold much memory, stays as it is. On a connection
 // that turns out to be broken it redials once. Failures are returned for the
 // caller to note; they must never fail an update pass.
 func (r *Reporter) Send(ctx context.Context, rep Report) error {
@@ -61,12 +68,19 @@ func (r *Reporter) Send(ctx context.Context, rep Report) error {
 		return errors.New("report to the supervisor not sent: the reporter is closed")
 	}
 
-	req := Request{Cmd: CmdReport, Report: &rep}
-	retry, err := r.try(ctx, req)
-	if err != nil && retry && ctx.Err() == nil {
-		// The kept connection was stale (the supervisor restarted or closed
-		// it while idle): one fresh attempt.
-		_, err = r.try(ctx, req)
+	var err error
+	for _, page := range reportPages(rep, MaxRequestBytes) {
+		req := Request{Cmd: CmdReport, Report: &page}
+		var retry bool
+		retry, err = r.try(ctx, req)
+		if err != nil && retry && ctx.Err() == nil {
+			// The kept connection was stale (the supervisor restarted or
+			// closed it while idle): one fresh attempt.
+			_, err = r.try(ctx, req)
+		}
+		if err != nil {
+			break
+		}
 	}
 	if err != nil {
 		if !r.warned {
@@ -123,4 +137,54 @@ func (r *Reporter) Close() error {
 		return err
 	}
 	return nil
+}
+
+// reportPageSlack is what reportPages keeps free in each page for the
+// request's envelope ({"cmd":"report","report":{"pid":...,"at":...}}).
+const reportPageSlack = 1 << 10
+
+// maxRecordError bounds a record's error in a page when the record alone
+// would not fit in one request: the rest of the message is dropped.
+const maxRecordError = 4 << 10
+
+// reportPages splits rep into reports whose request lines fit in limit
+// bytes, in record order: rep itself when it fits. Each page carries rep's
+// PID and At; a record too long for any page (an error of megabytes) has
+// its error shortened so that every record reaches the supervisor.
+func reportPages(rep Report, limit int) []Report {
+	budget := limit - reportPageSlack
+	if b, err := Encode(Request{Cmd: CmdReport, Report: &rep}); err != nil || len(b) <= limit || budget <= 0 {
+		return []Report{rep}
+	}
+	var pages []Report
+	page := Report{PID: rep.PID, At: rep.At}
+	size := 0
+	for _, rec := range rep.Records {
+		n := encodedLen(rec)
+		if n > budget && len(rec.Error) > maxRecordError {
+			cut := maxRecordError
+			for cut > 0 && !utf8.RuneStart(rec.Error[cut]) {
+				cut--
+			}
+			rec.Error = rec.Error[:cut] + "..."
+			n = encodedLen(rec)
+		}
+		if size > 0 && size+n+1 > budget {
+			pages = append(pages, page)
+			page = Report{PID: rep.PID, At: rep.At}
+			size = 0
+		}
+		page.Records = append(page.Records, rec)
+		size += n + 1 // the comma
+	}
+	return append(pages, page)
+}
+
+// encodedLen is the length of rec's JSON.
+func encodedLen(rec RecordStatus) int {
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return 0
+	}
+	return len(b)
 }
