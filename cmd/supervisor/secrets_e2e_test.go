@@ -177,6 +177,15 @@ level = "trace"
 	}
 	check("supervisor check", out)
 
+	// The updater alone (cron, a person trying it): its log and errors,
+	// and the dry run's plan.
+	for _, args := range [][]string{{"--once"}, {"--dry-run"}} {
+		u := exec.Command(bins.Path("updater"), append(args, "--config", e.Config)...)
+		u.Env = e2e.Env(e.Dir, env...)
+		b, _ := u.CombinedOutput()
+		check("updater "+strings.Join(args, " "), string(b))
+	}
+
 	e.Start(env...)
 	e.WaitStatus("the three records failing", 60*time.Second, func(st ipc.Status) bool {
 		if len(st.Records) != 3 {
