@@ -49,7 +49,9 @@ type Options struct {
 	AuthoritativePort string
 	// LockState takes the state file's lock (LockState) before New reads
 	// the state, so that one updater at most runs on a state; Close
-	// releases it. A dry run, which writes nothing, goes without.
+	// releases it. Another holder fails New; a lock that cannot be made
+	// at all (a read-only folder) is logged and the engine runs without
+	// it. A dry run, which writes nothing, goes without.
 	LockState bool
 }
 
@@ -191,10 +193,17 @@ func New(cfg *configs.Config, opts Options) (*Engine, error) {
 		// Before anything touches the state: the temporaries removed
 		// below may be another updater's write in progress.
 		unlock, err := LockState(e.statePath)
-		if err != nil {
+		switch {
+		case errors.Is(err, ErrStateInUse):
 			return nil, err
+		case err != nil:
+			// A folder that cannot hold the lock (read-only, full of
+			// inodes) cannot hold the state either: the pass still
+			// publishes, and the save's failure is reported then.
+			log.Warn("running without the state file's lock", "error", err)
+		default:
+			e.unlock = unlock
 		}
-		e.unlock = unlock
 	}
 	for _, m := range removeStaleTemps(e.statePath) {
 		log.Info("removed a temporary state file left by an interrupted write", "file", m)

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/ddnsd/ddns/configs"
+	"github.com/ddnsd/ddns/netprobe"
 )
 
 func TestDefaultStatePathForIsPerConfig(t *testing.T) {
@@ -56,5 +57,41 @@ func TestLockStateRefusesASecondHolder(t *testing.T) {
 	again()
 	if _, err := os.Stat(path); !os.IsNotExist(err) {
 		t.Errorf("LockState created the state file itself (%v); only its .lock is its own", err)
+	}
+}
+
+// New with LockState: a second engine on one state is refused with
+// ErrStateInUse; a state folder that cannot hold the lock (here: below a
+// regular file, as a read-only folder would be) does not stop the engine,
+// whose passes still publish and report the failed save.
+func TestNewLocksTheState(t *testing.T) {
+	cfg := testConfig(t, "", "home example.com A acct")
+	opts := func(path string) Options {
+		return Options{Registry: fakeRegistry(map[string]*fakeProvider{"acct": newFakeProvider()}), StatePath: path, LockState: true,
+			Sources: map[netprobe.Family][]netprobe.Source{netprobe.IPv4: {&fakeSource{}}, netprobe.IPv6: {&fakeSource{}}}}
+	}
+	path := filepath.Join(t.TempDir(), "state.json")
+	first, err := New(cfg, opts(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(cfg, opts(path)); !errors.Is(err, ErrStateInUse) {
+		t.Fatalf("a second engine on one state: %v; want ErrStateInUse", err)
+	}
+	first.Close()
+	again, err := New(cfg, opts(path))
+	if err != nil {
+		t.Fatalf("after Close: %v", err)
+	}
+	again.Close()
+
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if eng, err := New(cfg, opts(filepath.Join(file, "state.json"))); err != nil {
+		t.Fatalf("a state folder that cannot hold the lock stopped the engine: %v", err)
+	} else {
+		eng.Close()
 	}
 }
