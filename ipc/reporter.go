@@ -11,8 +11,9 @@ import (
 	"github.com/hashicorp/go-hclog"
 )
 
-// DefaultReportTimeout bounds one Reporter.Send, retry included, so a
-// supervisor that hangs can delay an update pass by this much at most.
+// DefaultReportTimeout bounds each request of a Reporter.Send, retry
+// included, so a supervisor that hangs can delay an update pass by this much
+// at most (a report of several pages gets it per page that is answered).
 const DefaultReportTimeout = 2 * time.Second
 
 // Reporter sends the updater's reports to its supervisor. It keeps one
@@ -30,6 +31,10 @@ type Reporter struct {
 	// context ends, unlike a sync.Mutex.
 	sem    chan struct{}
 	client *Client
+	// acked holds each record as the supervisor at the other end of
+	// client last acknowledged it, or is nil when it may know nothing
+	// (no connection yet, a new one, a failed send).
+	acked  map[string]RecordStatus
 	warned bool // a failure was logged at warn; log the next ones at debug
 	closed bool
 }
@@ -44,7 +49,7 @@ func NewReporter(path string, logger hclog.Logger) *Reporter {
 }
 
 // Send delivers rep and waits for the supervisor's acknowledgement, for at
-// most the Reporter's timeout (or ctx's deadline, if sooner). A report whose
+// most the Reporter's timeout per request (or ctx's deadline, if sooner). A report whose
 // request would be longer than MaxRequestBytes (about 5,500 records) goes as
 // several pages, each a report of its own with some of the records: the
 // supervisor merges a report's records into what it knows, so the pages add
@@ -56,12 +61,12 @@ func (r *Reporter) Send(ctx context.Context, rep Report) error {
 	if r == nil || r.path == "" {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	wait, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	select {
 	case r.sem <- struct{}{}:
-	case <-ctx.Done():
-		return fmt.Errorf("report to the supervisor not sent: another report is still in flight: %w", ctx.Err())
+	case <-wait.Done():
+		return fmt.Errorf("report to the supervisor not sent: another report is still in flight: %w", wait.Err())
 	}
 	defer func() { <-r.sem }()
 	if r.closed {
@@ -69,18 +74,14 @@ func (r *Reporter) Send(ctx context.Context, rep Report) error {
 	}
 
 	var err error
-	for _, page := range reportPages(rep, MaxRequestBytes) {
-		req := Request{Cmd: CmdReport, Report: &page}
-		var retry bool
-		retry, err = r.try(ctx, req)
-		if err != nil && retry && ctx.Err() == nil {
-			// The kept connection was stale (the supervisor restarted or
-			// closed it while idle): one fresh attempt.
-			_, err = r.try(ctx, req)
-		}
-		if err != nil {
+	for range 2 {
+		var stale bool
+		stale, err = r.sendAll(ctx, rep)
+		if err == nil || !stale || ctx.Err() != nil {
 			break
 		}
+		// The kept connection was stale (the supervisor restarted or
+		// closed it while idle): one fresh attempt, with every record.
 	}
 	if err != nil {
 		if !r.warned {
@@ -98,6 +99,47 @@ func (r *Reporter) Send(ctx context.Context, rep Report) error {
 	return nil
 }
 
+// sendAll sends rep, or on a connection whose supervisor acknowledged an
+// earlier report only the records that differ from what it acknowledged (a
+// heartbeat between passes then carries none): the supervisor merges what it
+// is sent, so it ends up knowing all of rep either way, while a report of
+// 10,000 unchanged records costs nothing to send. A new connection (a new
+// supervisor, perhaps) gets every record. stale is as for try.
+func (r *Reporter) sendAll(ctx context.Context, rep Report) (stale bool, err error) {
+	full := r.client == nil || r.acked == nil
+	send := rep
+	if !full {
+		send.Records = nil
+		for _, rec := range rep.Records {
+			if old, ok := r.acked[RecordKey(rec.Name, rec.Type)]; !ok || old != rec {
+				send.Records = append(send.Records, rec)
+			}
+		}
+	}
+	for _, page := range reportPages(send, MaxRequestBytes) {
+		// Each page has the Reporter's timeout: a supervisor that hangs
+		// costs one timeout, a long report of pages that are answered
+		// does not run out of time.
+		pctx, cancel := context.WithTimeout(ctx, r.timeout)
+		stale, err = r.try(pctx, Request{Cmd: CmdReport, Report: &page})
+		if pctx.Err() != nil {
+			stale = false // it hung: that was the retry's time too
+		}
+		cancel()
+		if err != nil {
+			r.acked = nil
+			return stale, err
+		}
+	}
+	if full {
+		r.acked = make(map[string]RecordStatus, len(rep.Records))
+	}
+	for _, rec := range send.Records {
+		r.acked[RecordKey(rec.Name, rec.Type)] = rec
+	}
+	return false, nil
+}
+
 // try sends one report. On failure it drops the connection, so the next try
 // dials again; retry is true when the failure was on a kept connection, which
 // may simply have gone stale, so that a fresh one may succeed.
@@ -109,6 +151,7 @@ func (r *Reporter) try(ctx context.Context, req Request) (retry bool, err error)
 			return false, err
 		}
 		r.client = c
+		r.acked = nil
 	}
 	reply, err := r.client.Do(ctx, req)
 	if err != nil {

@@ -96,3 +96,54 @@ func TestReportPages(t *testing.T) {
 		}
 	}
 }
+
+// On a kept connection the Reporter sends only the records that changed
+// since the supervisor's last acknowledgement, so a heartbeat of 10,000
+// unchanged records is one small request; a new connection (the supervisor
+// restarted) gets every record again.
+func TestReporterSendsOnlyChangesOnAKeptConnection(t *testing.T) {
+	var mu sync.Mutex
+	var sizes []int // records per report request
+	handler := func(_ context.Context, req Request, _ Peer, w ReplyWriter) {
+		mu.Lock()
+		sizes = append(sizes, len(req.Report.Records))
+		mu.Unlock()
+		_ = w.Send(Reply{OK: true})
+	}
+	s := startServer(t, ServerOptions{Handler: handler})
+	sent := func() []int {
+		mu.Lock()
+		defer mu.Unlock()
+		out := sizes
+		sizes = nil
+		return out
+	}
+	total := func(xs []int) (n int) {
+		for _, x := range xs {
+			n += x
+		}
+		return n
+	}
+	r := NewReporter(s.Path(), nil)
+	defer r.Close()
+	rep := manyRecords(10000)
+	must(t, r.Send(ctxT(t), rep))
+	if got := sent(); total(got) != 10000 {
+		t.Fatalf("first report: %v records per request; want all 10000", got)
+	}
+	must(t, r.Send(ctxT(t), rep))
+	if got := sent(); len(got) != 1 || got[0] != 0 {
+		t.Fatalf("heartbeat of unchanged records: %v records per request; want one request with none", got)
+	}
+	rep.Records[7].Address = "2001:db8::7"
+	must(t, r.Send(ctxT(t), rep))
+	if got := sent(); len(got) != 1 || got[0] != 1 {
+		t.Fatalf("one record changed: %v records per request; want one request with it", got)
+	}
+	// The connection ends (a supervisor restart): everything again.
+	r.client.Close()
+	must(t, r.Send(ctxT(t), rep))
+	if got := sent(); total(got) != 10000 {
+		t.Fatalf("after a new connection: %v records per request; want all 10000", got)
+	}
+}
