@@ -20,10 +20,13 @@ const (
 	// the burst to settle before it runs a pass.
 	WatchDebounce = 200 * time.Millisecond
 	// RetryFirst is the wait before the pass that follows a failed one; it
-	// doubles on every further failed pass up to [updater] interval, and a
-	// good pass resets it. Without it a record lost to a provider's brief
+	// doubles on every further failed pass up to [updater] interval (each
+	// wait spread by RetryJitter, never beyond the interval), and a good
+	// pass resets it. Without it a record lost to a provider's brief
 	// outage stayed wrong for a whole interval (5 minutes by default).
 	RetryFirst = 5 * time.Second
+	// RetryJitter spreads each retry wait by ±10%.
+	RetryJitter = 0.1
 	// MinHeartbeat is the shortest heartbeat Run keeps: a supervisor
 	// watchdog whose third is shorter cannot be honoured without spinning.
 	MinHeartbeat = 100 * time.Millisecond
@@ -63,6 +66,9 @@ type RunOptions struct {
 	// It is used only when [updater] watch_interfaces is on and an interface
 	// source is configured.
 	Watch func(ctx context.Context, logger hclog.Logger) (<-chan struct{}, error)
+	// RetryRand draws the retry schedule's jitter (see backoff.Policy.Rand);
+	// nil means math/rand. Tests pin it to 0.5, which is no jitter.
+	RetryRand func() float64
 	// Passes, when not nil, receives every pass's result (tests, metrics).
 	// Sends block, so a reader must keep up.
 	Passes chan<- *PassResult
@@ -98,7 +104,9 @@ func (e *Engine) Run(ctx context.Context, o RunOptions) ipc.ExitCode {
 	var netDownSince time.Time
 	ready := false
 	interval := e.cfg.Updater.Interval.Duration
-	retry := backoff.Sequence{Policy: backoff.Policy{First: min(RetryFirst, interval), Max: interval}}
+	// Jittered, so that the many machines a provider's outage failed
+	// together do not come back together.
+	retry := backoff.Sequence{Policy: backoff.Policy{First: min(RetryFirst, interval), Max: interval, Jitter: RetryJitter, Rand: o.RetryRand}}
 	next := e.clock.NewTimer(0)
 	heartbeat := e.clock.NewTimer(beat)
 	var debounce clock.Timer

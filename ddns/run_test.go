@@ -70,6 +70,12 @@ func (rn *runner) report(t *testing.T) ipc.Report {
 
 func startRun(t *testing.T, r *rig, watchdog time.Duration) *runner {
 	t.Helper()
+	return startRunJitter(t, r, watchdog, func() float64 { return 0.5 }) // no jitter: exact waits
+}
+
+// startRunJitter is startRun with the retry schedule's jitter drawn from rand.
+func startRunJitter(t *testing.T, r *rig, watchdog time.Duration, rand func() float64) *runner {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	rn := &runner{passes: make(chan *PassResult), done: make(chan ipc.ExitCode, 1), cancel: cancel,
 		trig: make(chan struct{}, 1), watch: make(chan struct{}, 1), reports: make(chan ipc.Report, 100)}
@@ -78,10 +84,11 @@ func startRun(t *testing.T, r *rig, watchdog time.Duration) *runner {
 	t.Cleanup(cancel)
 	go func() {
 		rn.done <- r.eng.Run(ctx, RunOptions{
-			Trigger:  rn.trig,
-			Reporter: reporter,
-			Passes:   rn.passes,
-			Watchdog: watchdog,
+			Trigger:   rn.trig,
+			Reporter:  reporter,
+			Passes:    rn.passes,
+			Watchdog:  watchdog,
+			RetryRand: rand,
 			Notify: func(s string) (bool, error) {
 				rn.mu.Lock()
 				defer rn.mu.Unlock()
@@ -182,6 +189,20 @@ func TestRunHeartbeatAndWatchdog(t *testing.T) {
 	if after := strings.Count(rn.notes(), "WATCHDOG=1"); after != before+1 {
 		t.Fatalf("WATCHDOG=1 sent %d times after half a period; want %d", after, before+1)
 	}
+}
+
+// The retry waits are spread by ±10% (RetryJitter) and never exceed the
+// interval, so machines that failed together do not retry together.
+func TestRunRetryIsJittered(t *testing.T) {
+	cfg := testConfig(t, "", "a example.com A acct")
+	r := newRig(t, cfg, filepath.Join(t.TempDir(), "s.json"))
+	r.provs["acct"].errAll = errors.New("fake: the provider answered 500")
+	rn := startRunJitter(t, r, 0, func() float64 { return 0 }) // the lowest draw: -10%
+	rn.pass(t)
+	r.clock.waitAfter(t, 4500*time.Millisecond) // 5s × 0.9
+	r.clock.Advance(4500 * time.Millisecond)
+	rn.pass(t)
+	r.clock.waitAfter(t, 9*time.Second) // 10s × 0.9
 }
 
 // The supervisor's watchdog period (DDNS_WATCHDOG_USEC) sets the report
