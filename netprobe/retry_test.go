@@ -76,6 +76,14 @@ func TestHTTPSourceRetriesTransientFailures(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a URL the client cannot use is not retried", func(t *testing.T) {
+		var waits []time.Duration
+		src := NewHTTPSource("ftp://127.0.0.1/ip", &http.Client{}).(*httpSource)
+		src.retry = quickRetry(&waits)
+		if _, err := src.Detect(context.Background(), IPv4); err == nil || len(waits) != 0 {
+			t.Fatalf("Detect = %v after %d retries; want an error and none", err, len(waits))
+		}
+	})
 }
 
 // A DNS source whose server answers SERVFAIL (a resolver whose upstream

@@ -85,7 +85,10 @@ func (s *httpSource) ask(ctx context.Context, client *http.Client, fam Family) (
 	req.Header.Set("Accept", "text/plain, application/json;q=0.5")
 	resp, err := client.Do(req)
 	if err != nil {
-		return netip.Addr{}, ctx.Err() == nil, fmt.Errorf("%s: %w", s.name, redact.URLError(err))
+		// A connection that failed or was dropped; not a URL the client
+		// cannot use (a scheme it does not speak), which no retry mends.
+		transient := ctx.Err() == nil && (IsNetworkError(err) || errors.Is(err, io.EOF))
+		return netip.Addr{}, transient, fmt.Errorf("%s: %w", s.name, redact.URLError(err))
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
