@@ -72,8 +72,9 @@ type Updater struct {
 	// Resync is how often the provider's real records are compared with the
 	// state file, to repair records edited by hand.
 	Resync Duration `toml:"resync"`
-	// StateFile is where the last published addresses are kept. Empty: the
-	// per-user state folder.
+	// StateFile is where the last published addresses are kept. Empty: a
+	// file of this config's own in the per-user state folder
+	// (ddns.DefaultStatePathFor). It is locked while an updater runs.
 	StateFile string `toml:"state_file"`
 	// Timeout bounds one provider API call, retries included.
 	Timeout Duration `toml:"timeout"`

@@ -95,6 +95,14 @@ func TestChildRunsOnLastGoodCopy(t *testing.T) {
 	if got := childArgs(h, 0); !slices.Equal(got, []string{"--config", copyPath}) {
 		t.Fatalf("child args %v, want --config %s", got, copyPath)
 	}
+	// The copy stands for the file the user edits: the child keys its
+	// state on that one, so `updater --once --config FILE` shares it.
+	h.starter.mu.Lock()
+	env := h.starter.cmds[0].Env
+	h.starter.mu.Unlock()
+	if !slices.Contains(env, ipc.EnvConfigOrigin+"="+cfgPath) {
+		t.Errorf("child env lacks %s=%s: %q", ipc.EnvConfigOrigin, cfgPath, env)
+	}
 	fi, err := os.Stat(copyPath)
 	if err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("the copy: %v, mode %v; want a 0600 file", err, fi)

@@ -87,9 +87,14 @@ func (a *App) childCommand(cfg *configs.Config) supervise.Command {
 		// killed whatever its own heartbeat would have been.
 		env = append(env, ipc.WatchdogEnv(w))
 	}
+	if a.childOnCopy.Load() && a.cfgPath != "" {
+		// The copy stands for the file the user edits: the child keys its
+		// state on that, so it shares one state with `updater --once`.
+		env = append(env, ipc.EnvConfigOrigin+"="+a.cfgPath)
+	}
 	for _, kv := range a.o.Environ {
 		if strings.HasPrefix(kv, ipc.EnvSocket+"=") || strings.HasPrefix(kv, ipc.EnvNotifySocket+"=") ||
-			strings.HasPrefix(kv, ipc.EnvWatchdogUSec+"=") {
+			strings.HasPrefix(kv, ipc.EnvWatchdogUSec+"=") || strings.HasPrefix(kv, ipc.EnvConfigOrigin+"=") {
 			continue
 		}
 		env = append(env, kv)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ddnsd/ddns/configs"
 	"github.com/ddnsd/ddns/ipc"
+	"github.com/ddnsd/ddns/providers"
 	"github.com/ddnsd/ddns/providers/providertest"
 	"github.com/hashicorp/go-hclog"
 
@@ -131,7 +132,9 @@ func TestReportReachesTheSupervisor(t *testing.T) {
 	defer srv.Close()
 
 	r := newRig(t, testConfig(t, "", "home example.com A acct", "home example.com AAAA acct"), filepath.Join(t.TempDir(), "s.json"))
-	r.provs["acct"].errFor["home.example.com/AAAA"] = fmt.Errorf("fake refuses")
+	// Rejected, so the next pass waits for the interval rather than the
+	// retry schedule, and the heartbeat below runs without a pass.
+	r.provs["acct"].errFor["home.example.com/AAAA"] = fmt.Errorf("fake refuses: %w", providers.ErrRejected)
 	rep := ipc.NewReporter(path, nil)
 	defer rep.Close()
 	done := make(chan ipc.ExitCode, 1)

@@ -32,8 +32,13 @@ type Options struct {
 	// Clock is the engine's time (resync, the run loop's timers); nil means
 	// clock.System().
 	Clock clock.Clock
-	// StatePath overrides [updater] state_file and the per-user default.
+	// StatePath overrides [updater] state_file and the per-user default
+	// (DefaultStatePathFor the config's path).
 	StatePath string
+	// ConfigOrigin is the config file the loaded one stands for, when the
+	// updater runs on the supervisor's last good copy (ipc.EnvConfigOrigin):
+	// the default state file is keyed on it, not on the copy.
+	ConfigOrigin string
 	// HTTPClient is the base client of HTTP address sources, copied per
 	// family (netprobe.FamilyClient); nil means a fresh one.
 	HTTPClient *http.Client
@@ -46,6 +51,12 @@ type Options struct {
 	// AuthoritativePort is the port those servers are asked on; "" means
 	// 53 (tests run servers on other ports).
 	AuthoritativePort string
+	// LockState takes the state file's lock (LockState) before New reads
+	// the state, so that one updater at most runs on a state; Close
+	// releases it. Another holder fails New; a lock that cannot be made
+	// at all (a read-only folder) is logged and the engine runs without
+	// it. A dry run, which writes nothing, goes without.
+	LockState bool
 }
 
 // Engine keeps a config's records pointed at this machine's addresses. Build
@@ -56,6 +67,7 @@ type Engine struct {
 	log       hclog.Logger
 	clock     clock.Clock
 	statePath string
+	unlock    func() error // releases the state file's lock; nil when not taken
 	detectors map[netprobe.Family]*netprobe.Detector
 	providers map[string]providers.Provider
 	records   []configs.Record
@@ -175,11 +187,31 @@ func New(cfg *configs.Config, opts Options) (*Engine, error) {
 		e.statePath = cfg.Updater.StateFile
 	}
 	if e.statePath == "" {
-		p, err := DefaultStatePath()
+		key := cfg.Path
+		if opts.ConfigOrigin != "" {
+			key = opts.ConfigOrigin
+		}
+		p, err := DefaultStatePathFor(key)
 		if err != nil {
 			return nil, err
 		}
 		e.statePath = p
+	}
+	if opts.LockState {
+		// Before anything touches the state: the temporaries removed
+		// below may be another updater's write in progress.
+		unlock, err := LockState(e.statePath)
+		switch {
+		case errors.Is(err, ErrStateInUse):
+			return nil, err
+		case err != nil:
+			// A folder that cannot hold the lock (read-only, full of
+			// inodes) cannot hold the state either: the pass still
+			// publishes, and the save's failure is reported then.
+			log.Warn("running without the state file's lock", "error", err)
+		default:
+			e.unlock = unlock
+		}
 	}
 	for _, m := range removeStaleTemps(e.statePath) {
 		log.Info("removed a temporary state file left by an interrupted write", "file", m)
@@ -224,6 +256,15 @@ func familyOf(typ string) netprobe.Family {
 		return netprobe.IPv6
 	}
 	return netprobe.IPv4
+}
+
+// Close releases the state file's lock, when New took it. Safe to call more
+// than once.
+func (e *Engine) Close() error {
+	if e.unlock == nil {
+		return nil
+	}
+	return e.unlock()
 }
 
 // StatePath is the state file this engine reads and writes.

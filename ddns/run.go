@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ddnsd/ddns/backoff"
 	"github.com/ddnsd/ddns/clock"
 	"github.com/ddnsd/ddns/ipc"
 	"github.com/ddnsd/ddns/netprobe"
@@ -18,7 +19,33 @@ const (
 	// WatchDebounce is how long Run waits after an address-change event for
 	// the burst to settle before it runs a pass.
 	WatchDebounce = 200 * time.Millisecond
+	// RetryFirst is the wait before the pass that follows a failed one; it
+	// doubles on every further failed pass up to [updater] interval (each
+	// wait spread by RetryJitter, never beyond the interval), and a good
+	// pass resets it. Without it a record lost to a provider's brief
+	// outage stayed wrong for a whole interval (5 minutes by default).
+	RetryFirst = 5 * time.Second
+	// RetryJitter spreads each retry wait by ±10%.
+	RetryJitter = 0.1
+	// MinHeartbeat is the shortest heartbeat Run keeps: a supervisor
+	// watchdog whose third is shorter cannot be honoured without spinning.
+	MinHeartbeat = 100 * time.Millisecond
 )
+
+// Heartbeat is the period of Run's reports between passes: HeartbeatInterval,
+// or a third of the supervisor's watchdog period when it enforces one (so two
+// reports may be late before the watchdog fires), and at most half of
+// systemd's, never below MinHeartbeat.
+func Heartbeat(supervisorWatchdog, systemdWatchdog time.Duration) time.Duration {
+	beat := HeartbeatInterval
+	if supervisorWatchdog > 0 {
+		beat = supervisorWatchdog / 3
+	}
+	if systemdWatchdog > 0 && systemdWatchdog/2 < beat {
+		beat = systemdWatchdog / 2
+	}
+	return max(beat, MinHeartbeat)
+}
 
 // RunOptions connect Run to its process: triggers, the supervisor, systemd.
 type RunOptions struct {
@@ -32,10 +59,16 @@ type RunOptions struct {
 	// Watchdog is systemd's WATCHDOG_USEC as a duration; when set, Run sends
 	// "WATCHDOG=1" at least twice per period.
 	Watchdog time.Duration
+	// SupervisorWatchdog is the supervisor's watchdog period (ipc's
+	// EnvWatchdogUSec); when set, Run reports at a third of it.
+	SupervisorWatchdog time.Duration
 	// Watch subscribes to address changes; nil means netprobe.WatchAddresses.
 	// It is used only when [updater] watch_interfaces is on and an interface
 	// source is configured.
 	Watch func(ctx context.Context, logger hclog.Logger) (<-chan struct{}, error)
+	// RetryRand draws the retry schedule's jitter (see backoff.Policy.Rand);
+	// nil means math/rand. Tests pin it to 0.5, which is no jitter.
+	RetryRand func() float64
 	// Passes, when not nil, receives every pass's result (tests, metrics).
 	// Sends block, so a reader must keep up.
 	Passes chan<- *PassResult
@@ -48,10 +81,7 @@ func (e *Engine) Run(ctx context.Context, o RunOptions) ipc.ExitCode {
 	if notify == nil {
 		notify = ipc.SdNotify
 	}
-	beat := HeartbeatInterval
-	if o.Watchdog > 0 && o.Watchdog/2 < beat {
-		beat = o.Watchdog / 2
-	}
+	beat := Heartbeat(o.SupervisorWatchdog, o.Watchdog)
 	var watch <-chan struct{}
 	if e.cfg.Updater.WatchInterfaces && e.watchable {
 		w := o.Watch
@@ -74,6 +104,9 @@ func (e *Engine) Run(ctx context.Context, o RunOptions) ipc.ExitCode {
 	var netDownSince time.Time
 	ready := false
 	interval := e.cfg.Updater.Interval.Duration
+	// Jittered, so that the many machines a provider's outage failed
+	// together do not come back together.
+	retry := backoff.Sequence{Policy: backoff.Policy{First: min(RetryFirst, interval), Max: interval, Jitter: RetryJitter, Rand: o.RetryRand}}
 	next := e.clock.NewTimer(0)
 	heartbeat := e.clock.NewTimer(beat)
 	var debounce clock.Timer
@@ -134,9 +167,18 @@ func (e *Engine) Run(ctx context.Context, o RunOptions) ipc.ExitCode {
 				heartbeat = e.clock.NewTimer(beat)
 			}
 		}
-		// A pass run early (a trigger, an address change) restarts the interval.
+		// A pass run early (a trigger, an address change) restarts the
+		// interval; a pass that failed for a reason a retry can mend is
+		// followed sooner, on the retry schedule.
+		wait := interval
+		if res.retryable() {
+			wait = retry.Next()
+			e.log.Info("the pass failed; retrying soon", "in", wait, "attempt", retry.Attempts())
+		} else {
+			retry.Reset()
+		}
 		next.Stop()
-		next = e.clock.NewTimer(interval)
+		next = e.clock.NewTimer(wait)
 		report()
 		notify("STATUS=last pass: " + res.Summary())
 		if o.Watchdog > 0 {
@@ -192,4 +234,25 @@ func (e *Engine) verdict(res *PassResult, netDownSince *time.Time) (ipc.ExitCode
 		return ipc.ExitNetwork, fmt.Sprintf("the network has been unreachable for %s (network_grace %s)", down.Round(time.Second), grace)
 	}
 	return ipc.ExitOK, ""
+}
+
+// retryable reports whether the pass failed in a way a pass soon after may
+// mend: a record failed for a network or unexpected reason, or the state
+// file could not be written. Rejected data and credentials wait for the
+// interval (or stop the loop): asking again in seconds only repeats the
+// provider's answer.
+func (r *PassResult) retryable() bool {
+	if r.StateErr != nil {
+		return true
+	}
+	for _, rr := range r.Records {
+		if rr.Err == nil {
+			continue
+		}
+		switch ExitCodeFor(rr.Err) {
+		case ipc.ExitNetwork, ipc.ExitFailure:
+			return true
+		}
+	}
+	return false
 }

@@ -2,6 +2,7 @@ package ddns
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -78,6 +79,12 @@ func (rn *runner) report(t *testing.T) ipc.Report {
 
 func startRun(t *testing.T, r *rig, watchdog time.Duration) *runner {
 	t.Helper()
+	return startRunJitter(t, r, watchdog, func() float64 { return 0.5 }) // no jitter: exact waits
+}
+
+// startRunJitter is startRun with the retry schedule's jitter drawn from rand.
+func startRunJitter(t *testing.T, r *rig, watchdog time.Duration, rand func() float64) *runner {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	rn := &runner{passes: make(chan *PassResult), done: make(chan ipc.ExitCode, 1), cancel: cancel,
 		trig: make(chan struct{}, 1), watch: make(chan struct{}, 1), reports: make(chan ipc.Report, 100)}
@@ -86,10 +93,11 @@ func startRun(t *testing.T, r *rig, watchdog time.Duration) *runner {
 	t.Cleanup(cancel)
 	go func() {
 		rn.done <- r.eng.Run(ctx, RunOptions{
-			Trigger:  rn.trig,
-			Reporter: reporter,
-			Passes:   rn.passes,
-			Watchdog: watchdog,
+			Trigger:   rn.trig,
+			Reporter:  reporter,
+			Passes:    rn.passes,
+			Watchdog:  watchdog,
+			RetryRand: rand,
 			Notify: func(s string) (bool, error) {
 				rn.mu.Lock()
 				defer rn.mu.Unlock()
@@ -192,6 +200,64 @@ func TestRunHeartbeatAndWatchdog(t *testing.T) {
 	}
 }
 
+// The retry waits are spread by ±10% (RetryJitter) and never exceed the
+// interval, so machines that failed together do not retry together.
+func TestRunRetryIsJittered(t *testing.T) {
+	cfg := testConfig(t, "", "a example.com A acct")
+	r := newRig(t, cfg, filepath.Join(t.TempDir(), "s.json"))
+	r.provs["acct"].errAll = errors.New("fake: the provider answered 500")
+	rn := startRunJitter(t, r, 0, func() float64 { return 0 }) // the lowest draw: -10%
+	rn.pass(t)
+	r.clock.waitAfter(t, 4500*time.Millisecond) // 5s × 0.9
+	r.clock.Advance(4500 * time.Millisecond)
+	rn.pass(t)
+	r.clock.waitAfter(t, 9*time.Second) // 10s × 0.9
+}
+
+// The supervisor's watchdog period (DDNS_WATCHDOG_USEC) sets the report
+// heartbeat to a third of it; before, reports came every 30 s whatever the
+// period, so a watchdog of 30 s or less killed a healthy updater.
+func TestRunHeartbeatFollowsTheSupervisorWatchdog(t *testing.T) {
+	r := newRig(t, testConfig(t, "", "home example.com A acct"), filepath.Join(t.TempDir(), "s.json"))
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	reports := make(chan ipc.Report, 100)
+	reporter := ipc.NewReporter(startSupervisorSocket(t, reports), nil)
+	t.Cleanup(func() { reporter.Close() })
+	passes := make(chan *PassResult, 10)
+	go r.eng.Run(ctx, RunOptions{Reporter: reporter, Passes: passes, SupervisorWatchdog: 15 * time.Second,
+		Notify: func(string) (bool, error) { return false, nil }})
+	<-passes
+	<-reports // the pass's report
+	for range 3 {
+		r.clock.waitAfter(t, 5*time.Second)
+		r.clock.Advance(5 * time.Second)
+		select {
+		case <-reports:
+		case <-time.After(10 * time.Second):
+			t.Fatal("no heartbeat report 5s (a third of the 15s watchdog) after the last")
+		}
+	}
+}
+
+func TestHeartbeatPeriod(t *testing.T) {
+	for _, c := range []struct {
+		supervisor, systemd, want time.Duration
+	}{
+		{0, 0, HeartbeatInterval},
+		{15 * time.Second, 0, 5 * time.Second},
+		{3 * time.Minute, 0, time.Minute},
+		{0, 20 * time.Second, 10 * time.Second},
+		{30 * time.Second, 10 * time.Second, 5 * time.Second},
+		{30 * time.Second, time.Minute, 10 * time.Second},
+		{time.Millisecond, 0, MinHeartbeat},
+	} {
+		if got := Heartbeat(c.supervisor, c.systemd); got != c.want {
+			t.Errorf("Heartbeat(%s, %s) = %s, want %s", c.supervisor, c.systemd, got, c.want)
+		}
+	}
+}
+
 func TestRunPolicy(t *testing.T) {
 	auth := fmt.Errorf("fake: %w", providers.ErrAuth)
 	rejected := fmt.Errorf("fake: %w", providers.ErrRejected)
@@ -234,28 +300,41 @@ func TestRunPolicy(t *testing.T) {
 		r := newRig(t, testConfig(t, "", "a example.com A acct"), filepath.Join(t.TempDir(), "s.json"))
 		r.provs["acct"].errAll = network
 		rn := startRun(t, r, 0)
-		rn.pass(t) // t0: down
-		// Down for 9 minutes, then up for one pass: the count starts over.
-		for range 9 {
-			r.clock.waitAfter(t, time.Minute)
-			r.clock.Advance(time.Minute)
-			rn.pass(t)
+		first := rn.pass(t) // t0: down
+		// Failing passes follow on the retry schedule (5s doubling to the
+		// 1m interval); down for about 9 minutes, then up for one pass:
+		// the count starts over.
+		retry := retrySchedule(time.Minute)
+		for {
+			d := retry()
+			r.clock.waitAfter(t, d)
+			r.clock.Advance(d)
+			if res := rn.pass(t); res.Started.Sub(first.Started) >= 9*time.Minute {
+				break
+			}
 		}
 		r.provs["acct"].errAll = nil
-		r.clock.waitAfter(t, time.Minute)
-		r.clock.Advance(time.Minute)
+		d := retry()
+		r.clock.waitAfter(t, d)
+		r.clock.Advance(d)
 		if res := rn.pass(t); res.Failed != 0 {
 			t.Fatalf("recovery pass: %s", res.Summary())
 		}
 		r.provs["acct"].errAll = network
 		r.src4.set("11.22.33.45") // so the pass calls the provider
-		passes := 0
+		// After the good pass the schedule starts over from the interval.
+		r.clock.waitAfter(t, time.Minute)
+		r.clock.Advance(time.Minute)
+		down := rn.pass(t)
+		retry = retrySchedule(time.Minute)
+		last := down
 		for {
-			r.clock.waitAfter(t, time.Minute)
-			r.clock.Advance(time.Minute)
+			d := retry()
+			r.clock.waitAfter(t, d)
+			r.clock.Advance(d)
 			select {
-			case <-rn.passes:
-				passes++
+			case res := <-rn.passes:
+				last = res
 				continue
 			case code := <-rn.done:
 				if code != ipc.ExitNetwork {
@@ -266,12 +345,72 @@ func TestRunPolicy(t *testing.T) {
 			}
 			break
 		}
-		// The first failing pass after the recovery is minute 0; the pass
-		// at minute 10 (network_grace) is the last: 11 passes in all.
-		if passes != 11 {
-			t.Fatalf("%d failing passes before the exit, want 11 (minutes 0 to 10)", passes)
+		// The pass that stops the loop is the first at or after
+		// network_grace (10m) from the first failing one; every pass
+		// before it was inside the grace.
+		if got := last.Started.Sub(down.Started); got < 10*time.Minute {
+			t.Fatalf("stopped after %s of failing passes, want at least network_grace 10m", got)
 		}
 	})
+}
+
+// retrySchedule returns the run loop's waits after consecutive failed
+// passes, one per call: RetryFirst doubling up to interval.
+func retrySchedule(interval time.Duration) func() time.Duration {
+	d := time.Duration(0)
+	return func() time.Duration {
+		if d == 0 {
+			d = RetryFirst
+		} else {
+			d = min(2*d, interval)
+		}
+		return d
+	}
+}
+
+// A failed pass is followed by another within seconds, on a schedule that
+// doubles up to the interval; a good pass resets it. Before, a failed pass
+// waited for the whole interval.
+func TestRunRetriesAFailedPassSoon(t *testing.T) {
+	// An unexpected failure (a 500 the transport gave up on): the network
+	// grace, which would stop the loop, counts only network failures.
+	network := errors.New("fake: the provider answered 500")
+	cfg := testConfig(t, "", "a example.com A acct")
+	cfg.Updater.Interval.Duration = 5 * time.Minute
+	r := newRig(t, cfg, filepath.Join(t.TempDir(), "s.json"))
+	p := r.provs["acct"]
+	p.errAll = network
+	rn := startRun(t, r, 0)
+	rn.pass(t)
+	for _, want := range []time.Duration{5 * time.Second, 10 * time.Second, 20 * time.Second, 40 * time.Second, 80 * time.Second, 160 * time.Second, 5 * time.Minute, 5 * time.Minute} {
+		r.clock.waitAfter(t, want)
+		r.clock.Advance(want)
+		if res := rn.pass(t); res.Failed != 1 {
+			t.Fatalf("retry after %s: %s", want, res.Summary())
+		}
+	}
+	p.mu.Lock()
+	p.errAll = nil
+	p.mu.Unlock()
+	r.clock.waitAfter(t, 5*time.Minute)
+	r.clock.Advance(5 * time.Minute)
+	if res := rn.pass(t); res.Failed != 0 || res.Changed != 1 {
+		t.Fatalf("pass after the outage: %s", res.Summary())
+	}
+	// Good pass: the next one waits the interval; a failure after it
+	// starts the schedule over from RetryFirst.
+	r.clock.waitAfter(t, 5*time.Minute)
+	p.mu.Lock()
+	p.errAll = network
+	p.mu.Unlock()
+	r.src4.set("11.22.33.45")
+	r.clock.Advance(5 * time.Minute)
+	if res := rn.pass(t); res.Failed != 1 {
+		t.Fatalf("failing pass: %s", res.Summary())
+	}
+	r.clock.waitAfter(t, RetryFirst)
+	r.clock.Advance(RetryFirst)
+	rn.pass(t)
 }
 
 func TestStopLetsTheCallInFlightFinishAndReports(t *testing.T) {

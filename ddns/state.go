@@ -2,6 +2,8 @@ package ddns
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -158,6 +160,57 @@ func globEscape(s string) string {
 		return s // no escaping there; names with glob characters just match less
 	}
 	return r.Replace(s)
+}
+
+// DefaultStatePathFor is the default state file of the config at
+// configPath: the file DefaultStatePath names for the embedded default
+// (configPath "" or configs.EmbeddedName), and beside it
+// state-<hash>.json for a config file, hash being the first 16 hex digits
+// of the SHA-256 of the file's absolute path. Each config so keeps its own
+// state: `updater --once --config other.toml` no longer replaces the
+// running daemon's state with other.toml's records.
+func DefaultStatePathFor(configPath string) (string, error) {
+	p, err := DefaultStatePath()
+	if err != nil || configPath == "" || configPath == configs.EmbeddedName {
+		return p, err
+	}
+	return statePathBeside(p, configPath)
+}
+
+func statePathBeside(defaultPath, configPath string) (string, error) {
+	abs, err := filepath.Abs(configPath)
+	if err != nil {
+		return "", fmt.Errorf("cannot choose a state file for %s: %w; set state_file in [updater]", configPath, err)
+	}
+	sum := sha256.Sum256([]byte(abs))
+	return filepath.Join(filepath.Dir(defaultPath), "state-"+hex.EncodeToString(sum[:8])+".json"), nil
+}
+
+// ErrStateInUse means another updater holds the state file's lock.
+var ErrStateInUse = errors.New("another updater uses this state file")
+
+// LockState takes the lock that makes one updater per state file: an
+// exclusive lock on path+".lock", without waiting. Two updaters on one state
+// (two supervisors on one config, a cron --once beside the daemon) would
+// each save their own view and undo the other's writes. The lock vanishes
+// with the process, however it ends. When another process holds it the
+// error wraps ErrStateInUse and names the holder's pid when known.
+func LockState(path string) (release func() error, err error) {
+	lock := path + ".lock"
+	release, err = ipc.AcquireLock(lock)
+	if errors.Is(err, ipc.ErrLocked) {
+		holder := "another process"
+		if b, rerr := os.ReadFile(lock); rerr == nil {
+			if pid := strings.TrimSpace(string(b)); pid != "" {
+				holder = "pid " + pid
+			}
+		}
+		return nil, fmt.Errorf("%w: the state file %s is locked by %s (%s); stop that updater, or give this config its own [updater] state_file", ErrStateInUse, path, holder, lock)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cannot lock the state file: %w", err)
+	}
+	return release, nil
 }
 
 // DefaultStatePath is the per-user state file. Under a systemd unit with

@@ -34,3 +34,10 @@ func ParseWatchdogUSec(v string) (time.Duration, error) {
 	}
 	return time.Duration(n) * time.Microsecond, nil
 }
+
+// EnvConfigOrigin names the environment variable through which the
+// supervisor tells a child started on its last good copy of the config
+// which file that copy stands for. The child keys its default state file on
+// it, so the supervised updater and `updater --once --config FILE` share
+// one state (and its lock) whichever file each was handed.
+const EnvConfigOrigin = "DDNS_CONFIG_ORIGIN"

@@ -58,6 +58,11 @@ type Reply struct {
 }
 
 // Report is what the updater sends after each pass and as a heartbeat.
+// Records may be some of the updater's records only: the receiver merges
+// them, by name and type, into what it knows. A Reporter sends a report
+// too long for one request (MaxRequestBytes) as several, and on a kept
+// connection only the records changed since the last acknowledged report;
+// a new connection always starts with every record.
 type Report struct {
 	PID     int            `json:"pid"`
 	At      time.Time      `json:"at"`

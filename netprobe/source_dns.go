@@ -2,6 +2,7 @@ package netprobe
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -11,6 +12,9 @@ import (
 	"github.com/ddnsd/ddns/dnsx"
 	"github.com/miekg/dns"
 )
+
+// errServFail marks a SERVFAIL answer inside the retry loop.
+var errServFail = errors.New("SERVFAIL")
 
 // dnsSource asks a DNS server that answers with the address it sees the
 // query coming from (Cloudflare's whoami.cloudflare TXT CH, OpenDNS's
@@ -22,6 +26,7 @@ type dnsSource struct {
 	qclass uint16
 	label  string
 	err    error // a construction error, reported by every Detect
+	retry  retrier
 }
 
 // NewDNSSource returns a Source that sends the query name/qtype/class to
@@ -32,7 +37,8 @@ type dnsSource struct {
 // The query travels over the family being detected (udp4 or udp6), because
 // these services answer with the address the query came from; a server given
 // as an IP literal is asked over its own family, as the user chose it.
-// A truncated answer is asked again over TCP.
+// A truncated answer is asked again over TCP. A query that got no answer, or
+// SERVFAIL, is sent again, up to 5 tries in all, 100 ms doubling to 10 s.
 func NewDNSSource(server, name, qtype, class string) Source {
 	s := &dnsSource{server: server, name: dns.Fqdn(strings.TrimSpace(name)), qtype: strings.ToUpper(strings.TrimSpace(qtype))}
 	s.server = dnsx.WithPort(server)
@@ -91,7 +97,23 @@ func (s *dnsSource) Detect(ctx context.Context, fam Family) (netip.Addr, error) 
 			}
 		}
 	}
-	r, err := dnsx.Exchange(ctx, &dns.Client{Net: "udp" + suffix}, m, s.server)
+	var r *dns.Msg
+	// A lost datagram or a SERVFAIL (a resolver whose upstream timed out)
+	// is asked again; any other answer is the answer.
+	_, err := s.retry.do(ctx, func() (netip.Addr, bool, error) {
+		var err error
+		r, err = dnsx.Exchange(ctx, &dns.Client{Net: "udp" + suffix}, m, s.server)
+		if err != nil {
+			return netip.Addr{}, ctx.Err() == nil, err
+		}
+		if r.Rcode == dns.RcodeServerFailure {
+			return netip.Addr{}, true, errServFail
+		}
+		return netip.Addr{}, false, nil
+	})
+	if errors.Is(err, errServFail) {
+		return netip.Addr{}, fmt.Errorf("%s: the server answered %s", s.label, dns.RcodeToString[r.Rcode])
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			err = fmt.Errorf("%w (%v)", ctx.Err(), err)

@@ -50,38 +50,50 @@ type httpSource struct {
 	url    string
 	name   string
 	client *http.Client
+	retry  retrier
 }
 
 // NewHTTPSource returns a Source that GETs url and parses the answer with
 // ParseBody. client nil means a client that dials only the family being
 // detected (see FamilyClient); a client passed in is used as is, so give
 // each family its own FamilyClient when the URL's host has both A and AAAA
-// records.
+// records. A failed connection or a 5xx is asked again, up to 5 tries in
+// all, 100 ms doubling to 10 s (the project's retry policy), within the
+// Detector's turn; a 403 or 429 is not (the Detector rests the source).
 func NewHTTPSource(url string, client *http.Client) Source {
 	return &httpSource{url: url, name: "http " + redact.URL(url), client: client}
 }
 
 func (s *httpSource) Name() string { return s.name }
 
+// Detect asks the service, again on a transient failure (see retrier).
 func (s *httpSource) Detect(ctx context.Context, fam Family) (netip.Addr, error) {
 	client := s.client
 	if client == nil {
 		client = FamilyClient(nil, fam)
 	}
+	return s.retry.do(ctx, func() (netip.Addr, bool, error) { return s.ask(ctx, client, fam) })
+}
+
+// ask makes one request; transient is true for a failure a retry may mend.
+func (s *httpSource) ask(ctx context.Context, client *http.Client, fam Family) (_ netip.Addr, transient bool, _ error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url, nil)
 	if err != nil {
-		return netip.Addr{}, fmt.Errorf("%s: the URL is not usable: %w", s.name, redact.URLError(err))
+		return netip.Addr{}, false, fmt.Errorf("%s: the URL is not usable: %w", s.name, redact.URLError(err))
 	}
 	req.Header.Set("User-Agent", "ddns-updater (netprobe)")
 	req.Header.Set("Accept", "text/plain, application/json;q=0.5")
 	resp, err := client.Do(req)
 	if err != nil {
-		return netip.Addr{}, fmt.Errorf("%s: %w", s.name, redact.URLError(err))
+		// A connection that failed or was dropped; not a URL the client
+		// cannot use (a scheme it does not speak), which no retry mends.
+		transient := ctx.Err() == nil && (IsNetworkError(err) || errors.Is(err, io.EOF))
+		return netip.Addr{}, transient, fmt.Errorf("%s: %w", s.name, redact.URLError(err))
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	if err != nil {
-		return netip.Addr{}, fmt.Errorf("%s: reading the answer: %w", s.name, redact.URLError(err))
+		return netip.Addr{}, ctx.Err() == nil, fmt.Errorf("%s: reading the answer: %w", s.name, redact.URLError(err))
 	}
 	status := "HTTP " + resp.Status
 	switch {
@@ -90,17 +102,17 @@ func (s *httpSource) Detect(ctx context.Context, fam Family) (netip.Addr, error)
 		if ra, ok := retryafter.Parse(resp.Header.Get("Retry-After")); ok {
 			rl.RetryAfter, rl.RetryAt = ra.Delay, ra.At
 		}
-		return netip.Addr{}, rl
+		return netip.Addr{}, false, rl
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
-		return netip.Addr{}, fmt.Errorf("%s: answered %s: %s", s.name, status, quoteAnswer(string(body)))
+		return netip.Addr{}, resp.StatusCode >= 500, fmt.Errorf("%s: answered %s: %s", s.name, status, quoteAnswer(string(body)))
 	case len(body) > maxBody:
-		return netip.Addr{}, fmt.Errorf("%s: the answer is longer than %d bytes, which no address is: %s", s.name, maxBody, quoteAnswer(string(body)))
+		return netip.Addr{}, false, fmt.Errorf("%s: the answer is longer than %d bytes, which no address is: %s", s.name, maxBody, quoteAnswer(string(body)))
 	}
 	a, err := ParseBody(body, fam)
 	if err != nil {
-		return netip.Addr{}, fmt.Errorf("%s: %w", s.name, err)
+		return netip.Addr{}, false, fmt.Errorf("%s: %w", s.name, err)
 	}
-	return a, nil
+	return a, false, nil
 }
 
 // FamilyClient returns a copy of client (nil: a fresh client with a 10s

@@ -14,13 +14,18 @@
 // Exit codes follow the contract in package ipc:
 //
 //	0  stopped cleanly, or --once finished with every record in place
-//	1  unexpected failure
+//	1  unexpected failure, or another updater already runs on this state
+//	   file (its lock, state file + ".lock", is held)
 //	2  config or usage error (each problem printed as file:line:col: message)
 //	3  network unreachable: --once, or every record failing for network
 //	   reasons for longer than [updater] network_grace
 //	4  data rejected: --once with a rejected record, or every record rejected
 //	   (with only some rejected the updater keeps serving the others)
 //	5  credentials rejected: at once, since retrying cannot help
+//
+// The default state file is per config (see ddns.DefaultStatePathFor), and
+// the state file is locked while the updater runs: a second updater on one
+// state exits 1 at once, naming the holder's pid.
 //
 // --dry-run computes the plan (each record's current value, from the state
 // file or the provider, and the wanted one), prints it to stdout and changes
@@ -103,7 +108,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		log.Warn(w)
 	}
 
-	eng, err := ddns.New(cfg, ddns.Options{Logger: log})
+	eng, err := ddns.New(cfg, ddns.Options{Logger: log, LockState: !*dryRun, ConfigOrigin: os.Getenv(ipc.EnvConfigOrigin)})
 	if err != nil {
 		printConfigError(stderr, err)
 		if _, ok := configs.AsErrors(err); ok {
@@ -111,6 +116,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return int(ipc.ExitFailure)
 	}
+	defer eng.Close()
 	log.Debug("state file", "path", eng.StatePath())
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -150,7 +156,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 	}()
-	return int(eng.Run(ctx, ddns.RunOptions{Trigger: trigger, Reporter: reporter, Watchdog: watchdog(log)}))
+	return int(eng.Run(ctx, ddns.RunOptions{Trigger: trigger, Reporter: reporter, Watchdog: watchdog(log),
+		SupervisorWatchdog: supervisorWatchdog(log)}))
 }
 
 // loadOptions gives configs the provider specs, so that a misspelt provider
@@ -215,4 +222,17 @@ func watchdog(log hclog.Logger) time.Duration {
 		return 0
 	}
 	return time.Duration(us) * time.Microsecond
+}
+
+// supervisorWatchdog reads the supervisor's watchdog period from
+// ipc.EnvWatchdogUSec, or 0 when it is unset or malformed (then the
+// heartbeat keeps its default and the supervisor's check of the period
+// is what catches the mistake).
+func supervisorWatchdog(log hclog.Logger) time.Duration {
+	d, err := ipc.ParseWatchdogUSec(os.Getenv(ipc.EnvWatchdogUSec))
+	if err != nil {
+		log.Warn("ignoring a malformed watchdog period", "error", err)
+		return 0
+	}
+	return d
 }
