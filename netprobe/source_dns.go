@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ddnsd/ddns/dnsaddr"
 	"github.com/ddnsd/ddns/dnsx"
 	"github.com/miekg/dns"
 )
@@ -35,7 +36,7 @@ type dnsSource struct {
 // A truncated answer is asked again over TCP.
 func NewDNSSource(server, name, qtype, class string) Source {
 	s := &dnsSource{server: server, name: dns.Fqdn(strings.TrimSpace(name)), qtype: strings.ToUpper(strings.TrimSpace(qtype))}
-	s.server = dnsx.WithPort(server)
+	s.server = dnsaddr.WithPort(server)
 	cls := strings.ToUpper(strings.TrimSpace(class))
 	if cls == "" {
 		cls = "IN"
