@@ -157,7 +157,7 @@ func New(o Options) (*App, error) {
 		Command:   a.childCommand(cfg),
 		Starter:   o.Starter,
 		Clock:     o.Clock,
-		Ready:     readiness{a},
+		Ready:     probeGate{a},
 		Inspector: o.Inspector,
 		Logger:    a.logger,
 		OnEvent:   a.onEvent,

@@ -55,8 +55,8 @@ import (
 	"github.com/ddnsd/ddns/clock"
 	"github.com/ddnsd/ddns/configs"
 	"github.com/ddnsd/ddns/ipc"
-	"github.com/ddnsd/ddns/netprobe"
 	"github.com/ddnsd/ddns/observe"
+	"github.com/ddnsd/ddns/readiness"
 	"github.com/ddnsd/ddns/supervise"
 )
 
@@ -157,18 +157,18 @@ type ConfigWatcher interface {
 }
 
 // Prober answers "is the network ready?" for the supervise loop and status.
-// *netprobe.Prober is one.
+// *readiness.Prober is one.
 type Prober interface {
 	// Fresh returns a ready verdict younger than maxAge, or probes.
-	Fresh(ctx context.Context, maxAge time.Duration) netprobe.Verdict
+	Fresh(ctx context.Context, maxAge time.Duration) readiness.Verdict
 	// Last returns the latest verdict, false when nothing was probed yet.
-	Last() (netprobe.Verdict, bool)
+	Last() (readiness.Verdict, bool)
 }
 
 // ProbeSpec is what a prober checks and how: the part of [probe] (plus the
 // derived targets) that makes two probers the same.
 type ProbeSpec struct {
-	Checks     []netprobe.Check
+	Checks     []readiness.Check
 	Timeout    time.Duration
 	DNSServers []string
 }
@@ -177,9 +177,9 @@ type ProbeSpec struct {
 // the spec changes, so the factory is not called on every reload.
 type ProberFactory func(spec ProbeSpec) Prober
 
-// NetProbers is the real ProberFactory: netprobe.Prober with the given clock.
+// NetProbers is the real ProberFactory: readiness.Prober with the given clock.
 func NetProbers(c clock.Clock) ProberFactory {
 	return func(s ProbeSpec) Prober {
-		return &netprobe.Prober{Checks: s.Checks, Timeout: s.Timeout, DNSServers: s.DNSServers, Clock: c}
+		return &readiness.Prober{Checks: s.Checks, Timeout: s.Timeout, DNSServers: s.DNSServers, Clock: c}
 	}
 }

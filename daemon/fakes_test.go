@@ -13,8 +13,8 @@ import (
 	"github.com/ddnsd/ddns/clock/clocktest"
 	"github.com/ddnsd/ddns/configs"
 	"github.com/ddnsd/ddns/ipc"
-	"github.com/ddnsd/ddns/netprobe"
 	"github.com/ddnsd/ddns/observe"
+	"github.com/ddnsd/ddns/readiness"
 	"github.com/ddnsd/ddns/supervise"
 )
 
@@ -76,14 +76,14 @@ type fakeProber struct {
 	probed chan struct{} // closed at the first Fresh
 	once   sync.Once
 	mu     sync.Mutex
-	last   netprobe.Verdict
+	last   readiness.Verdict
 	has    bool
 }
 
-func (p *fakeProber) Fresh(ctx context.Context, maxAge time.Duration) netprobe.Verdict {
-	v := netprobe.Verdict{Ready: true, Reason: "fake: ready"}
+func (p *fakeProber) Fresh(ctx context.Context, maxAge time.Duration) readiness.Verdict {
+	v := readiness.Verdict{Ready: true, Reason: "fake: ready"}
 	for _, c := range p.spec.Checks {
-		v.Results = append(v.Results, netprobe.CheckResult{Check: c, OK: true, Latency: 1500 * time.Microsecond})
+		v.Results = append(v.Results, readiness.CheckResult{Check: c, OK: true, Latency: 1500 * time.Microsecond})
 	}
 	p.mu.Lock()
 	p.last, p.has = v, true
@@ -92,7 +92,7 @@ func (p *fakeProber) Fresh(ctx context.Context, maxAge time.Duration) netprobe.V
 	return v
 }
 
-func (p *fakeProber) Last() (netprobe.Verdict, bool) {
+func (p *fakeProber) Last() (readiness.Verdict, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.last, p.has

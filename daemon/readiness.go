@@ -3,13 +3,12 @@ package daemon
 import (
 	"context"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/ddnsd/ddns/configs"
-	"github.com/ddnsd/ddns/dnsx"
-	"github.com/ddnsd/ddns/netprobe"
+	"github.com/ddnsd/ddns/dnsaddr"
 	"github.com/ddnsd/ddns/providers/spec"
+	"github.com/ddnsd/ddns/readiness"
 )
 
 // proberRun is the installed prober with what it was built from.
@@ -19,11 +18,11 @@ type proberRun struct {
 	enabled bool
 }
 
-// readiness adapts the prober to supervise.Readiness. A fresh good verdict is
+// probeGate adapts the prober to supervise.Readiness. A fresh good verdict is
 // reused, so a restart while the network is known good costs nothing.
-type readiness struct{ a *App }
+type probeGate struct{ a *App }
 
-func (r readiness) Check(ctx context.Context) (bool, string) {
+func (r probeGate) Check(ctx context.Context) (bool, string) {
 	pr := r.a.probe.Load()
 	if pr == nil || !pr.enabled {
 		return true, "probes disabled"
@@ -47,7 +46,7 @@ func (a *App) setProber(cfg *configs.Config) {
 	}
 	a.probe.Store(&proberRun{p: a.o.Probers(spec), spec: spec, enabled: cfg.Probe.Enabled})
 	if old != nil && cfg.Probe.Enabled && len(spec.Checks) > 0 {
-		go readiness{a}.Check(a.ctx)
+		go probeGate{a}.Check(a.ctx)
 	}
 }
 
@@ -65,7 +64,7 @@ func sameSpec(a, b ProbeSpec) bool {
 // when written, otherwise the hosts the config actually talks to (provider
 // APIs and address sources). The embedded default talks to nobody and so
 // needs no network at all.
-func probeChecks(cfg *configs.Config) []netprobe.Check {
+func probeChecks(cfg *configs.Config) []readiness.Check {
 	pr := cfg.Probe
 	if !pr.Enabled {
 		return nil
@@ -76,7 +75,7 @@ func probeChecks(cfg *configs.Config) []netprobe.Check {
 		u, h := specs.ProbeTargets(p.Type, p.Params, p.Endpoint)
 		urls = append(urls, u...)
 		for _, s := range h {
-			hosts = append(hosts, dnsServerAddr(s))
+			hosts = append(hosts, dnsaddr.HostPort(s))
 		}
 	}
 	for _, srcs := range [][]configs.Source{cfg.IP.V4, cfg.IP.V6} {
@@ -86,19 +85,19 @@ func probeChecks(cfg *configs.Config) []netprobe.Check {
 				urls = append(urls, s.URL)
 			case "dns":
 				if s.Server != "" {
-					hosts = append(hosts, dnsServerAddr(s.Server))
+					hosts = append(hosts, dnsaddr.HostPort(s.Server))
 				}
 			}
 		}
 	}
-	derived := netprobe.TargetsFor(urls, hosts)
-	var out []netprobe.Check
+	derived := readiness.TargetsFor(urls, hosts)
+	var out []readiness.Check
 	if pr.DNS != nil || pr.TCP != nil {
 		for _, h := range pr.DNS {
-			out = append(out, netprobe.Check{Kind: "dns", Target: h})
+			out = append(out, readiness.Check{Kind: "dns", Target: h})
 		}
 		for _, a := range pr.TCP {
-			out = append(out, netprobe.Check{Kind: "tcp", Target: a})
+			out = append(out, readiness.Check{Kind: "tcp", Target: a})
 		}
 		// A list the file leaves out is still derived.
 		for _, c := range derived {
@@ -109,15 +108,4 @@ func probeChecks(cfg *configs.Config) []netprobe.Check {
 		return out
 	}
 	return derived
-}
-
-// dnsServerAddr is a DNS server as the code that asks it dials it: without a
-// scheme (udp://, tcp://), and on port 53 unless one is given, so that the
-// probe gets a port to connect to.
-func dnsServerAddr(s string) string {
-	s = strings.TrimSpace(s)
-	if _, rest, ok := strings.Cut(s, "://"); ok {
-		s = strings.TrimSuffix(rest, "/")
-	}
-	return dnsx.WithPort(s)
 }

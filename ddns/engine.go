@@ -16,7 +16,7 @@ import (
 
 	"github.com/ddnsd/ddns/clock"
 	"github.com/ddnsd/ddns/configs"
-	"github.com/ddnsd/ddns/dnsx"
+	"github.com/ddnsd/ddns/dnsaddr"
 	"github.com/ddnsd/ddns/ipc"
 	"github.com/ddnsd/ddns/netprobe"
 	"github.com/ddnsd/ddns/providers"
@@ -113,7 +113,7 @@ func New(cfg *configs.Config, opts Options) (*Engine, error) {
 	file := configs.DisplayName(cfg.Path)
 	e := &Engine{cfg: cfg, log: log, clock: clk, records: cfg.Records,
 		detectors: map[netprobe.Family]*netprobe.Detector{}, providers: map[string]providers.Provider{}}
-	e.auth = &authChecker{resolver: opts.Resolver, port: cmp.Or(opts.AuthoritativePort, dnsx.DefaultPort),
+	e.auth = &authChecker{resolver: opts.Resolver, port: cmp.Or(opts.AuthoritativePort, dnsaddr.DefaultPort),
 		timeout: cmp.Or(cfg.Updater.Timeout.Duration, providers.DefaultTimeout), attempts: authAttempts, schedule: authSchedule}
 
 	var errs configs.Errors

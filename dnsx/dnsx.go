@@ -1,45 +1,21 @@
 // Package dnsx is the project's one way to send a DNS message and read the
-// reply (on miekg/dns): the readiness probe's lookups, DNS-based address
-// detection and RFC 2136 updates all go through Exchange, so they agree on
-// the two details every caller otherwise gets subtly wrong: a server given
-// without a port means port 53, and a UDP answer cut short (TC bit) is asked
-// again over TCP, which has no size limit.
+// reply (on miekg/dns): DNS-based address detection, the authoritative
+// check and RFC 2136 updates all go through Exchange, so a UDP answer cut
+// short (TC bit) is always asked again over TCP, which has no size limit.
+// Server addresses are read by package dnsaddr (port 53 by default). The
+// supervisor's readiness probes use the standard resolver instead, so the
+// supervisor links no DNS library.
 package dnsx
 
 import (
 	"context"
-	"errors"
-	"net"
-	"net/netip"
-	"strings"
 
 	"github.com/miekg/dns"
 )
 
-// DefaultPort is the DNS port a server without one is asked on.
-const DefaultPort = "53"
-
-// WithPort returns server as host:port, adding DefaultPort when it has none:
-// "192.0.2.1" and "ns.example" get ":53", a bare or bracketed IPv6 address
-// ("2001:db8::1", "[2001:db8::1]") becomes "[2001:db8::1]:53", and
-// "host:port" stays as it is. Surrounding white space is dropped. A value
-// that is none of these (say "a:b:c") is returned trimmed but otherwise
-// unchanged, so the caller's validation or the exchange reports it.
-func WithPort(server string) string {
-	s := strings.TrimSpace(server)
-	if a, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(s, "["), "]")); err == nil {
-		return net.JoinHostPort(a.String(), DefaultPort)
-	}
-	_, _, err := net.SplitHostPort(s)
-	var ae *net.AddrError
-	if errors.As(err, &ae) && ae.Err == "missing port in address" && s != "" {
-		return net.JoinHostPort(s, DefaultPort)
-	}
-	return s
-}
-
-// Exchange sends m to server (host:port; see WithPort) with the settings of
-// c (nil: a zero dns.Client, which means UDP) and returns the reply.
+// Exchange sends m to server (host:port; see dnsaddr.WithPort) with the
+// settings of c (nil: a zero dns.Client, which means UDP) and returns the
+// reply.
 //
 // When c's network is UDP ("", "udp", "udp4" or "udp6") and the reply comes
 // back truncated, the same message is sent again over the matching TCP

@@ -10,24 +10,6 @@ import (
 	"github.com/miekg/dns"
 )
 
-func TestWithPort(t *testing.T) {
-	for in, want := range map[string]string{
-		"192.0.2.1":          "192.0.2.1:53",
-		" 192.0.2.1:5353 ":   "192.0.2.1:5353",
-		"ns.example":         "ns.example:53",
-		"ns.example:53":      "ns.example:53",
-		"2001:db8::1":        "[2001:db8::1]:53",
-		"[2001:db8::1]":      "[2001:db8::1]:53",
-		"[2001:db8::1]:5300": "[2001:db8::1]:5300",
-		"a:b:c":              "a:b:c",
-		"":                   "",
-	} {
-		if got := WithPort(in); got != want {
-			t.Errorf("WithPort(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 // server answers A queries for big.example. with 40 records: too many for a
 // UDP reply without EDNS, so over UDP it answers truncated (TC set, no
 // records) as real servers do, over TCP in full. It counts queries by

@@ -1,8 +1,8 @@
-// Package netprobe talks to the network without changing anything: it finds
-// this machine's public address (HTTP echo services, DNS-based lookups, local
-// interfaces, a user's command), checks whether the network is ready (DNS
-// lookups and TCP connects, with latency and loss over a window), and reports
-// when the machine's addresses or routes change.
+// Package netprobe talks to the network without changing anything, for the
+// updater: it finds this machine's public address (HTTP echo services,
+// DNS-based lookups, local interfaces, a user's command) and reports when the
+// machine's addresses or routes change. The supervisor's readiness probes
+// are package readiness, which links no DNS library.
 //
 // The package imports none of this project's packages; callers hand it plain
 // values (URLs, server addresses, interface names) and an hclog.Logger.

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ddnsd/ddns/dnsaddr"
 	"github.com/ddnsd/ddns/dnsx"
 	"github.com/miekg/dns"
 )
@@ -41,7 +42,7 @@ type dnsSource struct {
 // SERVFAIL, is sent again, up to 5 tries in all, 100 ms doubling to 10 s.
 func NewDNSSource(server, name, qtype, class string) Source {
 	s := &dnsSource{server: server, name: dns.Fqdn(strings.TrimSpace(name)), qtype: strings.ToUpper(strings.TrimSpace(qtype))}
-	s.server = dnsx.WithPort(server)
+	s.server = dnsaddr.WithPort(server)
 	cls := strings.ToUpper(strings.TrimSpace(class))
 	if cls == "" {
 		cls = "IN"

@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"strings"
 	"sync"
-	"text/template"
 	"time"
 
 	"github.com/ddnsd/ddns/backoff"
@@ -69,8 +68,8 @@ type sink struct {
 	cfg     configs.Notify
 	masked  string // the URL with secrets masked, for logs
 	events  map[string]bool
-	body    *template.Template // nil: the default JSON body
-	headers map[string]*template.Template
+	body    *notifyTemplate // nil: the default JSON body
+	headers map[string]*notifyTemplate
 	limit   int
 
 	mu         sync.Mutex
@@ -145,7 +144,7 @@ func New(entries []configs.Notify, logger hclog.Logger, opts ...Option) *Notifie
 			}
 		}
 		if c.Type == "webhook" && len(c.Headers) > 0 {
-			s.headers = map[string]*template.Template{}
+			s.headers = map[string]*notifyTemplate{}
 			for _, k := range sortedKeys(c.Headers) {
 				t, err := parseTemplate(k, c.Headers[k])
 				if err != nil {

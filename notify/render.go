@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"text/template"
 	"time"
 )
 
@@ -27,17 +26,6 @@ func dataOf(e Event) templateData {
 // second (templates' .Time, the default body's "time", "failing since").
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
-// funcs: json quotes a value as a JSON literal, so a body template like
-// {"text": {{json .Error}}} stays valid JSON whatever the error says.
-func templateFuncs() template.FuncMap {
-	return template.FuncMap{
-		"json": func(v any) (string, error) {
-			b, err := json.Marshal(v)
-			return string(b), err
-		},
-	}
-}
-
 // sampleEvent exercises every field when templates are checked.
 func sampleEvent() Event {
 	return Event{
@@ -50,8 +38,8 @@ func sampleEvent() Event {
 // parseTemplate parses and test-renders one template, so that a reference
 // to a field that does not exist is found at start-up, not at the first
 // notification.
-func parseTemplate(name, text string) (*template.Template, error) {
-	t, err := template.New(name).Funcs(templateFuncs()).Option("missingkey=error").Parse(text)
+func parseTemplate(name, text string) (*notifyTemplate, error) {
+	t, err := newTemplate(name, text)
 	if err != nil {
 		return nil, err
 	}

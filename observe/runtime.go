@@ -3,18 +3,15 @@ package observe
 import (
 	"bufio"
 	"io"
-	"os"
 	"runtime"
-
-	"github.com/shirou/gopsutil/v3/process"
 )
 
 // writeRuntime writes the supervisor's own figures under the names
 // Prometheus' Go and process collectors use, so dashboards built for any Go
 // program work: goroutines and heap from the runtime, memory, CPU time,
-// open files and start time from the OS (gopsutil, already linked for the
-// child's limits). A figure the OS does not give (open files on Windows) is
-// left out rather than written as 0.
+// open files and start time from the OS (readProcess, per OS). A figure the
+// OS does not give (open files on Windows) is left out rather than written
+// as 0.
 func writeRuntime(w io.Writer) {
 	bw, ok := w.(*bufio.Writer)
 	if !ok {
@@ -35,21 +32,29 @@ func writeRuntime(w io.Writer) {
 	one("go_memstats_heap_inuse_bytes", kindGauge, "Number of heap bytes that are in use.", float64(ms.HeapInuse))
 	one("go_memstats_sys_bytes", kindGauge, "Number of bytes obtained from system.", float64(ms.Sys))
 
-	p, err := process.NewProcess(int32(os.Getpid()))
-	if err != nil {
-		return
+	p := readProcess()
+	if p.hasCPU {
+		one("process_cpu_seconds_total", kindCounter, "Total user and system CPU time spent in seconds.", p.cpuSeconds)
 	}
-	if t, err := p.Times(); err == nil {
-		one("process_cpu_seconds_total", kindCounter, "Total user and system CPU time spent in seconds.", t.User+t.System)
+	if p.hasMemory {
+		one("process_resident_memory_bytes", kindGauge, "Resident memory size in bytes.", p.residentBytes)
+		one("process_virtual_memory_bytes", kindGauge, "Virtual memory size in bytes.", p.virtualBytes)
 	}
-	if m, err := p.MemoryInfo(); err == nil {
-		one("process_resident_memory_bytes", kindGauge, "Resident memory size in bytes.", float64(m.RSS))
-		one("process_virtual_memory_bytes", kindGauge, "Virtual memory size in bytes.", float64(m.VMS))
+	if p.hasFDs {
+		one("process_open_fds", kindGauge, "Number of open file descriptors.", p.openFDs)
 	}
-	if n, err := p.NumFDs(); err == nil {
-		one("process_open_fds", kindGauge, "Number of open file descriptors.", float64(n))
+	if p.hasStart {
+		one("process_start_time_seconds", kindGauge, "Start time of the process since unix epoch in seconds.", p.startSeconds)
 	}
-	if ms, err := p.CreateTime(); err == nil {
-		one("process_start_time_seconds", kindGauge, "Start time of the process since unix epoch in seconds.", float64(ms)/1000)
-	}
+}
+
+// processFigures is what the OS says of this process; a has* field is false
+// when the OS did not say.
+type processFigures struct {
+	cpuSeconds                  float64 // user and system CPU time
+	residentBytes, virtualBytes float64
+	openFDs                     float64
+	startSeconds                float64 // since the Unix epoch
+	hasCPU, hasMemory, hasFDs   bool
+	hasStart                    bool
 }

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ddnsd/ddns/dnsaddr"
 	"github.com/ddnsd/ddns/dnsx"
 	"github.com/ddnsd/ddns/providers/spec"
 	"github.com/hashicorp/go-hclog"
@@ -182,7 +183,7 @@ func checkStringKey(p Params, key string, required bool) error {
 // rfc2136ServerAddr accepts "host:port", "[v6]:port", a bare host or a bare
 // address, and adds port 53 when none is given.
 func rfc2136ServerAddr(s string) (string, error) {
-	s = dnsx.WithPort(s)
+	s = dnsaddr.WithPort(s)
 	host, port, err := net.SplitHostPort(s)
 	if err != nil {
 		return "", fmt.Errorf("key %q: %q is not host:port (%v)", "server", s, err)

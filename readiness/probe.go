@@ -1,4 +1,4 @@
-package netprobe
+package readiness
 
 import (
 	"context"
@@ -13,16 +13,14 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/ddnsd/ddns/dnsx"
-	"github.com/miekg/dns"
-
 	"github.com/ddnsd/ddns/clock"
+	"github.com/ddnsd/ddns/dnsaddr"
 )
 
 // Prober defaults.
 const (
-	DefaultProbeTimeout = 2 * time.Second
-	DefaultProbeWindow  = 10
+	DefaultTimeout = 2 * time.Second // per check
+	DefaultWindow  = 10              // results kept per check for Loss
 )
 
 // Check is one readiness probe.
@@ -57,12 +55,16 @@ type Verdict struct {
 // Probe and do not copy it afterwards.
 type Prober struct {
 	Checks  []Check
-	Timeout time.Duration // per check; default DefaultProbeTimeout
-	Window  int           // results kept per check for Loss; default DefaultProbeWindow
+	Timeout time.Duration // per check; default DefaultTimeout
+	Window  int           // results kept per check for Loss; default DefaultWindow
 	// Resolver for "dns" checks. nil: DNSServers when given, else the
 	// system's resolver.
-	Resolver   *net.Resolver
-	DNSServers []string // host:port (or host, port 53), asked in order until one answers
+	Resolver *net.Resolver
+	// DNSServers are asked in order until one answers (host:port, or host
+	// for port 53), each through the standard resolver pointed at it alone.
+	// A name in the hosts file resolves from there, as for any program on
+	// the machine.
+	DNSServers []string
 	// Clock dates verdicts and results, and ages them for Fresh; nil =
 	// clock.System(). Latency is measured on the real clock whatever it says.
 	Clock clock.Clock
@@ -92,7 +94,7 @@ func (p *Prober) Probe(ctx context.Context) Verdict {
 	}
 	timeout := p.Timeout
 	if timeout <= 0 {
-		timeout = DefaultProbeTimeout
+		timeout = DefaultTimeout
 	}
 	var wg sync.WaitGroup
 	for i, c := range p.Checks {
@@ -107,7 +109,7 @@ func (p *Prober) Probe(ctx context.Context) Verdict {
 	p.mu.Lock()
 	window := p.Window
 	if window <= 0 {
-		window = DefaultProbeWindow
+		window = DefaultWindow
 	}
 	if p.history == nil {
 		p.history = map[Check][]bool{}
@@ -170,30 +172,26 @@ func (p *Prober) Last() (Verdict, bool) {
 }
 
 // lookup resolves name for a dns check: through Resolver when set, else by
-// asking DNSServers in turn (a dead server passes the turn, which the
-// standard resolver's Dial hook cannot do for UDP), else the system's
-// resolver.
+// asking DNSServers in turn, else through the system's resolver.
 func (p *Prober) lookup(ctx context.Context, name string) error {
 	if p.Resolver != nil || len(p.DNSServers) == 0 {
 		r := p.Resolver
 		if r == nil {
 			r = net.DefaultResolver
 		}
-		addrs, err := r.LookupHost(ctx, name)
-		if err == nil && len(addrs) == 0 {
-			err = errors.New("resolved to no address")
-		}
-		return err
+		return lookupWith(ctx, r, name)
 	}
+	// A dead server passes the turn to the next one. One resolver per server
+	// does that: the standard resolver's Dial hook is not told which of its
+	// own servers it stands for, so one resolver could not rotate.
 	var errs []error
 	for _, s := range p.DNSServers {
-		s = dnsx.WithPort(s)
-		found, err := lookupAt(ctx, s, name)
-		if err == nil && found {
-			return nil
-		}
-		if err == nil {
-			return &net.DNSError{Err: "no such host", Name: name, Server: s, IsNotFound: true}
+		err := lookupAt(ctx, dnsaddr.WithPort(s), rooted(name))
+		var dnsErr *net.DNSError
+		if err == nil || errors.As(err, &dnsErr) && dnsErr.IsNotFound {
+			// An answer, even "no such host", is the server's word: asking
+			// the next one would hide a wrong zone behind a working fallback.
+			return err
 		}
 		errs = append(errs, err)
 		if ctx.Err() != nil {
@@ -203,30 +201,103 @@ func (p *Prober) lookup(ctx context.Context, name string) error {
 	return errors.Join(errs...)
 }
 
-// lookupAt asks one server for name's A, then AAAA records. found is false
-// (with a nil error) when the server says the name has no address.
-func lookupAt(ctx context.Context, server, name string) (found bool, err error) {
-	for _, qt := range []uint16{dns.TypeA, dns.TypeAAAA} {
-		m := new(dns.Msg)
-		m.SetQuestion(dns.Fqdn(name), qt)
-		r, err := dnsx.Exchange(ctx, nil, m, server)
+// lookupWith resolves name through r; a name with no address fails.
+func lookupWith(ctx context.Context, r *net.Resolver, name string) error {
+	addrs, err := r.LookupHost(ctx, name)
+	if err == nil && len(addrs) == 0 {
+		err = errors.New("resolved to no address")
+	}
+	return err
+}
+
+// lookupAt resolves name through the standard (pure Go) resolver asking
+// only server (host:port): over UDP, and again over TCP when the answer
+// comes back truncated, as the resolver chooses. When the lookup failed on
+// the network, the error wraps what the network said (a "connection
+// refused" errno), which the resolver's own error keeps only as text.
+func lookupAt(ctx context.Context, server, name string) error {
+	var (
+		mu      sync.Mutex
+		netErrs = map[string]error{} // the errors connections to server returned, by text
+	)
+	note := func(err error) {
 		if err != nil {
-			return false, err
-		}
-		switch r.Rcode {
-		case dns.RcodeSuccess:
-		case dns.RcodeNameError:
-			return false, nil
-		default:
-			return false, &net.DNSError{Err: "server answered " + dns.RcodeToString[r.Rcode], Name: name, Server: server}
-		}
-		for _, rr := range r.Answer {
-			if rr.Header().Rrtype == qt {
-				return true, nil
-			}
+			mu.Lock()
+			netErrs[err.Error()] = err
+			mu.Unlock()
 		}
 	}
-	return false, nil
+	r := &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		c, err := (&net.Dialer{}).DialContext(ctx, network, server)
+		if err != nil {
+			note(err)
+			return nil, err
+		}
+		nc := notingConn{c, note}
+		if pc, ok := c.(net.PacketConn); ok {
+			// The resolver frames its messages by whether the connection
+			// is a PacketConn: the wrapper must stay one.
+			return notingPacketConn{nc, pc}, nil
+		}
+		return nc, nil
+	}}
+	err := lookupWith(ctx, r, name)
+	var dnsErr *net.DNSError
+	mu.Lock()
+	defer mu.Unlock()
+	if errors.As(err, &dnsErr) && netErrs[dnsErr.Err] != nil {
+		return fmt.Errorf("looking up %s at %s: %w", name, server, netErrs[dnsErr.Err])
+	}
+	return err
+}
+
+// notingConn hands every read and write error to note.
+type notingConn struct {
+	net.Conn
+	note func(error)
+}
+
+// Read reads from the connection and notes its error.
+func (c notingConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	c.note(err)
+	return n, err
+}
+
+// Write writes to the connection and notes its error.
+func (c notingConn) Write(b []byte) (int, error) {
+	n, err := c.Conn.Write(b)
+	c.note(err)
+	return n, err
+}
+
+// notingPacketConn is a notingConn over UDP.
+type notingPacketConn struct {
+	notingConn
+	pc net.PacketConn
+}
+
+// ReadFrom reads a packet and notes its error.
+func (c notingPacketConn) ReadFrom(b []byte) (int, net.Addr, error) {
+	n, a, err := c.pc.ReadFrom(b)
+	c.note(err)
+	return n, a, err
+}
+
+// WriteTo writes a packet and notes its error.
+func (c notingPacketConn) WriteTo(b []byte, a net.Addr) (int, error) {
+	n, err := c.pc.WriteTo(b, a)
+	c.note(err)
+	return n, err
+}
+
+// rooted makes name absolute, so the resolver asks the server for it alone
+// and not also for name plus each search domain of resolv.conf.
+func rooted(name string) string {
+	if strings.HasSuffix(name, ".") {
+		return name
+	}
+	return name + "."
 }
 
 // run performs one check.
