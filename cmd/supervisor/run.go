@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -80,7 +82,13 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	app, err := daemon.New(daemon.Options{
 		ConfigPath: path, Config: cfg, ConfigErr: loadErr, Load: loadConfig,
 		Socket: socket, SocketFromFlag: *socketFlag != "",
-		Starter:   supervise.NewExecStarter(supervise.ExecOptions{Logger: logger, Output: ring}),
+		Starter: supervise.NewExecStarter(supervise.ExecOptions{
+			Logger: logger, Output: ring,
+			// Linux: descendants that leave the child's group come back to
+			// us and die with it; in a cgroup of its own where we may make
+			// one, even if we are killed.
+			Subreaper: true, Cgroup: childCgroupName(socket),
+		}),
 		Inspector: supervise.NewProcInspector(),
 		Ring:      ring,
 		Logger:    logger,
@@ -107,4 +115,12 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		return 1 // Run logged why
 	}
 	return 0
+}
+
+// childCgroupName names the child's cgroup after the socket, so that two
+// supervisors in one cgroup do not share it and a restarted one finds what
+// its killed predecessor left.
+func childCgroupName(socket string) string {
+	sum := sha256.Sum256([]byte(socket))
+	return "ddns-child-" + hex.EncodeToString(sum[:6])
 }
