@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"syscall"
 
 	"github.com/ddnsd/ddns/configs"
 	"github.com/ddnsd/ddns/daemon"
@@ -20,6 +22,11 @@ import (
 // SIGINT or SIGTERM. Exit 0 after a clean stop, 1 when it cannot run, 2 on
 // a usage error.
 func cmdRun(args []string, stdout, stderr io.Writer) int {
+	// A reader of our output that goes away (`supervisor run | head`) must
+	// not kill the supervisor: Go dies of SIGPIPE on a write to a broken
+	// stdout or stderr unless it is ignored; the write then fails with EPIPE
+	// and the log goes on wherever else it goes (a log file, the ring).
+	signal.Ignore(syscall.SIGPIPE)
 	fs := newFlags("run", stderr)
 	config := fs.String("config", "", "config file (default: $DDNS_CONFIG, the user config folder, /etc/ddns/config.toml, then the embedded default)")
 	socketFlag := fs.String("socket", "", "control socket (default: [supervisor] socket, else the per-user runtime folder)")
