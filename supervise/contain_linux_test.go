@@ -32,6 +32,8 @@ func init() {
 	switch os.Getenv(containHelperEnv) {
 	case "supervisor":
 		os.Exit(containedSupervisor())
+	case "pid1-exits":
+		os.Exit(pid1Exits())
 	case "alloc":
 		// 150 MB, touched so that it is resident.
 		b := make([]byte, 150<<20)
@@ -349,5 +351,53 @@ func TestContainedChildRestartsAfterCgroupKill(t *testing.T) {
 		if st := p.Exit(); st.Code != 3 {
 			t.Fatalf("round %d: a child in the reused cgroup ended with %+v, want exit code 3", i, st)
 		}
+	}
+}
+
+// pid1Exits runs as PID 1 of a fresh PID namespace: an orphan reaper takes
+// every SIGCHLD while 1,000 children exit, each leaving an orphan behind
+// for the reaper; every child's exit code must reach its own wait.
+func pid1Exits() int {
+	chld := make(chan os.Signal, 64)
+	signal.Notify(chld, syscall.SIGCHLD)
+	go func() {
+		for range chld {
+			ReapOrphans()
+		}
+	}()
+	s := NewExecStarter(ExecOptions{})
+	bad := 0
+	for i := range 1000 {
+		code := i % 200
+		p, err := s.Start(Command{Path: "/bin/sh", Args: []string{"-c", fmt.Sprintf("(true &); exit %d", code)}})
+		if err != nil {
+			fmt.Println("start:", err)
+			return 1
+		}
+		<-p.Done()
+		if st := p.Exit(); st.Code != code || st.Err != nil {
+			bad++
+			fmt.Printf("exit %d: got %+v\n", i, st)
+		}
+	}
+	fmt.Printf("wrong exits: %d\n", bad)
+	return 0
+}
+
+func TestPID1ReaperLeavesChildExitCodes(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for a PID namespace (unshare -fp)")
+	}
+	if _, err := exec.LookPath("unshare"); err != nil {
+		t.Skip("unshare not installed")
+	}
+	cmd := exec.Command("unshare", "-fp", "--mount-proc", "--kill-child", os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), containHelperEnv+"=pid1-exits")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("the PID 1 helper failed: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "wrong exits: 0\n") {
+		t.Fatalf("children's exit codes were lost to the orphan reaper:\n%.4000s", out)
 	}
 }
