@@ -52,6 +52,9 @@ func systemdPlan(r resolved) (plan, error) {
 		if hidden := hiddenBySandbox(r.Binary); hidden != "" {
 			p.installNotes = append(p.installNotes, fmt.Sprintf("Warning: %s is under %s, which the unit's sandbox hides from the service (%s): it will not start; install the binary elsewhere, such as /usr/local/bin", r.Binary, hidden, sandboxReason[hidden]))
 		}
+		if hidden := hiddenBySandbox(r.Config); r.Config != "" && hidden != "" {
+			p.installNotes = append(p.installNotes, fmt.Sprintf("Warning: the config %s is under %s, which the unit's sandbox hides from the service (%s): the supervisor will wait for a config it cannot see; keep it in /etc/ddns", r.Config, hidden, sandboxReason[hidden]))
+		}
 	}
 	if r.user {
 		p.installNotes = append(p.installNotes, "A user unit runs while you are logged in; to start it at boot without a login, run: loginctl enable-linger")

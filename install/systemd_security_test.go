@@ -80,3 +80,17 @@ func TestInstallWarnsWhenTheSandboxHidesTheBinary(t *testing.T) {
 		})
 	}
 }
+
+func TestInstallWarnsWhenTheSandboxHidesTheConfig(t *testing.T) {
+	r, err := resolve(Options{Target: Systemd, Binary: "/usr/local/bin/supervisor", Config: "/root/ddns.toml", Getenv: unixEnv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := systemdPlan(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if notes := strings.Join(p.installNotes, "\n"); !strings.Contains(notes, "Warning: the config /root/ddns.toml is under /root,") {
+		t.Errorf("no warning that ProtectHome hides the config; notes:\n%s", notes)
+	}
+}
