@@ -331,7 +331,7 @@ func TestContainedChildRestartsAfterCgroupKill(t *testing.T) {
 	// what is cloned into a cgroup once killed, so it is replaced).
 	s := NewExecStarter(ExecOptions{Cgroup: testCgroup(t)})
 	for i := range 3 {
-		p, err := s.Start(Command{Path: "/bin/sh", Args: []string{"-c", "setsid sleep 1000 & echo started; exec sleep 1000"}})
+		p, err := s.Start(escapeThen(t, "exec sleep 1000"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -343,7 +343,7 @@ func TestContainedChildRestartsAfterCgroupKill(t *testing.T) {
 			t.Fatalf("round %d: exit %+v, want killed by our SIGKILL", i, st)
 		}
 		// A child that exits on its own shows whether the cgroup killed it.
-		p, err = s.Start(Command{Path: "/bin/sh", Args: []string{"-c", "setsid sleep 1000 & exit 3"}})
+		p, err = s.Start(escapeThen(t, "exit 3"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -400,4 +400,29 @@ func TestPID1ReaperLeavesChildExitCodes(t *testing.T) {
 	if !strings.Contains(string(out), "wrong exits: 0\n") {
 		t.Fatalf("children's exit codes were lost to the orphan reaper:\n%.4000s", out)
 	}
+}
+
+func TestKilledEscapeesAreLogged(t *testing.T) {
+	logs := &linebuf.Buffer{}
+	s := NewExecStarter(ExecOptions{Logger: hclog.New(&hclog.LoggerOptions{Output: logs}), Cgroup: testCgroup(t)})
+	// The child "daemonizes": its worker leaves the session, the child exits 0.
+	p, err := s.Start(escapeThen(t, "exit 0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-p.Done()
+	if !strings.Contains(logs.String(), "killed processes the child left behind outside its process group") || !strings.Contains(logs.String(), "processes=1") {
+		t.Errorf("no warning about the killed daemon:\n%s", logs.String())
+	}
+}
+
+// escapeThen is a child that starts a grandchild in a session of its own,
+// waits until the grandchild is there (it creates a file once it left the
+// child's session), and then runs then.
+func escapeThen(t *testing.T, then string) Command {
+	mark := filepath.Join(t.TempDir(), "escaped")
+	script := `setsid sh -c ': > "$0"; exec sleep 1000' "$0" &
+while [ ! -e "$0" ]; do :; done
+` + then
+	return Command{Path: "/bin/sh", Args: []string{"-c", script, mark}}
 }

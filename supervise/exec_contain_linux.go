@@ -261,16 +261,19 @@ func cgroupProcs(dir string) []int {
 // cgroup that cgroup.kill was used on is then replaced by a fresh one of
 // the same name: Linux (6.18 here) goes on killing every process later
 // cloned into it with CLONE_INTO_CGROUP.
-func killCgroup(dir string) {
+func killCgroup(dir string) (found int) {
 	deadline := time.Now().Add(2 * time.Second)
 	useKill := false
-	for {
+	for pass := 0; ; pass++ {
 		pids := cgroupProcs(dir)
+		if pass == 0 {
+			found = len(pids)
+		}
 		if len(pids) == 0 {
 			break
 		}
 		if time.Now().After(deadline) {
-			return
+			return found
 		}
 		if !useKill {
 			useKill = os.WriteFile(filepath.Join(dir, "cgroup.kill"), []byte("1"), 0) == nil
@@ -287,6 +290,7 @@ func killCgroup(dir string) {
 	if useKill && os.Remove(dir) == nil {
 		_ = os.Mkdir(dir, 0o755)
 	}
+	return found
 }
 
 // signalContained sends sig to every process of the child's cgroup, which
@@ -301,13 +305,19 @@ func (p *execProc) signalContained(sig syscall.Signal) {
 }
 
 // killContained runs after the child was reaped: its cgroup is killed, and
-// a subreaper kills the orphans that came back to it.
+// a subreaper kills the orphans that came back to it. Whatever had to be
+// killed here left the child's process group: a child that daemonizes is
+// told so in the log, since its daemon does not outlive it.
 func (p *execProc) killContained() {
+	n := 0
 	if p.contain {
-		killCgroup(p.st.sys.cgroup)
+		n += killCgroup(p.st.sys.cgroup)
 	}
 	if p.st.sys.subreaper {
-		killDescendants()
+		n += killDescendants()
+	}
+	if n > 0 {
+		p.log.Warn("killed processes the child left behind outside its process group (setsid, a double fork or a daemon); a supervised program must not daemonize", "pid", p.pid, "processes", n)
 	}
 }
 
@@ -315,7 +325,7 @@ func (p *execProc) killContained() {
 // the children we started and have not reaped (another child's tree), and
 // reaps those that were ours to reap. It repeats until none is left, since
 // a dying tree may still fork, bounded.
-func killDescendants() {
+func killDescendants() (killed int) {
 	owned.Lock()
 	defer owned.Unlock()
 	me := os.Getpid()
@@ -338,14 +348,17 @@ func killDescendants() {
 			}
 			if pr.state != 'Z' {
 				live++
-				_ = syscall.Kill(pr.pid, syscall.SIGKILL)
+				if syscall.Kill(pr.pid, syscall.SIGKILL) == nil && pass == 0 {
+					killed++
+				}
 			}
 		}
 		if live == 0 {
-			return
+			return killed
 		}
 		time.Sleep(time.Millisecond) // let the killed exit and their children come back to us
 	}
+	return killed
 }
 
 // descendsFrom reports whether pid's ancestry leads to root without passing
