@@ -111,6 +111,12 @@ func (e *execStarter) initSys() {
 	if e.o.Cgroup == "" {
 		return
 	}
+	if os.Getpid() == 1 {
+		// The init of a PID namespace: when it dies the kernel kills every
+		// process in the namespace, and orphans come to it anyway. A cgroup
+		// would add nothing but a folder its killed keeper cannot remove.
+		return
+	}
 	dir, leftover, err := setupCgroup(e.o.Cgroup)
 	if err != nil {
 		log.Debug("no cgroup for the child; containing it without one", "error", err)
