@@ -97,6 +97,15 @@ type execStarter struct {
 //	                             job, so no orphan holds the output pipes
 //	signalName(ps) string        the signal that ended the child, "" if none
 //
+// and, for all children of a starter (exec_contain_linux.go, elsewhere
+// exec_contain_other.go's no-ops):
+//
+//	starterSys, initSys()        the subreaper flag, the cgroup and its keeper
+//	containing(), stopContaining whether children start in the cgroup
+//	signalContained(sig)         sig to the processes that left the group
+//	killContained()              after the reap: kill the cgroup and the
+//	                             subreaper's orphans
+//
 // terminate, kill and cleanupGroup are called with mu held; terminate and
 // kill never after the child was reaped, so a reused pid is never signalled.
 type execProc struct {

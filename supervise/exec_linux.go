@@ -27,13 +27,16 @@ func (p *execProc) prepare(cmd *exec.Cmd) error {
 	if p.contain {
 		// The child is forked straight into its cgroup (clone3's
 		// CLONE_INTO_CGROUP), so not even its first instruction runs outside.
-		d, err := os.Open(p.st.sys.cgroup)
-		if err != nil {
-			return fmt.Errorf("cannot open the child's cgroup: %w", err)
+		// Without it the child still starts, contained by the subreaper
+		// and its group only.
+		if d, err := os.Open(p.st.sys.cgroup); err != nil {
+			p.log.Debug("cannot open the child's cgroup; starting it outside", "error", err)
+			p.contain = false
+		} else {
+			p.sys.cgroup = d
+			attr.UseCgroupFD = true
+			attr.CgroupFD = int(d.Fd())
 		}
-		p.sys.cgroup = d
-		attr.UseCgroupFD = true
-		attr.CgroupFD = int(d.Fd())
 	}
 	master, slave, err := openPTY()
 	if err != nil {
