@@ -60,3 +60,16 @@ func TestEscapedGrandchildDiesWithKill9OfSupervisor(t *testing.T) {
 		t.Fatalf("after kill -9 of the supervisor: grandchild %d ended %v, child %d ended %v", gc, e2e.Ended(gc), st.Child.PID, e2e.Ended(st.Child.PID))
 	}
 }
+
+func TestEscapedGrandchildDiesWithSIGTERMOfSupervisor(t *testing.T) {
+	e := newEnv(t, escapingChild)
+	e.Start()
+	e.WaitStatus("running", 20*time.Second, e2e.Running)
+	gc := escapee(t, e)
+	if err := e.Stop(); err != nil {
+		t.Fatalf("supervisor exit after SIGTERM: %v", err)
+	}
+	if !e2e.Eventually(10*time.Second, func() bool { return e2e.Ended(gc) }) {
+		t.Fatalf("grandchild %d survived SIGTERM of the supervisor", gc)
+	}
+}
