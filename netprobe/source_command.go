@@ -45,10 +45,10 @@ func (s *commandSource) Detect(ctx context.Context, fam Family) (netip.Addr, err
 	// The program leads its own process group, and the deadline kills the
 	// whole group: a hung script's children would otherwise outlive it, one
 	// more with every pass.
-	ownGroup(cmd)
+	run := contain(cmd)
 	err := cmd.Run()
-	// Whatever it left behind in its group is done with too.
-	killGroup(cmd)
+	// Whatever it left behind is done with too, even outside its group.
+	run.killLeftovers()
 	if ctx.Err() != nil {
 		return netip.Addr{}, fmt.Errorf("%s: did not finish in time: %w", s.name, ctx.Err())
 	}

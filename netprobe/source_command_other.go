@@ -4,9 +4,10 @@ package netprobe
 
 import "os/exec"
 
-// ownGroup leaves cmd as it is where there are no process groups: the
-// context's cancellation kills the program itself.
-func ownGroup(cmd *exec.Cmd) {}
+// commandRun is one run of an address program; without process groups the
+// context's cancellation kills the program itself, and nothing more.
+type commandRun struct{}
 
-// killGroup has no group to kill here.
-func killGroup(cmd *exec.Cmd) {}
+func contain(cmd *exec.Cmd) *commandRun { return &commandRun{} }
+
+func (r *commandRun) killLeftovers() {}
