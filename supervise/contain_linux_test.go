@@ -76,13 +76,24 @@ func containedSupervisor() int {
 		}
 	}()
 	events := make(chan Event, 100)
+	policy := realPolicy()
+	var inspector Inspector
+	if mb, _ := strconv.Atoi(os.Getenv("CONTAIN_MEMORY_MB")); mb > 0 {
+		policy.MemoryLimitMB = mb
+		policy.InspectInterval = 50 * time.Millisecond
+		inspector = NewProcInspector()
+	}
 	s := New(Options{
-		Policy:  realPolicy(),
+		Policy:    policy,
+		Inspector: inspector,
 		Command: Command{Path: "/bin/sh", Args: []string{"-c", os.Getenv("CONTAIN_SCRIPT")}},
 		Starter: NewExecStarter(ExecOptions{Logger: hclog.NewNullLogger(), Output: ring, Subreaper: true, Cgroup: os.Getenv("CONTAIN_CGROUP")}),
 		OnEvent: func(e Event) {
 			if e.Kind == EventStarted {
 				fmt.Printf("child:%d\n", e.PID)
+			}
+			if e.Kind == EventMemoryLimit {
+				fmt.Println("memory-limit:", e.Detail)
 			}
 			events <- e
 		},
@@ -110,10 +121,10 @@ type containedRun struct {
 	out   *linebuf.Cursor
 }
 
-func startContained(t *testing.T, cgroup, script string) *containedRun {
+func startContained(t *testing.T, cgroup, script string, env ...string) *containedRun {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), containHelperEnv+"=supervisor", "CONTAIN_CGROUP="+cgroup, "CONTAIN_SCRIPT="+script)
+	cmd.Env = append(append(os.Environ(), containHelperEnv+"=supervisor", "CONTAIN_CGROUP="+cgroup, "CONTAIN_SCRIPT="+script), env...)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -125,10 +136,21 @@ func startContained(t *testing.T, cgroup, script string) *containedRun {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	var output linebuf.Buffer
 	go output.Feed(out)
-	return &containedRun{cmd: cmd, stdin: stdin, out: output.Cursor()}
+	c := &containedRun{cmd: cmd, stdin: stdin, out: output.Cursor()}
+	t.Cleanup(func() {
+		// A stop first, so that the supervisor's own containment cleans up
+		// (a test that killed it has nothing left to stop).
+		if _, err := io.WriteString(stdin, "stop\n"); err == nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			_, _ = output.Cursor().Await(ctx, func(l string) bool { return l == "stopped" })
+			cancel()
+		}
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	return c
 }
 
 // await waits for a line with the prefix and returns the rest of it.
@@ -425,4 +447,14 @@ func escapeThen(t *testing.T, then string) Command {
 while [ ! -e "$0" ]; do :; done
 ` + then
 	return Command{Path: "/bin/sh", Args: []string{"-c", script, mark}}
+}
+
+func TestMemoryLimitCountsDoubleForkedOrphans(t *testing.T) {
+	// No cgroup: the 150 MB grandchild double-forks away from the child's
+	// tree, so only the subreaper's orphans bring it back into the count.
+	script := `(setsid env ` + containHelperEnv + `=alloc "$SELF" -test.run='^$' > /dev/null &)
+exec sleep 1000`
+	c := startContained(t, "", script, "CONTAIN_MEMORY_MB=100", "SELF="+os.Args[0])
+	c.await(t, "child:")
+	c.await(t, "memory-limit:")
 }

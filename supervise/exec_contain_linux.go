@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
@@ -37,6 +38,28 @@ type starterSys struct {
 	subreaper bool
 	cgroup    string // the children's cgroup folder; "" when not used
 	keeper    *os.File
+}
+
+// subreaping is set once a starter made this process a child subreaper:
+// the child's orphans are then ours, and count towards its memory.
+var subreaping atomic.Bool
+
+// orphanRSSPages sums the resident pages of the processes that came back
+// to us as orphans (our descendants that no child we own leads to).
+func orphanRSSPages(procs []procEntry, parent map[int]int) uint64 {
+	if !subreaping.Load() {
+		return 0
+	}
+	owned.Lock()
+	defer owned.Unlock()
+	me := os.Getpid()
+	var n uint64
+	for _, pr := range procs {
+		if pr.state != 'Z' && descendsFrom(pr.pid, me, parent) {
+			n += pr.rssPages
+		}
+	}
+	return n
 }
 
 // owned are the pids of the processes this package started and has not yet
@@ -106,6 +129,7 @@ func (e *execStarter) initSys() {
 			log.Warn("cannot become a child subreaper; descendants that leave the child's process group may outlive it", "error", err)
 		} else {
 			e.sys.subreaper = true
+			subreaping.Store(true)
 		}
 	}
 	if e.o.Cgroup == "" {

@@ -54,6 +54,13 @@ func treeMemory(pid int, own uint64) uint64 {
 		}
 	}
 	total := own
+	var orphans uint64
+	if dir == "" {
+		// Without a cgroup the descendants that double-forked away are
+		// found as the orphans a subreaper got back (one child at a time,
+		// so they are this child's).
+		orphans = orphanRSSPages(procs, parent)
+	}
 	for _, pr := range procs {
 		if pr.pid == pid {
 			continue
@@ -62,7 +69,7 @@ func treeMemory(pid int, own uint64) uint64 {
 			total += pr.rssPages * pageSize
 		}
 	}
-	return total
+	return total + orphans*pageSize
 }
 
 // isDescendant reports whether pid's ancestry leads to root.
