@@ -86,8 +86,8 @@ func containedSupervisor() int {
 	s := New(Options{
 		Policy:    policy,
 		Inspector: inspector,
-		Command: Command{Path: "/bin/sh", Args: []string{"-c", os.Getenv("CONTAIN_SCRIPT")}},
-		Starter: NewExecStarter(ExecOptions{Logger: hclog.NewNullLogger(), Output: ring, Subreaper: true, Cgroup: os.Getenv("CONTAIN_CGROUP")}),
+		Command:   Command{Path: "/bin/sh", Args: []string{"-c", os.Getenv("CONTAIN_SCRIPT")}},
+		Starter:   NewExecStarter(ExecOptions{Logger: hclog.NewNullLogger(), Output: ring, Subreaper: true, Cgroup: os.Getenv("CONTAIN_CGROUP")}),
 		OnEvent: func(e Event) {
 			if e.Kind == EventStarted {
 				fmt.Printf("child:%d\n", e.PID)
