@@ -187,6 +187,8 @@ func systemdHardening(w func(string, ...any), r resolved) {
 	w("RestrictRealtime=yes")
 	w("RestrictSUIDSGID=yes")
 	w("LockPersonality=yes")
+	w("# A command address source run by a JIT (node, java) needs")
+	w("# MemoryDenyWriteExecute=no in a drop-in (systemctl edit).")
 	w("MemoryDenyWriteExecute=yes")
 	w("SystemCallArchitectures=native")
 	w("SystemCallFilter=@system-service")
