@@ -3,6 +3,7 @@ package main
 import (
 	"regexp"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -71,5 +72,20 @@ func TestEscapedGrandchildDiesWithSIGTERMOfSupervisor(t *testing.T) {
 	}
 	if !e2e.Eventually(10*time.Second, func() bool { return e2e.Ended(gc) }) {
 		t.Fatalf("grandchild %d survived SIGTERM of the supervisor", gc)
+	}
+}
+
+func TestChildWritingToTTYShowsInLogs(t *testing.T) {
+	// 1 MB to the controlling terminal, far more than its buffer: with
+	// nobody reading it the child would block forever.
+	e := newEnv(t, "[supervisor]\ncommand = [\"/bin/sh\", \"-c\", \"(head -c 1000000 /dev/zero | tr '\\\\0' x; echo; echo tty-done) > /dev/tty; exec sleep 1000\"]\n[probe]\nenabled = false\n")
+	e.Start()
+	e.WaitStatus("running", 20*time.Second, e2e.Running)
+	if !e2e.Eventually(10*time.Second, func() bool {
+		out, code := e.CLI("logs", "-n", "20", "--socket", e.Socket)
+		return code == 0 && strings.Contains(out, "tty-done")
+	}) {
+		out, _ := e.CLI("logs", "-n", "5", "--socket", e.Socket)
+		t.Fatalf("the child's terminal output is not in supervisor logs:\n%.2000s", out)
 	}
 }
