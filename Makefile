@@ -11,7 +11,7 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 PKGS     := ./...
 CROSS    := windows/amd64 darwin/arm64 linux/arm64 linux/arm linux/mipsle
 
-.PHONY: build run test lint cross bench chaos mutate clean
+.PHONY: build run test lint cross bench chaos soak mutate clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/supervisor ./cmd/updater
@@ -45,6 +45,15 @@ bench: build
 
 chaos: build
 	./chaos/run
+
+# Not part of `make test`: 1,000 status and /healthz requests per second on
+# fresh loopback connections for SOAK_DURATION (default 10m), then the
+# supervisor's RSS and descriptors at start and end; SOAK_CHILD_LOG=10000000
+# makes the child log 10 MB/s meanwhile.
+SOAK_DURATION  ?= 10m
+SOAK_CHILD_LOG ?= 0
+soak: build
+	$(GO) run ./soak -bin $(BIN) -duration $(SOAK_DURATION) -child-log $(SOAK_CHILD_LOG)
 
 # Not part of `make test` or .ci/run: it runs each package's tests once per
 # mutant. Run it before closing an issue that touches a core package.

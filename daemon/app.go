@@ -65,6 +65,7 @@ type App struct {
 	generation int
 	records    map[string]ipc.RecordStatus
 	reportAt   time.Time
+	reporter   reporterPID // who reports for the child: `update-now` goes there
 	http       HTTPServer
 }
 

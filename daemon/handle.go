@@ -37,6 +37,7 @@ func (a *App) handle(ctx context.Context, req ipc.Request, peer ipc.Peer, w ipc.
 			reply(errors.New("the updater is not running; `supervisor start` starts it"), "")
 			return
 		}
+		pid = a.updaterPID(pid)
 		reply(a.o.AskUpdate(pid), fmt.Sprintf("update pass requested from the updater (pid %d)", pid))
 	case ipc.CmdLogs:
 		a.streamLogs(ctx, req, w)
@@ -49,6 +50,7 @@ func (a *App) handle(ctx context.Context, req ipc.Request, peer ipc.Peer, w ipc.
 			reply(err, "")
 			return
 		}
+		a.noteReporter(peer)
 		a.onReport(*req.Report)
 		reply(nil, "ok")
 	default:

@@ -27,8 +27,8 @@ import (
 	"github.com/ddnsd/ddns/configs"
 	"github.com/ddnsd/ddns/ddns"
 	"github.com/ddnsd/ddns/ipc"
-	"github.com/ddnsd/ddns/netprobe"
 	"github.com/ddnsd/ddns/observe"
+	"github.com/ddnsd/ddns/readiness"
 	"github.com/ddnsd/ddns/supervise"
 )
 
@@ -469,7 +469,7 @@ func TestWrittenDNSListKeepsDerivedTCP(t *testing.T) {
 	cfg := configs.Defaults()
 	cfg.Providers = map[string]configs.Provider{"cf": {Type: "cloudflare"}}
 	cfg.Probe.DNS = []string{"example.net"}
-	want := []netprobe.Check{{Kind: "dns", Target: "example.net"}, {Kind: "tcp", Target: "api.cloudflare.com:443"}}
+	want := []readiness.Check{{Kind: "dns", Target: "example.net"}, {Kind: "tcp", Target: "api.cloudflare.com:443"}}
 	if got := probeChecks(&cfg); !reflect.DeepEqual(got, want) {
 		t.Errorf("probeChecks = %v, want %v", got, want)
 	}

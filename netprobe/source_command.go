@@ -42,7 +42,13 @@ func (s *commandSource) Detect(ctx context.Context, fam Family) (netip.Addr, err
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	// A grandchild holding the pipes open must not keep us waiting past the kill.
 	cmd.WaitDelay = time.Second
+	// The program leads its own process group, and the deadline kills the
+	// whole group: a hung script's children would otherwise outlive it, one
+	// more with every pass.
+	run := contain(cmd)
 	err := cmd.Run()
+	// Whatever it left behind is done with too, even outside its group.
+	run.killLeftovers()
 	if ctx.Err() != nil {
 		return netip.Addr{}, fmt.Errorf("%s: did not finish in time: %w", s.name, ctx.Err())
 	}

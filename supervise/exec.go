@@ -28,6 +28,21 @@ type ExecOptions struct {
 	// exited and its process group was killed: a process that escaped the
 	// group may still hold them (default 2s).
 	DrainGrace time.Duration
+	// Subreaper (Linux) makes the supervisor a child subreaper: a
+	// descendant that double-forks or calls setsid comes back to us as an
+	// orphan instead of to init, and every such descendant is killed when
+	// the child exits or is stopped. It changes the whole process, so only
+	// the supervisor's main sets it; the caller must then reap orphans
+	// (ReapOrphans).
+	Subreaper bool
+	// Cgroup (Linux, cgroup v2) names a folder created under the
+	// supervisor's own cgroup that every child starts in; the child's exit
+	// or stop kills the whole cgroup, which reaches descendants that left
+	// the process group and session, and a helper kills it if the
+	// supervisor itself is killed. A leftover from a killed predecessor is
+	// emptied first. Where the cgroup cannot be used (no cgroup v2, no
+	// write access) the children start without it. "" disables it.
+	Cgroup string
 }
 
 // maxLineBytes bounds one logged line; the rest of a longer line is dropped
@@ -47,10 +62,18 @@ func NewExecStarter(o ExecOptions) Starter {
 	if o.DrainGrace <= 0 {
 		o.DrainGrace = 2 * time.Second
 	}
-	return &execStarter{o: o}
+	e := &execStarter{o: o}
+	e.initSys()
+	return e
 }
 
-type execStarter struct{ o ExecOptions }
+// execStarter starts the children; sys holds what a platform keeps for all
+// of them (Linux: the subreaper flag, the cgroup and its keeper).
+type execStarter struct {
+	o   ExecOptions
+	mu  sync.Mutex // guards sys's switches
+	sys starterSys
+}
 
 // execProc is one real child. The portable code here drives it; each
 // platform file (exec_linux.go, exec_unixother.go, exec_unix.go,
@@ -74,6 +97,15 @@ type execStarter struct{ o ExecOptions }
 //	                             job, so no orphan holds the output pipes
 //	signalName(ps) string        the signal that ended the child, "" if none
 //
+// and, for all children of a starter (exec_contain_linux.go, elsewhere
+// exec_contain_other.go's no-ops):
+//
+//	starterSys, initSys()        the subreaper flag, the cgroup and its keeper
+//	containing(), stopContaining whether children start in the cgroup
+//	signalContained(sig)         sig to the processes that left the group
+//	killContained()              after the reap: kill the cgroup and the
+//	                             subreaper's orphans
+//
 // terminate, kill and cleanupGroup are called with mu held; terminate and
 // kill never after the child was reaped, so a reused pid is never signalled.
 type execProc struct {
@@ -90,17 +122,34 @@ type execProc struct {
 	readers sync.WaitGroup
 	pipes   []*os.File    // our read ends
 	setup   chan struct{} // closed when Start has finished with p
+	st      *execStarter  // the starter, for what all children share
+	contain bool          // start in the starter's cgroup (Linux)
 }
 
 func (e *execStarter) Start(c Command) (Process, error) {
 	if c.Path == "" {
 		return nil, errors.New("no command to start: the command path is empty")
 	}
+	contain := e.containing()
+	p, err := e.start(c, contain)
+	if err != nil && contain {
+		// Starting into the cgroup can fail where starting at all does
+		// not (an old kernel, a cgroup we may not write to): try once
+		// without, and keep going without it if that works.
+		if p2, err2 := e.start(c, false); err2 == nil {
+			e.stopContaining(err)
+			return p2, nil
+		}
+	}
+	return p, err
+}
+
+func (e *execStarter) start(c Command, contain bool) (*execProc, error) {
 	cmd := exec.Command(c.Path, c.Args...)
 	cmd.Env = c.Env
 	cmd.Dir = c.Dir
 	name := strings.TrimSuffix(filepath.Base(c.Path), ".exe")
-	p := &execProc{cmd: cmd, done: make(chan struct{}), setup: make(chan struct{}), log: e.o.Logger.Named(name), grace: e.o.DrainGrace}
+	p := &execProc{cmd: cmd, done: make(chan struct{}), setup: make(chan struct{}), log: e.o.Logger.Named(name), grace: e.o.DrainGrace, st: e, contain: contain}
 
 	outR, outW, err := os.Pipe()
 	if err != nil {

@@ -18,11 +18,26 @@ import (
 // only) cannot.
 type sysProc struct {
 	master, slave *os.File
+	cgroup        *os.File // the cgroup folder the child starts in, until it has
 }
 
 func (p *execProc) prepare(cmd *exec.Cmd) error {
 	attr := &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	cmd.SysProcAttr = attr
+	if p.contain {
+		// The child is forked straight into its cgroup (clone3's
+		// CLONE_INTO_CGROUP), so not even its first instruction runs outside.
+		// Without it the child still starts, contained by the subreaper
+		// and its group only.
+		if d, err := os.Open(p.st.sys.cgroup); err != nil {
+			p.log.Debug("cannot open the child's cgroup; starting it outside", "error", err)
+			p.contain = false
+		} else {
+			p.sys.cgroup = d
+			attr.UseCgroupFD = true
+			attr.CgroupFD = int(d.Fd())
+		}
+	}
 	master, slave, err := openPTY()
 	if err != nil {
 		return err
@@ -67,12 +82,19 @@ func (p *execProc) launch(cmd *exec.Cmd) error {
 	started := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread()
-		if err := cmd.Start(); err != nil {
+		if err := startOwned(cmd); err != nil {
 			started <- err
 			return // the locked thread exits with the goroutine; no child depends on it
 		}
+		if p.sys.master != nil {
+			// Nobody else reads the terminal: a child writing to /dev/tty
+			// would block once its buffer is full. Its text is the child's
+			// output like any other (Start reads every pipe in p.pipes).
+			p.pipes = append(p.pipes, p.sys.master)
+			p.sys.master = nil
+		}
 		started <- nil
-		err := cmd.Wait()
+		err := waitOwned(cmd)
 		runtime.UnlockOSThread() // the child is reaped: the thread may be reused
 		p.onExit(err)
 	}()
@@ -85,6 +107,10 @@ func (p *execProc) releaseStartFiles() {
 	if p.sys.slave != nil {
 		p.sys.slave.Close()
 		p.sys.slave = nil
+	}
+	if p.sys.cgroup != nil {
+		p.sys.cgroup.Close()
+		p.sys.cgroup = nil
 	}
 }
 

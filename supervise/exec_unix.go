@@ -40,14 +40,22 @@ func (p *execProc) terminate() error {
 	err := p.signalGroup(syscall.SIGTERM)
 	// A stopped (state T) process keeps SIGTERM pending until continued.
 	_ = p.signalGroup(syscall.SIGCONT)
+	// Descendants that left the group are asked too, where we can find them.
+	p.signalContained(syscall.SIGTERM)
+	p.signalContained(syscall.SIGCONT)
 	return err
 }
 
-func (p *execProc) kill() error { return p.signalGroup(syscall.SIGKILL) }
+func (p *execProc) kill() error {
+	err := p.signalGroup(syscall.SIGKILL)
+	p.signalContained(syscall.SIGKILL)
+	return err
+}
 
 // cleanupGroup runs after the child was reaped: whatever it left in its group
 // dies with it, so no orphan outlives a child and the pipes reach EOF.
 func (p *execProc) cleanupGroup() {
 	_ = p.signalGroup(syscall.SIGKILL)
+	p.killContained()
 	p.closeSys()
 }

@@ -2,9 +2,13 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
+	"os/signal"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/ddnsd/ddns/configs"
@@ -25,6 +29,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 // entry cancels it on a Stop from the service manager); serving, when set,
 // is called once the control socket listens.
 func runSupervisor(parent context.Context, name string, args []string, stdout, stderr io.Writer, serving func()) int {
+	// A reader of our output that goes away (`supervisor run | head`) must
+	// not kill the supervisor: Go dies of SIGPIPE on a write to a broken
+	// stdout or stderr unless it is ignored; the write then fails with EPIPE
+	// and the log goes on wherever else it goes (a log file, the ring).
+	signal.Ignore(syscall.SIGPIPE)
 	fs := newFlags(name, stderr)
 	config := fs.String("config", "", "config file (default: $DDNS_CONFIG, the user config folder, /etc/ddns/config.toml, then the embedded default)")
 	socketFlag := fs.String("socket", "", "control socket (default: [supervisor] socket, else the per-user runtime folder)")
@@ -117,7 +126,13 @@ func runSupervisor(parent context.Context, name string, args []string, stdout, s
 		ConfigPath: path, Config: cfg, ConfigErr: loadErr, Load: loadConfig,
 		LastGoodPath: lastGood, LastGoodSince: lastGoodSince,
 		Socket: socket, SocketFromFlag: *socketFlag != "",
-		Starter:   supervise.NewExecStarter(supervise.ExecOptions{Logger: logger, Output: ring}),
+		Starter: supervise.NewExecStarter(supervise.ExecOptions{
+			Logger: logger, Output: ring,
+			// Linux: descendants that leave the child's group come back to
+			// us and die with it; in a cgroup of its own where we may make
+			// one, even if we are killed.
+			Subreaper: true, Cgroup: childCgroupName(socket),
+		}),
 		Inspector: supervise.NewProcInspector(),
 		Ring:      ring,
 		Logger:    logger,
@@ -151,4 +166,12 @@ func runSupervisor(parent context.Context, name string, args []string, stdout, s
 		return failed(err) // Run logged why
 	}
 	return 0
+}
+
+// childCgroupName names the child's cgroup after the socket, so that two
+// supervisors in one cgroup do not share it and a restarted one finds what
+// its killed predecessor left.
+func childCgroupName(socket string) string {
+	sum := sha256.Sum256([]byte(socket))
+	return "ddns-child-" + hex.EncodeToString(sum[:6])
 }
