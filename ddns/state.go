@@ -226,36 +226,9 @@ func DefaultStatePath() (string, error) {
 }
 
 func statePathFor(goos string, getenv func(string) string, euid int, home string) (string, error) {
-	const file = "state.json"
-	if d, _, _ := strings.Cut(getenv("STATE_DIRECTORY"), string(os.PathListSeparator)); d != "" && filepath.IsAbs(d) {
-		return filepath.Join(d, file), nil
+	dir, err := configs.StateDirFor(goos, getenv, euid, home)
+	if err != nil {
+		return "", err
 	}
-	switch goos {
-	case "windows":
-		if d := getenv("LOCALAPPDATA"); d != "" {
-			return filepath.Join(d, "ddns", file), nil
-		}
-		if home != "" {
-			return filepath.Join(home, "AppData", "Local", "ddns", file), nil
-		}
-		return "", errors.New("cannot choose a state file: %LOCALAPPDATA% is not set; set state_file in [updater]")
-	case "darwin", "ios":
-		if euid == 0 {
-			return "/Library/Application Support/ddns/" + file, nil
-		}
-		if home == "" {
-			return "", errors.New("cannot choose a state file: the home folder is unknown; set state_file in [updater]")
-		}
-		return filepath.Join(home, "Library", "Application Support", "ddns", file), nil
-	}
-	if d := getenv("XDG_STATE_HOME"); d != "" && filepath.IsAbs(d) {
-		return filepath.Join(d, "ddns", file), nil
-	}
-	if euid == 0 {
-		return "/var/lib/ddns/" + file, nil
-	}
-	if home == "" {
-		return "", errors.New("cannot choose a state file: neither $XDG_STATE_HOME nor $HOME is set; set state_file in [updater]")
-	}
-	return filepath.Join(home, ".local", "state", "ddns", file), nil
+	return filepath.Join(dir, "state.json"), nil
 }
