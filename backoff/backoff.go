@@ -10,6 +10,7 @@
 package backoff
 
 import (
+	"context"
 	"math/rand/v2"
 	"time"
 )
@@ -78,3 +79,26 @@ func (s *Sequence) Attempts() int { return s.n }
 
 // Reset starts the schedule again from First (a success, a stable run).
 func (s *Sequence) Reset() { s.n = 0 }
+
+// Transient is the project's retry policy inside one pass, for every
+// transport (the providers' HTTP transport, RFC 2136, the address sources):
+// up to TransientAttempts tries, waiting 100 ms, 200 ms, 400 ms, ... capped
+// at 10 s between them, without jitter (the calls are few and per account,
+// so they do not arrive in herds).
+var Transient = Policy{First: 100 * time.Millisecond, Max: 10 * time.Second}
+
+// TransientAttempts is how many times a transient failure is tried in all.
+const TransientAttempts = 5
+
+// Sleep waits d, or until ctx ends (then it returns ctx's error): the wait
+// between two tries.
+func Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ddnsd/ddns/backoff"
 	"github.com/ddnsd/ddns/dnsaddr"
 	"github.com/ddnsd/ddns/dnsx"
 	"github.com/ddnsd/ddns/providers/spec"
@@ -156,7 +157,7 @@ func newRFC2136(env Env, p Params) (Provider, error) {
 		log:       log,
 		attempts:  retryAttempts,
 		delay:     backoffDelay,
-		wait:      waitCtx,
+		wait:      backoff.Sleep,
 	}, nil
 }
 

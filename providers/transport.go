@@ -23,10 +23,9 @@ import (
 // Retry schedule of one API call: the provider libraries make each call once,
 // so the transport is where transient failures (a 502 from a CDN edge, a 429
 // during a burst) are absorbed before they become a failed pass.
+// The policy is the project's one for every transport: backoff.Transient.
 const (
-	retryAttempts  = 5
-	retryFirst     = 100 * time.Millisecond
-	retryMax       = 10 * time.Second
+	retryAttempts  = backoff.TransientAttempts
 	traceBodyLimit = 1 << 20 // API replies are small; this only bounds a hostile one
 )
 
@@ -86,29 +85,13 @@ func newRetryTransport(env Env, base http.RoundTripper) *retryTransport {
 		logger:   logger,
 		attempts: retryAttempts,
 		delay:    backoffDelay,
-		wait:     waitCtx,
+		wait:     backoff.Sleep,
 		now:      time.Now,
 	}
 }
 
-// retrySchedule is 100 ms, 200 ms, 400 ms, ... capped at 10 s, without
-// jitter: the libraries' calls are few and per account, so they do not
-// arrive in herds.
-var retrySchedule = backoff.Policy{First: retryFirst, Max: retryMax}
-
 // backoffDelay is the wait before retry number attempt.
-func backoffDelay(attempt int) time.Duration { return retrySchedule.Delay(attempt) }
-
-func waitCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+func backoffDelay(attempt int) time.Duration { return backoff.Transient.Delay(attempt) }
 
 // parseEndpoint checks a configured endpoint: an absolute http(s) URL whose
 // scheme, host and port will replace the real API's.

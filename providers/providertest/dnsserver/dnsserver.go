@@ -594,6 +594,26 @@ func (s *Server) Thaw(t testing.TB) {
 	case PowerDNS:
 		s.ctl(t, "set-meta", s.Zone, "ALLOW-DNSUPDATE-FROM", pdnsAllowed)
 	}
+	// A thaw takes effect asynchronously (BIND reloads the zone after rndc
+	// returns): wait until a signed update is answered NOERROR again, so a
+	// test's next update meets a writable zone. The probe deletes an RRset
+	// that does not exist, which changes nothing.
+	deadline := time.Now().Add(10 * time.Second)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		m := new(dns.Msg)
+		m.SetUpdate(dns.Fqdn(s.Zone))
+		m.RemoveRRset([]dns.RR{&dns.TXT{Hdr: dns.RR_Header{Name: dns.Fqdn(s.fqdn("thaw-probe")), Rrtype: dns.TypeTXT, Class: dns.ClassINET}}})
+		rc, err := s.update(m)
+		if err == nil && rc == dns.RcodeSuccess {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s still refuses updates 10 s after the thaw: rcode %s, %v\nserver output:\n%s", s.Kind, dns.RcodeToString[rc], err, s.log)
+		}
+		<-tick.C
+	}
 }
 
 // ctl runs the server's control tool (rndc, knotc, pdnsutil) and fails t,
