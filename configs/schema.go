@@ -97,7 +97,10 @@ type IP struct {
 	Defaults bool `toml:"defaults"`
 }
 
-// Source is one address source: type "http", "dns", "interface" or "command".
+// Source is one address source: type "http", "dns", "interface", "command",
+// "upnp" (the router through UPnP IGD; url = its description, or SSDP
+// discovery) or "natpmp" (the router through NAT-PMP; gateway = its address,
+// or the default gateway).
 type Source struct {
 	Type    string   `toml:"type"`
 	URL     string   `toml:"url"`
@@ -106,6 +109,7 @@ type Source struct {
 	QType   string   `toml:"qtype"`
 	Class   string   `toml:"class"`
 	Command []string `toml:"command"`
+	Gateway string   `toml:"gateway"`
 }
 
 // String names the source for messages.
@@ -119,6 +123,16 @@ func (s Source) String() string {
 		return "interface " + s.Name
 	case "command":
 		return fmt.Sprintf("command %q", s.Command)
+	case "upnp":
+		if s.URL == "" {
+			return "upnp (SSDP discovery)"
+		}
+		return "upnp " + s.URL
+	case "natpmp":
+		if s.Gateway == "" {
+			return "natpmp (default gateway)"
+		}
+		return "natpmp " + s.Gateway
 	}
 	return s.Type
 }

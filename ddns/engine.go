@@ -204,6 +204,10 @@ func buildSource(s configs.Source, fam netprobe.Family, client *http.Client) (ne
 		return netprobe.NewInterfaceSource(s.Name), nil
 	case "command":
 		return netprobe.NewCommandSource(s.Command), nil
+	case "upnp":
+		return netprobe.NewUPnPSource(s.URL), nil
+	case "natpmp":
+		return netprobe.NewNATPMPSource(s.Gateway)
 	}
 	return nil, fmt.Errorf("unknown address source type %q", s.Type)
 }
