@@ -92,6 +92,11 @@ func (s *natpmpSource) Detect(ctx context.Context, fam Family) (netip.Addr, erro
 	}
 	if ans.err != nil {
 		err := ans.err
+		if strings.HasSuffix(err.Error(), "result code 3") {
+			// RFC 6886 result 3, "network failure": the gateway has no
+			// external address (miniupnpd's answer when its WAN is private).
+			return netip.Addr{}, noPublicAddr(s.Name(), fmt.Errorf("%s answered NAT-PMP result 3, network failure: %w", gw, errNoExternal))
+		}
 		if strings.Contains(err.Error(), "timed out") {
 			// go-nat-pmp's own timeout error is a plain one: say what it means.
 			err = &net.OpError{Op: "read", Net: "udp", Err: fmt.Errorf("no NAT-PMP answer within %v: %w", timeout, os.ErrDeadlineExceeded)}

@@ -1,6 +1,8 @@
 package netprobe
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/xml"
 	"errors"
@@ -14,7 +16,6 @@ import (
 	"time"
 
 	"github.com/huin/goupnp"
-	"github.com/huin/goupnp/httpu"
 	"github.com/huin/goupnp/ssdp"
 )
 
@@ -42,9 +43,11 @@ var (
 )
 
 // ErrDoubleNAT: the router answered with a WAN address that is not public
-// (private, carrier-grade NAT, documentation...): the router itself sits
-// behind another NAT, so its address is not this network's public one. The
-// source's error wraps it and ErrBadAddress.
+// (private, carrier-grade NAT, documentation...), or said it has no public
+// address at all (an empty or 0.0.0.0 UPnP answer, NAT-PMP's "network
+// failure", which is how miniupnpd answers when its WAN is private): the
+// router itself sits behind another NAT (or is not connected), so it cannot
+// tell this network's public address. The source's error wraps it.
 var ErrDoubleNAT = errors.New("the router is behind another NAT")
 
 // upnpSource asks an Internet Gateway Device for its external address.
@@ -107,19 +110,28 @@ func (s *upnpSource) Detect(ctx context.Context, fam Family) (netip.Addr, error)
 	}
 	var errs []string
 	var netErrs []error
+	var lastErr error
 	for _, loc := range locs {
 		a, err := s.ask(ctx, loc)
+		lastErr = err
 		if err == nil {
 			return checkRouterAddr(s.Name(), a, fam)
+		}
+		if errors.Is(err, errNoExternal) {
+			return netip.Addr{}, noPublicAddr(s.Name(), err)
 		}
 		errs = append(errs, fmt.Sprintf("%s: %v", redactURL(loc), err))
 		if IsNetworkError(err) {
 			netErrs = append(netErrs, err)
 		}
 	}
+	if len(locs) == 1 {
+		return netip.Addr{}, fmt.Errorf("%s: no external address from %s: %w", s.Name(), redactURL(locs[0]), lastErr)
+	}
 	err := fmt.Errorf("%s: no gateway gave its external address (%s)", s.Name(), strings.Join(errs, "; "))
 	if len(netErrs) == len(locs) {
-		err = fmt.Errorf("%w: %w", err, netErrs[0])
+		// Every device was unreachable: a network failure (IsNetworkError).
+		err = &net.OpError{Op: "ask", Net: "tcp", Err: err}
 	}
 	return netip.Addr{}, err
 }
@@ -155,7 +167,11 @@ func (s *upnpSource) ask(ctx context.Context, loc string) (netip.Addr, error) {
 				tried = append(tried, fmt.Sprintf("%s GetExternalIPAddress: %v", shortURN(urn), err))
 				continue
 			}
-			a, perr := netip.ParseAddr(strings.TrimSpace(out.NewExternalIPAddress))
+			ext := strings.TrimSpace(out.NewExternalIPAddress)
+			if ext == "" || ext == "0.0.0.0" {
+				return netip.Addr{}, fmt.Errorf("%s answered %q: %w", shortURN(urn), ext, errNoExternal)
+			}
+			a, perr := netip.ParseAddr(ext)
 			if perr != nil {
 				tried = append(tried, fmt.Sprintf("%s answered %q, not an address", shortURN(urn), clip(out.NewExternalIPAddress)))
 				continue
@@ -215,6 +231,15 @@ func clip(s string) string {
 	return s
 }
 
+// errNoExternal: the router answered, but with no external address.
+var errNoExternal = errors.New("the router has no external address")
+
+// noPublicAddr is the error for a router that says it has no public
+// address: what miniupnpd answers when its own WAN address is private.
+func noPublicAddr(name string, err error) error {
+	return fmt.Errorf("%s: the router reports no public address of its own (%w), so it is behind another NAT (double NAT) or not connected; trying the next source: %w", name, err, ErrDoubleNAT)
+}
+
 // checkRouterAddr turns a router's non-public WAN address into a double-NAT
 // error in words, so the detector passes the turn instead of publishing it.
 func checkRouterAddr(name string, a netip.Addr, fam Family) (netip.Addr, error) {
@@ -230,11 +255,12 @@ func checkRouterAddr(name string, a netip.Addr, fam Family) (netip.Addr, error) 
 // ssdpSearch sends an SSDP M-SEARCH for IGDs on the LAN and returns the
 // distinct description locations, at most upnpMaxAnswers of them.
 func ssdpSearch(ctx context.Context) ([]string, error) {
-	c, err := httpu.NewHTTPUClient()
+	conn, err := net.ListenPacket("udp4", ":0")
 	if err != nil {
 		return nil, fmt.Errorf("opening a UDP socket: %w", err)
 	}
-	defer c.Close()
+	defer conn.Close()
+	c := &cappedHTTPU{conn: conn, maxKeep: upnpMaxAnswers, maxRead: 16 * upnpMaxAnswers}
 	seen := map[string]bool{}
 	var locs []string
 	for _, st := range upnpSearchTargets {
@@ -245,7 +271,6 @@ func ssdpSearch(ctx context.Context) ([]string, error) {
 			return locs, ctx.Err()
 		}
 		for _, r := range resps {
-			r.Body.Close()
 			loc, err := r.Location()
 			if err != nil || seen[loc.String()] {
 				continue
@@ -261,6 +286,64 @@ func ssdpSearch(ctx context.Context) ([]string, error) {
 		}
 	}
 	return locs, nil
+}
+
+// cappedHTTPU is goupnp's HTTP-over-UDP client, bounded: it reads at most
+// maxRead datagrams and keeps at most maxKeep well-formed answers (then
+// stops waiting), and logs nothing, so a flood of garbage on the LAN costs
+// neither memory nor log lines.
+type cappedHTTPU struct {
+	conn             net.PacketConn
+	maxKeep, maxRead int
+}
+
+// DoWithContext sends req numSends times and collects the answers until
+// req's context ends or a cap is reached.
+func (c *cappedHTTPU) DoWithContext(req *http.Request, numSends int) ([]*http.Response, error) {
+	var msg strings.Builder
+	method := req.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	fmt.Fprintf(&msg, "%s %s HTTP/1.1\r\n", method, req.URL.RequestURI())
+	if err := req.Header.Write(&msg); err != nil {
+		return nil, err
+	}
+	msg.WriteString("\r\n")
+	dest, err := net.ResolveUDPAddr("udp4", req.Host)
+	if err != nil {
+		return nil, err
+	}
+	ctx := req.Context()
+	if dl, ok := ctx.Deadline(); ok {
+		c.conn.SetDeadline(dl)
+	}
+	stop := context.AfterFunc(ctx, func() { c.conn.SetDeadline(time.Now()) })
+	defer stop()
+	for range numSends {
+		if _, err := c.conn.WriteTo([]byte(msg.String()), dest); err != nil {
+			return nil, err
+		}
+	}
+	var out []*http.Response
+	buf := make([]byte, 2048)
+	for read := 0; read < c.maxRead && len(out) < c.maxKeep; read++ {
+		n, _, err := c.conn.ReadFrom(buf)
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				break
+			}
+			return out, err
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(buf[:n])), req)
+		if err != nil {
+			continue // garbage: ignored, not logged
+		}
+		resp.Body.Close()
+		out = append(out, resp)
+	}
+	return out, nil
 }
 
 // boundedHTTPClient is an HTTP client for LAN devices: a timeout per request

@@ -1,0 +1,426 @@
+package netprobe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ddnsd/ddns/testsupport/netns"
+)
+
+// The test network: the test process runs on the LAN (netns.InFresh's
+// namespace) as 192.168.77.2; the router is a namespace of its own with
+// rlan0 192.168.77.1 on the LAN and wan0 holding the WAN address, where
+// Debian's miniupnpd serves UPnP IGD, NAT-PMP and PCP.
+const (
+	routerLAN  = "192.168.77.1"
+	routerDesc = "http://" + routerLAN + ":5000/rootDesc.xml"
+)
+
+// miniupnpdPath finds miniupnpd; without it the test cannot run: a failure
+// under CI=true (.ci/run installs it), a skip elsewhere.
+func miniupnpdPath(t *testing.T) string {
+	t.Helper()
+	for _, p := range []string{"miniupnpd", "/usr/sbin/miniupnpd"} {
+		if full, err := exec.LookPath(p); err == nil {
+			return full
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("cannot run: miniupnpd is not installed (apt-get install miniupnpd); under CI=true every test must run")
+	}
+	t.Skip("miniupnpd is not installed (apt-get install miniupnpd)")
+	return ""
+}
+
+// router is a router namespace and, once started, its miniupnpd.
+type router struct {
+	t   *testing.T
+	ns  *netns.Namespace
+	dir string
+	cmd *exec.Cmd
+	out *lines
+}
+
+// newRouter builds the router namespace with wan as its WAN address and
+// links it to lan, whose default route then goes through it.
+func newRouter(t *testing.T, lan *netns.Namespace, wan string) *router {
+	t.Helper()
+	r := &router{t: t, ns: netns.New(t), dir: t.TempDir()}
+	lan.LinkUp("lo") // InFresh's loopback starts down; local delivery needs it
+	lan.AddVeth("lan0", "rlan0")
+	lan.IP("link", "set", "rlan0", "netns", r.ns.Name())
+	lan.AddAddr("lan0", "192.168.77.2/24")
+	lan.LinkUp("lan0")
+	lan.IP("route", "add", "default", "via", routerLAN)
+	r.ns.AddVeth("wan0", "wan1")
+	r.ns.AddAddr("wan0", wan+"/24")
+	r.ns.LinkUp("wan0")
+	r.ns.LinkUp("wan1")
+	r.ns.AddAddr("rlan0", routerLAN+"/24")
+	r.ns.LinkUp("rlan0")
+	return r
+}
+
+// start runs miniupnpd in the router namespace and waits until it serves
+// NAT-PMP (its last start-up step); it is stopped when the test ends.
+func (r *router) start() {
+	r.t.Helper()
+	bin := miniupnpdPath(r.t)
+	conf := filepath.Join(r.dir, "miniupnpd.conf")
+	cfg := strings.Join([]string{
+		"ext_ifname=wan0",
+		"listening_ip=rlan0",
+		"port=5000",
+		"enable_natpmp=yes",
+		"enable_upnp=yes",
+		"uuid=3d3cec3a-8cf0-11e0-98ee-001a6bd2d07b",
+		"allow 1024-65535 192.168.77.0/24 1024-65535",
+		"deny 0-65535 0.0.0.0/0 0-65535",
+	}, "\n") + "\n"
+	if err := os.WriteFile(conf, []byte(cfg), 0o600); err != nil {
+		r.t.Fatal(err)
+	}
+	argv := r.ns.Wrap(bin, "-d", "-f", conf, "-P", filepath.Join(r.dir, "miniupnpd.pid"))
+	r.cmd = exec.Command(argv[0], argv[1:]...)
+	r.out = newLines()
+	r.cmd.Stdout, r.cmd.Stderr = r.out, r.out
+	if err := r.cmd.Start(); err != nil {
+		r.t.Fatalf("starting miniupnpd: %v", err)
+	}
+	r.t.Cleanup(r.stop)
+	if !r.out.wait("Listening for NAT-PMP/PCP traffic", 10*time.Second) {
+		r.t.Fatalf("miniupnpd did not start serving NAT-PMP within 10s:\n%s", r.out)
+	}
+}
+
+// stop ends miniupnpd (SIGTERM, then SIGKILL) and waits for it.
+func (r *router) stop() {
+	if r.cmd == nil || r.cmd.Process == nil {
+		return
+	}
+	cmd := r.cmd
+	r.cmd = nil
+	cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		cmd.Process.Kill()
+		<-done
+	}
+	if r.t.Failed() {
+		r.t.Logf("miniupnpd's log:\n%s", r.out)
+	}
+}
+
+// lines collects a process's output and lets a test wait for a line.
+type lines struct {
+	mu   sync.Mutex
+	buf  strings.Builder
+	more chan struct{}
+}
+
+func newLines() *lines { return &lines{more: make(chan struct{})} }
+
+func (l *lines) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.buf.Write(p)
+	close(l.more)
+	l.more = make(chan struct{})
+	return len(p), nil
+}
+
+func (l *lines) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// wait reports whether s appears in the output within d.
+func (l *lines) wait(s string, d time.Duration) bool {
+	deadline := time.After(d)
+	for {
+		l.mu.Lock()
+		has, more := strings.Contains(l.buf.String(), s), l.more
+		l.mu.Unlock()
+		if has {
+			return true
+		}
+		select {
+		case <-more:
+		case <-deadline:
+			return false
+		}
+	}
+}
+
+// TestRouterSourcesNetns: against a real miniupnpd, UPnP (SSDP discovery and
+// a given description URL) and NAT-PMP (default gateway and a given one)
+// all find the router's WAN address; with miniupnpd stopped, both fail
+// within their bounds and the detector falls back to the next source.
+func TestRouterSourcesNetns(t *testing.T) {
+	lan := netns.InFresh(t)
+	if lan == nil {
+		return
+	}
+	r := newRouter(t, lan, "11.22.33.44")
+	r.start()
+	natDefault, err := NewNATPMPSource("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	natGW, err := NewNATPMPSource(routerLAN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := netip.MustParseAddr("11.22.33.44")
+	for _, src := range []Source{NewUPnPSource(""), NewUPnPSource(routerDesc), natDefault, natGW} {
+		ctx, cancel := context.WithTimeout(context.Background(), DefaultSourceTimeout)
+		start := time.Now()
+		a, err := src.Detect(ctx, IPv4)
+		cancel()
+		if err != nil || a != want {
+			t.Fatalf("%s: %v, %v; want the WAN address %v\nminiupnpd:\n%s", src.Name(), a, err, want, r.out)
+		}
+		t.Logf("%s: %v in %v", src.Name(), a, time.Since(start))
+		if _, err := src.Detect(context.Background(), IPv6); err == nil {
+			t.Errorf("%s answered for IPv6; it knows only IPv4", src.Name())
+		}
+	}
+
+	r.stop()
+	next := &fixedSource{name: "next", addr: "11.22.33.99"}
+	d := &Detector{Sources: []Source{NewUPnPSource(routerDesc), natGW, next}}
+	start := time.Now()
+	res, err := d.Detect(context.Background(), IPv4)
+	took := time.Since(start)
+	if err != nil || res.Source != "next" || len(res.Tried) != 2 {
+		t.Fatalf("with miniupnpd stopped: %+v, %v; want the next source after two failures", res, err)
+	}
+	for _, tr := range res.Tried {
+		t.Logf("tried: %v", tr)
+	}
+	if took > 2*natpmpTimeout+upnpCallTimeout {
+		t.Errorf("falling back took %v, longer than the sources' bounds", took)
+	}
+}
+
+// TestRouterDoubleNATNetns: a router whose WAN holds a carrier-grade NAT
+// address (100.64.0.0/10) is reported, by both protocols, as behind another
+// NAT, and the next source is used; alone, the detector's error (what status
+// and check show) says so in words. (miniupnpd itself answers "no address"
+// when its WAN is private: an empty UPnP answer, NAT-PMP result 3; a router
+// that hands out the 100.64 address is TestCheckRouterAddr's and
+// TestUPnPFakeIGD's case.)
+func TestRouterDoubleNATNetns(t *testing.T) {
+	lan := netns.InFresh(t)
+	if lan == nil {
+		return
+	}
+	r := newRouter(t, lan, "100.64.7.7")
+	r.start()
+	nat, err := NewNATPMPSource(routerLAN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := &fixedSource{name: "next", addr: "11.22.33.99"}
+	d := &Detector{Sources: []Source{NewUPnPSource(routerDesc), nat, next}}
+	res, err := d.Detect(context.Background(), IPv4)
+	if err != nil || res.Source != "next" || res.Addr != netip.MustParseAddr("11.22.33.99") {
+		t.Fatalf("%+v, %v; want the next source's address", res, err)
+	}
+	if len(res.Tried) != 2 {
+		t.Fatalf("tried %v; want both router sources", res.Tried)
+	}
+	for _, tr := range res.Tried {
+		if !errors.Is(tr.Err, ErrDoubleNAT) || !strings.Contains(tr.Err.Error(), "behind another NAT") {
+			t.Errorf("%s: %v; want double NAT named with the address", tr.Source, tr.Err)
+		}
+	}
+	alone := &Detector{Sources: []Source{nat}}
+	_, err = alone.Detect(context.Background(), IPv4)
+	if err == nil || !strings.Contains(err.Error(), "behind another NAT") || !strings.Contains(err.Error(), "result 3") {
+		t.Fatalf("alone: %v; want the detector's error to say double NAT and why", err)
+	}
+	t.Logf("the detector says:\n%v", err)
+}
+
+// TestHostileSSDPResponderNetns: a LAN device that answers the SSDP search
+// with garbage, with many locations and with a 100 MB description costs the
+// UPnP source a few seconds at most, and the detector goes on to the next
+// source.
+func TestHostileSSDPResponderNetns(t *testing.T) {
+	lan := netns.InFresh(t)
+	if lan == nil {
+		return
+	}
+	newRouter(t, lan, "11.22.33.44") // the LAN, no miniupnpd
+
+	// The 100 MB description, streamed without a length.
+	ln, err := net.Listen("tcp", "192.168.77.2:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var served sync.WaitGroup
+	var sent sync.Map
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		served.Add(1)
+		defer served.Done()
+		chunk := []byte(`<?xml version="1.0"?><root xmlns="urn:schemas-upnp-org:device-1-0">` + strings.Repeat("<x>", 20000))
+		var n int
+		for n < 100<<20 {
+			k, err := w.Write(chunk)
+			n += k
+			if err != nil {
+				break
+			}
+		}
+		sent.Store(r.URL.Path, n)
+	})}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+
+	// The responder: joined to the SSDP group on the LAN, it answers each
+	// search with garbage and fifty "devices", all pointing at the huge
+	// description.
+	lan0, err := net.InterfaceByName("lan0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc, err := net.ListenMulticastUDP("udp4", lan0, &net.UDPAddr{IP: net.IPv4(239, 255, 255, 250), Port: 1900})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	reply, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(192, 168, 77, 2)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { reply.Close() })
+	searches := make(chan struct{}, 16)
+	go func() {
+		buf := make([]byte, 2048)
+		for {
+			n, from, err := pc.ReadFromUDP(buf)
+			if err != nil {
+				return
+			}
+			if !strings.HasPrefix(string(buf[:n]), "M-SEARCH") {
+				continue
+			}
+			select {
+			case searches <- struct{}{}:
+			default:
+			}
+			st := "urn:schemas-upnp-org:device:InternetGatewayDevice:2"
+			for _, l := range strings.Split(string(buf[:n]), "\r\n") {
+				if v, ok := strings.CutPrefix(l, "ST: "); ok {
+					st = v
+				}
+			}
+			reply.WriteToUDP([]byte("\x00\xffgarbage\r\n\r\n"+strings.Repeat("A", 1500)), from)
+			reply.WriteToUDP([]byte("HTTP/1.1 200 OK\r\nLOCATION: \x00\r\n\r\n"), from)
+			for i := range 50 {
+				msg := fmt.Sprintf("HTTP/1.1 200 OK\r\nCACHE-CONTROL: max-age=120\r\nST: %s\r\nUSN: uuid:evil-%d::%s\r\nLOCATION: http://%s/desc%d.xml\r\n\r\n", st, i, st, ln.Addr(), i)
+				reply.WriteToUDP([]byte(msg), from)
+			}
+		}
+	}()
+
+	next := &fixedSource{name: "next", addr: "11.22.33.99"}
+	d := &Detector{Sources: []Source{NewUPnPSource(""), next}}
+	start := time.Now()
+	res, err := d.Detect(context.Background(), IPv4)
+	took := time.Since(start)
+	if err != nil || res.Source != "next" {
+		t.Fatalf("%+v, %v; want the next source after the hostile one", res, err)
+	}
+	select {
+	case <-searches:
+	default:
+		t.Fatal("the responder never saw a search: the test proved nothing")
+	}
+	msg := res.Tried[0].Err.Error()
+	if !strings.Contains(msg, "bytes accepted") {
+		t.Errorf("the UPnP source's error %q does not name the size cap", msg)
+	}
+	if took > upnpSearchWait*2+2*time.Second {
+		t.Errorf("surviving the hostile responder took %v", took)
+	}
+	srv.Close()
+	served.Wait()
+	count := 0
+	sent.Range(func(k, v any) bool {
+		count++
+		if v.(int) > 8<<20 {
+			t.Errorf("%v: the server got %d bytes out before the source hung up", k, v)
+		}
+		return true
+	})
+	if count > upnpMaxAnswers {
+		t.Errorf("%d descriptions fetched; the cap is %d", count, upnpMaxAnswers)
+	}
+	t.Logf("survived in %v, %d descriptions fetched: %s", took, count, msg[:min(len(msg), 300)])
+}
+
+// TestRouterAnnouncementNetns: a WAN address changed on the router's side
+// reaches WatchRouterAnnouncements through miniupnpd's NAT-PMP announcement
+// within a second, and NAT-PMP then tells the new address.
+func TestRouterAnnouncementNetns(t *testing.T) {
+	lan := netns.InFresh(t)
+	if lan == nil {
+		return
+	}
+	r := newRouter(t, lan, "11.22.33.44")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	heard := make(chan netip.Addr, 16)
+	ch, err := watchAnnouncements(ctx, nil, func(a netip.Addr) { heard <- a })
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.start()
+	start := time.Now()
+	r.ns.DelAddr("wan0", "11.22.33.44/24")
+	r.ns.AddAddr("wan0", "11.22.33.55/24")
+	want := netip.MustParseAddr("11.22.33.55")
+	deadline := time.After(time.Second)
+	for got := false; !got; {
+		select {
+		case a := <-heard:
+			t.Logf("announced %v, %v after the change", a, time.Since(start))
+			got = a == want
+		case <-deadline:
+			t.Fatalf("no announcement of %v within a second of the WAN change\n%s", want, r.out)
+		}
+	}
+	select {
+	case _, ok := <-ch:
+		if !ok {
+			t.Fatal("the channel closed instead of reporting the announcement")
+		}
+	case <-time.After(time.Second):
+		t.Fatal("the announcement was heard but no event was sent")
+	}
+	nat, _ := NewNATPMPSource(routerLAN)
+	if a, err := nat.Detect(context.Background(), IPv4); err != nil || a != want {
+		t.Fatalf("after the announcement NAT-PMP says %v, %v; want %v", a, err, want)
+	}
+	cancel()
+	for range ch {
+	}
+}
