@@ -82,7 +82,9 @@ type Updater struct {
 	// NetworkGrace is how long the network may stay unreachable before the
 	// updater gives up with exit code 3 (so the supervisor waits for probes).
 	NetworkGrace Duration `toml:"network_grace"`
-	// WatchInterfaces runs a pass at once when the kernel reports an address change.
+	// WatchInterfaces runs a pass at once when the kernel reports an address
+	// change (with an interface source) or the router announces a new
+	// external address (NAT-PMP, with a upnp or natpmp source).
 	WatchInterfaces bool `toml:"watch_interfaces"`
 }
 

@@ -60,6 +60,7 @@ type Engine struct {
 	providers map[string]providers.Provider
 	records   []configs.Record
 	watchable bool // an interface source is configured
+	routerSrc bool // a upnp or natpmp source is configured: its router may announce changes
 	auth      *authChecker
 
 	passMu sync.Mutex // one pass at a time; guards state and passes
@@ -143,6 +144,9 @@ func New(cfg *configs.Config, opts Options) (*Engine, error) {
 		for _, s := range list {
 			if s.Type == "interface" {
 				e.watchable = true
+			}
+			if s.Type == "upnp" || s.Type == "natpmp" {
+				e.routerSrc = true
 			}
 		}
 		srcs, ok := opts.Sources[fam]

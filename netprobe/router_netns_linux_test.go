@@ -7,166 +7,21 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/ddnsd/ddns/testsupport/netns"
 )
 
-// The test network: the test process runs on the LAN (netns.InFresh's
-// namespace) as 192.168.77.2; the router is a namespace of its own with
-// rlan0 192.168.77.1 on the LAN and wan0 holding the WAN address, where
-// Debian's miniupnpd serves UPnP IGD, NAT-PMP and PCP.
+// The test network (netns.NewRouter): the test process runs on the LAN
+// (netns.InFresh's namespace) as 192.168.77.2; the router is a namespace of
+// its own, where Debian's miniupnpd serves UPnP IGD, NAT-PMP and PCP.
 const (
-	routerLAN  = "192.168.77.1"
-	routerDesc = "http://" + routerLAN + ":5000/rootDesc.xml"
+	routerLAN  = netns.RouterLAN
+	routerDesc = netns.RouterDescription
 )
-
-// miniupnpdPath finds miniupnpd; without it the test cannot run: a failure
-// under CI=true (.ci/run installs it), a skip elsewhere.
-func miniupnpdPath(t *testing.T) string {
-	t.Helper()
-	for _, p := range []string{"miniupnpd", "/usr/sbin/miniupnpd"} {
-		if full, err := exec.LookPath(p); err == nil {
-			return full
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("cannot run: miniupnpd is not installed (apt-get install miniupnpd); under CI=true every test must run")
-	}
-	t.Skip("miniupnpd is not installed (apt-get install miniupnpd)")
-	return ""
-}
-
-// router is a router namespace and, once started, its miniupnpd.
-type router struct {
-	t   *testing.T
-	ns  *netns.Namespace
-	dir string
-	cmd *exec.Cmd
-	out *lines
-}
-
-// newRouter builds the router namespace with wan as its WAN address and
-// links it to lan, whose default route then goes through it.
-func newRouter(t *testing.T, lan *netns.Namespace, wan string) *router {
-	t.Helper()
-	r := &router{t: t, ns: netns.New(t), dir: t.TempDir()}
-	lan.LinkUp("lo") // InFresh's loopback starts down; local delivery needs it
-	lan.AddVeth("lan0", "rlan0")
-	lan.IP("link", "set", "rlan0", "netns", r.ns.Name())
-	lan.AddAddr("lan0", "192.168.77.2/24")
-	lan.LinkUp("lan0")
-	lan.IP("route", "add", "default", "via", routerLAN)
-	r.ns.AddVeth("wan0", "wan1")
-	r.ns.AddAddr("wan0", wan+"/24")
-	r.ns.LinkUp("wan0")
-	r.ns.LinkUp("wan1")
-	r.ns.AddAddr("rlan0", routerLAN+"/24")
-	r.ns.LinkUp("rlan0")
-	return r
-}
-
-// start runs miniupnpd in the router namespace and waits until it serves
-// NAT-PMP (its last start-up step); it is stopped when the test ends.
-func (r *router) start() {
-	r.t.Helper()
-	bin := miniupnpdPath(r.t)
-	conf := filepath.Join(r.dir, "miniupnpd.conf")
-	cfg := strings.Join([]string{
-		"ext_ifname=wan0",
-		"listening_ip=rlan0",
-		"port=5000",
-		"enable_natpmp=yes",
-		"enable_upnp=yes",
-		"uuid=3d3cec3a-8cf0-11e0-98ee-001a6bd2d07b",
-		"allow 1024-65535 192.168.77.0/24 1024-65535",
-		"deny 0-65535 0.0.0.0/0 0-65535",
-	}, "\n") + "\n"
-	if err := os.WriteFile(conf, []byte(cfg), 0o600); err != nil {
-		r.t.Fatal(err)
-	}
-	argv := r.ns.Wrap(bin, "-d", "-f", conf, "-P", filepath.Join(r.dir, "miniupnpd.pid"))
-	r.cmd = exec.Command(argv[0], argv[1:]...)
-	r.out = newLines()
-	r.cmd.Stdout, r.cmd.Stderr = r.out, r.out
-	if err := r.cmd.Start(); err != nil {
-		r.t.Fatalf("starting miniupnpd: %v", err)
-	}
-	r.t.Cleanup(r.stop)
-	if !r.out.wait("Listening for NAT-PMP/PCP traffic", 10*time.Second) {
-		r.t.Fatalf("miniupnpd did not start serving NAT-PMP within 10s:\n%s", r.out)
-	}
-}
-
-// stop ends miniupnpd (SIGTERM, then SIGKILL) and waits for it.
-func (r *router) stop() {
-	if r.cmd == nil || r.cmd.Process == nil {
-		return
-	}
-	cmd := r.cmd
-	r.cmd = nil
-	cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		cmd.Process.Kill()
-		<-done
-	}
-	if r.t.Failed() {
-		r.t.Logf("miniupnpd's log:\n%s", r.out)
-	}
-}
-
-// lines collects a process's output and lets a test wait for a line.
-type lines struct {
-	mu   sync.Mutex
-	buf  strings.Builder
-	more chan struct{}
-}
-
-func newLines() *lines { return &lines{more: make(chan struct{})} }
-
-func (l *lines) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.buf.Write(p)
-	close(l.more)
-	l.more = make(chan struct{})
-	return len(p), nil
-}
-
-func (l *lines) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-// wait reports whether s appears in the output within d.
-func (l *lines) wait(s string, d time.Duration) bool {
-	deadline := time.After(d)
-	for {
-		l.mu.Lock()
-		has, more := strings.Contains(l.buf.String(), s), l.more
-		l.mu.Unlock()
-		if has {
-			return true
-		}
-		select {
-		case <-more:
-		case <-deadline:
-			return false
-		}
-	}
-}
 
 // TestRouterSourcesNetns: against a real miniupnpd, UPnP (SSDP discovery and
 // a given description URL) and NAT-PMP (default gateway and a given one)
@@ -177,8 +32,8 @@ func TestRouterSourcesNetns(t *testing.T) {
 	if lan == nil {
 		return
 	}
-	r := newRouter(t, lan, "11.22.33.44")
-	r.start()
+	r := netns.NewRouter(t, lan, "11.22.33.44")
+	r.Start()
 	natDefault, err := NewNATPMPSource("")
 	if err != nil {
 		t.Fatal(err)
@@ -194,7 +49,7 @@ func TestRouterSourcesNetns(t *testing.T) {
 		a, err := src.Detect(ctx, IPv4)
 		cancel()
 		if err != nil || a != want {
-			t.Fatalf("%s: %v, %v; want the WAN address %v\nminiupnpd:\n%s", src.Name(), a, err, want, r.out)
+			t.Fatalf("%s: %v, %v; want the WAN address %v\nminiupnpd:\n%s", src.Name(), a, err, want, r.Log())
 		}
 		t.Logf("%s: %v in %v", src.Name(), a, time.Since(start))
 		if _, err := src.Detect(context.Background(), IPv6); err == nil {
@@ -202,7 +57,7 @@ func TestRouterSourcesNetns(t *testing.T) {
 		}
 	}
 
-	r.stop()
+	r.Stop()
 	next := &fixedSource{name: "next", addr: "11.22.33.99"}
 	d := &Detector{Sources: []Source{NewUPnPSource(routerDesc), natGW, next}}
 	start := time.Now()
@@ -231,8 +86,8 @@ func TestRouterDoubleNATNetns(t *testing.T) {
 	if lan == nil {
 		return
 	}
-	r := newRouter(t, lan, "100.64.7.7")
-	r.start()
+	r := netns.NewRouter(t, lan, "100.64.7.7")
+	r.Start()
 	nat, err := NewNATPMPSource(routerLAN)
 	if err != nil {
 		t.Fatal(err)
@@ -268,7 +123,7 @@ func TestHostileSSDPResponderNetns(t *testing.T) {
 	if lan == nil {
 		return
 	}
-	newRouter(t, lan, "11.22.33.44") // the LAN, no miniupnpd
+	netns.NewRouter(t, lan, "11.22.33.44") // the LAN, no miniupnpd
 
 	// The 100 MB description, streamed without a length.
 	ln, err := net.Listen("tcp", "192.168.77.2:0")
@@ -385,7 +240,7 @@ func TestRouterAnnouncementNetns(t *testing.T) {
 	if lan == nil {
 		return
 	}
-	r := newRouter(t, lan, "11.22.33.44")
+	r := netns.NewRouter(t, lan, "11.22.33.44")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	heard := make(chan netip.Addr, 16)
@@ -393,10 +248,10 @@ func TestRouterAnnouncementNetns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.start()
+	r.Start()
 	start := time.Now()
-	r.ns.DelAddr("wan0", "11.22.33.44/24")
-	r.ns.AddAddr("wan0", "11.22.33.55/24")
+	r.DelAddr("wan0", "11.22.33.44/24")
+	r.AddAddr("wan0", "11.22.33.55/24")
 	want := netip.MustParseAddr("11.22.33.55")
 	deadline := time.After(time.Second)
 	for got := false; !got; {
@@ -405,7 +260,7 @@ func TestRouterAnnouncementNetns(t *testing.T) {
 			t.Logf("announced %v, %v after the change", a, time.Since(start))
 			got = a == want
 		case <-deadline:
-			t.Fatalf("no announcement of %v within a second of the WAN change\n%s", want, r.out)
+			t.Fatalf("no announcement of %v within a second of the WAN change\n%s", want, r.Log())
 		}
 	}
 	select {
