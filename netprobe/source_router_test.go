@@ -37,8 +37,8 @@ func TestCheckRouterAddr(t *testing.T) {
 		if got := errors.Is(err, ErrBadAddress); got != tc.bad {
 			t.Errorf("%s: bad address = %v (%v), want %v", tc.addr, got, err, tc.bad)
 		}
-		if tc.double && !strings.Contains(err.Error(), "behind another NAT") {
-			t.Errorf("%s: %q does not say the router is behind another NAT", tc.addr, err)
+		if tc.double && (!strings.Contains(err.Error(), "behind another NAT") || strings.Contains(err.Error(), "allow_private")) {
+			t.Errorf("%s: %q does not say the router is behind another NAT, or offers allow_private, which does not help", tc.addr, err)
 		}
 		if !tc.bad && a.String() != tc.addr {
 			t.Errorf("%s: got %v", tc.addr, a)
@@ -103,5 +103,98 @@ func TestBoundedHTTPClient(t *testing.T) {
 			t.Errorf("%s: read %d bytes, err %v; want a failure at the 64 KiB cap", path, n, err)
 		}
 		t.Logf("%s: failed after %v: %v", path, time.Since(start), err)
+	}
+}
+
+// fakeIGD serves a root description offering one WAN connection service
+// and answers its GetExternalIPAddress with addr (a fake at the HTTP edge:
+// routers that hand out their CGNAT address, PPP-only routers, IGD v1).
+func fakeIGD(t *testing.T, service, addr string) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/rootDesc.xml":
+			w.Write([]byte(`<?xml version="1.0"?>
+<root xmlns="urn:schemas-upnp-org:device-1-0"><specVersion><major>1</major><minor>0</minor></specVersion>
+<device><deviceType>urn:schemas-upnp-org:device:InternetGatewayDevice:1</deviceType><UDN>uuid:fake</UDN>
+<deviceList><device><deviceType>urn:schemas-upnp-org:device:WANDevice:1</deviceType>
+<deviceList><device><deviceType>urn:schemas-upnp-org:device:WANConnectionDevice:1</deviceType>
+<serviceList><service><serviceType>` + service + `</serviceType><serviceId>urn:upnp-org:serviceId:WANConn1</serviceId>
+<controlURL>/ctl</controlURL><eventSubURL>/evt</eventSubURL><SCPDURL>/scpd.xml</SCPDURL></service></serviceList>
+</device></deviceList></device></deviceList></device></root>`))
+		case "/ctl":
+			if !strings.Contains(r.Header.Get("SOAPAction"), service+"#GetExternalIPAddress") {
+				http.Error(w, "unexpected action "+r.Header.Get("SOAPAction"), http.StatusInternalServerError)
+				return
+			}
+			w.Header().Set("Content-Type", `text/xml; charset="utf-8"`)
+			w.Write([]byte(`<?xml version="1.0"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" s:encodingStyle="http://schemas.xmlsoap.org/soap/encoding/"><s:Body>` +
+				`<u:GetExternalIPAddressResponse xmlns:u="` + service + `"><NewExternalIPAddress>` + addr + `</NewExternalIPAddress></u:GetExternalIPAddressResponse></s:Body></s:Envelope>`))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestUPnPFakeIGD: each WAN connection service type is asked; a public
+// answer is the address, a CGNAT or private one and an empty one are
+// double NAT, garbage is an error naming the answer.
+func TestUPnPFakeIGD(t *testing.T) {
+	for _, tc := range []struct {
+		name, service, addr string
+		want                string // "" = an error
+		double              bool
+		errHas              string
+	}{
+		{"IP v1 public", "urn:schemas-upnp-org:service:WANIPConnection:1", "11.22.33.44", "11.22.33.44", false, ""},
+		{"IP v2 public", "urn:schemas-upnp-org:service:WANIPConnection:2", "11.22.33.44", "11.22.33.44", false, ""},
+		{"PPP public", "urn:schemas-upnp-org:service:WANPPPConnection:1", "11.22.33.45", "11.22.33.45", false, ""},
+		{"CGNAT", "urn:schemas-upnp-org:service:WANIPConnection:1", "100.64.1.1", "", true, "carrier-grade NAT"},
+		{"private", "urn:schemas-upnp-org:service:WANIPConnection:1", "192.168.0.2", "", true, "192.168.0.2"},
+		{"empty", "urn:schemas-upnp-org:service:WANIPConnection:1", "", "", true, "no public address"},
+		{"garbage", "urn:schemas-upnp-org:service:WANIPConnection:1", "not-an-ip", "", false, "not-an-ip"},
+		{"no WAN service", "urn:schemas-upnp-org:service:Layer3Forwarding:1", "11.22.33.44", "", false, "no WANIPConnection or WANPPPConnection"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := fakeIGD(t, tc.service, tc.addr)
+			a, err := NewUPnPSource(srv.URL+"/rootDesc.xml").Detect(context.Background(), IPv4)
+			if tc.want != "" {
+				if err != nil || a != netip.MustParseAddr(tc.want) {
+					t.Fatalf("%v, %v; want %s", a, err, tc.want)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("got %v; want an error", a)
+			}
+			if errors.Is(err, ErrDoubleNAT) != tc.double || !strings.Contains(err.Error(), tc.errHas) {
+				t.Fatalf("%v; want double NAT %v and %q named", err, tc.double, tc.errHas)
+			}
+		})
+	}
+}
+
+// TestParseAnnouncement: only a well-formed NAT-PMP external-address
+// announcement counts; anything else on the port is ignored.
+func TestParseAnnouncement(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		b    []byte
+		want string // "" = ignored
+	}{
+		{"announcement", []byte{0, 128, 0, 0, 0, 0, 0, 2, 11, 22, 33, 44}, "11.22.33.44"},
+		{"short", []byte{0, 128, 0, 0, 0, 0, 0, 2, 11, 22, 33}, ""},
+		{"long", []byte{0, 128, 0, 0, 0, 0, 0, 2, 11, 22, 33, 44, 0}, ""},
+		{"version 2 (PCP)", []byte{2, 128, 0, 0, 0, 0, 0, 2, 11, 22, 33, 44}, ""},
+		{"request opcode", []byte{0, 0, 0, 0, 0, 0, 0, 2, 11, 22, 33, 44}, ""},
+		{"error result", []byte{0, 128, 0, 3, 0, 0, 0, 2, 0, 0, 0, 0}, ""},
+		{"empty", nil, ""},
+	} {
+		a, ok := parseAnnouncement(tc.b)
+		if ok != (tc.want != "") || (ok && a.String() != tc.want) {
+			t.Errorf("%s: %v, %v; want %q", tc.name, a, ok, tc.want)
+		}
 	}
 }

@@ -245,7 +245,16 @@ func noPublicAddr(name string, err error) error {
 func checkRouterAddr(name string, a netip.Addr, fam Family) (netip.Addr, error) {
 	if err := Validate(a, fam, false); err != nil {
 		if Validate(a, fam, true) == nil {
-			return netip.Addr{}, fmt.Errorf("%s: the router's WAN address %s is not public, so the router is behind another NAT (double NAT) and its address is not this network's public one; trying the next source (%w; %w)", name, a, ErrDoubleNAT, err)
+			where := "outside the public ranges"
+			for _, r := range specialRanges {
+				if r.prefix.Contains(a) {
+					where = fmt.Sprintf("in the %s range %s", r.what, r.prefix)
+					break
+				}
+			}
+			// allow_private is no help here: the router's own address is
+			// not where this network is reached from, whatever it is.
+			return netip.Addr{}, fmt.Errorf("%s: the router's WAN address %s is %s, so the router is behind another NAT (double NAT) and its address is not this network's public one; trying the next source: %w (%w)", name, a, where, ErrDoubleNAT, ErrBadAddress)
 		}
 		return netip.Addr{}, fmt.Errorf("%s: the router answered %w", name, err)
 	}
@@ -341,6 +350,9 @@ func (c *cappedHTTPU) DoWithContext(req *http.Request, numSends int) ([]*http.Re
 			continue // garbage: ignored, not logged
 		}
 		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			continue // goupnp would log these; a LAN device must not fill our log
+		}
 		out = append(out, resp)
 	}
 	return out, nil
