@@ -43,7 +43,8 @@ func TestRouterSourcesNetns(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := netip.MustParseAddr("11.22.33.44")
-	for _, src := range []Source{NewUPnPSource(""), NewUPnPSource(routerDesc), natDefault, natGW} {
+	discover := NewUPnPSource("")
+	for _, src := range []Source{discover, discover, NewUPnPSource(routerDesc), natDefault, natGW} {
 		ctx, cancel := context.WithTimeout(context.Background(), DefaultSourceTimeout)
 		start := time.Now()
 		a, err := src.Detect(ctx, IPv4)
@@ -55,6 +56,11 @@ func TestRouterSourcesNetns(t *testing.T) {
 		if _, err := src.Detect(context.Background(), IPv6); err == nil {
 			t.Errorf("%s answered for IPv6; it knows only IPv4", src.Name())
 		}
+	}
+
+	// The second discovery asked the router found by the first, no search.
+	if got := discover.(*upnpSource).found; got != routerDesc {
+		t.Errorf("discovery remembered %q, want %q", got, routerDesc)
 	}
 
 	r.Stop()

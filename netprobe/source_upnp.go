@@ -13,6 +13,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/huin/goupnp"
@@ -55,12 +56,17 @@ type upnpSource struct {
 	location string // "" = discover with SSDP
 	client   *http.Client
 	search   func(ctx context.Context) ([]string, error)
+
+	mu    sync.Mutex
+	found string // the discovered location that answered last; asked first next time
 }
 
 // NewUPnPSource returns a Source that asks the LAN's router through UPnP IGD
 // (WANIPConnection v1/v2 or WANPPPConnection) for its external IPv4 address.
 // location is the device description URL ("http://192.168.1.1:5000/rootDesc.xml");
-// "" discovers the router with an SSDP search on the LAN. It only reads:
+// "" discovers the router with an SSDP search on the LAN (on the interface
+// of the multicast route; the router that answered is asked first next
+// time, without a search, until it stops answering). It only reads:
 // no port mapping is ever created. Every step is bounded: the SSDP wait
 // (2 s), the answers looked at (8), each HTTP request (3 s) and each body
 // (256 KiB), so a hostile LAN device answering with garbage or a huge
@@ -99,6 +105,18 @@ func (s *upnpSource) Detect(ctx context.Context, fam Family) (netip.Addr, error)
 	}
 	locs := []string{s.location}
 	if s.location == "" {
+		s.mu.Lock()
+		found := s.found
+		s.mu.Unlock()
+		if found != "" {
+			// The router found last time answers without a 2 s search.
+			if a, err := s.ask(ctx, found); err == nil {
+				return checkRouterAddr(s.Name(), a, fam)
+			}
+			s.mu.Lock()
+			s.found = ""
+			s.mu.Unlock()
+		}
 		var err error
 		locs, err = s.search(ctx)
 		if err != nil {
@@ -115,6 +133,11 @@ func (s *upnpSource) Detect(ctx context.Context, fam Family) (netip.Addr, error)
 		a, err := s.ask(ctx, loc)
 		lastErr = err
 		if err == nil {
+			if s.location == "" {
+				s.mu.Lock()
+				s.found = loc
+				s.mu.Unlock()
+			}
 			return checkRouterAddr(s.Name(), a, fam)
 		}
 		if errors.Is(err, errNoExternal) {
