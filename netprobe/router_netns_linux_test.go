@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
+
 	"github.com/ddnsd/ddns/testsupport/netns"
 )
 
@@ -99,10 +101,14 @@ func TestRouterDoubleNATNetns(t *testing.T) {
 		t.Fatal(err)
 	}
 	next := &fixedSource{name: "next", addr: "11.22.33.99"}
-	d := &Detector{Sources: []Source{NewUPnPSource(routerDesc), nat, next}}
+	var logged strings.Builder
+	d := &Detector{Sources: []Source{NewUPnPSource(routerDesc), nat, next}, Logger: hclog.New(&hclog.LoggerOptions{Output: &logged})}
 	res, err := d.Detect(context.Background(), IPv4)
 	if err != nil || res.Source != "next" || res.Addr != netip.MustParseAddr("11.22.33.99") {
 		t.Fatalf("%+v, %v; want the next source's address", res, err)
+	}
+	if n := strings.Count(logged.String(), "[WARN]  the router is behind another NAT (double NAT)"); n != 2 {
+		t.Errorf("%d double-NAT warnings logged, want one per router source:\n%s", n, logged.String())
 	}
 	if len(res.Tried) != 2 {
 		t.Fatalf("tried %v; want both router sources", res.Tried)

@@ -55,7 +55,8 @@ func watchAnnouncements(ctx context.Context, logger hclog.Logger, heard func(net
 				return
 			}
 			a, ok := parseAnnouncement(buf[:n])
-			if !ok || a == last {
+			if !ok || from.Port != 5351 || a == last {
+				// A gateway sends from its NAT-PMP port (RFC 6886 3.2.1).
 				continue
 			}
 			last = a
