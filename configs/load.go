@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -296,6 +297,8 @@ var sourceKeys = map[string][]string{
 	"dns":       {"server", "name", "qtype", "class"},
 	"interface": {"name"},
 	"command":   {"command"},
+	"upnp":      {"url"},
+	"natpmp":    {"gateway"},
 }
 
 func checkSources(p *problems, key string, srcs []Source) {
@@ -304,12 +307,12 @@ func checkSources(p *problems, key string, srcs []Source) {
 		k := fmt.Sprintf("%s.%d", key, i)
 		allowed, ok := sourceKeys[s.Type]
 		if !ok {
-			p.errorf(k+".type", "unknown source type %q (use \"http\", \"dns\", \"interface\" or \"command\")", s.Type)
+			p.errorf(k+".type", "unknown source type %q (use \"http\", \"dns\", \"interface\", \"command\", \"upnp\" or \"natpmp\")", s.Type)
 			continue
 		}
 		set := map[string]bool{"url": s.URL != "", "server": s.Server != "", "name": s.Name != "",
-			"qtype": s.QType != "", "class": s.Class != "", "command": s.Command != nil}
-		for _, name := range []string{"url", "server", "name", "qtype", "class", "command"} {
+			"qtype": s.QType != "", "class": s.Class != "", "command": s.Command != nil, "gateway": s.Gateway != ""}
+		for _, name := range []string{"url", "server", "name", "qtype", "class", "command", "gateway"} {
 			if set[name] && !slices.Contains(allowed, name) {
 				p.errorf(k+"."+name, "does not apply to a source of type %q", s.Type)
 			}
@@ -341,6 +344,25 @@ func checkSources(p *problems, key string, srcs []Source) {
 		case "command":
 			if len(s.Command) == 0 || s.Command[0] == "" {
 				p.errorf(k+".command", "the command is empty")
+			}
+		case "upnp", "natpmp":
+			if strings.HasSuffix(key, "v6") {
+				p.errorf(k+".type", "a %s source tells only the router's IPv4 address; list it under ip.v4", s.Type)
+			}
+		}
+		switch s.Type {
+		case "upnp":
+			if s.URL != "" {
+				u, err := url.Parse(s.URL)
+				if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+					p.errorf(k+".url", "%q is not an http:// or https:// URL of the router's device description (for example \"http://192.168.1.1:5000/rootDesc.xml\"); leave it out to discover the router", s.URL)
+				}
+			}
+		case "natpmp":
+			if s.Gateway != "" {
+				if a, err := netip.ParseAddr(s.Gateway); err != nil || !a.Unmap().Is4() {
+					p.errorf(k+".gateway", "%q is not an IPv4 address (for example \"192.168.1.1\"); leave it out to use the default gateway", s.Gateway)
+				}
 			}
 		}
 	}

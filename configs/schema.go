@@ -83,7 +83,9 @@ type Updater struct {
 	// NetworkGrace is how long the network may stay unreachable before the
 	// updater gives up with exit code 3 (so the supervisor waits for probes).
 	NetworkGrace Duration `toml:"network_grace"`
-	// WatchInterfaces runs a pass at once when the kernel reports an address change.
+	// WatchInterfaces runs a pass at once when the kernel reports an address
+	// change (with an interface source) or the router announces a new
+	// external address (NAT-PMP, with a upnp or natpmp source).
 	WatchInterfaces bool `toml:"watch_interfaces"`
 }
 
@@ -98,7 +100,10 @@ type IP struct {
 	Defaults bool `toml:"defaults"`
 }
 
-// Source is one address source: type "http", "dns", "interface" or "command".
+// Source is one address source: type "http", "dns", "interface", "command",
+// "upnp" (the router through UPnP IGD; url = its description, or SSDP
+// discovery) or "natpmp" (the router through NAT-PMP; gateway = its address,
+// or the default gateway).
 type Source struct {
 	Type    string   `toml:"type"`
 	URL     string   `toml:"url"`
@@ -107,6 +112,7 @@ type Source struct {
 	QType   string   `toml:"qtype"`
 	Class   string   `toml:"class"`
 	Command []string `toml:"command"`
+	Gateway string   `toml:"gateway"`
 }
 
 // String names the source for messages.
@@ -120,6 +126,16 @@ func (s Source) String() string {
 		return "interface " + s.Name
 	case "command":
 		return fmt.Sprintf("command %q", s.Command)
+	case "upnp":
+		if s.URL == "" {
+			return "upnp (SSDP discovery)"
+		}
+		return "upnp " + s.URL
+	case "natpmp":
+		if s.Gateway == "" {
+			return "natpmp (default gateway)"
+		}
+		return "natpmp " + s.Gateway
 	}
 	return s.Type
 }

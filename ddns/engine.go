@@ -72,6 +72,7 @@ type Engine struct {
 	providers map[string]providers.Provider
 	records   []configs.Record
 	watchable bool // an interface source is configured
+	routerSrc bool // a upnp or natpmp source is configured: its router may announce changes
 	auth      *authChecker
 
 	passMu sync.Mutex // one pass at a time; guards state and passes
@@ -156,6 +157,9 @@ func New(cfg *configs.Config, opts Options) (*Engine, error) {
 			if s.Type == "interface" {
 				e.watchable = true
 			}
+			if s.Type == "upnp" || s.Type == "natpmp" {
+				e.routerSrc = true
+			}
 		}
 		srcs, ok := opts.Sources[fam]
 		if !ok {
@@ -236,6 +240,10 @@ func buildSource(s configs.Source, fam netprobe.Family, client *http.Client) (ne
 		return netprobe.NewInterfaceSource(s.Name), nil
 	case "command":
 		return netprobe.NewCommandSource(s.Command), nil
+	case "upnp":
+		return netprobe.NewUPnPSource(s.URL), nil
+	case "natpmp":
+		return netprobe.NewNATPMPSource(s.Gateway)
 	}
 	return nil, fmt.Errorf("unknown address source type %q", s.Type)
 }

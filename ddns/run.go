@@ -69,6 +69,11 @@ type RunOptions struct {
 	// RetryRand draws the retry schedule's jitter (see backoff.Policy.Rand);
 	// nil means math/rand. Tests pin it to 0.5, which is no jitter.
 	RetryRand func() float64
+	// WatchRouter subscribes to the router's announcements of a new
+	// external address; nil means netprobe.WatchRouterAnnouncements. It is
+	// used only when [updater] watch_interfaces is on and a upnp or natpmp
+	// source is configured.
+	WatchRouter func(ctx context.Context, logger hclog.Logger) (<-chan struct{}, error)
 	// Passes, when not nil, receives every pass's result (tests, metrics).
 	// Sends block, so a reader must keep up.
 	Passes chan<- *PassResult
@@ -93,6 +98,19 @@ func (e *Engine) Run(ctx context.Context, o RunOptions) ipc.ExitCode {
 			e.log.Warn("cannot watch address changes; relying on the update interval", "error", err)
 		} else {
 			watch = ch
+		}
+	}
+	var routerWatch <-chan struct{}
+	if e.cfg.Updater.WatchInterfaces && e.routerSrc {
+		w := o.WatchRouter
+		if w == nil {
+			w = netprobe.WatchRouterAnnouncements
+		}
+		ch, err := w(ctx, e.log.Named("watch-router"))
+		if err != nil {
+			e.log.Warn("cannot listen for the router's address announcements; relying on the update interval", "error", err)
+		} else {
+			routerWatch = ch
 		}
 	}
 	report := func() {
@@ -132,6 +150,15 @@ func (e *Engine) Run(ctx context.Context, o RunOptions) ipc.ExitCode {
 		case _, ok := <-watch:
 			if !ok {
 				watch = nil
+				continue
+			}
+			if debounce == nil {
+				debounce = e.clock.NewTimer(WatchDebounce)
+			}
+			continue
+		case _, ok := <-routerWatch:
+			if !ok {
+				routerWatch = nil
 				continue
 			}
 			if debounce == nil {

@@ -143,6 +143,8 @@ func (d *Detector) Detect(ctx context.Context, fam Family) (Result, error) {
 			if errors.As(err, &rl) || errors.Is(err, ErrRateLimited) {
 				until := d.rest(src.Name(), fam, rl)
 				log.Warn("address source is rate limiting us; resting it", "source", src.Name(), "until", until)
+			} else if errors.Is(err, ErrDoubleNAT) {
+				log.Warn("the router is behind another NAT (double NAT): its address is not published; asking the next source", "source", src.Name(), "error", err)
 			} else {
 				log.Debug("address source failed", "source", src.Name(), "error", err)
 			}

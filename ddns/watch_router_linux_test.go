@@ -1,0 +1,79 @@
+package ddns
+
+import (
+	"context"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/ddnsd/ddns/configs"
+	"github.com/ddnsd/ddns/ipc"
+	"github.com/ddnsd/ddns/testsupport/netns"
+)
+
+// TestRouterAnnouncementTriggersPass: the WAN address changed on the
+// router's side (a real miniupnpd in a router namespace) reaches the
+// provider within a second through the router's NAT-PMP announcement, long
+// before the hour-long interval.
+func TestRouterAnnouncementTriggersPass(t *testing.T) {
+	lan := netns.InFresh(t)
+	if lan == nil {
+		return
+	}
+	r := netns.NewRouter(t, lan, "11.22.33.44")
+	r.Start()
+	cfg, err := configs.Parse("router.toml", []byte(`
+[updater]
+interval = "1h"
+watch_interfaces = true
+[ip]
+v4 = [{ type = "natpmp" }]
+[providers.acct]
+type = "fake"
+[[records]]
+provider = "acct"
+zone = "example.com"
+name = "home"
+`), configs.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	prov := newFakeProvider()
+	prov.setCh = make(chan netip.Addr, 10)
+	eng, err := New(cfg, Options{Registry: fakeRegistry(map[string]*fakeProvider{"acct": prov}),
+		StatePath: filepath.Join(t.TempDir(), "s.json"), Logger: hclog.New(&hclog.LoggerOptions{Output: os.Stderr, Level: hclog.Info})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan ipc.ExitCode, 1)
+	go func() { done <- eng.Run(ctx, RunOptions{Notify: func(string) (bool, error) { return false, nil }}) }()
+	expect := func(want string, since time.Time, within time.Duration) time.Duration {
+		t.Helper()
+		deadline := time.After(within)
+		for {
+			select {
+			case a := <-prov.setCh:
+				if a == netip.MustParseAddr(want) {
+					return time.Since(since)
+				}
+			case <-deadline:
+				t.Fatalf("no Set of %s within %v\n%s", want, within, r.Log())
+			}
+		}
+	}
+	expect("11.22.33.44", time.Now(), 5*time.Second)
+	start := time.Now()
+	r.DelAddr("wan0", "11.22.33.44/24")
+	r.AddAddr("wan0", "11.22.33.55/24")
+	lat := expect("11.22.33.55", start, time.Second)
+	t.Logf("from the WAN change to the provider's Set: %s (debounce %s)", lat.Round(time.Millisecond), WatchDebounce)
+	cancel()
+	if code := <-done; code != ipc.ExitOK {
+		t.Fatalf("exit %d", code)
+	}
+}
