@@ -266,3 +266,21 @@ func TestUndeliveredReportIsNotedInTheDebugLog(t *testing.T) {
 		})
 	}
 }
+
+// Starting the engine removes the temporary files an interrupted write left
+// beside the state file and logs each one it removed, by name. Kills the
+// negation of "os.Remove(m) == nil" (the files went, the log said nothing).
+func TestStaleTempFileRemovalIsLogged(t *testing.T) {
+	dir := t.TempDir()
+	stale := filepath.Join(dir, "state.json.777"+tempSuffix)
+	if err := os.WriteFile(stale, []byte(`{"vers`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := newRig(t, testConfig(t, "", "home example.com A acct"), filepath.Join(dir, "state.json"))
+	if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("stale temp file kept: %v", err)
+	}
+	if log := r.logs.String(); !strings.Contains(log, "removed a temporary state file left by an interrupted write") || !strings.Contains(log, stale) {
+		t.Fatalf("no log line naming the removed file %s:\n%s", stale, log)
+	}
+}
