@@ -1,0 +1,104 @@
+package netprobe
+
+import (
+	"context"
+	"net/http"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ddnsd/ddns/testsupport/netns"
+)
+
+// TestUPnPEventsNetns: subscribed to a real miniupnpd's WANIPConnection
+// events, the watch hears the address miniupnpd sends on subscription, and a
+// WAN address changed on the router's side reaches the channel within a
+// second; a NOTIFY with the right SID but from another LAN address is
+// refused and announces nothing.
+func TestUPnPEventsNetns(t *testing.T) {
+	lan := netns.InFresh(t)
+	if lan == nil {
+		return
+	}
+	r := netns.NewRouter(t, lan, "11.22.33.44")
+	r.Start()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	heard := make(chan netip.Addr, 16)
+	w := newUPnPWatch(nil, routerDesc)
+	w.heard = func(a netip.Addr) { heard <- a }
+	go w.run(ctx)
+
+	waitHeard := func(want string, within time.Duration) {
+		t.Helper()
+		deadline := time.After(within)
+		for {
+			select {
+			case a := <-heard:
+				t.Logf("heard %v", a)
+				if a == netip.MustParseAddr(want) {
+					return
+				}
+			case <-deadline:
+				t.Fatalf("no UPnP event announcing %s within %v\nminiupnpd:\n%s", want, within, r.Log())
+			}
+		}
+	}
+	waitEvent := func() {
+		t.Helper()
+		select {
+		case _, ok := <-w.ch:
+			if !ok {
+				t.Fatal("the channel closed instead of reporting the event")
+			}
+		case <-time.After(time.Second):
+			t.Fatal("the address was heard but no event was sent")
+		}
+	}
+	waitHeard("11.22.33.44", 5*time.Second) // the NOTIFY sent on subscription
+	waitEvent()
+
+	// A LAN device (the test itself, 192.168.77.2) that knows the SID.
+	w.mu.Lock()
+	callback, sid := w.callback, w.sid
+	w.mu.Unlock()
+	req, _ := http.NewRequest("NOTIFY", callback, strings.NewReader(propertyset("11.22.33.66")))
+	req.Header.Set("SID", sid)
+	req.Header.Set("NT", "upnp:event")
+	req.Header.Set("NTS", "upnp:propchange")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a NOTIFY from another LAN address got HTTP %d, want 403", resp.StatusCode)
+	}
+
+	start := time.Now()
+	r.DelAddr("wan0", "11.22.33.44/24")
+	r.AddAddr("wan0", "11.22.33.55/24")
+	deadline := time.After(time.Second)
+	for got := false; !got; {
+		select {
+		case a := <-heard:
+			if a == netip.MustParseAddr("11.22.33.66") {
+				t.Fatal("the NOTIFY from another LAN address was taken")
+			}
+			t.Logf("heard %v, %v after the change", a, time.Since(start))
+			got = a == netip.MustParseAddr("11.22.33.55")
+		case <-deadline:
+			t.Fatalf("no UPnP event of 11.22.33.55 within a second of the WAN change\n%s", r.Log())
+		}
+	}
+	waitEvent()
+	cancel()
+	for range w.ch {
+	}
+}
+
+// propertyset is a GENA NOTIFY body announcing ext.
+func propertyset(ext string) string {
+	return `<?xml version="1.0"?><e:propertyset xmlns:e="urn:schemas-upnp-org:event-1-0"><e:property><ExternalIPAddress>` + ext + `</ExternalIPAddress></e:property></e:propertyset>`
+}
