@@ -97,8 +97,3 @@ func TestUPnPEventsNetns(t *testing.T) {
 	for range w.ch {
 	}
 }
-
-// propertyset is a GENA NOTIFY body announcing ext.
-func propertyset(ext string) string {
-	return `<?xml version="1.0"?><e:propertyset xmlns:e="urn:schemas-upnp-org:event-1-0"><e:property><ExternalIPAddress>` + ext + `</ExternalIPAddress></e:property></e:propertyset>`
-}
