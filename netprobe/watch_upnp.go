@@ -137,7 +137,7 @@ func (w *upnpWatch) session(ctx context.Context) (renewed bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	w.logger.Debug("subscribed to the router's UPnP events", "url", redactURL(ev.String()), "callback", callback, "timeout", timeout)
+	w.logger.Info("subscribed to the router's UPnP events", "url", redactURL(ev.String()), "callback", callback, "timeout", timeout)
 	defer func() {
 		w.mu.Lock()
 		w.sid = ""
