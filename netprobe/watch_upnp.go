@@ -55,8 +55,10 @@ type upnpWatch struct {
 	location string
 	client   *http.Client
 	ch       chan struct{}
-	heard    func(netip.Addr) // tests: each newly announced address
-	renew    func(timeout time.Duration) time.Duration
+	heard    func(netip.Addr)                          // tests: each newly announced address
+	renew    func(timeout time.Duration) time.Duration // when to renew a granted timeout
+	retry    time.Duration                             // the wait after a failed subscription
+	onSub    func(sid string, renewal bool)            // tests: each subscription granted
 
 	mu       sync.Mutex
 	router   netip.Addr    // the only address NOTIFYs are accepted from
@@ -72,7 +74,7 @@ func newUPnPWatch(logger hclog.Logger, location string) *upnpWatch {
 	}
 	return &upnpWatch{logger: logger, location: location, ch: make(chan struct{}, 1),
 		client: boundedHTTPClient(upnpCallTimeout, upnpMaxDescBytes),
-		renew:  func(d time.Duration) time.Duration { return d / 2 }}
+		renew:  func(d time.Duration) time.Duration { return d / 2 }, retry: upnpEventRetry}
 }
 
 // run keeps a subscription until ctx ends, then closes the channel.
@@ -87,7 +89,7 @@ func (w *upnpWatch) run(ctx context.Context) {
 		if renewed {
 			continue // the router forgot a working subscription: subscribe again at once
 		}
-		t := time.NewTimer(upnpEventRetry)
+		t := time.NewTimer(w.retry)
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -138,6 +140,9 @@ func (w *upnpWatch) session(ctx context.Context) (renewed bool, err error) {
 		return false, err
 	}
 	w.logger.Info("subscribed to the router's UPnP events", "url", redactURL(ev.String()), "callback", callback, "timeout", timeout)
+	if w.onSub != nil {
+		w.onSub(sid, false)
+	}
 	defer func() {
 		w.mu.Lock()
 		w.sid = ""
@@ -159,6 +164,9 @@ func (w *upnpWatch) session(ctx context.Context) (renewed bool, err error) {
 		_, timeout, err = w.subscribe(ctx, ev, http.Header{"Sid": {sid}})
 		if err != nil {
 			return true, fmt.Errorf("renewing the UPnP event subscription: %w", err)
+		}
+		if w.onSub != nil {
+			w.onSub(sid, true)
 		}
 	}
 }
