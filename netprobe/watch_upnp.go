@@ -37,9 +37,10 @@ const (
 // NewUPnPSource does. The channel follows WatchAddresses' rules (watch.go).
 //
 // The callback is an HTTP listener on the LAN address that reaches the
-// router; it accepts only NOTIFY requests from the router's address for the
-// current subscription's SID, with capped headers and body and read
-// timeouts, so another LAN device can at most make a request fail. The
+// router; it closes connections from any other address unread and accepts
+// only NOTIFY requests for the current subscription's SID, with capped
+// headers (8 KiB) and body (16 KiB) and read timeouts, so another LAN device
+// cannot make it announce anything. The
 // subscription is renewed halfway through its timeout and made anew when
 // the router forgets it (a renewal refused) or stops answering (every 30 s
 // until it answers). Subscribing changes nothing on the router.
@@ -123,7 +124,7 @@ func (w *upnpWatch) session(ctx context.Context) (renewed bool, err error) {
 	srv := &http.Server{Handler: w, ReadHeaderTimeout: 2 * time.Second, ReadTimeout: 5 * time.Second,
 		WriteTimeout: 5 * time.Second, IdleTimeout: 30 * time.Second, MaxHeaderBytes: upnpEventMaxHeader,
 		ErrorLog: log.New(io.Discard, "", 0)} // a LAN device's bad requests fill no log
-	go srv.Serve(ln)
+	go srv.Serve(&fromListener{Listener: ln, from: router})
 	defer srv.Close()
 	callback := "http://" + ln.Addr().String() + upnpEventPath
 
@@ -338,4 +339,25 @@ func (w *upnpWatch) announced(a netip.Addr) {
 	}
 	w.logger.Debug("the router's UPnP event announced its external address", "address", a)
 	notify(w.ch)
+}
+
+// fromListener accepts connections only from one address and closes any
+// other at once, so another LAN device cannot hold the callback's
+// connections (or its header and body read timeouts) at all.
+type fromListener struct {
+	net.Listener
+	from netip.Addr
+}
+
+func (l *fromListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		if ap, err := netip.ParseAddrPort(c.RemoteAddr().String()); err == nil && ap.Addr().Unmap() == l.from {
+			return c, nil
+		}
+		c.Close()
+	}
 }

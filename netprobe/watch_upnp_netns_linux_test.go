@@ -14,8 +14,8 @@ import (
 // TestUPnPEventsNetns: subscribed to a real miniupnpd's WANIPConnection
 // events, the watch hears the address miniupnpd sends on subscription, and a
 // WAN address changed on the router's side reaches the channel within a
-// second; a NOTIFY with the right SID but from another LAN address is
-// refused and announces nothing.
+// second; a NOTIFY with the right SID but from another LAN address has
+// its connection closed unanswered and announces nothing.
 func TestUPnPEventsNetns(t *testing.T) {
 	lan := netns.InFresh(t)
 	if lan == nil {
@@ -67,13 +67,11 @@ func TestUPnPEventsNetns(t *testing.T) {
 	req.Header.Set("SID", sid)
 	req.Header.Set("NT", "upnp:event")
 	req.Header.Set("NTS", "upnp:propchange")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusForbidden {
-		t.Errorf("a NOTIFY from another LAN address got HTTP %d, want 403", resp.StatusCode)
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+		t.Errorf("a NOTIFY from another LAN address got HTTP %d; want the connection closed unanswered", resp.StatusCode)
+	} else {
+		t.Logf("a NOTIFY from another LAN address: %v", err)
 	}
 
 	start := time.Now()
