@@ -3,6 +3,7 @@ package ddns
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/ddnsd/ddns/backoff"
@@ -74,6 +75,11 @@ type RunOptions struct {
 	// used only when [updater] watch_interfaces is on and a upnp or natpmp
 	// source is configured.
 	WatchRouter func(ctx context.Context, logger hclog.Logger) (<-chan struct{}, error)
+	// WatchUPnP subscribes to the UPnP events of the router a upnp source
+	// asks (location as its url, "" = SSDP discovery); nil means
+	// netprobe.WatchUPnPEvents. It is used, once per upnp source, only when
+	// [updater] watch_interfaces is on.
+	WatchUPnP func(ctx context.Context, logger hclog.Logger, location string) (<-chan struct{}, error)
 	// Passes, when not nil, receives every pass's result (tests, metrics).
 	// Sends block, so a reader must keep up.
 	Passes chan<- *PassResult
@@ -113,6 +119,25 @@ func (e *Engine) Run(ctx context.Context, o RunOptions) ipc.ExitCode {
 			routerWatch = ch
 		}
 	}
+	var upnpWatch []<-chan struct{}
+	if e.cfg.Updater.WatchInterfaces {
+		w := o.WatchUPnP
+		if w == nil {
+			w = netprobe.WatchUPnPEvents
+		}
+		for _, s := range e.cfg.IP.V4 {
+			if s.Type != "upnp" {
+				continue
+			}
+			ch, err := w(ctx, e.log.Named("watch-upnp"), s.URL)
+			if err != nil {
+				e.log.Warn("cannot subscribe to the router's UPnP events; relying on the update interval", "error", err)
+				continue
+			}
+			upnpWatch = append(upnpWatch, ch)
+		}
+	}
+	routerEvents := mergeWatches(append(upnpWatch, routerWatch))
 	report := func() {
 		if err := o.Reporter.Send(context.WithoutCancel(ctx), e.Report()); err != nil {
 			e.log.Debug("report not delivered", "error", err)
@@ -156,9 +181,9 @@ func (e *Engine) Run(ctx context.Context, o RunOptions) ipc.ExitCode {
 				debounce = e.clock.NewTimer(WatchDebounce)
 			}
 			continue
-		case _, ok := <-routerWatch:
+		case _, ok := <-routerEvents:
 			if !ok {
-				routerWatch = nil
+				routerEvents = nil
 				continue
 			}
 			if debounce == nil {
@@ -282,4 +307,38 @@ func (r *PassResult) retryable() bool {
 		}
 	}
 	return false
+}
+
+// mergeWatches is one event channel for several watches (nil ones left
+// out), with their rules: a buffer of one, sends never block, closed when
+// every input has closed. One input is returned as it is; none is nil.
+func mergeWatches(in []<-chan struct{}) <-chan struct{} {
+	var live []<-chan struct{}
+	for _, c := range in {
+		if c != nil {
+			live = append(live, c)
+		}
+	}
+	switch len(live) {
+	case 0:
+		return nil
+	case 1:
+		return live[0]
+	}
+	out := make(chan struct{}, 1)
+	var wg sync.WaitGroup
+	for _, c := range live {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range c {
+				select {
+				case out <- struct{}{}:
+				default:
+				}
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(out) }()
+	return out
 }

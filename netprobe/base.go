@@ -1,7 +1,9 @@
 // Package netprobe talks to the network without changing anything, for the
 // updater: it finds this machine's public address (HTTP echo services,
 // DNS-based lookups, local interfaces, a user's command) and reports when the
-// machine's addresses or routes change. The supervisor's readiness probes
+// machine's addresses or routes change, or when the router announces a new
+// external address (NAT-PMP announcements, UPnP events: it subscribes to
+// them, which changes nothing on the router). The supervisor's readiness probes
 // are package readiness, which links no DNS library.
 //
 // The package imports none of this project's packages; callers hand it plain
