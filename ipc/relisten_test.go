@@ -8,11 +8,13 @@ import (
 )
 
 // TestDeletedSocketComesBack: a running server whose socket file is deleted
-// creates it again within its check interval, and status answers there;
-// the connection open before the deletion keeps working too.
+// creates it again, and status answers there; the connection open before
+// the deletion keeps working too. The check interval is an hour: the server
+// learns of the deletion from file events, not by looking every few
+// seconds (which cost an idle supervisor more CPU than supervisord uses).
 func TestDeletedSocketComesBack(t *testing.T) {
 	logger, logs := testLogger(t)
-	s := startServer(t, ServerOptions{Logger: logger, SocketCheckInterval: 50 * time.Millisecond})
+	s := startServer(t, ServerOptions{Logger: logger, SocketCheckInterval: time.Hour})
 	relistened := logs.Cursor()
 	before := dial(t, s.Path())
 	mustStatus(t, s.Path())
@@ -24,8 +26,12 @@ func TestDeletedSocketComesBack(t *testing.T) {
 	if rep, err := before.Do(ctxT(t), Request{Cmd: CmdStatus}); err != nil || !rep.OK {
 		t.Fatalf("a connection from before the deletion: %+v, %v", rep, err)
 	}
-	// Its whole folder deleted: the same.
-	must(t, os.RemoveAll(filepath.Dir(s.Path())))
+	// Its whole folder gone: the same. It is moved away rather than
+	// removed in place, since a server that answers at once may put its
+	// socket back between RemoveAll's reading and its removal of the folder.
+	dir := filepath.Dir(s.Path())
+	must(t, os.Rename(dir, dir+".gone"))
+	must(t, os.RemoveAll(dir+".gone"))
 	if _, err := relistened.Wait("listening on it again", 10*time.Second); err != nil {
 		t.Fatalf("the socket was not created again after its folder was deleted: %v", err)
 	}
@@ -37,8 +43,10 @@ func TestDeletedSocketComesBack(t *testing.T) {
 func TestReplacedSocketLeftAlone(t *testing.T) {
 	logger, logs := testLogger(t)
 	s := startServer(t, ServerOptions{Logger: logger, SocketCheckInterval: 20 * time.Millisecond})
-	must(t, os.Remove(s.Path()))
-	must(t, os.WriteFile(s.Path(), []byte("not ours"), 0o600))
+	// Put in its place in one step (a rename over it): a server that
+	// answers a deletion at once would otherwise bind again in between.
+	must(t, os.WriteFile(s.Path()+".new", []byte("not ours"), 0o600))
+	must(t, os.Rename(s.Path()+".new", s.Path()))
 	if _, err := logs.Wait("replaced by another", 10*time.Second); err != nil {
 		t.Fatalf("the replaced socket file was not noticed: %v", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/fsnotify/fsnotify"
 	"github.com/hashicorp/go-hclog"
 )
 
@@ -89,8 +90,11 @@ type ServerOptions struct {
 	// part of MaxConns).
 	MaxConnsPerOtherUser int
 	// SocketCheckInterval is how often Serve checks that the socket file is
-	// still there: default 2s. A deleted socket (a cleaner of /tmp or
-	// /run, a careless rm) is created again, so control is never lost.
+	// still there while it cannot watch the socket's folder for file events
+	// (the folder is gone, or the system has none), and how soon it tries
+	// again after a failed re-listen: default 2s. A deleted socket (a
+	// cleaner of /tmp or /run, a careless rm) is created again, so control
+	// is never lost; with file events that happens at once.
 	SocketCheckInterval time.Duration
 	// OtherIdleTimeout replaces IdleTimeout, when shorter, for connections of
 	// other users: default 2s. Their only command answers at once, so a
@@ -379,61 +383,119 @@ func (s *Server) listener() net.Listener {
 	return s.ln
 }
 
-// watchSocket checks every SocketCheckInterval that the socket file is still
-// there, and listens again when it has been deleted. A file someone else put
-// at the path is left alone (it may be another supervisor's), with a warning.
+// socketSafetyCheck is how often the socket file is checked while its
+// folder is watched: file events say at once when it is deleted, and this
+// only catches what they cannot (a folder mounted over, say).
+const socketSafetyCheck = time.Minute
+
+// watchSocket listens again when the socket file has been deleted. It learns
+// of a deletion from the kernel (file events on the socket's folder) and
+// falls back to a check every SocketCheckInterval while the folder cannot be
+// watched (it is gone too, or the system has no file events), so an idle
+// supervisor does not wake every few seconds to look. A file someone else
+// put at the path is left alone (it may be another supervisor's), with a
+// warning.
 func (s *Server) watchSocket() {
 	if s.fi == nil {
 		return // a transport without a file at the path: nothing to watch
 	}
-	t := time.NewTicker(s.opts.SocketCheckInterval)
+	dir := filepath.Dir(s.opts.Path)
+	var events <-chan fsnotify.Event
+	var errs <-chan error
+	fw, err := fsnotify.NewWatcher()
+	if err == nil {
+		defer fw.Close()
+		events, errs = fw.Events, fw.Errors
+	}
+	watching := false
+	watch := func() {
+		if fw != nil && !watching && fw.Add(dir) == nil {
+			watching = true
+		}
+	}
+	watch()
+	// A first check at once: the file may have gone between Listen and
+	// the watch; after it, every deletion is an event.
+	t := time.NewTimer(0)
 	defer t.Stop()
 	warned := false
 	for {
 		select {
 		case <-s.ctx.Done():
 			return
+		case ev, ok := <-events:
+			if !ok {
+				events, errs, watching = nil, nil, false
+				break
+			}
+			if ev.Name == dir && ev.Has(fsnotify.Remove|fsnotify.Rename) {
+				watching = false // the folder went, and its watch with it
+			} else if ev.Name != s.opts.Path {
+				continue // another file in the folder
+			}
+		case <-errs:
+			continue // an overflowed queue: the timer's check still comes
 		case <-t.C:
 		}
-		s.mu.Lock()
-		mine := s.fi
-		s.mu.Unlock()
-		fi, err := os.Lstat(s.opts.Path)
-		switch {
-		case err == nil && os.SameFile(fi, mine):
-			warned = false
-			continue
-		case err == nil:
-			if !warned {
-				s.log.Warn("the socket file was replaced by another; leaving it alone, so this supervisor cannot be reached there", "path", s.opts.Path)
-				warned = true
+		healthy := s.checkSocket(&warned)
+		watch()
+		if !t.Stop() {
+			select {
+			case <-t.C:
+			default:
 			}
-			continue
-		case !errors.Is(err, fs.ErrNotExist):
-			continue
 		}
-		ln, fi, err := bind(s.opts)
-		if err != nil {
-			if !warned {
-				s.log.Error("the socket file was deleted and cannot be created again; retrying", "path", s.opts.Path, "error", err)
-				warned = true
-			}
-			continue
+		if healthy && watching {
+			t.Reset(socketSafetyCheck)
+		} else {
+			t.Reset(s.opts.SocketCheckInterval)
 		}
-		s.mu.Lock()
-		if s.closed {
-			s.mu.Unlock()
-			ln.Close()
-			os.Remove(s.opts.Path)
-			return
-		}
-		old := s.ln
-		s.ln, s.fi = ln, fi
-		s.mu.Unlock()
-		old.Close()
-		warned = false
-		s.log.Warn("the socket file was deleted; listening on it again", "path", s.opts.Path)
 	}
+}
+
+// checkSocket looks at the socket path once and listens on it again when
+// the file is gone. It reports false when the socket is gone and could not
+// be made again (the caller checks again soon).
+func (s *Server) checkSocket(warned *bool) bool {
+	s.mu.Lock()
+	mine := s.fi
+	s.mu.Unlock()
+	fi, err := os.Lstat(s.opts.Path)
+	switch {
+	case err == nil && os.SameFile(fi, mine):
+		*warned = false
+		return true
+	case err == nil:
+		if !*warned {
+			s.log.Warn("the socket file was replaced by another; leaving it alone, so this supervisor cannot be reached there", "path", s.opts.Path)
+			*warned = true
+		}
+		return true
+	case !errors.Is(err, fs.ErrNotExist):
+		return false
+	}
+	ln, fi, err := bind(s.opts)
+	if err != nil {
+		if !*warned {
+			s.log.Error("the socket file was deleted and cannot be created again; retrying", "path", s.opts.Path, "error", err)
+			*warned = true
+		}
+		return false
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		ln.Close()
+		os.Remove(s.opts.Path)
+		return true
+	}
+	old := s.ln
+	s.ln, s.fi = ln, fi
+	s.mu.Unlock()
+	old.Close()
+	*warned = false
+	s.log.Warn("the socket file was deleted; listening on it again", "path", s.opts.Path)
+	return true
 }
 
 func (s *Server) track(c net.Conn) bool {
