@@ -19,6 +19,12 @@ func TestChaos(t *testing.T) {
 	scenario(t, "14.1_planted_lock_folder_refused", testPlantedLockFolder)
 	scenario(t, "14.2_http_other_users_and_rebinding", testHTTPOtherUsers)
 	scenario(t, "14.3_status_for_any_user_custom_folder", testStatusForAnyUserCustomFolder)
+	scenario(t, "14.4_config_fifo_and_dev_zero", testConfigFIFOAndDevZero)
+	scenario(t, "14.5_nested_config_saved_live", testNestedConfigSavedLive)
 	scenario(t, "14.6_logs_of_control_bytes_bounded", testLogsOfControlBytes)
+	scenario(t, "14.7_setsid_grandchild_contained", testSetsidGrandchildContained)
+	scenario(t, "14.8_command_source_hang", testCommandSourceHang)
+	scenario(t, "14.9_stderr_reader_gone", testStderrReaderGone)
+	scenario(t, "14.10_pid1_reaps_exit_codes", testPID1Reaping)
 	scenario(t, "14.11_socket_deleted_comes_back", testSocketDeleted)
 }
