@@ -1,3 +1,8 @@
+//go:build !windows
+
+// The socket file at a path is the Unix transport's; on Windows the
+// control channel is a named pipe, which has no file to delete or replace.
+
 package ipc
 
 import (
