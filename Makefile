@@ -9,6 +9,7 @@ BIN      := bin
 VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -s -w -X main.version=$(VERSION)
 PKGS     := ./...
+STATICCHECK := v0.8.2
 CROSS    := windows/amd64 darwin/arm64 linux/arm64 linux/arm linux/mipsle
 
 .PHONY: build run test lint cross bench chaos soak mutate clean
@@ -27,6 +28,7 @@ lint:
 	$(GO) vet $(PKGS) ./.ci/gotest
 	GOOS=windows GOARCH=amd64 $(GO) vet $(PKGS)
 	GOOS=darwin GOARCH=arm64 $(GO) vet $(PKGS)
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK) $(PKGS)
 
 # Router and desktop builds, stripped; mipsle uses soft float for routers without an FPU.
 cross:

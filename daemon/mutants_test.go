@@ -190,13 +190,6 @@ func TestRunEndsCleanly(t *testing.T) {
 	}
 }
 
-// count is how many children the fake starter started.
-func (s *fakeStarter) count() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.procs)
-}
-
 // chanReplies hands each reply to a channel, for a handler that streams.
 type chanReplies chan ipc.Reply
 

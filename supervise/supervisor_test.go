@@ -961,7 +961,7 @@ func TestFilesChangedEndsWaitingConfigOnly(t *testing.T) {
 	if e := h.waitEvent(EventFilesChanged); !strings.Contains(e.Detail, "api_token_file") {
 		t.Errorf("event detail %q", e.Detail)
 	}
-	p = h.proc()
+	h.proc() // the child the change started
 	if err := h.sup.Stop(); err != nil {
 		t.Fatal(err)
 	}

@@ -173,7 +173,7 @@ level = "trace"
 	b, err := c.CombinedOutput()
 	out, code := string(b), c.ProcessState.ExitCode()
 	if code != 0 {
-		t.Fatalf("check: exit %d\n%s", code, out)
+		t.Fatalf("check: exit %d (%v)\n%s", code, err, out)
 	}
 	check("supervisor check", out)
 
