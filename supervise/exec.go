@@ -214,7 +214,15 @@ func (p *execProc) onExit(waitErr error) {
 		for _, f := range p.pipes {
 			f.Close()
 		}
-		<-drained
+		select {
+		case <-drained:
+		case <-time.After(p.grace):
+			// A read that Close cannot interrupt (a descriptor in blocking
+			// mode): the exit must still be reported, or the supervisor
+			// would wait on this child forever. The reader ends when the
+			// last holder of the pipe does.
+			p.log.Error("a reader of the child's output is still blocked after its pipes were closed; reporting the exit without it", "pid", p.pid)
+		}
 	}
 	for _, f := range p.pipes {
 		f.Close()
