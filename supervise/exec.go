@@ -180,11 +180,11 @@ func (e *execStarter) start(c Command, contain bool) (*execProc, error) {
 		return nil, fmt.Errorf("cannot start %s: %w", c.Path, err)
 	}
 	p.pid = cmd.Process.Pid
-	for i, r := range p.pipes {
+	for _, r := range p.pipes {
 		p.readers.Add(1)
 		go func() {
 			defer p.readers.Done()
-			l := &lineLogger{log: p.log, ring: e.o.Output, stderr: i == 1}
+			l := &lineLogger{log: p.log, ring: e.o.Output}
 			readLines(r, maxLineBytes, l.handle)
 		}()
 	}
@@ -309,7 +309,6 @@ func readLines(r io.Reader, max int, fn func(string)) {
 type lineLogger struct {
 	log       hclog.Logger
 	ring      *LogRing
-	stderr    bool
 	panicking bool
 }
 
