@@ -113,7 +113,7 @@ func New(o Options) (*App, error) {
 		o.AskUpdate = askUpdate
 	}
 	if o.UpdaterPath == "" {
-		o.UpdaterPath = updaterBeside()
+		o.UpdaterPath = UpdaterBeside()
 	}
 	if o.Environ == nil {
 		o.Environ = os.Environ()

@@ -102,9 +102,11 @@ func (a *App) childCommand(cfg *configs.Config) supervise.Command {
 	return supervise.Command{Path: argv[0], Args: argv[1:], Env: env}
 }
 
-// updaterBeside is the updater binary in the running binary's folder
-// (symlinks resolved, so a link in /usr/local/bin finds the real folder).
-func updaterBeside() string {
+// UpdaterBeside is the updater binary in the running binary's folder
+// (symlinks resolved, so a link in /usr/local/bin finds the real folder):
+// the child the supervisor runs when [supervisor] command is empty, and
+// the program `supervisor import-ddns-go` hands its work to.
+func UpdaterBeside() string {
 	name := "updater"
 	if runtime.GOOS == "windows" {
 		name += ".exe"

@@ -34,6 +34,8 @@ commands:
   install    [--print] [--target T] [--config PATH] [--enable]
   uninstall  [--print] [--target T]
   service    [--config PATH] [--name N]  (Windows) the entry point the service manager runs
+  import-ddns-go FILE [--out PATH] [--secrets-dir DIR]
+                                        write a ddns-go YAML config as this program's TOML
   version
 
 install targets: systemd, systemd-user, launchd, windows-service, windows-task, windows-startup
@@ -63,6 +65,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdInstall(rest, stdout, stderr, false)
 	case "uninstall":
 		return cmdInstall(rest, stdout, stderr, true)
+	case "import-ddns-go":
+		return cmdImportDdnsGo(rest, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "supervisor %s\n", version)
 		return 0

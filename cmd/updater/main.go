@@ -4,6 +4,7 @@
 //
 //	updater [--config PATH] [--once] [--dry-run] [--version]
 //	updater version
+//	updater import-ddns-go FILE [--out PATH] [--secrets-dir DIR] [--force]
 //
 // Without --once it runs until stopped: a pass at start and every [updater]
 // interval, a pass at once on SIGHUP, and, when an interface address source
@@ -48,6 +49,7 @@ import (
 
 	"github.com/ddnsd/ddns/configs"
 	"github.com/ddnsd/ddns/ddns"
+	"github.com/ddnsd/ddns/importer/ddnsgo"
 	"github.com/ddnsd/ddns/ipc"
 	"github.com/ddnsd/ddns/logging"
 	"github.com/ddnsd/ddns/providers/spec"
@@ -61,6 +63,9 @@ func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
 // run parses args, wires the engine and returns the exit code.
 func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "import-ddns-go" {
+		return ddnsgo.Main(args[1:], stdout, stderr)
+	}
 	if len(args) > 0 && args[0] == "version" {
 		fmt.Fprintf(stdout, "updater %s\n", version)
 		return int(ipc.ExitOK)
