@@ -41,6 +41,8 @@ func Convert(data []byte, o Options) (*Result, error) {
 	}
 	c.topLevel(doc)
 	c.out.sources = c.sources
+	// In file order: the notes are read beside the file.
+	slices.SortStableFunc(r.notes, func(a, b Note) int { return a.Line - b.Line })
 	if len(c.out.records) == 0 {
 		msg := "nothing could be converted: no entry has an enabled family with domains for a provider this program supports"
 		if len(r.notes) > 0 {
@@ -48,8 +50,6 @@ func Convert(data []byte, o Options) (*Result, error) {
 		}
 		return nil, &InputError{Name: o.Name, Line: doc.dnsconfLine, Key: "dnsconf", Msg: msg}
 	}
-	// In file order: the notes are read beside the file.
-	slices.SortStableFunc(r.notes, func(a, b Note) int { return a.Line - b.Line })
 	res := &Result{Notes: r.notes, Secrets: c.secrets, InlineSecrets: c.inline,
 		Records: len(c.out.records), Providers: len(c.out.providers)}
 	res.TOML = c.out.render(o.Name, r.notes)

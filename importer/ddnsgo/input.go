@@ -75,6 +75,9 @@ type document struct {
 type reader struct {
 	name  string
 	notes []Note
+	// keyLine is the line of the key whose value mapping's callback is
+	// reading.
+	keyLine int
 }
 
 func (r *reader) note(line int, key, format string, args ...any) {
@@ -104,7 +107,7 @@ func (r *reader) parse(data []byte) (*document, error) {
 	err := r.mapping(top, "", func(k string, v *yaml.Node) error {
 		switch k {
 		case "dnsconf":
-			dnsconf = v
+			dnsconf, doc.dnsconfLine = v, r.keyLine
 		case "user":
 			doc.user.line = v.Line
 			return r.mapping(v, "user", func(k string, v *yaml.Node) error {
@@ -150,7 +153,6 @@ func (r *reader) parse(data []byte) (*document, error) {
 		for k, v := range legacy {
 			r.note(v.Line, k, "ignored: ddns-go reads a top-level %s only from a file without dnsconf (the format before v5)", k)
 		}
-		doc.dnsconfLine = dnsconf.Line
 		dnsconf = deref(dnsconf)
 		if dnsconf.Kind == yaml.ScalarNode && dnsconf.Tag == "!!null" {
 			return nil, r.fail(dnsconf.Line, "dnsconf", "the list is empty: there is nothing to convert")
@@ -228,6 +230,7 @@ func (r *reader) mapping(n *yaml.Node, path string, each func(k string, v *yaml.
 			return r.fail(kn.Line, full, "is given twice (also at line %d)", at)
 		}
 		seen[k] = kn.Line
+		r.keyLine = kn.Line
 		if err := each(k, vn); errors.Is(err, errUnknown) {
 			lower := strings.ToLower(k)
 			if lower != k {

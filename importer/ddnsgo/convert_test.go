@@ -1,0 +1,323 @@
+package ddnsgo
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/ddnsd/ddns/configs"
+	"github.com/ddnsd/ddns/notify"
+	"github.com/ddnsd/ddns/providers"
+	"github.com/ddnsd/ddns/providers/spec"
+	"github.com/hashicorp/go-hclog"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata")
+
+// loadOptions are the supervisor's (cmd/supervisor/config.go): what
+// `supervisor check` validates with.
+func loadOptions() configs.Options {
+	return configs.Options{ProviderKeys: spec.Default(), NotifyTemplate: notify.CheckTemplate,
+		Getenv: func(string) string { return "" }}
+}
+
+// checkConverted loads toml as `supervisor check` does, then builds every
+// provider as the updater does (its constructors parse the webhook
+// templates, which check does not), and returns the config.
+func checkConverted(t *testing.T, name string, toml []byte) *configs.Config {
+	t.Helper()
+	cfg, err := configs.Parse(name, toml, loadOptions())
+	if err != nil {
+		t.Fatalf("the converted config does not pass check: %v\n%s", err, toml)
+	}
+	reg := providers.Default()
+	for _, n := range sortedKeys(cfg.Providers) {
+		p := cfg.Providers[n]
+		if _, err := reg.New(p.Type, providers.Env{Name: n, Logger: hclog.NewNullLogger()}, providers.Params(p.Params)); err != nil {
+			t.Errorf("provider %s of the converted config does not build: %v", n, err)
+		}
+	}
+	return cfg
+}
+
+// TestGoldenSamples converts every sample under testdata (real ddns-go
+// configs, each naming its source) and compares the output, or the
+// refusal, with its golden file; every converted one must pass check.
+// Run with -update to rewrite the golden files after a deliberate change.
+func TestGoldenSamples(t *testing.T) {
+	samples, err := filepath.Glob("testdata/*.yaml")
+	if err != nil || len(samples) < 5 {
+		t.Fatalf("want at least 5 samples under testdata, found %d (%v)", len(samples), err)
+	}
+	converted := 0
+	for _, in := range samples {
+		t.Run(filepath.Base(in), func(t *testing.T) {
+			data, err := os.ReadFile(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, cerr := Convert(data, Options{Name: in, Shell: []string{"sh", "-c"}})
+			var got []byte
+			golden := strings.TrimSuffix(in, ".yaml")
+			if cerr != nil {
+				var ie *InputError
+				if !errors.As(cerr, &ie) {
+					t.Fatalf("refused with %T, not an *InputError: %v", cerr, cerr)
+				}
+				got, golden = []byte(cerr.Error()+"\n"), golden+".err"
+			} else {
+				got, golden = res.TOML, golden+".toml"
+				checkConverted(t, in, res.TOML)
+				converted++
+			}
+			if *update {
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("no golden file (run with -update): %v", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("output differs from %s (run with -update if the change is meant):\n%s", golden, got)
+			}
+		})
+	}
+	if converted < 5 {
+		t.Errorf("%d samples converted, want at least 5", converted)
+	}
+}
+
+// TestConvertedRecordsAndSources checks what the samples promise by
+// their comments: sources by type, records by zone, name and TTL.
+func TestConvertedRecordsAndSources(t *testing.T) {
+	tests := []struct {
+		file    string
+		records []string // "provider zone name type ttl"
+		v4, v6  []string // Source.String()
+	}{
+		{"cloudflare-two-entries.yaml",
+			[]string{"h610 imdomestic.com h610 A 1", "h610 imdomestic.com tailscale A 1", "h610 imdomestic.com @ A 1"},
+			[]string{"interface ppp0"}, nil},
+		{"cloudflare-compose.yaml",
+			[]string{"cloudflare example.org home A 1", "cloudflare example.org home AAAA 1"},
+			[]string{"http https://ip.3322.net", "http https://4.ipw.cn"}, []string{"interface eth0"}},
+		{"tencentcloud-url.yaml",
+			[]string{"tencentcloud example.cn nas A 600"},
+			[]string{"http https://ip.3322.net", "http https://4.ipw.cn", "http https://v4.yinghualuo.cn/bejson"}, nil},
+		{"callback-cmd-webhook.yaml",
+			[]string{"duck myhome.duckdns.org @ A 600", "lan-device hossin.work b AAAA 600", "lan-device hossin.work @ AAAA 600"},
+			[]string{"http https://api.ipify.org"},
+			[]string{`command ["sh" "-c" "ip -6 neigh show | grep 'aa:bb:cc:dd:ee:ff' | grep -v fe80 | head -n1 | awk '{print $1}'"]`}},
+		{"callback-json-params.yaml",
+			[]string{"webhook example.net www A 300", "webhook example.net api A 300", "webhook example.net www AAAA 300"},
+			[]string{"http https://4.ipw.cn"}, []string{"http https://6.ipw.cn", "http https://v6.ident.me"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			data, err := os.ReadFile("testdata/" + tc.file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := Convert(data, Options{Name: tc.file})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg := checkConverted(t, tc.file, res.TOML)
+			var recs []string
+			for _, r := range cfg.Records {
+				recs = append(recs, strings.Join([]string{r.Provider, r.Zone, r.Name, r.Type, strconv.Itoa(r.TTL)}, " "))
+			}
+			if !slices.Equal(recs, tc.records) {
+				t.Errorf("records:\n got %q\nwant %q", recs, tc.records)
+			}
+			str := func(ss []configs.Source) (out []string) {
+				for _, s := range ss {
+					out = append(out, s.String())
+				}
+				return out
+			}
+			if got := str(cfg.IP.V4); !slices.Equal(got, tc.v4) {
+				t.Errorf("ip.v4:\n got %q\nwant %q", got, tc.v4)
+			}
+			if got := str(cfg.IP.V6); !slices.Equal(got, tc.v6) {
+				t.Errorf("ip.v6:\n got %q\nwant %q", got, tc.v6)
+			}
+		})
+	}
+}
+
+func TestParseDomain(t *testing.T) {
+	tests := []struct {
+		in, zone, name, params, why string
+	}{
+		{in: "sub.example.com", zone: "example.com", name: "sub"},
+		{in: "example.com", zone: "example.com", name: "@"},
+		{in: "a.b.example.co.uk", zone: "example.co.uk", name: "a.b"},
+		{in: "  www.Example.COM  ", zone: "example.com", name: "www"},
+		{in: "www:example.cn.eu.org", zone: "example.cn.eu.org", name: "www"},
+		{in: "home.duckdns.org", zone: "home.duckdns.org", name: "@"}, // duckdns.org is a public suffix
+		{in: "x.example.com?proxied=true&comment=hi", zone: "example.com", name: "x", params: "comment=hi&proxied=true"},
+		{in: "www:localhost", why: "no dot"},
+		{in: "a:b:example.com", why: "more than one"},
+		{in: "com", why: "public suffix"},
+		{in: "x.example.com?%zz", why: "do not parse"},
+	}
+	for _, tc := range tests {
+		d, why := parseDomain(tc.in)
+		if tc.why != "" {
+			if !strings.Contains(why, tc.why) {
+				t.Errorf("parseDomain(%q): reason %q, want one saying %q", tc.in, why, tc.why)
+			}
+			continue
+		}
+		if why != "" || d.zone != tc.zone || d.name != tc.name || d.params.Encode() != tc.params {
+			t.Errorf("parseDomain(%q) = zone %q name %q params %q (%s), want %q %q %q", tc.in, d.zone, d.name, d.params.Encode(), why, tc.zone, tc.name, tc.params)
+		}
+	}
+}
+
+func TestTranslateVariables(t *testing.T) {
+	tests := []struct {
+		in, want string
+		params   map[string]string
+		unknown  []string
+	}{
+		{in: "https://x/?d=#{domain}&ip=#{ip}&t=#{recordType}&ttl=#{ttl}", want: "https://x/?d={{.Name}}&ip={{.Address}}&t={{.Type}}&ttl={{.TTL}}"},
+		{in: "#{zone}/#{nope}", params: map[string]string{"zone": "example.net"}, want: "example.net/#{nope}", unknown: []string{"#{nope}"}},
+		// A literal "{{" must reach the service as written, not run.
+		{in: `{"a":"{{x}}","ip":"#{ip}"}`, want: `{"a":"{{"{{"}}x}}","ip":"{{.Address}}"}`},
+	}
+	for _, tc := range tests {
+		got, unknown := translate(tc.in, callbackVars, tc.params)
+		if got != tc.want || !slices.Equal(unknown, tc.unknown) {
+			t.Errorf("translate(%q) = %q, %q; want %q, %q", tc.in, got, unknown, tc.want, tc.unknown)
+		}
+	}
+}
+
+// TestCallbackTemplatesRender checks that a translated callback sends what
+// ddns-go sent: the webhook provider renders the URL and body for a record.
+func TestCallbackTemplatesRender(t *testing.T) {
+	in := `dnsconf:
+  - ipv4:
+      enable: true
+      gettype: url
+      url: https://4.ipw.cn
+      domains: ["www:example.net?zone=z1"]
+    dns:
+      name: callback
+      id: "https://hook.example/#{zone}?d=#{domain}&ip=#{ip}"
+      secret: '{"{{literal}}":"#{recordType}","ttl":#{ttl}}'
+    ttl: "120"
+`
+	res, err := Convert([]byte(in), Options{Name: "cb.yaml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := checkConverted(t, "cb.yaml", res.TOML)
+	p := cfg.Providers["webhook"]
+	if got, want := p.Params["url"], "https://hook.example/z1?d={{.Name}}&ip={{.Address}}"; got != want {
+		t.Errorf("url = %q, want %q", got, want)
+	}
+	if got, want := p.Params["body"], `{"{{"{{"}}literal}}":"{{.Type}}","ttl":{{.TTL}}}`; got != want {
+		t.Errorf("body = %q, want %q", got, want)
+	}
+	if got := p.Params["headers"].(map[string]any)["Content-Type"]; got != "application/json" {
+		t.Errorf("Content-Type = %v, want application/json (the body is JSON once filled in)", got)
+	}
+	if p.Params["method"] != "POST" {
+		t.Errorf("method = %v, want POST (ddns-go posts when there is a body)", p.Params["method"])
+	}
+}
+
+// TestProxiedDomainsGetTheirOwnAccount: ddns-go's ?proxied=true is per
+// domain, proxied here is per provider table.
+func TestProxiedDomainsGetTheirOwnAccount(t *testing.T) {
+	in := `dnsconf:
+  - ipv4:
+      enable: true
+      gettype: url
+      url: https://4.ipw.cn
+      domains: ["a.example.com", "b.example.com?proxied=true", "c.example.com?proxied=false"]
+    dns: {name: cloudflare, secret: tok}
+`
+	res, err := Convert([]byte(in), Options{Name: "p.yaml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := checkConverted(t, "p.yaml", res.TOML)
+	got := map[string]string{}
+	for _, r := range cfg.Records {
+		got[r.Name] = r.Provider
+	}
+	if got["a"] != "cloudflare" || got["c"] != "cloudflare" || got["b"] != "cloudflare-proxied" {
+		t.Errorf("records by provider = %v, want a and c on cloudflare, b on cloudflare-proxied", got)
+	}
+	if cfg.Providers["cloudflare-proxied"].Params["proxied"] != true || cfg.Providers["cloudflare"].Params["proxied"] != nil {
+		t.Errorf("proxied: %v / %v", cfg.Providers["cloudflare-proxied"].Params, cfg.Providers["cloudflare"].Params)
+	}
+}
+
+// TestNotesNameTheLine: what is not converted is listed with its line,
+// on stderr's format and in the TOML's comments.
+func TestNotesNameTheLine(t *testing.T) {
+	in := "dnsconf:\n" + // 1
+		"  - ipv6:\n" + // 2
+		"      enable: true\n" + // 3
+		"      gettype: netInterface\n" + // 4
+		"      netinterface: eth0\n" + // 5
+		"      ipv6reg: '^2001:db8:'\n" + // 6
+		"      domains: [v6.example.com]\n" + // 7
+		"    dns: {name: alidns, id: i, secret: s}\n" + // 8
+		"    Ttl: 600\n" // 9
+	res, err := Convert([]byte(in), Options{Name: "n.yaml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := NoteLines("n.yaml", res.Notes)
+	want := map[int]string{
+		6: "dnsconf[0].ipv6.ipv6reg: ",
+		9: "dnsconf[0].Ttl: ignored: ddns-go reads keys in lower case only",
+	}
+	for line, w := range want {
+		prefix := "n.yaml:" + strconv.Itoa(line) + ": " + w
+		if !slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, prefix) }) {
+			t.Errorf("no note starting %q in:\n%s", prefix, strings.Join(lines, "\n"))
+		}
+		if c := "#   line " + strconv.Itoa(line) + ": " + w; !strings.Contains(string(res.TOML), c) {
+			t.Errorf("the TOML's comments lack %q:\n%s", c, res.TOML)
+		}
+	}
+	checkConverted(t, "n.yaml", res.TOML)
+}
+
+// TestMappingTableAgreesWithSpecs: every ddns-go provider the table maps
+// to a type this build has must use that type's keys, so a provider added
+// (or renamed) elsewhere cannot silently fall out of the import.
+func TestMappingTableAgreesWithSpecs(t *testing.T) {
+	var pending []string
+	for _, name := range sortedKeys(mappings) {
+		m := mappings[name]
+		if m.ours == "" || m.params == nil {
+			continue
+		}
+		ps := m.params(dnsAccount{id: value{s: "id"}, secret: value{s: "secret"}})
+		if _, _, ok := spec.Default().Keys(m.ours); !ok {
+			pending = append(pending, name+"→"+m.ours)
+			continue
+		}
+		if why := usable(spec.Default(), m.ours, ps); why != "" {
+			t.Errorf("ddns-go's %s: %s", name, why)
+		}
+	}
+	t.Logf("not yet supported by this build (flip when their specs land): %s", strings.Join(pending, ", "))
+}
