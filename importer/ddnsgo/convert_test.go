@@ -321,3 +321,80 @@ func TestMappingTableAgreesWithSpecs(t *testing.T) {
 	}
 	t.Logf("not yet supported by this build (flip when their specs land): %s", strings.Join(pending, ", "))
 }
+
+// TestConversionCases: the shapes ddns-go accepts besides its own
+// writing, and the choices where this program differs.
+func TestConversionCases(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		records []string // "provider zone name type ttl"
+		notes   []string // substrings, each of some note
+		toml    []string // substrings of the output
+	}{
+		{name: "the format before v5 (one entry at the top)",
+			in:      "ipv4: {enable: true, gettype: url, url: 'https://4.ipw.cn', domains: [a.example.com]}\ndns: {name: alidns, id: k, secret: s}\nttl: '600'\n",
+			records: []string{"alidns example.com a A 600"}},
+		{name: "an anchor shared by two entries",
+			in: "dnsconf:\n  - ipv4: &v4 {enable: true, gettype: url, url: 'https://4.ipw.cn', domains: [a.example.com]}\n    dns: &acct {name: cloudflare, secret: tok}\n" +
+				"  - ipv6: {enable: true, gettype: netInterface, netinterface: eth0, domains: [a.example.com]}\n    dns: *acct\n",
+			records: []string{"cloudflare example.com a A 1", "cloudflare example.com a AAAA 1"}},
+		{name: "a TTL the provider refuses is raised, and auto is the provider's default",
+			in: "dnsconf:\n  - ipv4: {enable: true, gettype: url, url: 'https://4.ipw.cn', domains: [a.example.com]}\n    dns: {name: cloudflare, secret: tok}\n    ttl: '5'\n" +
+				"  - ipv4: {enable: true, gettype: url, url: 'https://4.ipw.cn', domains: [b.example.com]}\n    dns: {name: tencentcloud, id: i, secret: s}\n    ttl: auto\n",
+			records: []string{"cloudflare example.com a A 60", "tencentcloud example.com b A 600"},
+			notes:   []string{"dnsconf[0].ttl: 5 is not a TTL cloudflare accepts; written as 60"}},
+		{name: "entries with different sources share one list",
+			in: "dnsconf:\n  - ipv4: {enable: true, gettype: netInterface, netinterface: eth0, domains: [a.example.com]}\n    dns: {name: cloudflare, secret: tok}\n" +
+				"  - ipv4: {enable: true, gettype: cmd, cmd: 'curl -s https://4.ipw.cn', domains: [b.example.com]}\n    dns: {name: cloudflare, secret: tok}\n",
+			records: []string{"cloudflare example.com a A 1", "cloudflare example.com b A 1"},
+			notes:   []string{"dnsconf[1].ipv4: this entry takes its IPv4 address from other sources than the first one"},
+			toml:    []string{`{ type = "interface", name = "eth0" },`, `{ type = "command", command = ["sh", "-c", "curl -s https://4.ipw.cn"] },`, "this program refuses private"}},
+		{name: "one name and type set by two entries",
+			in: "dnsconf:\n  - ipv4: {enable: true, gettype: url, url: 'https://4.ipw.cn', domains: [a.example.com]}\n    dns: {name: cloudflare, secret: tok}\n" +
+				"  - ipv4: {enable: true, gettype: url, url: 'https://4.ipw.cn', domains: [a.example.com]}\n    dns: {name: alidns, id: i, secret: s}\n",
+			records: []string{"cloudflare example.com a A 1"},
+			notes:   []string{"a.example.com A skipped: dnsconf[0] already sets it"}},
+		{name: "a provider with no equivalent is listed, the rest converted",
+			in: "dnsconf:\n  - ipv4: {enable: true, gettype: url, url: 'https://4.ipw.cn', domains: [a.example.com]}\n    dns: {name: cloudflare, secret: tok}\n" +
+				"  - ipv4: {enable: true, gettype: url, url: 'https://4.ipw.cn', domains: [v.example.com]}\n    dns: {name: vercel, secret: tok}\n",
+			records: []string{"cloudflare example.com a A 1"},
+			notes:   []string{`provider "vercel" not converted, with its domains v.example.com (A): this program has no provider for it yet`}},
+		{name: "a provider another branch adds is listed as not yet supported",
+			in: "dnsconf:\n  - ipv4: {enable: true, gettype: url, url: 'https://4.ipw.cn', domains: [a.example.com]}\n    dns: {name: cloudflare, secret: tok}\n" +
+				"  - ipv4: {enable: true, gettype: url, url: 'https://4.ipw.cn', domains: [p.example.com]}\n    dns: {name: porkbun, id: pk, secret: sk}\n",
+			records: []string{"cloudflare example.com a A 1"},
+			notes:   []string{`provider "porkbun" (porkbun) not converted, with its domains p.example.com (A): not yet supported`}},
+		{name: "an unknown gettype and an empty cmd fall back to the defaults",
+			in: "dnsconf:\n  - ipv4: {enable: true, gettype: dns, domains: [a.example.com]}\n    ipv6: {enable: true, gettype: cmd, cmd: '', domains: [a.example.com]}\n    dns: {name: cloudflare, secret: tok}\n",
+			records: []string{"cloudflare example.com a A 1", "cloudflare example.com a AAAA 1"},
+			notes:   []string{`"dns" is not url, netInterface or cmd`, "dnsconf[0].ipv6.cmd: the command is empty"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := Convert([]byte(tc.in), Options{Name: "c.yaml", Shell: []string{"sh", "-c"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg := checkConverted(t, "c.yaml", res.TOML)
+			var recs []string
+			for _, r := range cfg.Records {
+				recs = append(recs, strings.Join([]string{r.Provider, r.Zone, r.Name, r.Type, strconv.Itoa(r.TTL)}, " "))
+			}
+			if !slices.Equal(recs, tc.records) {
+				t.Errorf("records:\n got %q\nwant %q", recs, tc.records)
+			}
+			lines := NoteLines("c.yaml", res.Notes)
+			for _, w := range tc.notes {
+				if !slices.ContainsFunc(lines, func(l string) bool { return strings.Contains(l, w) }) {
+					t.Errorf("no note with %q in:\n%s", w, strings.Join(lines, "\n"))
+				}
+			}
+			for _, w := range tc.toml {
+				if !strings.Contains(string(res.TOML), w) {
+					t.Errorf("the output lacks %q:\n%s", w, res.TOML)
+				}
+			}
+		})
+	}
+}
