@@ -275,7 +275,10 @@ func (c *converter) account(e *entry, name string, m mapping, recs []pendingReco
 	}
 	for _, p := range ps {
 		if p.value == "" || p.value == ":" {
-			return c.r.fail(e.dns.line, e.key("dns"), "provider %s needs its %s (for %s here), and it is empty", name, yamlFieldFor(p), p.key)
+			// Broken in ddns-go too; the other entries still convert.
+			c.r.note(e.dns.line, e.key("dns"), "provider %s needs its %s (for %s here), and it is empty: not converted, with its domains %s",
+				name, yamlFieldFor(p), p.key, listPending(recs))
+			return nil
 		}
 	}
 	// Cloudflare's proxied is per account here: domains asking for it get

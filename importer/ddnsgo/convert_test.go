@@ -365,6 +365,13 @@ func TestConversionCases(t *testing.T) {
 				"  - ipv4: {enable: true, gettype: url, url: 'https://4.ipw.cn', domains: [p.example.com]}\n    dns: {name: porkbun, id: pk, secret: sk}\n",
 			records: []string{"cloudflare example.com a A 1"},
 			notes:   []string{`provider "porkbun" (porkbun) not converted, with its domains p.example.com (A): not yet supported`}},
+		{name: "an entry with an empty secret or a bad callback URL is listed, the rest converted",
+			in: "dnsconf:\n  - ipv4: {enable: true, gettype: url, url: 'https://4.ipw.cn', domains: [a.example.com]}\n    dns: {name: cloudflare, secret: tok}\n" +
+				"  - ipv4: {enable: true, gettype: url, url: 'https://4.ipw.cn', domains: [b.example.com]}\n    dns: {name: alidns, id: i, secret: ''}\n" +
+				"  - ipv4: {enable: true, gettype: url, url: 'https://4.ipw.cn', domains: [c.example.com]}\n    dns: {name: callback, id: 'ftp://x/#{ip}'}\n",
+			records: []string{"cloudflare example.com a A 1"},
+			notes: []string{"c.yaml:5: dnsconf[1].dns: provider alidns needs its dns.secret (for access_key_secret here), and it is empty",
+				"c.yaml:7: dnsconf[2].dns.id: the callback URL is not an http:// or https:// URL"}},
 		{name: "an unknown gettype and an empty cmd fall back to the defaults",
 			in: "dnsconf:\n  - ipv4: {enable: true, gettype: dns, domains: [a.example.com]}\n    ipv6: {enable: true, gettype: cmd, cmd: '', domains: [a.example.com]}\n    dns: {name: cloudflare, secret: tok}\n",
 			records: []string{"cloudflare example.com a A 1", "cloudflare example.com a AAAA 1"},

@@ -73,10 +73,13 @@ func sampleFill(text string) string {
 func (c *converter) callback(e *entry, m mapping, recs []pendingRecord) error {
 	rawURL, body := strings.TrimSpace(e.dns.id.s), e.dns.secret.s
 	if rawURL == "" {
-		return c.r.fail(e.dns.line, e.key("dns.id"), "a callback needs its URL in dns.id, and it is empty")
+		c.r.note(e.dns.line, e.key("dns.id"), "a callback needs its URL in dns.id, and it is empty: not converted, with its domains %s", listPending(recs))
+		return nil
 	}
 	if u, err := url.Parse(sampleFill(rawURL)); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return c.r.fail(e.dns.id.line, e.key("dns.id"), "the callback URL is not an http:// or https:// URL")
+		// Not quoted: a callback URL often carries a token.
+		c.r.note(e.dns.id.line, e.key("dns.id"), "the callback URL is not an http:// or https:// URL: not converted, with its domains %s", listPending(recs))
+		return nil
 	}
 	used := map[string]bool{}
 	for _, mm := range varPattern.FindAllStringSubmatch(rawURL+body, -1) {
