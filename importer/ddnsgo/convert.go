@@ -203,6 +203,11 @@ func (c *converter) entry(e *entry) error {
 				continue
 			}
 			pd.line = d.line
+			if strings.ContainsFunc(fqdn(pd), func(r rune) bool { return r > 0x7e }) {
+				// ddns-go converts to punycode for Cloudflare only; the
+				// x/net/idna tables would cost the updater x/text.
+				c.r.note(d.line, e.key(fm.key+".domains"), "%q is written as is: if the provider refuses it, write its ASCII (punycode, xn--...) form", fqdn(pd))
+			}
 			doms[fm.idx] = append(doms[fm.idx], pd)
 		}
 	}
