@@ -383,7 +383,7 @@ func TestConversionCases(t *testing.T) {
 			records: []string{"alidns 例子.中国 家 A 600"},
 			notes:   []string{`c.yaml:2: dnsconf[0].ipv4.domains: "家.例子.中国" is written as is`}},
 		{name: "an unknown gettype and an empty cmd fall back to the defaults",
-			in: "dnsconf:\n  - ipv4: {enable: true, gettype: dns, domains: [a.example.com]}\n    ipv6: {enable: true, gettype: cmd, cmd: '', domains: [a.example.com]}\n    dns: {name: cloudflare, secret: tok}\n",
+			in:      "dnsconf:\n  - ipv4: {enable: true, gettype: dns, domains: [a.example.com]}\n    ipv6: {enable: true, gettype: cmd, cmd: '', domains: [a.example.com]}\n    dns: {name: cloudflare, secret: tok}\n",
 			records: []string{"cloudflare example.com a A 1", "cloudflare example.com a AAAA 1"},
 			notes:   []string{`"dns" is not url, netInterface or cmd`, "dnsconf[0].ipv6.cmd: the command is empty"}},
 	}
