@@ -125,9 +125,10 @@ type Options struct {
 	UpdaterFrom string
 	// BinDir is the folder the copies go to; default DefaultBinDir.
 	BinDir string
-	// AllowTemporary lets the entry run a Binary in a temporary or Go build
-	// folder. Without it Install refuses one, since the entry would break
-	// when that folder is cleaned. Copying from such a folder is always fine.
+	// AllowTemporary lets the entry run a program in a temporary or Go
+	// build folder: a Binary there, or copies into a BinDir there. Without
+	// it Install refuses, since the entry would break when that folder is
+	// cleaned. Copying from such a folder is always fine.
 	AllowTemporary bool
 	// Config is the config file passed as `run --config PATH`. Empty leaves the
 	// flag out, so the supervisor uses its own lookup order.

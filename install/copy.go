@@ -342,6 +342,11 @@ func removeCopies(r resolved, res *Result) (bool, error) {
 			res.Notes = append(res.Notes, fmt.Sprintf("Left %s: it changed since supervisor install copied it there, so it is no longer ours to remove.", disk))
 			continue
 		}
+		if runtime.GOOS == "windows" && isRunningProgram(fi) {
+			// Windows cannot delete a program while it runs.
+			res.Notes = append(res.Notes, fmt.Sprintf("Left %s: it is the program running this uninstall, which Windows cannot delete; delete it once this command has ended.", disk))
+			continue
+		}
 		if err := os.Remove(disk); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return true, fmt.Errorf("removing %s: %w%s", disk, err, permissionHint(err))
 		}
@@ -352,6 +357,16 @@ func removeCopies(r resolved, res *Result) (bool, error) {
 	}
 	res.Removed = append(res.Removed, mdisk)
 	return true, nil
+}
+
+// isRunningProgram reports whether fi is this process's own executable.
+func isRunningProgram(fi fs.FileInfo) bool {
+	exe, err := os.Executable()
+	if err != nil {
+		return false
+	}
+	self, err := os.Stat(exe)
+	return err == nil && os.SameFile(self, fi)
 }
 
 // writeAtomic writes a file through a temporary file in the same folder,

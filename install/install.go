@@ -26,9 +26,12 @@ func Install(o Options) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	if r.CopyFrom == "" && !r.AllowTemporary {
-		if why := temporaryReason(r, r.Binary); why != "" {
+	if !r.AllowTemporary {
+		// The program the entry runs: the binary as it is, or the copy.
+		if why := temporaryReason(r, r.Binary); why != "" && r.CopyFrom == "" {
 			return res, fmt.Errorf("the supervisor binary %s %s: a startup entry pointing there stops working when it is gone. Install without --binary (or --no-copy) to copy it to %s, or pass --allow-temporary-binary if you mean it", r.Binary, why, binDirHint(r))
+		} else if why != "" {
+			return res, fmt.Errorf("the folder to copy into, %s, %s: a startup entry pointing there stops working when it is gone. Leave out --bin-dir to copy to the usual folder, or pass --allow-temporary-binary if you mean it", r.BinDir, strings.TrimPrefix(why, "is in "))
 		}
 	}
 	copied, err := copyBinaries(r, &res)

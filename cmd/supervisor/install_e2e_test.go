@@ -57,7 +57,8 @@ func TestInstallCopiesTheBuild(t *testing.T) {
 		t.Fatal(err)
 	}
 	sup := filepath.Join(build, "supervisor")
-	args := []string{"install", "--target", "systemd-user", "--config", cfg}
+	// The test's HOME is in a temporary folder, so its ~/.local/bin is too.
+	args := []string{"install", "--target", "systemd-user", "--config", cfg, "--allow-temporary-binary"}
 
 	out, errOut, code := installRun(t, dir, sup, args...)
 	if code != 0 {
@@ -121,6 +122,19 @@ func TestInstallRefusesATemporaryBinary(t *testing.T) {
 			t.Errorf("install %s --allow-temporary-binary: exit %d:\n%s%s", how, code, out, errOut)
 		}
 		installRun(t, dir, bins.Path("supervisor"), "uninstall", "--target", "systemd-user")
+	}
+}
+
+// TestInstallRefusesATemporaryDestination: copies into a temporary folder
+// are refused like a binary run from one.
+func TestInstallRefusesATemporaryDestination(t *testing.T) {
+	dir := t.TempDir()
+	out, errOut, code := installRun(t, dir, bins.Path("supervisor"), "install", "--target", "systemd-user", "--config", filepath.Join(dir, "none.toml"), "--bin-dir", filepath.Join(dir, "bin"))
+	if code != 1 || !strings.Contains(errOut, "the folder to copy into, "+filepath.Join(dir, "bin")) || !strings.Contains(errOut, "--allow-temporary-binary") {
+		t.Errorf("install --bin-dir in /tmp: exit %d, want 1 and a refusal:\n%s%s", code, out, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "bin")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the refused folder was created: %v", err)
 	}
 }
 

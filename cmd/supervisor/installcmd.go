@@ -55,7 +55,7 @@ func cmdInstall(args []string, stdout, stderr io.Writer, remove bool) int {
 	binary := fs.String("binary", "", "run this supervisor binary where it is instead of copying one")
 	noCopy := fs.Bool("no-copy", false, "run this supervisor binary where it is instead of copying it")
 	binDir := fs.String("bin-dir", "", "folder to copy the binaries into (default: see above); give uninstall the same")
-	allowTemp := fs.Bool("allow-temporary-binary", false, "let the entry run a binary in a temporary or Go build folder (with --binary or --no-copy)")
+	allowTemp := fs.Bool("allow-temporary-binary", false, "let the entry run a program in a temporary or Go build folder (--binary, --no-copy or --bin-dir there)")
 	unitName := fs.String("name", install.DefaultName, "unit, label or task name")
 	if !fs.parse(args) {
 		return 2
