@@ -27,7 +27,11 @@ func PrintInstall(stdout, stderr io.Writer, o Options, text bool) error {
 	}
 	var info strings.Builder
 	for _, j := range r.copies() {
-		fmt.Fprintf(&info, "# copy %s to %s (mode 0755)\n", j.from, j.to)
+		mode := " (mode 0755)"
+		if r.Target.windowsTarget() {
+			mode = "" // Windows has no mode bits
+		}
+		fmt.Fprintf(&info, "# copy %s to %s%s\n", j.from, j.to, mode)
 	}
 	if len(r.copies()) > 0 {
 		fmt.Fprintf(&info, "# and list the copies in %s, for uninstall\n", r.manifestPath())
