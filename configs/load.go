@@ -295,7 +295,7 @@ func checkUpdater(p *problems, u *Updater) {
 var sourceKeys = map[string][]string{
 	"http":      {"url"},
 	"dns":       {"server", "name", "qtype", "class"},
-	"interface": {"name"},
+	"interface": {"name", "index", "match", "prefix", "suffix", "prefix_length"},
 	"command":   {"command"},
 	"upnp":      {"url"},
 	"natpmp":    {"gateway"},
@@ -311,8 +311,10 @@ func checkSources(p *problems, key string, srcs []Source) {
 			continue
 		}
 		set := map[string]bool{"url": s.URL != "", "server": s.Server != "", "name": s.Name != "",
-			"qtype": s.QType != "", "class": s.Class != "", "command": s.Command != nil, "gateway": s.Gateway != ""}
-		for _, name := range []string{"url", "server", "name", "qtype", "class", "command", "gateway"} {
+			"qtype": s.QType != "", "class": s.Class != "", "command": s.Command != nil, "gateway": s.Gateway != "",
+			"index": s.Index != nil, "match": s.Match != "", "prefix": s.Prefix != "", "suffix": s.Suffix != "",
+			"prefix_length": s.PrefixLength != 0}
+		for _, name := range []string{"url", "server", "name", "qtype", "class", "command", "gateway", "index", "match", "prefix", "suffix", "prefix_length"} {
 			if set[name] && !slices.Contains(allowed, name) {
 				p.errorf(k+"."+name, "does not apply to a source of type %q", s.Type)
 			}
@@ -345,6 +347,8 @@ func checkSources(p *problems, key string, srcs []Source) {
 			if len(s.Command) == 0 || s.Command[0] == "" {
 				p.errorf(k+".command", "the command is empty")
 			}
+		case "interface":
+			checkInterfaceSelector(p, k, s, strings.HasSuffix(key, "v6"))
 		case "upnp", "natpmp":
 			if strings.HasSuffix(key, "v6") {
 				p.errorf(k+".type", "a %s source tells only the router's IPv4 address; list it under ip.v4", s.Type)
@@ -365,6 +369,69 @@ func checkSources(p *problems, key string, srcs []Source) {
 				}
 			}
 		}
+	}
+}
+
+// checkInterfaceSelector checks the keys that pick among an interface's
+// addresses; netprobe.InterfaceSelector is what they become.
+func checkInterfaceSelector(p *problems, k string, s *Source, v6 bool) {
+	fam, bits := "IPv4", 32
+	if v6 {
+		fam, bits = "IPv6", 128
+	}
+	if s.Index != nil && *s.Index < 0 {
+		p.errorf(k+".index", "must be 0 (the first address) or more, not %d", *s.Index)
+	}
+	if s.Match != "" {
+		if _, err := regexp.Compile(s.Match); err != nil {
+			p.errorf(k+".match", "%q is not a regular expression (Go's RE2 syntax): %v", s.Match, err)
+		}
+	}
+	if s.Prefix != "" {
+		pf, err := netip.ParsePrefix(s.Prefix)
+		switch {
+		case err != nil:
+			p.errorf(k+".prefix", "%q is not a prefix in CIDR form (for example \"2001:db8:1::/48\" or \"203.0.113.0/24\")", s.Prefix)
+		case pf.Addr().Is6() != v6:
+			p.errorf(k+".prefix", "%q is not an %s prefix, and this source is listed under ip.%s", s.Prefix, fam, map[bool]string{true: "v6", false: "v4"}[v6])
+		case pf.Masked() != pf:
+			p.errorf(k+".prefix", "%q has bits set after its first %d; write %q", s.Prefix, pf.Bits(), pf.Masked().String())
+		}
+	}
+	if s.PrefixLength != 0 && s.Suffix == "" {
+		p.errorf(k+".prefix_length", "applies only with suffix (the length of the prefix the suffix goes after)")
+	}
+	if s.Suffix == "" {
+		return
+	}
+	if !v6 {
+		p.errorf(k+".suffix", "an interface identifier goes on an IPv6 prefix; list this source under ip.v6")
+		return
+	}
+	plen := s.PrefixLength
+	if plen == 0 {
+		plen = 64
+	} else if plen < 1 || plen > 127 {
+		p.errorf(k+".prefix_length", "must be between 1 and 127, not %d", plen)
+		return
+	}
+	id, err := netip.ParseAddr(s.Suffix)
+	if err != nil || !id.Is6() || id.Is4In6() || id.Zone() != "" {
+		p.errorf(k+".suffix", "%q is not an IPv6 interface identifier (for example \"::1234\" or \"::a:b:c:d\")", s.Suffix)
+		return
+	}
+	if hi := netip.PrefixFrom(id, plen).Masked().Addr(); !hi.IsUnspecified() {
+		// What is left once the prefix's bits are cleared.
+		b := id.As16()
+		for i := range b {
+			switch {
+			case 8*(i+1) <= plen:
+				b[i] = 0
+			case 8*i < plen:
+				b[i] &= 0xff >> (plen - 8*i)
+			}
+		}
+		p.errorf(k+".suffix", "%q has bits inside the first %d, which the current prefix supplies; keep only the last %d bits: %q", s.Suffix, plen, bits-plen, netip.AddrFrom16(b).String())
 	}
 }
 

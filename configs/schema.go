@@ -113,6 +113,16 @@ type Source struct {
 	Class   string   `toml:"class"`
 	Command []string `toml:"command"`
 	Gateway string   `toml:"gateway"`
+	// The selectors of an interface source with several addresses (see
+	// netprobe.InterfaceSelector): Prefix and Match narrow the usable
+	// addresses, Index (from 0, in order of preference) picks one, Suffix
+	// (IPv6 only) keeps its first PrefixLength bits (default 64) and puts
+	// that interface identifier after them.
+	Index        *int   `toml:"index,omitempty"`
+	Match        string `toml:"match,omitempty"`
+	Prefix       string `toml:"prefix,omitempty"`
+	Suffix       string `toml:"suffix,omitempty"`
+	PrefixLength int    `toml:"prefix_length,omitzero"`
 }
 
 // String names the source for messages.

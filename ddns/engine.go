@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -237,7 +238,11 @@ func buildSource(s configs.Source, fam netprobe.Family, client *http.Client) (ne
 	case "dns":
 		return netprobe.NewDNSSource(s.Server, s.Name, s.QType, s.Class), nil
 	case "interface":
-		return netprobe.NewInterfaceSource(s.Name), nil
+		sel, err := interfaceSelector(s)
+		if err != nil {
+			return nil, err
+		}
+		return netprobe.NewInterfaceSourceWith(s.Name, sel), nil
 	case "command":
 		return netprobe.NewCommandSource(s.Command), nil
 	case "upnp":
@@ -246,6 +251,32 @@ func buildSource(s configs.Source, fam netprobe.Family, client *http.Client) (ne
 		return netprobe.NewNATPMPSource(s.Gateway)
 	}
 	return nil, fmt.Errorf("unknown address source type %q", s.Type)
+}
+
+// interfaceSelector turns an interface source's selector keys, which
+// configs has validated, into netprobe's form.
+func interfaceSelector(s configs.Source) (netprobe.InterfaceSelector, error) {
+	sel := netprobe.InterfaceSelector{PrefixLength: s.PrefixLength}
+	var err error
+	if s.Index != nil {
+		sel.Index = *s.Index
+	}
+	if s.Match != "" {
+		if sel.Match, err = regexp.Compile(s.Match); err != nil {
+			return sel, fmt.Errorf("interface source match %q: %w", s.Match, err)
+		}
+	}
+	if s.Prefix != "" {
+		if sel.Prefix, err = netip.ParsePrefix(s.Prefix); err != nil {
+			return sel, fmt.Errorf("interface source prefix: %w", err)
+		}
+	}
+	if s.Suffix != "" {
+		if sel.Suffix, err = netip.ParseAddr(s.Suffix); err != nil {
+			return sel, fmt.Errorf("interface source suffix: %w", err)
+		}
+	}
+	return sel, nil
 }
 
 // needs reports whether some record holds an address of family fam.

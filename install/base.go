@@ -114,6 +114,22 @@ type Options struct {
 	// before the binary is in place). For Windows targets it must be a Windows
 	// path ("C:\..."), also when generating on another system.
 	Binary string
+	// CopyFrom, when set, is the supervisor binary to copy (a path on this
+	// host): Install copies it, and UpdaterFrom, into BinDir and the entry
+	// runs the copy; Binary must then be empty (resolve sets it to the
+	// copy's path). See copy.go for the rules.
+	CopyFrom string
+	// UpdaterFrom is the updater binary copied beside the supervisor, where
+	// the supervisor looks for it. Empty copies none (a config whose
+	// [supervisor] command names its own updater).
+	UpdaterFrom string
+	// BinDir is the folder the copies go to; default DefaultBinDir.
+	BinDir string
+	// AllowTemporary lets the entry run a program in a temporary or Go
+	// build folder: a Binary there, or copies into a BinDir there. Without
+	// it Install refuses, since the entry would break when that folder is
+	// cleaned. Copying from such a folder is always fine.
+	AllowTemporary bool
 	// Config is the config file passed as `run --config PATH`. Empty leaves the
 	// flag out, so the supervisor uses its own lookup order.
 	Config string

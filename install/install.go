@@ -26,12 +26,27 @@ func Install(o Options) (Result, error) {
 	if err != nil {
 		return res, err
 	}
+	if !r.AllowTemporary {
+		// The program the entry runs: the binary as it is, or the copy.
+		if why := temporaryReason(r, r.Binary); why != "" && r.CopyFrom == "" {
+			return res, fmt.Errorf("the supervisor binary %s %s: a startup entry pointing there stops working when it is gone. Install without --binary (or --no-copy) to copy it to %s, or pass --allow-temporary-binary if you mean it", r.Binary, why, binDirHint(r))
+		} else if why != "" {
+			return res, fmt.Errorf("the folder to copy into, %s, %s: a startup entry pointing there stops working when it is gone. Leave out --bin-dir to copy to the usual folder, or pass --allow-temporary-binary if you mean it", r.BinDir, strings.TrimPrefix(why, "is in "))
+		}
+	}
+	copied, err := copyBinaries(r, &res)
+	if err != nil {
+		return res, err
+	}
 	if err := checkBinary(r); err != nil {
 		return res, err
 	}
 	if r.Target == WindowsService {
 		// No files: the service manager holds the registration.
-		return installService(r)
+		sres, err := installService(r)
+		sres.Written = append(res.Written, sres.Written...)
+		sres.Unchanged = append(res.Unchanged, sres.Unchanged...)
+		return sres, err
 	}
 	if r.Config != "" {
 		if _, err := os.Stat(onDisk(r.Root, r.Config)); err != nil {
@@ -48,7 +63,7 @@ func Install(o Options) (Result, error) {
 		}
 	}
 
-	ch := unchanged
+	ch := copied
 	for _, f := range p.files {
 		fc, err := writeFile(r, f)
 		if err != nil {
@@ -63,9 +78,7 @@ func Install(o Options) (Result, error) {
 			ch = replaced
 		case created:
 			res.Written = append(res.Written, disk)
-			if ch == unchanged {
-				ch = created
-			}
+			ch = stronger(ch, created)
 		}
 	}
 	if ch == unchanged && len(res.Written) == 0 {
@@ -100,7 +113,11 @@ func Uninstall(o Options) (Result, error) {
 		return res, err
 	}
 	if r.Target == WindowsService {
-		return uninstallService(r)
+		res, err := uninstallService(r)
+		if err == nil {
+			_, err = removeCopies(r, &res)
+		}
+		return res, err
 	}
 	var ours []string
 	for _, f := range p.files {
@@ -118,7 +135,8 @@ func Uninstall(o Options) (Result, error) {
 		}
 	}
 	if len(ours) == 0 {
-		return res, nil
+		_, err := removeCopies(r, &res)
+		return res, err
 	}
 	if err := runSteps(r, p.deactivate, &res); err != nil {
 		return res, fmt.Errorf("%w; nothing was removed", err)
@@ -128,6 +146,9 @@ func Uninstall(o Options) (Result, error) {
 			return res, fmt.Errorf("removing %s: %w%s", disk, err, permissionHint(err))
 		}
 		res.Removed = append(res.Removed, disk)
+	}
+	if _, err := removeCopies(r, &res); err != nil {
+		return res, err
 	}
 	if err := runSteps(r, p.cleanup, &res); err != nil {
 		return res, err
@@ -143,6 +164,17 @@ func carriesMarker(content []byte) bool {
 		s = string(content)
 	}
 	return strings.Contains(s, marker)
+}
+
+// binDirHint names the folder copies go to, for a message.
+func binDirHint(r resolved) string {
+	if r.BinDir != "" {
+		return r.BinDir
+	}
+	if d, err := defaultBinDir(r); err == nil {
+		return d
+	}
+	return "the conventional program folder"
 }
 
 func checkBinary(r resolved) error {

@@ -465,33 +465,51 @@ func TestOnDisk(t *testing.T) {
 	}
 }
 
+// TestPrint: --print puts only the file on stdout (UTF-8 text for a
+// terminal, the exact bytes otherwise), and where it goes and the commands
+// on stderr; uninstall's stdout is its commands.
 func TestPrint(t *testing.T) {
-	var b strings.Builder
+	var out, info strings.Builder
 	o := Options{Target: WindowsTask, User: true, Binary: `C:\Program Files\ddns\supervisor.exe`, Getenv: winEnv}
-	if err := PrintInstall(&b, o); err != nil {
+	if err := PrintInstall(&out, &info, o, true); err != nil {
 		t.Fatal(err)
 	}
-	out := b.String()
+	files, err := generate(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := strings.ReplaceAll(files[0].Text(), "\r\n", "\n"); out.String() != want {
+		t.Errorf("PrintInstall for a terminal: stdout is not the task XML as text:\n%s", out.String())
+	}
 	for _, want := range []string{
-		`# C:\Users\Ann Lee\AppData\Local\ddns\ddns-supervisor.task.xml (mode 0644, written as UTF-16 LE`,
-		"<ExecutionTimeLimit>PT0S</ExecutionTimeLimit>\n",
-		`schtasks /Create /TN ddns-supervisor /XML "C:\Users\Ann Lee\AppData\Local\ddns\ddns-supervisor.task.xml" /F`,
+		`# stdout is the file C:\Users\Ann Lee\AppData\Local\ddns\ddns-supervisor.task.xml (mode 0644; shown as UTF-8`,
+		`#   schtasks /Create /TN ddns-supervisor /XML "C:\Users\Ann Lee\AppData\Local\ddns\ddns-supervisor.task.xml" /F`,
 	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("PrintInstall output lacks %q:\n%s", want, out)
+		if !strings.Contains(info.String(), want) {
+			t.Errorf("PrintInstall's stderr lacks %q:\n%s", want, info.String())
 		}
 	}
-	if strings.Contains(out, "\r") || strings.Contains(out, "\x00") {
-		t.Errorf("PrintInstall shows raw UTF-16 or CRLF")
-	}
-	b.Reset()
-	if err := PrintUninstall(&b, Options{Target: SystemdUser, Binary: "/x", Getenv: unixEnv}); err != nil {
+	out.Reset()
+	info.Reset()
+	if err := PrintInstall(&out, &info, o, false); err != nil {
 		t.Fatal(err)
 	}
-	want := "systemctl --user disable --now ddns-supervisor.service\n" +
-		"# remove /home/ann lee/.config/systemd/user/ddns-supervisor.service (only if it carries the line \"Written by \\\"supervisor install\\\"\")\n" +
-		"systemctl --user daemon-reload\n"
-	if b.String() != want {
-		t.Errorf("PrintUninstall:\n%s\nwant:\n%s", b.String(), want)
+	if out.String() != string(files[0].Content) {
+		t.Errorf("PrintInstall into a file: stdout is not the exact UTF-16 bytes Install writes")
+	}
+
+	out.Reset()
+	info.Reset()
+	if err := PrintUninstall(&out, &info, Options{Target: SystemdUser, Binary: "/x", Getenv: unixEnv}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "systemctl --user disable --now ddns-supervisor.service\n"; out.String() != want {
+		t.Errorf("PrintUninstall stdout:\n%s\nwant:\n%s", out.String(), want)
+	}
+	want := "# then remove /home/ann lee/.config/systemd/user/ddns-supervisor.service (only if it carries the line \"Written by \\\"supervisor install\\\"\")\n" +
+		"# then remove the copies listed in /home/ann lee/.local/bin/.ddns-supervisor.installed that are unchanged since, and that list\n" +
+		"# then run: systemctl --user daemon-reload\n"
+	if info.String() != want {
+		t.Errorf("PrintUninstall stderr:\n%s\nwant:\n%s", info.String(), want)
 	}
 }

@@ -43,10 +43,33 @@ func resolve(o Options) (resolved, error) {
 	if o.Run == nil {
 		o.Run = runCommand
 	}
+	var err error
+	if o.CopyFrom != "" {
+		if o.Binary != "" {
+			return resolved{}, errors.New("install takes either a binary to copy or one to run as it is, not both")
+		}
+		if o.BinDir == "" {
+			if o.BinDir, err = defaultBinDir(resolved{Options: o, user: effectiveUser(o)}); err != nil {
+				return resolved{}, err
+			}
+		}
+		if o.BinDir, err = absFor(o.Target, o.BinDir); err != nil {
+			return resolved{}, fmt.Errorf("program folder: %w", err)
+		}
+		o.Binary = joinFor(o.Target, o.BinDir, programName(o.Target, "supervisor"))
+	}
 	if o.Binary == "" {
 		return resolved{}, errors.New("install needs the supervisor binary's path, and none was given")
 	}
-	var err error
+	if o.BinDir == "" {
+		// Uninstall looks for the list of copies there. Without a copy to
+		// make, a missing variable is the target's own error to report.
+		o.BinDir, _ = defaultBinDir(resolved{Options: o, user: effectiveUser(o)})
+	} else if o.CopyFrom == "" {
+		if o.BinDir, err = absFor(o.Target, o.BinDir); err != nil {
+			return resolved{}, fmt.Errorf("program folder: %w", err)
+		}
+	}
 	if o.Binary, err = absFor(o.Target, o.Binary); err != nil {
 		return resolved{}, fmt.Errorf("supervisor binary: %w", err)
 	}
@@ -60,14 +83,18 @@ func resolve(o Options) (resolved, error) {
 			return resolved{}, fmt.Errorf("state folder: %w", err)
 		}
 	}
-	r := resolved{Options: o, user: o.User}
+	return resolved{Options: o, user: effectiveUser(o)}, nil
+}
+
+// effectiveUser is the user/system choice a target actually makes.
+func effectiveUser(o Options) bool {
 	switch o.Target {
 	case Systemd, WindowsService:
-		r.user = false
+		return false
 	case SystemdUser, WindowsStartup:
-		r.user = true
+		return true
 	}
-	return r, nil
+	return o.User
 }
 
 func validName(s string) bool {

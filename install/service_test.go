@@ -1,6 +1,7 @@
 package install
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -14,7 +15,7 @@ import (
 func TestServicePrint(t *testing.T) {
 	o := Options{Target: WindowsService, Binary: `C:\Program Files\ddns\supervisor.exe`, Config: `C:\ProgramData\ddns\config.toml`, Getenv: winEnv}
 	var b strings.Builder
-	if err := PrintInstall(&b, o); err != nil {
+	if err := PrintInstall(&b, io.Discard, o, false); err != nil {
 		t.Fatal(err)
 	}
 	got := b.String()
@@ -30,7 +31,7 @@ func TestServicePrint(t *testing.T) {
 		}
 	}
 	b.Reset()
-	if err := PrintUninstall(&b, o); err != nil {
+	if err := PrintUninstall(&b, io.Discard, o); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := b.String(), "sc.exe stop ddns-supervisor\nsc.exe delete ddns-supervisor\n"; got != want {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/netip"
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -105,5 +106,67 @@ func TestWatchAddressesNetns(t *testing.T) {
 		case <-deadline:
 			t.Fatal("the channel was not closed after ctx was cancelled")
 		}
+	}
+}
+
+// TestInterfaceSelectorsNetns: each selector on a real interface with
+// several IPv6 addresses, read from the kernel over netlink.
+func TestInterfaceSelectorsNetns(t *testing.T) {
+	ns := netns.InFresh(t)
+	if ns == nil {
+		return
+	}
+	ns.AddVeth("v0", "v1")
+	ns.LinkUp("v0")
+	// Added out of order: the index counts in order of preference, not in
+	// the order the kernel lists them.
+	ns.AddAddr("v0", "2001:4860:2::9/64", "nodad")
+	ns.AddAddr("v0", "2001:4860:1::5/64", "nodad")
+	ns.AddAddr("v0", "2001:4860:1::1/64", "nodad")
+	ns.AddAddr("v0", "2001:4860:3::7/64", "nodad", "preferred_lft", "0") // deprecated: never counted
+	ns.AddAddr("v0", "fd00::7/64", "nodad")
+	ns.AddAddr("v0", "203.0.113.9/24")
+	ns.AddAddr("v0", "9.9.9.9/24")
+	re := regexp.MustCompile
+	for _, tc := range []struct {
+		name string
+		fam  Family
+		sel  InterfaceSelector
+		want string
+	}{
+		{"no selector", IPv6, InterfaceSelector{}, "2001:4860:1::1"},
+		{"index 1", IPv6, InterfaceSelector{Index: 1}, "2001:4860:1::5"},
+		{"index 2", IPv6, InterfaceSelector{Index: 2}, "2001:4860:2::9"},
+		{"index 3, the ULA", IPv6, InterfaceSelector{Index: 3}, "fd00::7"},
+		{"match", IPv6, InterfaceSelector{Match: re(`::9$`)}, "2001:4860:2::9"},
+		{"prefix", IPv6, InterfaceSelector{Prefix: netip.MustParsePrefix("2001:4860:2::/48")}, "2001:4860:2::9"},
+		{"prefix then index", IPv6, InterfaceSelector{Prefix: netip.MustParsePrefix("2001:4860:1::/48"), Index: 1}, "2001:4860:1::5"},
+		{"suffix on the current /64", IPv6, InterfaceSelector{Suffix: netip.MustParseAddr("::1234")}, "2001:4860:1::1234"},
+		{"suffix on the /64 a prefix picks", IPv6, InterfaceSelector{Prefix: netip.MustParsePrefix("2001:4860:2::/48"), Suffix: netip.MustParseAddr("::a:b:c:d")}, "2001:4860:2:0:a:b:c:d"},
+		{"v4 index", IPv4, InterfaceSelector{Index: 1}, "203.0.113.9"},
+		{"v4 match", IPv4, InterfaceSelector{Match: re(`^203\.`)}, "203.0.113.9"},
+		{"v4 prefix", IPv4, InterfaceSelector{Prefix: netip.MustParsePrefix("9.9.9.0/24")}, "9.9.9.9"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a, err := NewInterfaceSourceWith("v0", tc.sel).Detect(context.Background(), tc.fam)
+			if err != nil || a != netip.MustParseAddr(tc.want) {
+				out, _ := exec.Command("ip", "addr", "show", "v0").CombinedOutput()
+				t.Fatalf("%v, %v; want %s\n%s", a, err, tc.want, out)
+			}
+		})
+	}
+	// The prefix changes (the router was given a new one): the suffix
+	// follows it.
+	for _, p := range []string{"2001:4860:2::9/64", "2001:4860:1::5/64", "2001:4860:1::1/64"} {
+		ns.DelAddr("v0", p)
+	}
+	ns.AddAddr("v0", "2001:4860:8::5/64", "nodad")
+	a, err := NewInterfaceSourceWith("v0", InterfaceSelector{Suffix: netip.MustParseAddr("::1234")}).Detect(context.Background(), IPv6)
+	if err != nil || a != netip.MustParseAddr("2001:4860:8::1234") {
+		t.Fatalf("after the prefix changed: %v, %v; want 2001:4860:8::1234", a, err)
+	}
+	_, err = NewInterfaceSourceWith("v0", InterfaceSelector{Index: 5}).Detect(context.Background(), IPv6)
+	if err == nil || !strings.Contains(err.Error(), "interface v0 (index 5)") || !strings.Contains(err.Error(), "0 2001:4860:8::5, 1 fd00::7") {
+		t.Fatalf("index past the end: %v; want the source and the addresses in index order", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -30,7 +31,92 @@ type ifaceAddr struct {
 // ifaceSource reads an address of a local interface.
 type ifaceSource struct {
 	iface string
+	sel   InterfaceSelector
 	list  func(ctx context.Context, iface string) ([]ifaceAddr, error)
+}
+
+// InterfaceSelector says which of an interface's usable addresses an
+// interface source answers with, for a machine with several. The zero
+// value picks as NewInterfaceSource describes. Prefix and Match narrow the
+// candidates, Index picks among those left, Suffix then keeps only the
+// picked address's prefix. The order Index counts in is the order of
+// preference: public before private, then (IPv6) hand-configured before
+// autoconfigured or (IPv4) primary before secondary, then numerically
+// lowest first; so index 0 is the address chosen without an index, and the
+// order does not depend on the order the system lists addresses in.
+type InterfaceSelector struct {
+	// Prefix keeps only the addresses inside it; the zero Prefix keeps all.
+	Prefix netip.Prefix
+	// Match keeps only the addresses whose text, as netip.Addr writes it
+	// (lower case, the shortest form: "2001:db8::1"), it matches; nil keeps all.
+	Match *regexp.Regexp
+	// Index picks the Nth address left, counting from 0.
+	Index int
+	// Suffix, for IPv6, is an interface identifier: the answer is the
+	// picked address's first PrefixLength bits followed by Suffix's other
+	// bits. It serves a server behind the router whose prefix changes: the
+	// updater reads the current prefix from its own interface. Temporary
+	// (privacy) addresses count here, since they carry the prefix too.
+	Suffix netip.Addr
+	// PrefixLength is how many bits the prefix keeps with Suffix; 0 means 64.
+	PrefixLength int
+}
+
+// active reports whether the selector changes anything.
+func (sel InterfaceSelector) active() bool {
+	return sel.Prefix.IsValid() || sel.Match != nil || sel.Index != 0 || sel.Suffix.IsValid()
+}
+
+// describe is the selector for a source's name, "" for the zero one.
+func (sel InterfaceSelector) describe() string {
+	var parts []string
+	if sel.Prefix.IsValid() {
+		parts = append(parts, "prefix "+sel.Prefix.String())
+	}
+	if sel.Match != nil {
+		parts = append(parts, fmt.Sprintf("match %q", sel.Match.String()))
+	}
+	if sel.Index != 0 {
+		parts = append(parts, fmt.Sprintf("index %d", sel.Index))
+	}
+	if sel.Suffix.IsValid() {
+		parts = append(parts, fmt.Sprintf("suffix %s on the /%d", sel.Suffix, sel.prefixLength()))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (sel InterfaceSelector) prefixLength() int {
+	if sel.PrefixLength == 0 {
+		return 64
+	}
+	return sel.PrefixLength
+}
+
+// WithInterfaceID returns the first bits of prefix's address followed by
+// the remaining bits of id: the address a host with interface identifier
+// id has on prefix. ok is false unless both are IPv6, bits is within 1..127
+// and id has no bit set in the first bits.
+func WithInterfaceID(prefix netip.Addr, bits int, id netip.Addr) (netip.Addr, bool) {
+	if !prefix.Is6() || prefix.Is4In6() || !id.Is6() || bits < 1 || bits > 127 {
+		return netip.Addr{}, false
+	}
+	p, i := prefix.As16(), id.As16()
+	var out [16]byte
+	for n := range 16 {
+		// mask has the bits of byte n that belong to the prefix.
+		var mask byte
+		switch {
+		case bits >= 8*(n+1):
+			mask = 0xff
+		case bits > 8*n:
+			mask = 0xff << (8 - (bits - 8*n))
+		}
+		if i[n]&mask != 0 {
+			return netip.Addr{}, false
+		}
+		out[n] = p[n]&mask | i[n]&^mask
+	}
+	return netip.AddrFrom16(out), true
 }
 
 // NewInterfaceSource returns a Source that reads the addresses of the named
@@ -49,11 +135,22 @@ func NewInterfaceSource(name string) Source {
 	return &ifaceSource{iface: name, list: listInterfaceAddrs}
 }
 
+// NewInterfaceSourceWith is NewInterfaceSource with a selector, for an
+// interface with several addresses where the default choice is not the one
+// to publish.
+func NewInterfaceSourceWith(name string, sel InterfaceSelector) Source {
+	return &ifaceSource{iface: name, sel: sel, list: listInterfaceAddrs}
+}
+
 func (s *ifaceSource) Name() string {
+	n := "interface " + s.iface
 	if s.iface == "" {
-		return "interface (any up, non-loopback)"
+		n = "interface (any up, non-loopback)"
 	}
-	return "interface " + s.iface
+	if d := s.sel.describe(); d != "" {
+		n += " (" + d + ")"
+	}
+	return n
 }
 
 // interfaceIndexes returns the indexes of the named interface, or with name
@@ -87,7 +184,7 @@ func (s *ifaceSource) Detect(ctx context.Context, fam Family) (netip.Addr, error
 	if err != nil {
 		return netip.Addr{}, fmt.Errorf("%s: %w", s.Name(), err)
 	}
-	a, err := pickInterfaceAddr(addrs, fam)
+	a, err := selectInterfaceAddr(addrs, fam, s.sel)
 	if err != nil {
 		return netip.Addr{}, fmt.Errorf("%s: %w", s.Name(), err)
 	}
@@ -97,8 +194,54 @@ func (s *ifaceSource) Detect(ctx context.Context, fam Family) (netip.Addr, error
 // pickInterfaceAddr chooses the address to publish among an interface's
 // addresses, deterministically, or explains why none fits.
 func pickInterfaceAddr(addrs []ifaceAddr, fam Family) (netip.Addr, error) {
+	return selectInterfaceAddr(addrs, fam, InterfaceSelector{})
+}
+
+// selectInterfaceAddr is pickInterfaceAddr with a selector applied: the
+// usable addresses in order of preference, narrowed by Prefix and Match,
+// the Index-th of them, combined with Suffix.
+func selectInterfaceAddr(addrs []ifaceAddr, fam Family, sel InterfaceSelector) (netip.Addr, error) {
+	cands, skipped := rankInterfaceAddrs(addrs, fam, sel.Suffix.IsValid())
+	if len(cands) == 0 {
+		if len(skipped) == 0 {
+			return netip.Addr{}, fmt.Errorf("the interface has no %v address", fam)
+		}
+		return netip.Addr{}, fmt.Errorf("the interface has no usable %v address (skipped: %s)", fam, strings.Join(skipped, ", "))
+	}
+	usable := cands
+	if sel.Prefix.IsValid() || sel.Match != nil {
+		usable = nil
+		for _, a := range cands {
+			if sel.Prefix.IsValid() && !sel.Prefix.Contains(a) || sel.Match != nil && !sel.Match.MatchString(a.String()) {
+				continue
+			}
+			usable = append(usable, a)
+		}
+		if len(usable) == 0 {
+			return netip.Addr{}, fmt.Errorf("none of the interface's usable %v addresses (%s) fits %s", fam, listAddrs(cands), sel.describe())
+		}
+	}
+	if sel.Index < 0 || sel.Index >= len(usable) {
+		return netip.Addr{}, fmt.Errorf("index %d asks for address number %d, but %d fit, in this order: %s", sel.Index, sel.Index+1, len(usable), listIndexed(usable))
+	}
+	a := usable[sel.Index]
+	if sel.Suffix.IsValid() {
+		combined, ok := WithInterfaceID(a, sel.prefixLength(), sel.Suffix)
+		if !ok {
+			return netip.Addr{}, fmt.Errorf("suffix %s cannot go on %s/%d: it needs an IPv6 identifier with no bit inside the first %d", sel.Suffix, a, sel.prefixLength(), sel.prefixLength())
+		}
+		return combined, nil
+	}
+	return a, nil
+}
+
+// rankInterfaceAddrs returns the usable addresses in order of preference
+// (see InterfaceSelector), and the others with the reason each was
+// skipped. withTemporary keeps temporary IPv6 addresses, for a Suffix,
+// which needs only their prefix.
+func rankInterfaceAddrs(addrs []ifaceAddr, fam Family, withTemporary bool) ([]netip.Addr, []string) {
 	type cand struct {
-		ifaceAddr
+		addr netip.Addr
 		rank int // lower is better
 	}
 	var cands []cand
@@ -115,7 +258,7 @@ func pickInterfaceAddr(addrs []ifaceAddr, fam Family) (netip.Addr, error) {
 		switch {
 		case ia.linkScope || a.IsLinkLocalUnicast() || a.IsLoopback():
 			why = "not global"
-		case fam == IPv6 && ia.flags&flagTemporary != 0:
+		case fam == IPv6 && ia.flags&flagTemporary != 0 && !withTemporary:
 			why = "temporary"
 		case fam == IPv6 && ia.flags&flagDeprecated != 0:
 			why = "deprecated"
@@ -130,8 +273,7 @@ func pickInterfaceAddr(addrs []ifaceAddr, fam Family) (netip.Addr, error) {
 			skipped = append(skipped, a.String()+" "+why)
 			continue
 		}
-		c := cand{ifaceAddr: ia, rank: 0}
-		c.addr = a.WithZone("")
+		c := cand{addr: a.WithZone(""), rank: 0}
 		if Validate(c.addr, fam, false) != nil {
 			c.rank += 4 // private: only if nothing public is there
 		}
@@ -143,19 +285,35 @@ func pickInterfaceAddr(addrs []ifaceAddr, fam Family) (netip.Addr, error) {
 		}
 		cands = append(cands, c)
 	}
-	if len(cands) == 0 {
-		if len(skipped) == 0 {
-			return netip.Addr{}, fmt.Errorf("the interface has no %v address", fam)
-		}
-		return netip.Addr{}, fmt.Errorf("the interface has no usable %v address (skipped: %s)", fam, strings.Join(skipped, ", "))
-	}
-	best := slices.MinFunc(cands, func(x, y cand) int {
+	slices.SortFunc(cands, func(x, y cand) int {
 		if x.rank != y.rank {
 			return x.rank - y.rank
 		}
 		return x.addr.Compare(y.addr)
 	})
-	return best.addr, nil
+	out := make([]netip.Addr, 0, len(cands))
+	for _, c := range cands {
+		if len(out) == 0 || out[len(out)-1] != c.addr { // one address on two interfaces counts once
+			out = append(out, c.addr)
+		}
+	}
+	return out, skipped
+}
+
+func listAddrs(as []netip.Addr) string {
+	s := make([]string, len(as))
+	for i, a := range as {
+		s[i] = a.String()
+	}
+	return strings.Join(s, ", ")
+}
+
+func listIndexed(as []netip.Addr) string {
+	s := make([]string, len(as))
+	for i, a := range as {
+		s[i] = fmt.Sprintf("%d %s", i, a)
+	}
+	return strings.Join(s, ", ")
 }
 
 // interfaceNames lists the machine's interfaces, for an error that helps the

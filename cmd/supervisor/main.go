@@ -31,8 +31,10 @@ commands:
   start | stop | restart | reload | update-now [--socket PATH]
   logs       [-n N] [-f] [--socket PATH] show the updater's last output lines
   check      [--config PATH]            validate and print the effective config, secrets masked
-  install    [--print] [--target T] [--config PATH] [--enable]
-  uninstall  [--print] [--target T]
+  install    [--print] [--target T] [--config PATH] [--enable] [--binary PATH | --no-copy] [--bin-dir DIR]
+                                        copy both binaries to /usr/local/bin (~/.local/bin for a user)
+                                        and make the copy the startup entry (install --help says more)
+  uninstall  [--print] [--target T] [--bin-dir DIR]
   service    [--config PATH] [--name N]  (Windows) the entry point the service manager runs
   import-ddns-go FILE [--out PATH] [--secrets-dir DIR]
                                         write a ddns-go YAML config as this program's TOML
