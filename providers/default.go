@@ -12,5 +12,8 @@ func Default() *Registry {
 		dyndns2Spec(),
 		webhookSpec(),
 		dryrunSpec(),
+		// Services that people use for dynamic DNS at home.
+		noipSpec(),
+		dynuSpec(),
 	)
 }

@@ -173,7 +173,10 @@ func NewRegistry(specs ...Spec) Registry {
 
 // Default returns the specs of every provider type this program knows.
 func Default() Registry {
-	return NewRegistry(Alidns(), Cloudflare(), Dryrun(), Dyndns2(), RFC2136(), Tencentcloud(), Webhook())
+	return NewRegistry(Alidns(), Cloudflare(), Dryrun(), Dyndns2(), RFC2136(), Tencentcloud(), Webhook(),
+		// Services that people use for dynamic DNS at home.
+		NoIP(), Dynu(),
+	)
 }
 
 // Specs returns every spec, sorted by type.
