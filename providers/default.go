@@ -15,5 +15,6 @@ func Default() *Registry {
 		// Services that people use for dynamic DNS at home.
 		noipSpec(),
 		dynuSpec(),
+		duckdnsSpec(),
 	)
 }
