@@ -51,6 +51,9 @@ type libdnsAdapter struct {
 	sem chan struct{}
 	// prepare adds provider state to an operation's context (optional).
 	prepare func(ctx context.Context) context.Context
+	// prepareSet adds what one Set's record asks beyond the libdns record
+	// (Cloudflare's proxied) to its context (optional).
+	prepareSet func(ctx context.Context, rec Record) context.Context
 	// same reports whether have already satisfies want (optional; the default
 	// compares address and, when want has one, TTL).
 	same func(ctx context.Context, have, want Record) bool
@@ -154,6 +157,9 @@ func (a *libdnsAdapter) Set(ctx context.Context, rec Record) error {
 		return err
 	}
 	defer release()
+	if a.prepareSet != nil {
+		ctx = a.prepareSet(ctx, rec)
+	}
 
 	cur, err := a.list(ctx, tr, rec.Zone, rec.Name, rec.Type)
 	if err != nil {
