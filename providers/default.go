@@ -16,5 +16,6 @@ func Default() *Registry {
 		noipSpec(),
 		dynuSpec(),
 		duckdnsSpec(),
+		namesiloSpec(),
 	)
 }
