@@ -17,5 +17,6 @@ func Default() *Registry {
 		dynuSpec(),
 		duckdnsSpec(),
 		namesiloSpec(),
+		dynv6Spec(),
 	)
 }
