@@ -18,5 +18,6 @@ func Default() *Registry {
 		duckdnsSpec(),
 		namesiloSpec(),
 		dynv6Spec(),
+		huaweicloudSpec(),
 	)
 }

@@ -41,6 +41,12 @@ type libdnsAdapter struct {
 	// name search, so it is never called: changes are made by AppendRecords
 	// and DeleteRecords of records whose IDs we hold.
 	setInPlace bool
+	// oneSet: the provider holds a name and type as one record set whose
+	// values SetRecords replaces whole (Huawei Cloud), and whose
+	// DeleteRecords removes the whole set whatever value it is given. A
+	// change is then one SetRecords (or AppendRecords when there is none),
+	// never a delete of the extra values.
+	oneSet bool
 	// apexReadOnly, when set, explains why existing apex records cannot be
 	// changed through this library.
 	apexReadOnly string
@@ -204,6 +210,10 @@ func (a *libdnsAdapter) Set(ctx context.Context, rec Record) error {
 	}
 
 	switch {
+	case a.oneSet && len(cur) > 0:
+		a.logger.Debug("replacing the record set", "record", rec.FQDN(), "type", rec.Type, "values", len(cur), "to", rec.Addr)
+		_, err := a.lib.SetRecords(ctx, zone, []libdns.Record{want})
+		return a.outcome(tr, "updating "+where, err)
 	case keep < 0:
 		a.logger.Debug("creating record", "record", rec.FQDN(), "type", rec.Type, "address", rec.Addr)
 		_, err := a.lib.AppendRecords(ctx, zone, []libdns.Record{want})
