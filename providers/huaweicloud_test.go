@@ -109,7 +109,9 @@ func TestHuaweicloudFakeChecksTheSignature(t *testing.T) {
 		t.Fatalf("as signed: HTTP %d, want 202", got)
 	}
 	for name, tamper := range map[string]func(r *http.Request){
-		"body":  func(r *http.Request) { r.Body = io.NopCloser(strings.NewReader(strings.Replace(body, "192.0.2.1", "192.0.2.9", 1))) },
+		"body": func(r *http.Request) {
+			r.Body = io.NopCloser(strings.NewReader(strings.Replace(body, "192.0.2.1", "192.0.2.9", 1)))
+		},
 		"query": func(r *http.Request) { r.URL.RawQuery = "a=1&b=3" },
 		"date":  func(r *http.Request) { r.Header.Set("X-Sdk-Date", "20260101T000000Z") },
 	} {
