@@ -19,5 +19,6 @@ func Default() *Registry {
 		namesiloSpec(),
 		dynv6Spec(),
 		huaweicloudSpec(),
+		ovhSpec(),
 	)
 }

@@ -178,7 +178,7 @@ func NewRegistry(specs ...Spec) Registry {
 func Default() Registry {
 	return NewRegistry(Alidns(), Cloudflare(), Dryrun(), Dyndns2(), RFC2136(), Tencentcloud(), Webhook(),
 		// Services that people use for dynamic DNS at home.
-		NoIP(), Dynu(), DuckDNS(), NameSilo(), Dynv6(), Huaweicloud(),
+		NoIP(), Dynu(), DuckDNS(), NameSilo(), Dynv6(), Huaweicloud(), OVH(),
 	)
 }
 
