@@ -191,7 +191,6 @@ func ovhFailure(status int, body []byte) error {
 	if what == "" {
 		what = e.Class
 	}
-	//lint:ignore ST1005 the message starts with the provider's name
 	return fmt.Errorf("OVHcloud answered HTTP %d: %s: %s: %w", status, excerpt([]byte(what)), excerpt([]byte(e.Message)), class)
 }
 
