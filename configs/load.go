@@ -37,6 +37,13 @@ type ProviderSchema interface {
 	CheckTTL(typ string, ttl int) (warning string, err error)
 }
 
+// RecordKeySchema is what a ProviderSchema may also know: the keys that
+// only [[records]] of some provider types take (Cloudflare's proxied). A
+// schema without it accepts them for every type.
+type RecordKeySchema interface {
+	RecordKeys(typ string) []string
+}
+
 // Options tell Load what it cannot know itself.
 type Options struct {
 	// ProviderKeys knows each provider type's keys. Nil skips the check
@@ -476,6 +483,13 @@ func checkRecords(p *problems, cfg *Config, o Options) {
 				p.errorf(k+".ttl", "%v (provider %q is of type %s)", err, r.Provider, prov.Type)
 			} else if warn != "" {
 				p.warnf(k+".ttl", "%s (provider %q is of type %s)", warn, r.Provider, prov.Type)
+			}
+		}
+		if r.Proxied != nil {
+			if prov, ok := cfg.Providers[r.Provider]; ok {
+				if rk, ok := o.ProviderKeys.(RecordKeySchema); ok && !slices.Contains(rk.RecordKeys(prov.Type), "proxied") {
+					p.errorf(k+".proxied", "only records of a cloudflare provider take proxied; provider %q is of type %s", r.Provider, prov.Type)
+				}
 			}
 		}
 		switch r.Verify = strings.ToLower(strings.TrimSpace(r.Verify)); r.Verify {

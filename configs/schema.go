@@ -174,6 +174,9 @@ type Record struct {
 	// asks each of the zone's authoritative servers, VerifyNone trusts the
 	// provider's answer.
 	Verify string `toml:"verify"`
+	// Proxied, for a Cloudflare record, overrides its account's proxied
+	// setting; nil keeps the account's. Other providers refuse it.
+	Proxied *bool `toml:"proxied"`
 }
 
 // The values of a record's verify key.

@@ -597,7 +597,7 @@ func (e *Engine) syncRecord(ctx context.Context, j *job, now time.Time) {
 	if d.Kind == DecideRepair {
 		action = ActionRepaired
 	}
-	err := e.providers[r.Provider].Set(ctx, providers.Record{Zone: r.Zone, Name: r.Name, Type: r.Type, Addr: j.want, TTL: time.Duration(r.TTL) * time.Second})
+	err := e.providers[r.Provider].Set(ctx, providers.Record{Zone: r.Zone, Name: r.Name, Type: r.Type, Addr: j.want, TTL: time.Duration(r.TTL) * time.Second, Proxied: r.Proxied})
 	if err != nil {
 		j.res.Action, j.res.Err = ActionFailed, err
 		return

@@ -502,3 +502,25 @@ func TestResyncPublishesADifferentTTL(t *testing.T) {
 		t.Fatalf("resync: %d gets, %d sets; want 1 and 0", g, s)
 	}
 }
+
+// TestRecordProxiedReachesTheProvider: a record's proxied setting from the
+// config is what the provider is asked to set; a record without one asks
+// for none (its account's applies).
+func TestRecordProxiedReachesTheProvider(t *testing.T) {
+	cfg := testConfig(t, "", "home example.com A acct", "mail example.com A acct")
+	on := true
+	cfg.Records[0].Proxied = &on
+	r := newRig(t, cfg, filepath.Join(t.TempDir(), "state.json"))
+	if res := r.eng.Pass(context.Background()); res.Err() != nil {
+		t.Fatalf("%s, %v", res.Summary(), res.Err())
+	}
+	p := r.provs["acct"]
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if got := p.proxied["home.example.com/A"]; got == nil || !*got {
+		t.Errorf("home: Set with Proxied %v, want true", got)
+	}
+	if got, ok := p.proxied["mail.example.com/A"]; !ok || got != nil {
+		t.Errorf("mail: Set with Proxied %v (set %v), want nil", got, ok)
+	}
+}

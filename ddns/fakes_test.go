@@ -36,6 +36,7 @@ type fakeProvider struct {
 	extra   map[string][]netip.Addr  // more records Get returns beside recs (duplicates); Set clears them
 	setTTL  map[string]time.Duration // the TTL of each record's last successful Set
 	drops   bool                     // Set answers success and keeps nothing, as BIND does beside a CNAME
+	proxied map[string]*bool         // the Proxied of each record's last Set
 }
 
 func newFakeProvider() *fakeProvider {
@@ -76,6 +77,10 @@ func (f *fakeProvider) Set(ctx context.Context, rec providers.Record) error {
 	defer f.mu.Unlock()
 	f.sets++
 	key := RecordKey(rec.FQDN(), rec.Type)
+	if f.proxied == nil {
+		f.proxied = map[string]*bool{}
+	}
+	f.proxied[key] = rec.Proxied
 	if err := f.failure(key); err != nil {
 		return err
 	}

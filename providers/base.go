@@ -28,6 +28,10 @@ type Record struct {
 	Type string     // "A" or "AAAA"
 	Addr netip.Addr // the record's value
 	TTL  time.Duration
+	// Proxied, when not nil, is this record's Cloudflare proxied setting,
+	// overriding the account's; other providers ignore it (the config
+	// refuses it for them).
+	Proxied *bool
 }
 
 // FQDN is the record's full name without a trailing dot.

@@ -54,9 +54,19 @@ func newCloudflare(env Env, p Params) (Provider, error) {
 		prepare: func(ctx context.Context) context.Context {
 			return context.WithValue(ctx, cfSeenKey{}, &cfSeen{proxied: map[string]bool{}})
 		},
+		prepareSet: func(ctx context.Context, rec Record) context.Context {
+			if rec.Proxied == nil {
+				return ctx
+			}
+			return context.WithValue(ctx, cfProxiedKey{}, *rec.Proxied)
+		},
 		same: func(ctx context.Context, have, want Record) bool {
 			if have.Addr != want.Addr {
 				return false
+			}
+			proxied := proxied
+			if want.Proxied != nil {
+				proxied = *want.Proxied
 			}
 			if p, known := cfSeenFrom(ctx).lookup(have); !known || p != proxied {
 				return false
@@ -130,7 +140,7 @@ func (d *cfDoer) Do(req *http.Request) (*http.Response, error) {
 	}
 	if (req.Method == http.MethodPost && strings.HasSuffix(path, "/dns_records")) ||
 		(req.Method == http.MethodPatch && strings.Contains(path, "/dns_records/")) {
-		if err := d.addProxied(req); err != nil {
+		if err := d.addProxied(req, d.proxiedFor(req.Context())); err != nil {
 			return nil, err
 		}
 	}
@@ -172,9 +182,22 @@ func (d *cfDoer) zoneReply(req *http.Request) *http.Response {
 	}
 }
 
-// addProxied writes the account's proxied setting into an address record's
+// cfProxiedKey carries one record's proxied setting, when it has one, to
+// the requests that write it.
+type cfProxiedKey struct{}
+
+// proxiedFor is the proxied setting of the record ctx writes: its own, else
+// the account's.
+func (d *cfDoer) proxiedFor(ctx context.Context) bool {
+	if p, ok := ctx.Value(cfProxiedKey{}).(bool); ok {
+		return p
+	}
+	return d.proxied
+}
+
+// addProxied writes the record's proxied setting into an address record's
 // body: the library never sends it (and its PATCH omits false values).
-func (d *cfDoer) addProxied(req *http.Request) error {
+func (d *cfDoer) addProxied(req *http.Request, proxied bool) error {
 	if req.Body == nil {
 		return nil
 	}
@@ -185,8 +208,8 @@ func (d *cfDoer) addProxied(req *http.Request) error {
 	}
 	var rec map[string]any
 	if err := json.Unmarshal(raw, &rec); err == nil && (rec["type"] == "A" || rec["type"] == "AAAA") {
-		rec["proxied"] = d.proxied
-		if d.proxied {
+		rec["proxied"] = proxied
+		if proxied {
 			rec["ttl"] = 1 // Cloudflare serves proxied records with its own TTL
 		}
 		if b, err := json.Marshal(rec); err == nil {

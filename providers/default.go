@@ -12,5 +12,13 @@ func Default() *Registry {
 		dyndns2Spec(),
 		webhookSpec(),
 		dryrunSpec(),
+		// Services that people use for dynamic DNS at home.
+		noipSpec(),
+		dynuSpec(),
+		duckdnsSpec(),
+		namesiloSpec(),
+		dynv6Spec(),
+		huaweicloudSpec(),
+		ovhSpec(),
 	)
 }

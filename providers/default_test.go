@@ -12,7 +12,7 @@ import (
 
 func TestDefaultRegistry(t *testing.T) {
 	r := Default()
-	want := []string{"alidns", "cloudflare", "dryrun", "dyndns2", "rfc2136", "tencentcloud", "webhook"}
+	want := []string{"alidns", "cloudflare", "dryrun", "duckdns", "dyndns2", "dynu", "dynv6", "huaweicloud", "namesilo", "noip", "ovh", "rfc2136", "tencentcloud", "webhook"}
 	if got := r.Types(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("Types() = %q, want %q", got, want)
 	}

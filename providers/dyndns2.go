@@ -37,6 +37,9 @@ type dyndns2 struct {
 	hostname string // overrides every record's FQDN when set
 	client   *http.Client
 	log      hclog.Logger
+	// preset is the service whose quirks apply (noip, dynu); nil for the
+	// plain protocol.
+	preset *dyndns2Preset
 }
 
 func newDyndns2(env Env, p Params) (Provider, error) {
@@ -139,15 +142,21 @@ func (d *dyndns2) Set(ctx context.Context, rec Record) error {
 	}
 
 	u := *d.base
-	u.RawQuery = url.Values{"hostname": {host}, "myip": {addr.String()}}.Encode()
+	query := url.Values{"hostname": {host}, "myip": {addr.String()}}
+	kind, agent := "dyndns2", updaterUserAgent
+	var extra map[string]dyndns2Code
+	if p := d.preset; p != nil {
+		query, kind, agent, extra = p.query(host, addr), p.kind, p.agent, p.codes
+	}
+	u.RawQuery = query.Encode()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return fmt.Errorf("dyndns2 update of %s: %v: %w", host, err, ErrRejected)
+		return fmt.Errorf("%s update of %s: %v: %w", kind, host, err, ErrRejected)
 	}
 	req.SetBasicAuth(d.username, d.password)
-	req.Header.Set("User-Agent", updaterUserAgent)
+	req.Header.Set("User-Agent", agent)
 
-	what := fmt.Sprintf("dyndns2 update of %s to %s at %s", host, addr, d.base.Host)
+	what := fmt.Sprintf("%s update of %s to %s at %s", kind, host, addr, d.base.Host)
 	resp, err := d.client.Do(req)
 	if err != nil {
 		err = redact.URLError(err) // the URL is in `what` already
@@ -160,7 +169,7 @@ func (d *dyndns2) Set(ctx context.Context, rec Record) error {
 	}
 	body := d.redact(string(raw))
 
-	res, perr := ParseDyndns2Reply(body)
+	res, perr := parseDyndns2Reply(body, extra)
 	if perr != nil {
 		if errors.Is(perr, errDyndns2Unknown) && resp.StatusCode >= 400 {
 			// Not a protocol answer: an error page from a proxy or the
@@ -168,6 +177,11 @@ func (d *dyndns2) Set(ctx context.Context, rec Record) error {
 			return fmt.Errorf("%s: %w", what, ClassifyHTTP(resp.StatusCode, []byte(body)))
 		}
 		return fmt.Errorf("%s: %w", what, perr)
+	}
+	if d.preset != nil && res.Addr.IsValid() && res.Addr.Unmap().Is4() != addr.Is4() {
+		// A dual-stack service may report the host's address of the
+		// other family; only one of this update's family says anything.
+		res.Addr = netip.Addr{}
 	}
 	if res.Addr.IsValid() && res.Addr.Unmap() != addr {
 		if res.Addr == netip.MustParseAddr("127.0.0.1") {
@@ -177,7 +191,7 @@ func (d *dyndns2) Set(ctx context.Context, rec Record) error {
 		}
 		return fmt.Errorf("%s: the server answered %q but holds %s, not the address sent; check that it accepts myip for %s records: %w", what, res.Code, res.Addr, typ, ErrRejected)
 	}
-	d.log.Debug("dyndns2 update accepted", "hostname", host, "address", addr.String(), "answer", res.Code)
+	d.log.Debug(kind+" update accepted", "hostname", host, "address", addr.String(), "answer", res.Code)
 	return nil
 }
 
@@ -201,16 +215,19 @@ type Dyndns2Result struct {
 	Addr netip.Addr
 }
 
+// dyndns2Code is what one failure answer means to a user, and its class.
+type dyndns2Code struct {
+	meaning string
+	class   error
+}
+
 // errDyndns2Unknown marks an answer that is not one of the protocol's codes.
 var errDyndns2Unknown = errors.New("not a dyndns2 answer")
 
 // dyndns2Codes are the protocol's failure answers: what each means to a user,
 // and its class. Rejections must not be retried blindly: the services block
 // clients that repeat failing updates.
-var dyndns2Codes = map[string]struct {
-	meaning string
-	class   error
-}{
+var dyndns2Codes = map[string]dyndns2Code{
 	"badauth":  {"the user name or password is wrong", ErrAuth},
 	"!donator": {"the update asked for a feature this account does not have (a paid-only option)", ErrRejected},
 	"notfqdn":  {"the host name is not a fully qualified domain name; check the record's name and zone, or the hostname key", ErrRejected},
@@ -231,7 +248,11 @@ var dyndns2Codes = map[string]struct {
 // (dnserr, 911: a server-side problem, retry later); anything else is an
 // ErrRejected error that quotes a sanitized excerpt of body. Only the first
 // non-empty line counts: one host name gets one line.
-func ParseDyndns2Reply(body string) (Dyndns2Result, error) {
+func ParseDyndns2Reply(body string) (Dyndns2Result, error) { return parseDyndns2Reply(body, nil) }
+
+// parseDyndns2Reply is ParseDyndns2Reply with a service's own answers in
+// extra, which take precedence over the protocol's.
+func parseDyndns2Reply(body string, extra map[string]dyndns2Code) (Dyndns2Result, error) {
 	line := ""
 	for l := range strings.SplitSeq(body, "\n") {
 		if l = strings.TrimSpace(l); l != "" {
@@ -257,7 +278,11 @@ func ParseDyndns2Reply(body string) (Dyndns2Result, error) {
 		}
 		return res, nil
 	}
-	if c, ok := dyndns2Codes[code]; ok {
+	c, ok := extra[code]
+	if !ok {
+		c, ok = dyndns2Codes[code]
+	}
+	if ok {
 		if c.class == ErrNetwork {
 			return Dyndns2Result{}, fmt.Errorf("the server answered %q: %s: %w", code, c.meaning, c.class)
 		}

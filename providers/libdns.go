@@ -41,6 +41,12 @@ type libdnsAdapter struct {
 	// name search, so it is never called: changes are made by AppendRecords
 	// and DeleteRecords of records whose IDs we hold.
 	setInPlace bool
+	// oneSet: the provider holds a name and type as one record set whose
+	// values SetRecords replaces whole (Huawei Cloud), and whose
+	// DeleteRecords removes the whole set whatever value it is given. A
+	// change is then one SetRecords (or AppendRecords when there is none),
+	// never a delete of the extra values.
+	oneSet bool
 	// apexReadOnly, when set, explains why existing apex records cannot be
 	// changed through this library.
 	apexReadOnly string
@@ -51,6 +57,9 @@ type libdnsAdapter struct {
 	sem chan struct{}
 	// prepare adds provider state to an operation's context (optional).
 	prepare func(ctx context.Context) context.Context
+	// prepareSet adds what one Set's record asks beyond the libdns record
+	// (Cloudflare's proxied) to its context (optional).
+	prepareSet func(ctx context.Context, rec Record) context.Context
 	// same reports whether have already satisfies want (optional; the default
 	// compares address and, when want has one, TTL).
 	same func(ctx context.Context, have, want Record) bool
@@ -154,6 +163,9 @@ func (a *libdnsAdapter) Set(ctx context.Context, rec Record) error {
 		return err
 	}
 	defer release()
+	if a.prepareSet != nil {
+		ctx = a.prepareSet(ctx, rec)
+	}
 
 	cur, err := a.list(ctx, tr, rec.Zone, rec.Name, rec.Type)
 	if err != nil {
@@ -198,6 +210,10 @@ func (a *libdnsAdapter) Set(ctx context.Context, rec Record) error {
 	}
 
 	switch {
+	case a.oneSet && len(cur) > 0:
+		a.logger.Debug("replacing the record set", "record", rec.FQDN(), "type", rec.Type, "values", len(cur), "to", rec.Addr)
+		_, err := a.lib.SetRecords(ctx, zone, []libdns.Record{want})
+		return a.outcome(tr, "updating "+where, err)
 	case keep < 0:
 		a.logger.Debug("creating record", "record", rec.FQDN(), "type", rec.Type, "address", rec.Addr)
 		_, err := a.lib.AppendRecords(ctx, zone, []libdns.Record{want})

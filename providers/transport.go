@@ -383,15 +383,18 @@ func (c *credentialRouter) RoundTrip(req *http.Request) (*http.Response, error) 
 	return c.base.RoundTrip(req)
 }
 
-// credentialOf reads "ALG Credential=ID,..." or "ALG Credential=ID/scope, ...".
+// credentialOf reads "ALG Credential=ID,..." or "ALG Credential=ID/scope, ...",
+// and Huawei Cloud's "ALG Access=ID, ...".
 func credentialOf(auth string) (alg, id string, ok bool) {
-	alg, rest, ok := strings.Cut(auth, " ")
+	alg, params, ok := strings.Cut(auth, " ")
 	if !ok {
 		return "", "", false
 	}
-	_, rest, ok = strings.Cut(rest, "Credential=")
+	_, rest, ok := strings.Cut(params, "Credential=")
 	if !ok {
-		return "", "", false
+		if _, rest, ok = strings.Cut(params, "Access="); !ok {
+			return "", "", false
+		}
 	}
 	if i := strings.IndexAny(rest, ",/ "); i >= 0 {
 		rest = rest[:i]

@@ -345,6 +345,7 @@ func TestCredentialOf(t *testing.T) {
 	tests := []struct{ in, alg, id string }{
 		{"ACS3-HMAC-SHA256 Credential=LTAIabc,SignedHeaders=host,Signature=ff", "ACS3-HMAC-SHA256", "LTAIabc"},
 		{"TC3-HMAC-SHA256 Credential=AKIDxyz/2026-11-30/dnspod/tc3_request, SignedHeaders=a, Signature=b", "TC3-HMAC-SHA256", "AKIDxyz"},
+		{"SDK-HMAC-SHA256 Access=HPUAxyz, SignedHeaders=x-sdk-date, Signature=c0", "SDK-HMAC-SHA256", "HPUAxyz"},
 		{"Bearer token", "", ""},
 	}
 	for _, tt := range tests {

@@ -60,6 +60,9 @@ type Suite[R any] struct {
 	// AnyBody: a 2xx answer is success whatever its body (a webhook), so
 	// the malformed-reply check does not apply.
 	AnyBody bool
+	// MinTTL, when above the suite's TTLs, is the provider's smallest TTL
+	// (NameSilo's 3600 s): the suite then sets MinTTL and twice MinTTL.
+	MinTTL time.Duration
 }
 
 // The TTLs the suite sets: both within every provider's limits (Alibaba
@@ -108,6 +111,22 @@ func Conformance[R any](t *testing.T, s Suite[R]) {
 }
 
 type conformance[R any] struct{ s Suite[R] }
+
+// ttl1 and ttl2 are the TTLs the suite sets: conformanceTTL and
+// conformanceTTLChange, or the provider's minimum and twice it.
+func (c *conformance[R]) ttl1() time.Duration {
+	if c.s.MinTTL > conformanceTTL {
+		return c.s.MinTTL
+	}
+	return conformanceTTL
+}
+
+func (c *conformance[R]) ttl2() time.Duration {
+	if c.s.MinTTL > conformanceTTL {
+		return 2 * c.s.MinTTL
+	}
+	return conformanceTTLChange
+}
 
 func (c *conformance[R]) fqdn(name string) string { return name + "." + c.s.Zone }
 
@@ -167,55 +186,55 @@ func (c *conformance[R]) noSecret(t *testing.T, err error) {
 func (c *conformance[R]) create(t *testing.T) {
 	p := c.s.New(t, true)
 	for _, r := range []struct{ typ, addr string }{{"A", "192.0.2.10"}, {"AAAA", "2001:db8::10"}} {
-		if err := c.set(t, p, "conf-create", r.typ, r.addr, conformanceTTL); err != nil {
+		if err := c.set(t, p, "conf-create", r.typ, r.addr, c.ttl1()); err != nil {
 			t.Fatalf("Set of an absent %s record: %v", r.typ, err)
 		}
-		c.expect(t, "conf-create", r.typ, c.want(r.addr, conformanceTTL))
+		c.expect(t, "conf-create", r.typ, c.want(r.addr, c.ttl1()))
 	}
 }
 
 func (c *conformance[R]) equal(t *testing.T) {
 	p := c.s.New(t, true)
-	c.s.Fake.Seed(c.fqdn("conf-equal"), "A", "192.0.2.11", int(conformanceTTL/time.Second))
+	c.s.Fake.Seed(c.fqdn("conf-equal"), "A", "192.0.2.11", int(c.ttl1()/time.Second))
 	c.s.Fake.Writes()
-	if err := c.set(t, p, "conf-equal", "A", "192.0.2.11", conformanceTTL); err != nil {
+	if err := c.set(t, p, "conf-equal", "A", "192.0.2.11", c.ttl1()); err != nil {
 		t.Fatalf("Set of the value already there: %v", err)
 	}
 	if n := c.s.Fake.Writes(); c.s.SkipsEqual && n != 0 {
 		t.Errorf("Set of the value already there sent %d writes, want none", n)
 	}
-	c.expect(t, "conf-equal", "A", c.want("192.0.2.11", conformanceTTL))
+	c.expect(t, "conf-equal", "A", c.want("192.0.2.11", c.ttl1()))
 }
 
 func (c *conformance[R]) change(t *testing.T) {
 	p := c.s.New(t, true)
-	ttl := int(conformanceTTL / time.Second)
+	ttl := int(c.ttl1() / time.Second)
 	c.s.Fake.Seed(c.fqdn("conf-change"), "A", "192.0.2.12", ttl)
 	if c.s.Duplicates {
 		c.s.Fake.Seed(c.fqdn("conf-change"), "A", "192.0.2.13", ttl)
 	}
 	c.s.Fake.Seed(c.fqdn("conf-change"), "AAAA", "2001:db8::12", ttl)
 	c.s.Fake.Seed(c.fqdn("conf-change-other"), "A", "192.0.2.12", ttl)
-	if err := c.set(t, p, "conf-change", "A", "192.0.2.14", conformanceTTL); err != nil {
+	if err := c.set(t, p, "conf-change", "A", "192.0.2.14", c.ttl1()); err != nil {
 		t.Fatalf("Set of a new address: %v", err)
 	}
-	c.expect(t, "conf-change", "A", c.want("192.0.2.14", conformanceTTL))
-	c.expect(t, "conf-change", "AAAA", c.want("2001:db8::12", conformanceTTL))
-	c.expect(t, "conf-change-other", "A", c.want("192.0.2.12", conformanceTTL))
+	c.expect(t, "conf-change", "A", c.want("192.0.2.14", c.ttl1()))
+	c.expect(t, "conf-change", "AAAA", c.want("2001:db8::12", c.ttl1()))
+	c.expect(t, "conf-change-other", "A", c.want("192.0.2.12", c.ttl1()))
 	// And once more, from a single record.
-	if err := c.set(t, p, "conf-change", "A", "192.0.2.15", conformanceTTL); err != nil {
+	if err := c.set(t, p, "conf-change", "A", "192.0.2.15", c.ttl1()); err != nil {
 		t.Fatalf("second Set of a new address: %v", err)
 	}
-	c.expect(t, "conf-change", "A", c.want("192.0.2.15", conformanceTTL))
+	c.expect(t, "conf-change", "A", c.want("192.0.2.15", c.ttl1()))
 }
 
 func (c *conformance[R]) ttl(t *testing.T) {
 	p := c.s.New(t, true)
-	c.s.Fake.Seed(c.fqdn("conf-ttl"), "A", "192.0.2.16", int(conformanceTTL/time.Second))
-	if err := c.set(t, p, "conf-ttl", "A", "192.0.2.16", conformanceTTLChange); err != nil {
+	c.s.Fake.Seed(c.fqdn("conf-ttl"), "A", "192.0.2.16", int(c.ttl1()/time.Second))
+	if err := c.set(t, p, "conf-ttl", "A", "192.0.2.16", c.ttl2()); err != nil {
 		t.Fatalf("Set of a new TTL: %v", err)
 	}
-	c.expect(t, "conf-ttl", "A", c.want("192.0.2.16", conformanceTTLChange))
+	c.expect(t, "conf-ttl", "A", c.want("192.0.2.16", c.ttl2()))
 }
 
 func (c *conformance[R]) get(t *testing.T) {
@@ -227,7 +246,7 @@ func (c *conformance[R]) get(t *testing.T) {
 		}
 		return
 	}
-	c.s.Fake.Seed(c.fqdn("conf-get"), "A", "192.0.2.17", int(conformanceTTL/time.Second))
+	c.s.Fake.Seed(c.fqdn("conf-get"), "A", "192.0.2.17", int(c.ttl1()/time.Second))
 	got, err := c.getRecords(t, p, "conf-get", "A")
 	if err != nil {
 		t.Fatalf("Get: %v", err)
@@ -235,8 +254,8 @@ func (c *conformance[R]) get(t *testing.T) {
 	if len(got) != 1 {
 		t.Fatalf("Get returned %d records, want 1", len(got))
 	}
-	if addr, ttl := c.s.Value(got[0]); addr != netip.MustParseAddr("192.0.2.17") || (c.s.TTL && ttl != conformanceTTL) {
-		t.Fatalf("Get = %v TTL %v, want 192.0.2.17 TTL %v", addr, ttl, conformanceTTL)
+	if addr, ttl := c.s.Value(got[0]); addr != netip.MustParseAddr("192.0.2.17") || (c.s.TTL && ttl != c.ttl1()) {
+		t.Fatalf("Get = %v TTL %v, want 192.0.2.17 TTL %v", addr, ttl, c.ttl1())
 	}
 	got, err = c.getRecords(t, p, "conf-get-absent", "A")
 	if err != nil || len(got) != 0 {
@@ -247,7 +266,7 @@ func (c *conformance[R]) get(t *testing.T) {
 func (c *conformance[R]) wrongCredentials(t *testing.T) {
 	p := c.s.New(t, false)
 	c.s.Fake.Writes()
-	err := c.set(t, p, "conf-auth", "A", "192.0.2.18", conformanceTTL)
+	err := c.set(t, p, "conf-auth", "A", "192.0.2.18", c.ttl1())
 	if !errors.Is(err, c.s.ErrAuth) {
 		t.Fatalf("Set with wrong credentials = %v, want an error that is ErrAuth", err)
 	}
@@ -286,7 +305,7 @@ func (c *conformance[R]) httpAuth(t *testing.T, hf HTTPFake) {
 	defer hf.Override(nil)
 	for _, status := range []int{http.StatusUnauthorized, http.StatusForbidden} {
 		hf.Override(echo(status, &basic))
-		err := c.set(t, p, "conf-http-auth", "A", "192.0.2.19", conformanceTTL)
+		err := c.set(t, p, "conf-http-auth", "A", "192.0.2.19", c.ttl1())
 		if !errors.Is(err, c.s.ErrAuth) {
 			t.Errorf("HTTP %d: Set = %v, want an error that is ErrAuth", status, err)
 		}
@@ -307,7 +326,7 @@ func (c *conformance[R]) http5xx(t *testing.T, hf HTTPFake) {
 		hf.Override(func(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "upstream unavailable", status)
 		})
-		err := c.set(t, p, "conf-http-5xx", "A", "192.0.2.20", conformanceTTL)
+		err := c.set(t, p, "conf-http-5xx", "A", "192.0.2.20", c.ttl1())
 		if !errors.Is(err, c.s.ErrNetwork) {
 			t.Errorf("HTTP %d: Set = %v, want an error that is ErrNetwork", status, err)
 		}
@@ -317,10 +336,10 @@ func (c *conformance[R]) http5xx(t *testing.T, hf HTTPFake) {
 		c.noSecret(t, err)
 	}
 	hf.Override(nil)
-	if err := c.set(t, p, "conf-http-5xx", "A", "192.0.2.20", conformanceTTL); err != nil {
+	if err := c.set(t, p, "conf-http-5xx", "A", "192.0.2.20", c.ttl1()); err != nil {
 		t.Fatalf("Set once the API is back: %v", err)
 	}
-	c.expect(t, "conf-http-5xx", "A", c.want("192.0.2.20", conformanceTTL))
+	c.expect(t, "conf-http-5xx", "A", c.want("192.0.2.20", c.ttl1()))
 }
 
 func (c *conformance[R]) malformed(t *testing.T, hf HTTPFake) {
@@ -331,7 +350,7 @@ func (c *conformance[R]) malformed(t *testing.T, hf HTTPFake) {
 			w.Header().Set("Content-Type", "application/json")
 			w.Write([]byte(body))
 		})
-		if err := c.set(t, p, "conf-malformed", "A", "192.0.2.21", conformanceTTL); err == nil {
+		if err := c.set(t, p, "conf-malformed", "A", "192.0.2.21", c.ttl1()); err == nil {
 			t.Errorf("answer %q: Set succeeded, want an error", body)
 		} else {
 			c.noSecret(t, err)

@@ -66,6 +66,9 @@ type Spec struct {
 	Keys  []Key
 	TTL   TTLLimits
 	Probe Probe
+	// RecordKeys are the keys, besides the common ones, that a [[records]]
+	// entry of an account of this type may set (Cloudflare's proxied).
+	RecordKeys []string
 }
 
 // KeyNames returns the names of every key the type takes, and of those
@@ -173,7 +176,10 @@ func NewRegistry(specs ...Spec) Registry {
 
 // Default returns the specs of every provider type this program knows.
 func Default() Registry {
-	return NewRegistry(Alidns(), Cloudflare(), Dryrun(), Dyndns2(), RFC2136(), Tencentcloud(), Webhook())
+	return NewRegistry(Alidns(), Cloudflare(), Dryrun(), Dyndns2(), RFC2136(), Tencentcloud(), Webhook(),
+		// Services that people use for dynamic DNS at home.
+		NoIP(), Dynu(), DuckDNS(), NameSilo(), Dynv6(), Huaweicloud(), OVH(),
+	)
 }
 
 // Specs returns every spec, sorted by type.
@@ -206,6 +212,13 @@ func (r Registry) Keys(typ string) (keys, secrets []string, ok bool) {
 	}
 	keys, secrets = s.KeyNames()
 	return keys, secrets, true
+}
+
+// RecordKeys returns the keys of Spec.RecordKeys for a provider type; an
+// unknown type has none.
+func (r Registry) RecordKeys(typ string) []string {
+	s, _ := r.Lookup(typ)
+	return append([]string(nil), s.RecordKeys...)
 }
 
 // CheckTTL is Spec.CheckTTL for a provider type; an unknown type accepts

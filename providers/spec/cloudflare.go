@@ -15,5 +15,7 @@ func Cloudflare() Spec {
 		},
 		TTL:   TTLLimits{Min: 60, Max: 86400, Auto: 1},
 		Probe: Probe{API: "https://api.cloudflare.com"},
+		// A record's proxied overrides the account's.
+		RecordKeys: []string{"proxied"},
 	}
 }

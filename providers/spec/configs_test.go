@@ -33,3 +33,29 @@ func TestConfigsRefuseCloudflareTTL30(t *testing.T) {
 		t.Errorf("secrets = %q, want [api_token]", got)
 	}
 }
+
+// TestConfigsRecordProxied: a record's proxied is read for a Cloudflare
+// account and refused, at its line and column, for any other type.
+func TestConfigsRecordProxied(t *testing.T) {
+	src := "[providers.home]\ntype = \"cloudflare\"\napi_token = \"secret-token-value\"\nproxied = false\n\n" +
+		"[[records]]\nprovider = \"home\"\nzone = \"example.com\"\nname = \"home\"\nproxied = true\n\n" +
+		"[[records]]\nprovider = \"home\"\nzone = \"example.com\"\nname = \"mail\"\n"
+	cfg, err := configs.Parse("config.toml", []byte(src), configs.Options{ProviderKeys: spec.Default()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := cfg.Records[0].Proxied; p == nil || !*p {
+		t.Errorf("records.0.proxied = %v, want true", p)
+	}
+	if p := cfg.Records[1].Proxied; p != nil {
+		t.Errorf("records.1.proxied = %v, want unset (the account's)", *p)
+	}
+
+	other := "[providers.home]\ntype = \"duckdns\"\ntoken = \"secret-token-value\"\n\n" +
+		"[[records]]\nprovider = \"home\"\nzone = \"duckdns.org\"\nname = \"home\"\nproxied = true\n"
+	_, err = configs.Parse("config.toml", []byte(other), configs.Options{ProviderKeys: spec.Default()})
+	want := `config.toml:9:1: records.0.proxied: only records of a cloudflare provider take proxied; provider "home" is of type duckdns`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("error %v, want one containing %q", err, want)
+	}
+}

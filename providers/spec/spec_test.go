@@ -91,7 +91,7 @@ func TestProbeTargets(t *testing.T) {
 func TestRegistryIsSortedAndComplete(t *testing.T) {
 	reg := Default()
 	types := reg.Types()
-	want := []string{"alidns", "cloudflare", "dryrun", "dyndns2", "rfc2136", "tencentcloud", "webhook"}
+	want := []string{"alidns", "cloudflare", "dryrun", "duckdns", "dyndns2", "dynu", "dynv6", "huaweicloud", "namesilo", "noip", "ovh", "rfc2136", "tencentcloud", "webhook"}
 	if !slices.Equal(types, want) {
 		t.Fatalf("Types() = %q, want %q", types, want)
 	}
