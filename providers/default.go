@@ -12,5 +12,7 @@ func Default() *Registry {
 		dyndns2Spec(),
 		webhookSpec(),
 		dryrunSpec(),
+		// libdns providers added with the reach issue (pv1).
+		desecSpec(),
 	)
 }

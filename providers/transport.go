@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ddnsd/ddns/backoff"
@@ -49,9 +50,9 @@ func NewHTTPClient(env Env) *http.Client {
 // per concurrent call: the default keeps 2 per host, so a burst of parallel
 // updates would open and close a TLS connection for most calls.
 func pooledTransport() http.RoundTripper {
-	t, ok := http.DefaultTransport.(*http.Transport)
+	t, ok := directTransport().(*http.Transport)
 	if !ok {
-		return http.DefaultTransport
+		return directTransport()
 	}
 	t = t.Clone()
 	t.MaxIdleConnsPerHost = 32
@@ -72,6 +73,14 @@ type retryTransport struct {
 	delay       func(attempt int) time.Duration // wait before retry number attempt (1-based)
 	wait        func(ctx context.Context, d time.Duration) error
 	now         func() time.Time
+	// fallback traces the calls whose context carries no trace (libraries
+	// that make requests without our context; see libdnsAdapter.rt).
+	fallback atomic.Pointer[callTrace]
+	// vet, when set, sees each final 2xx/3xx/4xx answer before the library
+	// does; an error it returns is what the library gets instead, for
+	// answers a library would mishandle (a zone list libdns/hetzner indexes
+	// without checking its length).
+	vet func(req *http.Request, status int, body []byte) error
 }
 
 func newRetryTransport(env Env, base http.RoundTripper) *retryTransport {
@@ -158,6 +167,9 @@ func (t *retryTransport) roundTrip(ctx context.Context, req *http.Request) (*htt
 	}
 
 	trace := traceFrom(ctx)
+	if trace == nil {
+		trace = t.fallback.Load()
+	}
 	for attempt := 1; ; attempt++ {
 		out := req.Clone(ctx)
 		if rewritten {
@@ -188,6 +200,12 @@ func (t *retryTransport) roundTrip(ctx context.Context, req *http.Request) (*htt
 				}
 			}
 		default:
+			if t.vet != nil {
+				if verr := vetResp(t.vet, out, resp); verr != nil {
+					trace.recordFailure(verr)
+					return nil, verr
+				}
+			}
 			return trace.recordResp(resp), nil
 		}
 
@@ -304,6 +322,30 @@ func (t *callTrace) recordResp(resp *http.Response) *http.Response {
 	return resp
 }
 
+// recordFailure keeps err, already classified, as a failure of the call.
+func (t *callTrace) recordFailure(err error) {
+	if t == nil {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.calls++
+	if t.firstErr == nil {
+		t.firstErr = err
+	}
+}
+
+// vetResp runs vet over resp's body, leaving the body readable again.
+func vetResp(vet func(*http.Request, int, []byte) error, req *http.Request, resp *http.Response) error {
+	body, err := io.ReadAll(io.LimitReader(resp.Body, traceBodyLimit))
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("reading the API's answer: %v: %w", err, ErrNetwork)
+	}
+	return vet(req, resp.StatusCode, body)
+}
+
 func (t *callTrace) recordErr(err error) {
 	if t == nil {
 		return
@@ -357,17 +399,22 @@ type route struct {
 // routeDefaultClient makes requests to a host accepted by host and signed with
 // algorithm alg by credential id go through rt.
 func routeDefaultClient(alg, id string, host func(string) bool, rt *retryTransport) {
+	installClientRouter()
+	sharedRouter.mu.Lock()
+	defer sharedRouter.mu.Unlock()
+	sharedRouter.routes[alg+" "+id] = route{host: host, rt: rt}
+}
+
+// installClientRouter puts credentialRouter on http.DefaultClient, once.
+func installClientRouter() {
 	routerOnce.Do(func() {
 		base := http.DefaultClient.Transport
 		if base == nil {
-			base = http.DefaultTransport
+			base = directTransport()
 		}
 		sharedRouter = &credentialRouter{base: base, routes: map[string]route{}}
 		http.DefaultClient.Transport = sharedRouter
 	})
-	sharedRouter.mu.Lock()
-	defer sharedRouter.mu.Unlock()
-	sharedRouter.routes[alg+" "+id] = route{host: host, rt: rt}
 }
 
 // RoundTrip forwards req to the account's transport or to the previous one.
@@ -379,6 +426,10 @@ func (c *credentialRouter) RoundTrip(req *http.Request) (*http.Response, error) 
 		if found && r.host(req.URL.Hostname()) {
 			return r.rt.RoundTrip(req)
 		}
+	}
+	rt, req := keyedRouteOf(req)
+	if rt != nil {
+		return rt.RoundTrip(req)
 	}
 	return c.base.RoundTrip(req)
 }

@@ -173,7 +173,10 @@ func NewRegistry(specs ...Spec) Registry {
 
 // Default returns the specs of every provider type this program knows.
 func Default() Registry {
-	return NewRegistry(Alidns(), Cloudflare(), Dryrun(), Dyndns2(), RFC2136(), Tencentcloud(), Webhook())
+	return NewRegistry(Alidns(), Cloudflare(), Dryrun(), Dyndns2(), RFC2136(), Tencentcloud(), Webhook(),
+		// libdns providers added with the reach issue (pv1).
+		Desec(),
+	)
 }
 
 // Specs returns every spec, sorted by type.

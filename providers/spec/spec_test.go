@@ -37,6 +37,9 @@ func TestCheckTTL(t *testing.T) {
 		{"dyndns2", 60, "", false},
 		{"webhook", 0, "is not a TTL", false},
 		{"dryrun", 1, "", false},
+		{"desec", 60, "", true},
+		{"desec", 3600, "", false},
+		{"desec", 86401, "1 to 86400", false},
 		{"no-such-type", 300, "", false},
 		{"no-such-type", 0, "is not a TTL", false},
 	}
@@ -77,6 +80,7 @@ func TestProbeTargets(t *testing.T) {
 		{"webhook", map[string]any{"url": "https://hook.example.net/x"}, "", []string{"https://hook.example.net/x"}, nil},
 		{"webhook", map[string]any{"url": "https://{{.Zone}}/x"}, "", nil, nil},
 		{"dryrun", nil, "", nil, nil},
+		{"desec", nil, "", []string{"https://desec.io"}, nil},
 		{"no-such-type", nil, "http://127.0.0.1:1", nil, nil},
 	}
 	reg := Default()
@@ -91,7 +95,11 @@ func TestProbeTargets(t *testing.T) {
 func TestRegistryIsSortedAndComplete(t *testing.T) {
 	reg := Default()
 	types := reg.Types()
-	want := []string{"alidns", "cloudflare", "dryrun", "dyndns2", "rfc2136", "tencentcloud", "webhook"}
+	want := []string{"alidns", "cloudflare", "dryrun", "dyndns2", "rfc2136", "tencentcloud", "webhook",
+		// libdns providers added with the reach issue (pv1), one a line.
+		"desec",
+	}
+	slices.Sort(want)
 	if !slices.Equal(types, want) {
 		t.Fatalf("Types() = %q, want %q", types, want)
 	}
