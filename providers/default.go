@@ -14,5 +14,6 @@ func Default() *Registry {
 		dryrunSpec(),
 		// libdns providers added with the reach issue (pv1).
 		desecSpec(),
+		gandiSpec(),
 	)
 }

@@ -15,6 +15,7 @@ func TestDefaultRegistry(t *testing.T) {
 	want := []string{"alidns", "cloudflare", "dryrun", "dyndns2", "rfc2136", "tencentcloud", "webhook",
 		// libdns providers added with the reach issue (pv1), one a line.
 		"desec",
+		"gandi",
 	}
 	slices.Sort(want)
 	if got := r.Types(); !reflect.DeepEqual(got, want) {

@@ -22,10 +22,7 @@ func newFakeDesec(t *testing.T) *providertest.Desec {
 func newDesecForTest(t *testing.T, endpoint, token string) *libdnsAdapter {
 	t.Helper()
 	p := mustBuild(t)(newDesec(conformanceEnv("desec", endpoint), Params{"token": token})).(*libdnsAdapter)
-	keyedMu.RLock()
-	rt := keyedRTs[keyedKey("desec", token)]
-	keyedMu.RUnlock()
-	quickRetries(rt)
+	quickRetries(keyedTransport(t, "desec", token))
 	return p
 }
 

@@ -176,6 +176,7 @@ func Default() Registry {
 	return NewRegistry(Alidns(), Cloudflare(), Dryrun(), Dyndns2(), RFC2136(), Tencentcloud(), Webhook(),
 		// libdns providers added with the reach issue (pv1).
 		Desec(),
+		Gandi(),
 	)
 }
 

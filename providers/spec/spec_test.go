@@ -40,6 +40,8 @@ func TestCheckTTL(t *testing.T) {
 		{"desec", 60, "", true},
 		{"desec", 3600, "", false},
 		{"desec", 86401, "1 to 86400", false},
+		{"gandi", 299, "300 to 2592000", false},
+		{"gandi", 300, "", false},
 		{"no-such-type", 300, "", false},
 		{"no-such-type", 0, "is not a TTL", false},
 	}
@@ -81,6 +83,7 @@ func TestProbeTargets(t *testing.T) {
 		{"webhook", map[string]any{"url": "https://{{.Zone}}/x"}, "", nil, nil},
 		{"dryrun", nil, "", nil, nil},
 		{"desec", nil, "", []string{"https://desec.io"}, nil},
+		{"gandi", nil, "", []string{"https://api.gandi.net"}, nil},
 		{"no-such-type", nil, "http://127.0.0.1:1", nil, nil},
 	}
 	reg := Default()
@@ -98,6 +101,7 @@ func TestRegistryIsSortedAndComplete(t *testing.T) {
 	want := []string{"alidns", "cloudflare", "dryrun", "dyndns2", "rfc2136", "tencentcloud", "webhook",
 		// libdns providers added with the reach issue (pv1), one a line.
 		"desec",
+		"gandi",
 	}
 	slices.Sort(want)
 	if !slices.Equal(types, want) {
