@@ -48,7 +48,9 @@ func gandiError(w http.ResponseWriter, status int, object, cause, msg string) {
 	gandiJSON(w, status, map[string]any{"code": status, "message": msg, "object": object, "cause": cause})
 }
 
-func (f *Gandi) href() string { return "https://api.gandi.net/v5/livedns/domains/" + f.zone + "/records" }
+func (f *Gandi) href() string {
+	return "https://api.gandi.net/v5/livedns/domains/" + f.zone + "/records"
+}
 
 func (f *Gandi) rrset(name, typ string) map[string]any {
 	values := []string{}
@@ -79,8 +81,8 @@ func (f *Gandi) serve(w http.ResponseWriter, r *http.Request) {
 		gandiError(w, http.StatusNotFound, "HTTPNotFound", "Not Found", "The requested URL was not found on the server.")
 	case rest == "" && r.Method == http.MethodGet:
 		gandiJSON(w, http.StatusOK, map[string]any{"fqdn": f.zone, "automatic_snapshots": true,
-			"domain_href": "https://api.gandi.net/v5/livedns/domains/" + f.zone,
-			"domain_keys_href": "https://api.gandi.net/v5/livedns/domains/" + f.zone + "/keys",
+			"domain_href":         "https://api.gandi.net/v5/livedns/domains/" + f.zone,
+			"domain_keys_href":    "https://api.gandi.net/v5/livedns/domains/" + f.zone + "/keys",
 			"domain_records_href": f.href()})
 	case rest == "/records" && r.Method == http.MethodGet:
 		out := []map[string]any{}
