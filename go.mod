@@ -11,6 +11,7 @@ require (
 	github.com/libdns/alidns v1.0.7
 	github.com/libdns/cloudflare v0.2.2
 	github.com/libdns/desec v1.1.1
+	github.com/libdns/gandi v1.1.0
 	github.com/libdns/libdns v1.1.1
 	github.com/libdns/tencentcloud v1.4.3
 	github.com/mattn/go-isatty v0.0.14
@@ -25,7 +26,6 @@ require (
 require (
 	github.com/fatih/color v1.13.0 // indirect
 	github.com/go-ole/go-ole v1.2.6 // indirect
-	github.com/libdns/gandi v1.1.0 // indirect
 	github.com/lufia/plan9stats v0.0.0-20211012122336-39d0f177ccd0 // indirect
 	github.com/mattn/go-colorable v0.1.12 // indirect
 	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect

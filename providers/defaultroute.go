@@ -9,32 +9,30 @@ import (
 
 // Some libraries take neither a client nor a base URL, and do not sign their
 // requests with a credential ID that credentialRouter could read: deSEC,
-// Gandi and Namecheap call http.DefaultClient, while GoDaddy, Porkbun and
-// Hetzner build an http.Client{} of their own, which sends through
-// http.DefaultTransport. Their endpoint override and retries go through
-// keyed routes: a request to the library's API host is handed to an
-// account's retryTransport when the credential the library put in it (a
-// header or, for Porkbun, the JSON body) is that account's. Only a hash of
-// the credential is kept as the key. Every other request of the process goes
-// where it went before.
+// Gandi and Namecheap call http.DefaultClient with the credential in a
+// header or the query. Their endpoint override and retries go through keyed
+// routes on credentialRouter: a request to the library's API host is handed
+// to an account's retryTransport when the credential the library put in it
+// is that account's. Only a hash of the credential is kept as the key.
+// Every other request of the process goes where it went before.
 //
-// Installing the router writes a process-wide variable once (sync.Once), at
-// the first construction of such a provider, which happens while the config
-// is loaded and before any of its calls.
+// Libraries that build an http.Client{} of their own (libdns/hetzner,
+// godaddy, porkbun) send through http.DefaultTransport, which is not
+// replaced: code in this program and elsewhere asserts it is an
+// *http.Transport. Those providers are written against their APIs here
+// instead (hetzner.go, godaddy.go, porkbun.go).
 
 var (
 	directOnce sync.Once
 	direct     http.RoundTripper
-
-	transportRouterOnce sync.Once
 
 	keyedMu    sync.RWMutex
 	keyedKinds = map[string]keyedKind{}
 	keyedRTs   = map[string]*retryTransport{}
 )
 
-// directTransport is http.DefaultTransport as it was before this package
-// replaced it: where the routers and the providers' own transports send.
+// directTransport is http.DefaultTransport as it was first seen, where the
+// router and the providers' own transports send.
 func directTransport() http.RoundTripper {
 	directOnce.Do(func() { direct = http.DefaultTransport })
 	return direct
@@ -48,16 +46,10 @@ type keyedKind struct {
 	credential func(req *http.Request) (cred string, out *http.Request, ok bool)
 }
 
-// routeByCredential sends the requests of library kind (see keyedKind) that
-// carry credential cred through rt. viaTransport is true for the libraries
-// that send through http.DefaultTransport rather than http.DefaultClient.
-func routeByCredential(kind string, k keyedKind, cred string, viaTransport bool, rt *retryTransport) {
-	directTransport()
-	if viaTransport {
-		transportRouterOnce.Do(func() { http.DefaultTransport = transportRouter{} })
-	} else {
-		installClientRouter()
-	}
+// routeByCredential sends the requests to http.DefaultClient of library
+// kind (see keyedKind) that carry credential cred through rt.
+func routeByCredential(kind string, k keyedKind, cred string, rt *retryTransport) {
+	installClientRouter()
 	keyedMu.Lock()
 	defer keyedMu.Unlock()
 	keyedKinds[kind] = k
@@ -90,15 +82,4 @@ func keyedRouteOf(req *http.Request) (*retryTransport, *http.Request) {
 		return keyedRTs[keyedKey(kind, cred)], out
 	}
 	return nil, req
-}
-
-// transportRouter is what http.DefaultTransport becomes.
-type transportRouter struct{}
-
-func (transportRouter) RoundTrip(req *http.Request) (*http.Response, error) {
-	rt, req := keyedRouteOf(req)
-	if rt != nil {
-		return rt.RoundTrip(req)
-	}
-	return directTransport().RoundTrip(req)
 }

@@ -21,9 +21,10 @@ func keyedTransport(t testing.TB, kind, cred string) *retryTransport {
 }
 
 // TestKeyedRoutesLeaveOtherRequestsAlone: once a keyed route is installed
-// on http.DefaultTransport and http.DefaultClient, a request to another
-// host, or to the API host with another credential, goes where it went
-// before: the request is not rewritten to the account's endpoint.
+// on http.DefaultClient, only its requests carrying the account's
+// credential go to the account's endpoint; one with another credential or
+// none, or sent through another client, goes where it went before, and
+// http.DefaultTransport stays an *http.Transport.
 func TestKeyedRoutesLeaveOtherRequestsAlone(t *testing.T) {
 	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("endpoint"))
@@ -42,18 +43,16 @@ func TestKeyedRoutesLeaveOtherRequestsAlone(t *testing.T) {
 		},
 	}
 	rt := newRetryTransport(Env{Endpoint: fake.URL}, directTransport())
-	routeByCredential("test-kind", kind, "mine", true, rt)
-	routeByCredential("test-kind", kind, "mine", false, rt)
+	routeByCredential("test-kind", kind, "mine", rt)
 	for _, c := range []struct {
 		client *http.Client
 		cred   string
 		want   string
 	}{
-		{&http.Client{}, "mine", "endpoint"},
 		{http.DefaultClient, "mine", "endpoint"},
-		{&http.Client{}, "theirs", "other theirs"},
+		{&http.Client{}, "mine", "other mine"}, // http.DefaultTransport is never replaced
 		{http.DefaultClient, "theirs", "other theirs"},
-		{&http.Client{}, "", "other "},
+		{http.DefaultClient, "", "other "},
 	} {
 		req, _ := http.NewRequest(http.MethodGet, "http://"+otherHost+"/x", nil)
 		if c.cred != "" {
@@ -71,6 +70,9 @@ func TestKeyedRoutesLeaveOtherRequestsAlone(t *testing.T) {
 		if b.String() != c.want {
 			t.Errorf("credential %q: answered %q, want %q", c.cred, b.String(), c.want)
 		}
+	}
+	if _, ok := http.DefaultTransport.(*http.Transport); !ok {
+		t.Errorf("http.DefaultTransport is a %T, not an *http.Transport", http.DefaultTransport)
 	}
 	keyedMu.Lock()
 	delete(keyedKinds, "test-kind")

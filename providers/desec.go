@@ -42,15 +42,15 @@ func newDesec(env Env, p Params) (Provider, error) {
 			tok, ok := strings.CutPrefix(req.Header.Get("Authorization"), "Token ")
 			return tok, nil, ok
 		},
-	}, token, false, rt)
+	}, token, rt)
 	return &libdnsAdapter{
-		kind:       "desec",
-		lib:        &desec.Provider{Token: token},
-		logger:     env.Logger,
-		checkReply: desecCheckReply,
-		byNameType: setReplaces,
-		minTTL:     3600 * time.Second,
-		secrets:    []string{token},
+		kind:        "desec",
+		lib:         &desec.Provider{Token: token},
+		logger:      env.Logger,
+		checkReply:  desecCheckReply,
+		setReplaces: true,
+		minTTL:      3600 * time.Second,
+		secrets:     []string{token},
 	}, nil
 }
 

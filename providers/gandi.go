@@ -42,7 +42,7 @@ func newGandi(env Env, p Params) (Provider, error) {
 			tok, ok := strings.CutPrefix(req.Header.Get("Authorization"), "Bearer ")
 			return tok, nil, ok
 		},
-	}, token, false, rt)
+	}, token, rt)
 	return &libdnsAdapter{
 		kind:       "gandi",
 		lib:        &gandi.Provider{BearerToken: token},

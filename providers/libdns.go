@@ -56,33 +56,18 @@ type libdnsAdapter struct {
 	same func(ctx context.Context, have, want Record) bool
 	// secrets are redacted from any error text, whatever a library puts there.
 	secrets []string
-	// byNameType, when set, says the library addresses records by name and
-	// type only (not by value or ID), and how; it overrides setInPlace.
-	byNameType nameTypeMode
-	// rt, when set, is the account's own transport: calls the library makes
-	// without our context are traced through it (sem must be set too).
-	rt *retryTransport
+	// setReplaces: SetRecords replaces every record of the name and type
+	// with the one given, an RRset write (deSEC, GoDaddy, Namecheap), so a
+	// change is that one call whatever was there; it overrides setInPlace.
+	setReplaces bool
 }
 
-// nameTypeMode is how a library that addresses records by name and type
-// only behaves, which decides how Set reaches exactly one record.
-type nameTypeMode int
-
-const (
-	// byValueOrID: the library finds records by value or ID (the default).
-	byValueOrID nameTypeMode = iota
-	// setReplaces: SetRecords replaces every record of the name and type
-	// with the one given (an RRset write: deSEC, GoDaddy, Namecheap).
-	setReplaces
-	// deleteRemovesAll: DeleteRecords of one record removes every record of
-	// its name and type, and SetRecords edits them all to one value
-	// (Porkbun's deleteByNameType and editByNameType).
-	deleteRemovesAll
-	// deleteRemovesFirst: DeleteRecords removes the first record of the
-	// name and type it lists, whatever its value, and SetRecords updates
-	// that first one (libdns/hetzner).
-	deleteRemovesFirst
-)
+// recordUpdater is implemented by the clients written in this package
+// (hetzner, porkbun): UpdateRecord changes the record old, as GetRecords
+// returned it (with its ID), into new in place.
+type recordUpdater interface {
+	UpdateRecord(ctx context.Context, zone string, old, new libdns.Record) error
+}
 
 // current is one record as found, with the library's own value (which may
 // carry the provider's record ID, saving a lookup when it is deleted).
@@ -108,14 +93,6 @@ func (a *libdnsAdapter) begin(ctx context.Context) (context.Context, *callTrace,
 		ctx = a.prepare(ctx)
 	}
 	ctx, tr := withTrace(ctx, a.checkReply)
-	if a.rt != nil && a.sem != nil {
-		// Calls are serialized, so the account's one pending trace is this one.
-		a.rt.fallback.Store(tr)
-		release = func() {
-			a.rt.fallback.Store(nil)
-			<-a.sem
-		}
-	}
 	return ctx, tr, release, nil
 }
 
@@ -231,15 +208,25 @@ func (a *libdnsAdapter) Set(ctx context.Context, rec Record) error {
 		return fmt.Errorf("%s: cannot change %s: %s: %w", a.kind, where, a.apexReadOnly, ErrUnsupported)
 	}
 
-	if keep >= 0 && a.byNameType != byValueOrID {
-		return a.setByNameType(ctx, tr, zone, where, rec, cur, want)
-	}
-
+	up, canUpdate := a.lib.(recordUpdater)
 	switch {
 	case keep < 0:
 		a.logger.Debug("creating record", "record", rec.FQDN(), "type", rec.Type, "address", rec.Addr)
 		_, err := a.lib.AppendRecords(ctx, zone, []libdns.Record{want})
 		return a.outcome(tr, "creating "+where, err)
+	case a.setReplaces:
+		a.logger.Debug("replacing records", "record", rec.FQDN(), "type", rec.Type, "from", cur[keep].rec.Addr, "to", rec.Addr, "records", len(cur))
+		_, err := a.lib.SetRecords(ctx, zone, []libdns.Record{want})
+		return a.outcome(tr, "updating "+where, err)
+	case canUpdate:
+		if err := a.delete(ctx, tr, zone, where, extras); err != nil {
+			return err
+		}
+		if same(ctx, cur[keep].rec, rec) {
+			return nil
+		}
+		a.logger.Debug("updating record", "record", rec.FQDN(), "type", rec.Type, "from", cur[keep].rec.Addr, "to", rec.Addr)
+		return a.outcome(tr, "updating "+where, up.UpdateRecord(ctx, zone, cur[keep].raw, want))
 	case a.setInPlace:
 		if err := a.delete(ctx, tr, zone, where, extras); err != nil {
 			return err
@@ -275,32 +262,6 @@ func (a *libdnsAdapter) Set(ctx context.Context, rec Record) error {
 		}
 		return a.delete(ctx, tr, zone, where, append(extras, cur[keep].raw))
 	}
-}
-
-// setByNameType changes the records cur (at least one) of a library that
-// addresses records by name and type only into the one record want.
-func (a *libdnsAdapter) setByNameType(ctx context.Context, tr *callTrace, zone, where string, rec Record, cur []current, want libdns.Record) error {
-	a.logger.Debug("updating record", "record", rec.FQDN(), "type", rec.Type, "from", cur[0].rec.Addr, "to", rec.Addr, "records", len(cur))
-	switch {
-	case a.byNameType == deleteRemovesAll && len(cur) > 1:
-		// An edit would give every duplicate the new value: remove them
-		// all (one call does), then create the one record.
-		if err := a.delete(ctx, tr, zone, where, []libdns.Record{cur[0].raw}); err != nil {
-			return err
-		}
-		_, err := a.lib.AppendRecords(ctx, zone, []libdns.Record{want})
-		return a.outcome(tr, "creating "+where, err)
-	case a.byNameType == deleteRemovesFirst:
-		// Each call removes whichever record the API lists first, so one
-		// call per extra record leaves one, which SetRecords then updates.
-		for i := 1; i < len(cur); i++ {
-			if err := a.delete(ctx, tr, zone, where, []libdns.Record{cur[i].raw}); err != nil {
-				return err
-			}
-		}
-	}
-	_, err := a.lib.SetRecords(ctx, zone, []libdns.Record{want})
-	return a.outcome(tr, "updating "+where, err)
 }
 
 func (a *libdnsAdapter) delete(ctx context.Context, tr *callTrace, zone, where string, recs []libdns.Record) error {

@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/ddnsd/ddns/backoff"
@@ -73,14 +72,6 @@ type retryTransport struct {
 	delay       func(attempt int) time.Duration // wait before retry number attempt (1-based)
 	wait        func(ctx context.Context, d time.Duration) error
 	now         func() time.Time
-	// fallback traces the calls whose context carries no trace (libraries
-	// that make requests without our context; see libdnsAdapter.rt).
-	fallback atomic.Pointer[callTrace]
-	// vet, when set, sees each final 2xx/3xx/4xx answer before the library
-	// does; an error it returns is what the library gets instead, for
-	// answers a library would mishandle (a zone list libdns/hetzner indexes
-	// without checking its length).
-	vet func(req *http.Request, status int, body []byte) error
 }
 
 func newRetryTransport(env Env, base http.RoundTripper) *retryTransport {
@@ -167,9 +158,6 @@ func (t *retryTransport) roundTrip(ctx context.Context, req *http.Request) (*htt
 	}
 
 	trace := traceFrom(ctx)
-	if trace == nil {
-		trace = t.fallback.Load()
-	}
 	for attempt := 1; ; attempt++ {
 		out := req.Clone(ctx)
 		if rewritten {
@@ -200,12 +188,6 @@ func (t *retryTransport) roundTrip(ctx context.Context, req *http.Request) (*htt
 				}
 			}
 		default:
-			if t.vet != nil {
-				if verr := vetResp(t.vet, out, resp); verr != nil {
-					trace.recordFailure(verr)
-					return nil, verr
-				}
-			}
 			return trace.recordResp(resp), nil
 		}
 
@@ -320,30 +302,6 @@ func (t *callTrace) recordResp(resp *http.Response) *http.Response {
 		t.firstErr = failure
 	}
 	return resp
-}
-
-// recordFailure keeps err, already classified, as a failure of the call.
-func (t *callTrace) recordFailure(err error) {
-	if t == nil {
-		return
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.calls++
-	if t.firstErr == nil {
-		t.firstErr = err
-	}
-}
-
-// vetResp runs vet over resp's body, leaving the body readable again.
-func vetResp(vet func(*http.Request, int, []byte) error, req *http.Request, resp *http.Response) error {
-	body, err := io.ReadAll(io.LimitReader(resp.Body, traceBodyLimit))
-	resp.Body.Close()
-	resp.Body = io.NopCloser(bytes.NewReader(body))
-	if err != nil {
-		return fmt.Errorf("reading the API's answer: %v: %w", err, ErrNetwork)
-	}
-	return vet(req, resp.StatusCode, body)
 }
 
 func (t *callTrace) recordErr(err error) {
