@@ -15,5 +15,6 @@ func Default() *Registry {
 		// libdns providers added with the reach issue (pv1).
 		desecSpec(),
 		gandiSpec(),
+		hetznerSpec(),
 	)
 }

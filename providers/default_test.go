@@ -16,6 +16,7 @@ func TestDefaultRegistry(t *testing.T) {
 		// libdns providers added with the reach issue (pv1), one a line.
 		"desec",
 		"gandi",
+		"hetzner",
 	}
 	slices.Sort(want)
 	if got := r.Types(); !reflect.DeepEqual(got, want) {

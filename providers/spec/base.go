@@ -177,6 +177,7 @@ func Default() Registry {
 		// libdns providers added with the reach issue (pv1).
 		Desec(),
 		Gandi(),
+		Hetzner(),
 	)
 }
 

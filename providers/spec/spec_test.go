@@ -42,6 +42,8 @@ func TestCheckTTL(t *testing.T) {
 		{"desec", 86401, "1 to 86400", false},
 		{"gandi", 299, "300 to 2592000", false},
 		{"gandi", 300, "", false},
+		{"hetzner", 59, "60 to 2147483647", false},
+		{"hetzner", 60, "", false},
 		{"no-such-type", 300, "", false},
 		{"no-such-type", 0, "is not a TTL", false},
 	}
@@ -84,6 +86,7 @@ func TestProbeTargets(t *testing.T) {
 		{"dryrun", nil, "", nil, nil},
 		{"desec", nil, "", []string{"https://desec.io"}, nil},
 		{"gandi", nil, "", []string{"https://api.gandi.net"}, nil},
+		{"hetzner", nil, "", []string{"https://dns.hetzner.com"}, nil},
 		{"no-such-type", nil, "http://127.0.0.1:1", nil, nil},
 	}
 	reg := Default()
@@ -102,6 +105,7 @@ func TestRegistryIsSortedAndComplete(t *testing.T) {
 		// libdns providers added with the reach issue (pv1), one a line.
 		"desec",
 		"gandi",
+		"hetzner",
 	}
 	slices.Sort(want)
 	if !slices.Equal(types, want) {
