@@ -16,5 +16,6 @@ func Default() *Registry {
 		desecSpec(),
 		gandiSpec(),
 		hetznerSpec(),
+		godaddySpec(),
 	)
 }

@@ -17,6 +17,7 @@ func TestDefaultRegistry(t *testing.T) {
 		"desec",
 		"gandi",
 		"hetzner",
+		"godaddy",
 	}
 	slices.Sort(want)
 	if got := r.Types(); !reflect.DeepEqual(got, want) {

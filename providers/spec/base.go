@@ -178,6 +178,7 @@ func Default() Registry {
 		Desec(),
 		Gandi(),
 		Hetzner(),
+		GoDaddy(),
 	)
 }
 

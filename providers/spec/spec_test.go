@@ -44,6 +44,8 @@ func TestCheckTTL(t *testing.T) {
 		{"gandi", 300, "", false},
 		{"hetzner", 59, "60 to 2147483647", false},
 		{"hetzner", 60, "", false},
+		{"godaddy", 599, "600 to 604800", false},
+		{"godaddy", 600, "", false},
 		{"no-such-type", 300, "", false},
 		{"no-such-type", 0, "is not a TTL", false},
 	}
@@ -87,6 +89,7 @@ func TestProbeTargets(t *testing.T) {
 		{"desec", nil, "", []string{"https://desec.io"}, nil},
 		{"gandi", nil, "", []string{"https://api.gandi.net"}, nil},
 		{"hetzner", nil, "", []string{"https://dns.hetzner.com"}, nil},
+		{"godaddy", nil, "", []string{"https://api.godaddy.com"}, nil},
 		{"no-such-type", nil, "http://127.0.0.1:1", nil, nil},
 	}
 	reg := Default()
@@ -106,6 +109,7 @@ func TestRegistryIsSortedAndComplete(t *testing.T) {
 		"desec",
 		"gandi",
 		"hetzner",
+		"godaddy",
 	}
 	slices.Sort(want)
 	if !slices.Equal(types, want) {
