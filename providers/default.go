@@ -17,5 +17,6 @@ func Default() *Registry {
 		gandiSpec(),
 		hetznerSpec(),
 		godaddySpec(),
+		porkbunSpec(),
 	)
 }

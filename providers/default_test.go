@@ -18,6 +18,7 @@ func TestDefaultRegistry(t *testing.T) {
 		"gandi",
 		"hetzner",
 		"godaddy",
+		"porkbun",
 	}
 	slices.Sort(want)
 	if got := r.Types(); !reflect.DeepEqual(got, want) {

@@ -179,6 +179,7 @@ func Default() Registry {
 		Gandi(),
 		Hetzner(),
 		GoDaddy(),
+		Porkbun(),
 	)
 }
 

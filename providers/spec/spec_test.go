@@ -46,6 +46,8 @@ func TestCheckTTL(t *testing.T) {
 		{"hetzner", 60, "", false},
 		{"godaddy", 599, "600 to 604800", false},
 		{"godaddy", 600, "", false},
+		{"porkbun", 599, "600 to 2147483647", false},
+		{"porkbun", 600, "", false},
 		{"no-such-type", 300, "", false},
 		{"no-such-type", 0, "is not a TTL", false},
 	}
@@ -90,6 +92,7 @@ func TestProbeTargets(t *testing.T) {
 		{"gandi", nil, "", []string{"https://api.gandi.net"}, nil},
 		{"hetzner", nil, "", []string{"https://dns.hetzner.com"}, nil},
 		{"godaddy", nil, "", []string{"https://api.godaddy.com"}, nil},
+		{"porkbun", nil, "", []string{"https://api.porkbun.com"}, nil},
 		{"no-such-type", nil, "http://127.0.0.1:1", nil, nil},
 	}
 	reg := Default()
@@ -110,6 +113,7 @@ func TestRegistryIsSortedAndComplete(t *testing.T) {
 		"gandi",
 		"hetzner",
 		"godaddy",
+		"porkbun",
 	}
 	slices.Sort(want)
 	if !slices.Equal(types, want) {
