@@ -18,5 +18,6 @@ func Default() *Registry {
 		hetznerSpec(),
 		godaddySpec(),
 		porkbunSpec(),
+		namecheapSpec(),
 	)
 }

@@ -19,6 +19,7 @@ func TestDefaultRegistry(t *testing.T) {
 		"hetzner",
 		"godaddy",
 		"porkbun",
+		"namecheap",
 	}
 	slices.Sort(want)
 	if got := r.Types(); !reflect.DeepEqual(got, want) {

@@ -180,6 +180,7 @@ func Default() Registry {
 		Hetzner(),
 		GoDaddy(),
 		Porkbun(),
+		Namecheap(),
 	)
 }
 

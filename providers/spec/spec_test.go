@@ -48,6 +48,8 @@ func TestCheckTTL(t *testing.T) {
 		{"godaddy", 600, "", false},
 		{"porkbun", 599, "600 to 2147483647", false},
 		{"porkbun", 600, "", false},
+		{"namecheap", 60, "", false},
+		{"namecheap", 60001, "60 to 60000", false},
 		{"no-such-type", 300, "", false},
 		{"no-such-type", 0, "is not a TTL", false},
 	}
@@ -93,6 +95,7 @@ func TestProbeTargets(t *testing.T) {
 		{"hetzner", nil, "", []string{"https://dns.hetzner.com"}, nil},
 		{"godaddy", nil, "", []string{"https://api.godaddy.com"}, nil},
 		{"porkbun", nil, "", []string{"https://api.porkbun.com"}, nil},
+		{"namecheap", nil, "", []string{"https://api.namecheap.com"}, nil},
 		{"no-such-type", nil, "http://127.0.0.1:1", nil, nil},
 	}
 	reg := Default()
@@ -114,6 +117,7 @@ func TestRegistryIsSortedAndComplete(t *testing.T) {
 		"hetzner",
 		"godaddy",
 		"porkbun",
+		"namecheap",
 	}
 	slices.Sort(want)
 	if !slices.Equal(types, want) {
