@@ -75,7 +75,6 @@ func godaddyCheckReply(status int, body []byte) error {
 	if env.Code == "ACCESS_DENIED" || env.Code == "UNABLE_TO_AUTHENTICATE" || env.Code == "MALFORMED_CREDENTIALS" {
 		class = ErrAuth
 	}
-	//lint:ignore ST1005 the message starts with the provider's name
 	return fmt.Errorf("GoDaddy answered HTTP %d: %s: %s: %w", status, excerpt([]byte(env.Code)), excerpt([]byte(env.Message)), class)
 }
 

@@ -114,6 +114,7 @@ func namecheapCheckReply(status int, body []byte) error {
 	}
 	if strings.EqualFold(env.Status, "OK") {
 		if s := env.CommandResponse.SetHosts; s != nil && !strings.EqualFold(s.IsSuccess, "true") {
+			//lint:ignore ST1005 the message starts with the provider's name
 			return fmt.Errorf("Namecheap answered setHosts with IsSuccess=%q: %w", excerpt([]byte(s.IsSuccess)), ErrRejected)
 		}
 		return nil
