@@ -38,7 +38,7 @@ func newAlidns(env Env, p Params) (Provider, error) {
 	if strings.ContainsAny(id, " ,/") {
 		return nil, fmt.Errorf("key \"access_key_id\" must not contain spaces, commas or slashes")
 	}
-	rt := newRetryTransport(env, http.DefaultTransport)
+	rt := newRetryTransport(env, directTransport())
 	rt.callTimeout = env.Timeout
 	routeDefaultClient("ACS3-HMAC-SHA256", id, func(h string) bool { return strings.EqualFold(h, alidnsHost) }, rt)
 	return &libdnsAdapter{

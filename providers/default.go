@@ -20,5 +20,12 @@ func Default() *Registry {
 		dynv6Spec(),
 		huaweicloudSpec(),
 		ovhSpec(),
+		// libdns providers added with the reach issue (pv1).
+		desecSpec(),
+		gandiSpec(),
+		hetznerSpec(),
+		godaddySpec(),
+		porkbunSpec(),
+		namecheapSpec(),
 	)
 }

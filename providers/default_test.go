@@ -12,7 +12,11 @@ import (
 
 func TestDefaultRegistry(t *testing.T) {
 	r := Default()
-	want := []string{"alidns", "cloudflare", "dryrun", "duckdns", "dyndns2", "dynu", "dynv6", "huaweicloud", "namesilo", "noip", "ovh", "rfc2136", "tencentcloud", "webhook"}
+	want := []string{"alidns", "cloudflare", "dryrun", "dyndns2", "rfc2136", "tencentcloud", "webhook",
+		"duckdns", "dynu", "dynv6", "huaweicloud", "namesilo", "noip", "ovh",
+		"desec", "gandi", "hetzner", "godaddy", "porkbun", "namecheap",
+	}
+	slices.Sort(want)
 	if got := r.Types(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("Types() = %q, want %q", got, want)
 	}

@@ -65,6 +65,17 @@ type libdnsAdapter struct {
 	same func(ctx context.Context, have, want Record) bool
 	// secrets are redacted from any error text, whatever a library puts there.
 	secrets []string
+	// setReplaces: SetRecords replaces every record of the name and type
+	// with the one given, an RRset write (deSEC, GoDaddy, Namecheap), so a
+	// change is that one call whatever was there; it overrides setInPlace.
+	setReplaces bool
+}
+
+// recordUpdater is implemented by the clients written in this package
+// (hetzner, porkbun): UpdateRecord changes the record old, as GetRecords
+// returned it (with its ID), into new in place.
+type recordUpdater interface {
+	UpdateRecord(ctx context.Context, zone string, old, new libdns.Record) error
 }
 
 // current is one record as found, with the library's own value (which may
@@ -209,6 +220,7 @@ func (a *libdnsAdapter) Set(ctx context.Context, rec Record) error {
 		return fmt.Errorf("%s: cannot change %s: %s: %w", a.kind, where, a.apexReadOnly, ErrUnsupported)
 	}
 
+	up, canUpdate := a.lib.(recordUpdater)
 	switch {
 	case a.oneSet && len(cur) > 0:
 		a.logger.Debug("replacing the record set", "record", rec.FQDN(), "type", rec.Type, "values", len(cur), "to", rec.Addr)
@@ -218,6 +230,19 @@ func (a *libdnsAdapter) Set(ctx context.Context, rec Record) error {
 		a.logger.Debug("creating record", "record", rec.FQDN(), "type", rec.Type, "address", rec.Addr)
 		_, err := a.lib.AppendRecords(ctx, zone, []libdns.Record{want})
 		return a.outcome(tr, "creating "+where, err)
+	case a.setReplaces:
+		a.logger.Debug("replacing records", "record", rec.FQDN(), "type", rec.Type, "from", cur[keep].rec.Addr, "to", rec.Addr, "records", len(cur))
+		_, err := a.lib.SetRecords(ctx, zone, []libdns.Record{want})
+		return a.outcome(tr, "updating "+where, err)
+	case canUpdate:
+		if err := a.delete(ctx, tr, zone, where, extras); err != nil {
+			return err
+		}
+		if same(ctx, cur[keep].rec, rec) {
+			return nil
+		}
+		a.logger.Debug("updating record", "record", rec.FQDN(), "type", rec.Type, "from", cur[keep].rec.Addr, "to", rec.Addr)
+		return a.outcome(tr, "updating "+where, up.UpdateRecord(ctx, zone, cur[keep].raw, want))
 	case a.setInPlace:
 		if err := a.delete(ctx, tr, zone, where, extras); err != nil {
 			return err

@@ -3,7 +3,6 @@ package providers
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"strings"
 
 	"github.com/ddnsd/ddns/providers/spec"
@@ -34,7 +33,7 @@ func newTencentcloud(env Env, p Params) (Provider, error) {
 	if strings.ContainsAny(id, " ,/") {
 		return nil, fmt.Errorf("key \"secret_id\" must not contain spaces, commas or slashes")
 	}
-	rt := newRetryTransport(env, http.DefaultTransport)
+	rt := newRetryTransport(env, directTransport())
 	rt.callTimeout = env.Timeout
 	routeDefaultClient("TC3-HMAC-SHA256", id, func(h string) bool {
 		h = strings.ToLower(h)

@@ -49,9 +49,9 @@ func NewHTTPClient(env Env) *http.Client {
 // per concurrent call: the default keeps 2 per host, so a burst of parallel
 // updates would open and close a TLS connection for most calls.
 func pooledTransport() http.RoundTripper {
-	t, ok := http.DefaultTransport.(*http.Transport)
+	t, ok := directTransport().(*http.Transport)
 	if !ok {
-		return http.DefaultTransport
+		return directTransport()
 	}
 	t = t.Clone()
 	t.MaxIdleConnsPerHost = 32
@@ -357,17 +357,22 @@ type route struct {
 // routeDefaultClient makes requests to a host accepted by host and signed with
 // algorithm alg by credential id go through rt.
 func routeDefaultClient(alg, id string, host func(string) bool, rt *retryTransport) {
+	installClientRouter()
+	sharedRouter.mu.Lock()
+	defer sharedRouter.mu.Unlock()
+	sharedRouter.routes[alg+" "+id] = route{host: host, rt: rt}
+}
+
+// installClientRouter puts credentialRouter on http.DefaultClient, once.
+func installClientRouter() {
 	routerOnce.Do(func() {
 		base := http.DefaultClient.Transport
 		if base == nil {
-			base = http.DefaultTransport
+			base = directTransport()
 		}
 		sharedRouter = &credentialRouter{base: base, routes: map[string]route{}}
 		http.DefaultClient.Transport = sharedRouter
 	})
-	sharedRouter.mu.Lock()
-	defer sharedRouter.mu.Unlock()
-	sharedRouter.routes[alg+" "+id] = route{host: host, rt: rt}
 }
 
 // RoundTrip forwards req to the account's transport or to the previous one.
@@ -379,6 +384,10 @@ func (c *credentialRouter) RoundTrip(req *http.Request) (*http.Response, error) 
 		if found && r.host(req.URL.Hostname()) {
 			return r.rt.RoundTrip(req)
 		}
+	}
+	rt, req := keyedRouteOf(req)
+	if rt != nil {
+		return rt.RoundTrip(req)
 	}
 	return c.base.RoundTrip(req)
 }

@@ -4,8 +4,9 @@
 //
 // The fakes answer as the real services do, as far as the updater uses
 // them: Cloudflare (v4 API), Alibaba Cloud DNS (ACS3-HMAC-SHA256 signed
-// actions), Tencent Cloud DNSPod (TC3-HMAC-SHA256 signed actions), a dyndns2
-// server and a webhook receiver. Each listens on loopback only. Package
+// actions), Tencent Cloud DNSPod (TC3-HMAC-SHA256 signed actions), deSEC,
+// Gandi LiveDNS, Hetzner DNS, GoDaddy, Porkbun, Namecheap (each in its own
+// file), a dyndns2 server and a webhook receiver. Each listens on loopback only. Package
 // providers' tests, the engine's and the updater binary's tests, the chaos
 // suite and the benchmarks all use them.
 //

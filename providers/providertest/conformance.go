@@ -61,7 +61,8 @@ type Suite[R any] struct {
 	// the malformed-reply check does not apply.
 	AnyBody bool
 	// MinTTL, when above the suite's TTLs, is the provider's smallest TTL
-	// (NameSilo's 3600 s): the suite then sets MinTTL and twice MinTTL.
+	// (NameSilo's and deSEC's 3600 s): the suite then sets MinTTL and twice
+	// MinTTL, and a record the adapter writes must carry at least it.
 	MinTTL time.Duration
 }
 
@@ -158,6 +159,12 @@ func (c *conformance[R]) getRecords(t *testing.T, p Provider[R], name, typ strin
 // want is what Values must report for one record: "ADDR TTL", with the TTL
 // as 0 when the protocol carries none.
 func (c *conformance[R]) want(addr string, ttl time.Duration) string {
+	return c.seeded(addr, max(ttl, c.s.MinTTL))
+}
+
+// seeded is what Values reports for a record the suite seeded with ttl and
+// the adapter did not write.
+func (c *conformance[R]) seeded(addr string, ttl time.Duration) string {
 	if !c.s.TTL {
 		ttl = 0
 	}

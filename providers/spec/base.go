@@ -179,6 +179,13 @@ func Default() Registry {
 	return NewRegistry(Alidns(), Cloudflare(), Dryrun(), Dyndns2(), RFC2136(), Tencentcloud(), Webhook(),
 		// Services that people use for dynamic DNS at home.
 		NoIP(), Dynu(), DuckDNS(), NameSilo(), Dynv6(), Huaweicloud(), OVH(),
+		// libdns providers added with the reach issue (pv1).
+		Desec(),
+		Gandi(),
+		Hetzner(),
+		GoDaddy(),
+		Porkbun(),
+		Namecheap(),
 	)
 }
 

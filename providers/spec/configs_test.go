@@ -1,6 +1,7 @@
 package spec_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -57,5 +58,39 @@ func TestConfigsRecordProxied(t *testing.T) {
 	want := `config.toml:9:1: records.0.proxied: only records of a cloudflare provider take proxied; provider "home" is of type duckdns`
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("error %v, want one containing %q", err, want)
+	}
+}
+
+// TestConfigsKnowTheLibdnsProviders: each provider type added for issue 15
+// loads from a config with its keys and the default TTL, its secrets
+// recognised as such (also when given as X_env).
+func TestConfigsKnowTheLibdnsProviders(t *testing.T) {
+	t.Setenv("GANDI_PAT", "gandi-pat-value")
+	tests := []struct {
+		typ     string
+		keys    string
+		secrets []string
+	}{
+		{"desec", `token = "desec-token-value"`, []string{"token"}},
+		{"gandi", `token_env = "GANDI_PAT"`, []string{"token"}},
+		{"hetzner", `token = "hz-token-value"`, []string{"token"}},
+		{"godaddy", "api_key = \"gd-key\"\napi_secret = \"gd-secret-value\"", []string{"api_secret"}},
+		{"porkbun", "api_key = \"pk1_value\"\nsecret_api_key = \"sk1_value\"", []string{"api_key", "secret_api_key"}},
+		{"namecheap", "api_user = \"alice\"\napi_key = \"nc-key-value\"\nclient_ip = \"198.51.100.7\"", []string{"api_key"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.typ, func(t *testing.T) {
+			src := "[providers.p]\ntype = \"" + tt.typ + "\"\n" + tt.keys + "\n\n[[records]]\nprovider = \"p\"\nzone = \"example.com\"\nname = \"home\"\n"
+			cfg, err := configs.Parse("config.toml", []byte(src), configs.Options{ProviderKeys: spec.Default()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := cfg.Providers["p"].Secrets
+			for _, s := range tt.secrets {
+				if !slices.Contains(got, s) {
+					t.Errorf("secrets %q lack %q", got, s)
+				}
+			}
+		})
 	}
 }

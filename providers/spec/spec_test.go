@@ -37,6 +37,20 @@ func TestCheckTTL(t *testing.T) {
 		{"dyndns2", 60, "", false},
 		{"webhook", 0, "is not a TTL", false},
 		{"dryrun", 1, "", false},
+		{"desec", 60, "", true},
+		{"desec", 3600, "", false},
+		{"desec", 86401, "1 to 86400", false},
+		{"gandi", 299, "300 to 2592000", false},
+		{"gandi", 300, "", false},
+		{"hetzner", 59, "60 to 2147483647", false},
+		{"hetzner", 60, "", false},
+		{"godaddy", 300, "", true},
+		{"godaddy", 604801, "1 to 604800", false},
+		{"godaddy", 600, "", false},
+		{"porkbun", 300, "", true},
+		{"porkbun", 600, "", false},
+		{"namecheap", 60, "", false},
+		{"namecheap", 60001, "60 to 60000", false},
 		{"no-such-type", 300, "", false},
 		{"no-such-type", 0, "is not a TTL", false},
 	}
@@ -77,6 +91,12 @@ func TestProbeTargets(t *testing.T) {
 		{"webhook", map[string]any{"url": "https://hook.example.net/x"}, "", []string{"https://hook.example.net/x"}, nil},
 		{"webhook", map[string]any{"url": "https://{{.Zone}}/x"}, "", nil, nil},
 		{"dryrun", nil, "", nil, nil},
+		{"desec", nil, "", []string{"https://desec.io"}, nil},
+		{"gandi", nil, "", []string{"https://api.gandi.net"}, nil},
+		{"hetzner", nil, "", []string{"https://dns.hetzner.com"}, nil},
+		{"godaddy", nil, "", []string{"https://api.godaddy.com"}, nil},
+		{"porkbun", nil, "", []string{"https://api.porkbun.com"}, nil},
+		{"namecheap", nil, "", []string{"https://api.namecheap.com"}, nil},
 		{"no-such-type", nil, "http://127.0.0.1:1", nil, nil},
 	}
 	reg := Default()
@@ -91,7 +111,11 @@ func TestProbeTargets(t *testing.T) {
 func TestRegistryIsSortedAndComplete(t *testing.T) {
 	reg := Default()
 	types := reg.Types()
-	want := []string{"alidns", "cloudflare", "dryrun", "duckdns", "dyndns2", "dynu", "dynv6", "huaweicloud", "namesilo", "noip", "ovh", "rfc2136", "tencentcloud", "webhook"}
+	want := []string{"alidns", "cloudflare", "dryrun", "dyndns2", "rfc2136", "tencentcloud", "webhook",
+		"duckdns", "dynu", "dynv6", "huaweicloud", "namesilo", "noip", "ovh",
+		"desec", "gandi", "hetzner", "godaddy", "porkbun", "namecheap",
+	}
+	slices.Sort(want)
 	if !slices.Equal(types, want) {
 		t.Fatalf("Types() = %q, want %q", types, want)
 	}
