@@ -1,7 +1,8 @@
 // Package observe serves the supervisor's optional HTTP endpoint ([http]
 // listen): /healthz for uptime monitors and load balancers, /status with the
-// same JSON document as `supervisor status --json`, and /metrics in the
-// Prometheus text format.
+// same JSON document as `supervisor status --json`, /metrics in the
+// Prometheus text format, and a dashboard at / (page.go) that draws /status
+// and the journal (/history) in a browser.
 //
 // The endpoint must never get in the way of supervision: it runs on its own
 // goroutines, reads the status through a function the supervisor provides,
@@ -11,7 +12,9 @@
 //
 // Security: a listen address that is not loopback needs a bearer token
 // (configs checks this too; Listen checks it again). When a token is set,
-// every path requires "Authorization: Bearer TOKEN". Without one, a loopback
+// every path requires "Authorization: Bearer TOKEN", but for the
+// dashboard's shell (/, /dash.js, /dash.css), which holds no data and asks
+// the person for the token it then sends as that header. Without one, a loopback
 // endpoint is still shared by every local user: /status and /metrics go
 // only to the supervisor's own user and root (on Linux, identified by the
 // kernel), others get /healthz without details. On a loopback address
@@ -31,7 +34,8 @@ import (
 type Options struct {
 	// Listen is host:port. A non-loopback host requires Token.
 	Listen string
-	// Token, when set, is required as "Authorization: Bearer TOKEN" on every path.
+	// Token, when set, is required as "Authorization: Bearer TOKEN" on every
+	// path but the dashboard's shell (see servePage).
 	Token string
 	// Status returns the current status document; it must be safe to call
 	// from several goroutines and should return quickly.

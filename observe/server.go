@@ -185,20 +185,29 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h := w.Header()
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
+	setSecurityHeaders(h)
 	if s.loopback && !loopbackHost(r.Host) {
 		writeJSON(w, http.StatusMisdirectedRequest, errBody("the Host header does not name this loopback endpoint (use 127.0.0.1, [::1] or localhost)"))
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		if s.hasToken && !s.authorized(r) {
+			h.Set("WWW-Authenticate", `Bearer realm="ddns"`)
+			writeJSON(w, http.StatusUnauthorized, errBody("missing or wrong bearer token (send Authorization: Bearer TOKEN)"))
+			return
+		}
+		h.Set("Allow", "GET, HEAD")
+		writeJSON(w, http.StatusMethodNotAllowed, errBody("only GET and HEAD are answered"))
+		return
+	}
+	// The dashboard's shell holds no data: it goes to whoever passed the
+	// Host check (see servePage); its data comes from the paths below.
+	if servePage(w, r) {
 		return
 	}
 	if s.hasToken && !s.authorized(r) {
 		h.Set("WWW-Authenticate", `Bearer realm="ddns"`)
 		writeJSON(w, http.StatusUnauthorized, errBody("missing or wrong bearer token (send Authorization: Bearer TOKEN)"))
-		return
-	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		h.Set("Allow", "GET, HEAD")
-		writeJSON(w, http.StatusMethodNotAllowed, errBody("only GET and HEAD are answered"))
 		return
 	}
 	// With a token, whoever sent it may read everything. Without one, the
@@ -225,7 +234,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/metrics":
 		s.metrics.ServeHTTP(w, r)
 	default:
-		writeJSON(w, http.StatusNotFound, errBody("not found; try /healthz, /status or /metrics"))
+		writeJSON(w, http.StatusNotFound, errBody("not found; try /, /healthz, /status, /history or /metrics"))
 	}
 }
 
