@@ -15,6 +15,7 @@ import (
 	"github.com/ddnsd/ddns/clock"
 	"github.com/ddnsd/ddns/configs"
 	"github.com/ddnsd/ddns/ipc"
+	"github.com/ddnsd/ddns/journal"
 	"github.com/ddnsd/ddns/notify"
 	"github.com/ddnsd/ddns/observe"
 	"github.com/ddnsd/ddns/supervise"
@@ -34,6 +35,7 @@ type App struct {
 	sup     *supervise.Supervisor
 	ring    *supervise.LogRing
 	metrics *observe.Metrics
+	journal *journal.Journal // nil: Options.JournalPath is "" or unusable
 
 	probe    atomic.Pointer[proberRun]
 	notifier atomic.Pointer[notifierRun]
@@ -135,6 +137,13 @@ func New(o Options) (*App, error) {
 		started: o.Clock.Now(), ring: o.Ring, metrics: observe.NewMetrics(),
 		ctx: ctx, cancel: cancel, cfg: cfg, records: map[string]ipc.RecordStatus{},
 		systemd: newSystemdNotifier(o.SdNotify),
+	}
+	if o.JournalPath != "" {
+		j, err := journal.Open(o.JournalPath, journal.Limits{})
+		if err != nil {
+			a.logger.Warn("running without a journal of the supervisor's events", "error", err)
+		}
+		a.journal = j
 	}
 	switch {
 	case o.ConfigErr != nil && !o.LastGoodSince.IsZero():
