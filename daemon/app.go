@@ -213,7 +213,7 @@ func (a *App) Run(ctx context.Context) error {
 	defer func() { cancel(); wg.Wait() }()
 	if cfg.HTTP.Listen != "" {
 		hs, err := a.o.ListenHTTP(observe.Options{Listen: cfg.HTTP.Listen, Token: cfg.HTTP.Token,
-			Status: func() ipc.Status { return a.status(0) }, Metrics: a.metrics, Logger: a.logger.Named("http"),
+			Status: func() ipc.Status { return a.status(0) }, History: a.History, Metrics: a.metrics, Logger: a.logger.Named("http"),
 			Interval: cfg.Updater.Interval.Duration, Clock: a.clk, StatusForAnyUser: cfg.Supervisor.StatusForAnyUser})
 		if err != nil {
 			a.logger.Error("cannot open the http endpoint", "error", err)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ddnsd/ddns/clock"
 	"github.com/ddnsd/ddns/ipc"
+	"github.com/ddnsd/ddns/journal"
 	"github.com/ddnsd/ddns/testsupport/chromium"
 )
 
@@ -32,7 +33,12 @@ func TestPageRendersHostileTextAsText(t *testing.T) {
 	st.Supervisor.ConfigGeneration = 2
 	st.Events = append(st.Events, ipc.EventStatus{At: ipc.TimeOf(now), Kind: "exited" + hostile, Detail: hostile})
 	f := &fakeSupervisor{st: st, now: now}
-	_, base := startServer(t, Options{Clock: clock.System()}, f)
+	h := &fakeHistory{res: journal.Result{Entries: []journal.Entry{
+		{At: now.Add(-3 * time.Minute), Kind: journal.KindChanged, Record: "home.example.com/A", Old: hostile, New: "203.0.113.7"},
+		{At: now.Add(-2 * time.Minute), Kind: journal.KindFailed, Record: "home.example.com/A", Error: hostile},
+		{At: now.Add(-time.Minute), Kind: journal.KindNetworkDown, Error: hostile},
+	}}}
+	_, base := startServer(t, Options{Clock: clock.System(), History: h.History}, f)
 	dom := b.DumpDOM(t, base+"/", 3*time.Second)
 	if !strings.Contains(dom, `id="records"`) || !strings.Contains(dom, `data-record="home.example.com/A"`) {
 		t.Fatalf("the page did not draw its records:\n%s", dom)
@@ -45,11 +51,53 @@ func TestPageRendersHostileTextAsText(t *testing.T) {
 			t.Errorf("the DOM holds %q: markup from the data was parsed as HTML:\n%s", bad, dom)
 		}
 	}
-	if n := strings.Count(dom, "&lt;img src=x id=injected"); n < 5 {
-		t.Errorf("the hostile text shows as text %d times, want at least 5 (address, error, check, config error, event):\n%s", n, dom)
+	if n := strings.Count(dom, "&lt;img src=x id=injected"); n < 7 {
+		t.Errorf("the hostile text shows as text %d times, want at least 7 (address, error, check, config error, event, journal failure, old address):\n%s", n, dom)
 	}
 	if dir := os.Getenv("DASH_PREVIEW"); dir != "" {
 		b.Screenshot(t, base+"/", filepath.Join(dir, "hostile.png"), 1200, 900, 3*time.Second)
 		os.WriteFile(filepath.Join(dir, "hostile.html"), []byte(dom), 0o644)
+	}
+}
+
+// TestPageDrawsTheJournal: over a journal of two days, the page marks each
+// address change, failed pass, restart and network outage on the
+// timeline, shows whether the last change was verified and when the
+// address was set, and lists the journal's changes among the events.
+func TestPageDrawsTheJournal(t *testing.T) {
+	b := chromium.Require(t)
+	now := time.Now()
+	st := healthyStatus(now)
+	st.Records[0].ChangedAt = ipc.TimeOf(now.Add(-5 * time.Hour))
+	code := 1
+	h := &fakeHistory{res: journal.Result{Entries: []journal.Entry{
+		{At: now.Add(-40 * time.Hour), Kind: journal.KindChanged, Record: "home.example.com/A", Old: "203.0.113.5", New: "203.0.113.6", Verified: true},
+		{At: now.Add(-30 * time.Hour), Kind: journal.KindNetworkDown, Error: "tcp 1.1.1.1:443: connection refused"},
+		{At: now.Add(-29 * time.Hour), Kind: journal.KindNetworkUp},
+		{At: now.Add(-20 * time.Hour), Kind: journal.KindFailed, Record: "home.example.com/A", Error: "the provider refused the record"},
+		{At: now.Add(-19 * time.Hour), Kind: journal.KindFailed, Record: "home.example.com/A", Error: "the provider refused the record"},
+		{At: now.Add(-10 * time.Hour), Kind: journal.KindExited, PID: 7, Code: &code},
+		{At: now.Add(-10 * time.Hour), Kind: journal.KindRestarted, PID: 8, Detail: "after exit code 1"},
+		{At: now.Add(-5 * time.Hour), Kind: journal.KindChanged, Record: "home.example.com/A", Old: "203.0.113.6", New: "203.0.113.7", Verified: false},
+	}}}
+	f := &fakeSupervisor{st: st, now: now}
+	_, base := startServer(t, Options{Clock: clock.System(), History: h.History}, f)
+	dom := b.DumpDOM(t, base+"/", 3*time.Second)
+	for _, want := range []string{
+		`data-changes="2"`, `data-failures="2"`, `data-restarts="1"`, `data-outages="1"`,
+		`data-verified="no"`, `data-address="203.0.113.7"`,
+		`<li class="event" data-kind="changed">`,
+		`id="range" class="muted">(last 1 d 19 h)</span>`,
+	} {
+		if !strings.Contains(dom, want) {
+			t.Errorf("the page lacks %s:\n%s", want, dom)
+		}
+	}
+	if strings.Contains(dom, `data-open="yes"`) {
+		t.Errorf("an outage that ended is drawn as still going on:\n%s", dom)
+	}
+	if dir := os.Getenv("DASH_PREVIEW"); dir != "" {
+		b.Screenshot(t, base+"/", filepath.Join(dir, "journal.png"), 1200, 900, 3*time.Second)
+		b.Screenshot(t, base+"/", filepath.Join(dir, "phone.png"), 390, 844, 3*time.Second)
 	}
 }

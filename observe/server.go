@@ -129,7 +129,7 @@ func Listen(o Options) (*Server, error) {
 		mode = "token required"
 	}
 	if !s.hasToken && !peerUIDSupported && !o.StatusForAnyUser {
-		log.Warn("this system cannot tell which local user connects to the http endpoint, so every local user can read /status and /metrics; set token_file in [http] to keep them out")
+		log.Warn("this system cannot tell which local user connects to the http endpoint, so every local user can read /status, /history and /metrics; set token_file in [http] to keep them out")
 	}
 	log.Info(fmt.Sprintf("http endpoint on %s (%s)", ln.Addr(), mode))
 	return s, nil
@@ -213,7 +213,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// With a token, whoever sent it may read everything. Without one, the
 	// details are for the supervisor's own user and root.
 	trusted := s.hasToken || s.o.StatusForAnyUser || clientOf(r).privileged
-	if !trusted && (r.URL.Path == "/status" || r.URL.Path == "/metrics") {
+	if !trusted && (r.URL.Path == "/status" || r.URL.Path == "/metrics" || r.URL.Path == "/history") {
 		writeJSON(w, http.StatusForbidden, errBody("only the supervisor's own user and root may read this without a token; set token_file in [http] (or status_for_any_user) to share it"))
 		return
 	}
@@ -231,6 +231,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, code, hl)
 	case "/status":
 		writeJSON(w, http.StatusOK, s.o.Status())
+	case "/history":
+		s.serveHistory(w, r)
 	case "/metrics":
 		s.metrics.ServeHTTP(w, r)
 	default:

@@ -120,7 +120,7 @@
     if (!ul.children.length) ul.appendChild(el('li', 'muted', 'no probes configured'));
 
     const bad = !!s.config_error;
-    setText('config-state', s.config_generation ? 'generation ' + s.config_generation : 'no valid config yet',
+    setText('config-state', !s.config_generation && bad ? 'no valid config yet' : 'generation ' + s.config_generation,
       bad ? (s.config_generation ? 'warn' : 'bad') : 'ok');
     $('config').setAttribute('data-generation', s.config_generation);
     const cd = [];
@@ -220,7 +220,8 @@
 
   // --- the timeline ----------------------------------------------------------
 
-  const LANES = [['change', 'address changes'], ['failure', 'failed passes'], ['restart', 'restarts'], ['outage', 'network outages']];
+  const LANES = [['change', 'address changes', 'changes'], ['failure', 'failed passes', 'failures'],
+    ['restart', 'restarts', 'restarts'], ['outage', 'network outages', 'outages']];
 
   // marks turns the journal (or, without one, the status events) into
   // points and spans on the four lanes.
@@ -277,14 +278,15 @@
     const off = new Date().getTimezoneOffset() * 60e3; // ticks on local round times
     for (let t = Math.ceil((t0 - off) / step) * step + off; t <= now; t += step) {
       const d = new Date(t);
-      const label = step >= 864e5 ? (d.getMonth() + 1) + '-' + pad(d.getDate()) :
+      const midnight = !d.getHours() && !d.getMinutes() && !d.getSeconds();
+      const label = step >= 864e5 || (midnight && step >= 3600e3) ? pad(d.getMonth() + 1) + '-' + pad(d.getDate()) :
         pad(d.getHours()) + ':' + pad(d.getMinutes()) + (step < 60e3 ? ':' + pad(d.getSeconds()) : '');
       box.appendChild(svg('line', {class: 'axis', x1: x(t), x2: x(t), y1: 4, y2: H - 22}));
       box.appendChild(svg('text', {x: x(t), y: H - 8, 'text-anchor': 'middle'})).textContent = label;
     }
-    LANES.forEach(([kind, label], i) => {
+    LANES.forEach(([kind, label, short], i) => {
       const y = 6 + i * laneH + laneH / 2;
-      box.appendChild(svg('text', {x: 4, y: y + 4})).textContent = W < 500 ? label.split(' ').pop() : label;
+      box.appendChild(svg('text', {x: 4, y: y + 4})).textContent = W < 500 ? short : label;
       box.appendChild(svg('line', {class: 'axis', x1: gut, x2: W - right, y1: y, y2: y}));
       const g = svg('g', {class: 'lane', 'data-lane': kind, 'data-count': m[kind].length});
       for (const p of m[kind]) {
