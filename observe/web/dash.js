@@ -92,7 +92,8 @@
   function exitWords(x) {
     if (!x) return '';
     const how = x.signal ? 'killed by ' + x.signal : 'exit code ' + x.code + ' (' + (EXIT[x.code] || 'unknown code') + ')';
-    return how + (x.reason ? ': ' + x.reason : '');
+    // The supervisor's reason often restates the code ("exit code 3 (wait-network)").
+    return how + (x.reason && !/^exit code /.test(x.reason) ? ': ' + x.reason : '');
   }
 
   // --- the status document --------------------------------------------------
@@ -264,7 +265,7 @@
     const m = marks(now);
     let first = now;
     for (const k in m) for (const p of m[k]) if (!isNaN(p.t)) first = Math.min(first, p.t);
-    const span = Math.min(WINDOW_MS, Math.max(60e3, (now - first) * 1.08));
+    const span = Math.min(WINDOW_MS, Math.max(20e3, (now - first) * 1.08));
     const t0 = now - span;
     const box = $('timeline');
     const W = Math.max(280, Math.round(box.getBoundingClientRect().width) || 800);
