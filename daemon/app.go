@@ -35,7 +35,11 @@ type App struct {
 	sup     *supervise.Supervisor
 	ring    *supervise.LogRing
 	metrics *observe.Metrics
-	journal *journal.Journal // nil: Options.JournalPath is "" or unusable
+	jw      *journalWriter // the supervisor's journal; nil: Options.JournalPath is "" or unusable
+	// journalNet says the last network verdict journaled was "down", and
+	// journalStarts counts the child's starts journaled (supervise loop).
+	journalNet    bool
+	journalStarts int
 
 	probe    atomic.Pointer[proberRun]
 	notifier atomic.Pointer[notifierRun]
@@ -143,7 +147,9 @@ func New(o Options) (*App, error) {
 		if err != nil {
 			a.logger.Warn("running without a journal of the supervisor's events", "error", err)
 		}
-		a.journal = j
+		if j != nil {
+			a.jw = newJournalWriter(j, a.logger)
+		}
 	}
 	switch {
 	case o.ConfigErr != nil && !o.LastGoodSince.IsZero():
@@ -161,6 +167,7 @@ func New(o Options) (*App, error) {
 		a.goodSince = cfg.LoadedAt
 		a.childOnCopy.Store(a.saveLastGood(cfg))
 	}
+	a.journalStart(cfg)
 	a.setProber(cfg)
 	a.sup = supervise.New(supervise.Options{
 		Policy:    policyFrom(cfg),
@@ -267,6 +274,7 @@ func (a *App) Run(ctx context.Context) error {
 		a.logger.Error("the updater binary does not exist; install it there or set [supervisor] command", "path", cmd.Path)
 	}
 	err = a.sup.Run(ctx)
+	a.jw.stop() // the last events (stopped) are on disk before we exit
 	a.systemd.stopping()
 	cancel()
 	srv.Close()
@@ -286,6 +294,7 @@ func (a *App) configName() string { return configs.DisplayName(a.cfgPath) }
 // systemd's STATUS=.
 func (a *App) onEvent(e supervise.Event) {
 	a.eventMetrics(e)
+	a.journalEvent(e)
 	a.systemd.event(e)
 }
 

@@ -55,8 +55,15 @@ const (
 	// KindRestarted: the supervisor started the updater again after an
 	// exit (PID, Detail: why).
 	KindRestarted = "restarted"
-	// KindPaused: the supervisor stopped restarting a child that fails
-	// too often (crash-loop pause; Detail: until when and why).
+	// KindStartFailed: the supervisor could not start the updater (Error
+	// says why: a missing binary, a refused exec).
+	KindStartFailed = "start_failed"
+	// KindStopped: the updater was stopped and is not restarted (Detail:
+	// by whom or why: `supervisor stop`, the supervisor shutting down).
+	KindStopped = "stopped"
+	// KindPaused: the supervisor holds the updater back for a while: it
+	// failed too often (crash-loop pause), or it refused its config and
+	// waits for a change (Detail: why and until when).
 	KindPaused = "paused"
 	// KindNetworkDown: the network readiness check failed (Error: the
 	// failing check); the updater is held or not started.

@@ -37,20 +37,20 @@ func cmdHistory(args []string, stdout, stderr io.Writer) int {
 	config := fs.String("config", "", "config file whose journals to read")
 	since := fs.String("since", "", "only entries younger than this (36h, 7d)")
 	asJSON := fs.Bool("json", false, "one JSON object per line")
-	// RECORD may come before or after the flags.
+	// RECORD may come before, between or after the flags.
 	var record string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		record, args = args[0], args[1:]
-	}
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if fs.NArg() > 0 {
-		if record != "" || fs.NArg() > 1 {
-			fmt.Fprintf(stderr, "supervisor history: one RECORD at most, got %q\n", fs.Args())
+	for {
+		if err := fs.Parse(args); err != nil {
 			return 2
 		}
-		record = fs.Arg(0)
+		if fs.NArg() == 0 {
+			break
+		}
+		if record != "" {
+			fmt.Fprintf(stderr, "supervisor history: one RECORD at most, got %q and %q\n", record, fs.Arg(0))
+			return 2
+		}
+		record, args = fs.Arg(0), fs.Args()[1:]
 	}
 	filter := journal.Filter{Record: record}
 	if *since != "" {
@@ -170,11 +170,11 @@ func historyLine(e journal.Entry, loc *time.Location) string {
 	if e.Code != nil {
 		fmt.Fprintf(&b, "  exit code %d", *e.Code)
 	}
-	if e.Detail != "" {
-		fmt.Fprintf(&b, "  (%s)", e.Detail)
-	}
 	if e.Error != "" {
 		fmt.Fprintf(&b, "  error: %s", e.Error)
+	}
+	if e.Detail != "" {
+		fmt.Fprintf(&b, "  (%s)", e.Detail)
 	}
 	return b.String()
 }
