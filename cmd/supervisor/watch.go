@@ -8,15 +8,21 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/ddnsd/ddns/ipc"
+	"github.com/ddnsd/ddns/journal"
 )
 
 // watchEvery is how often `status --watch` asks the supervisor.
 const watchEvery = time.Second
+
+// watchJournalLines is how many of the journal's newest entries the watch
+// shows under the table.
+const watchJournalLines = 6
 
 // watcher is `supervisor status --watch`: the status table again and again.
 // On a terminal it redraws in place every tick, so ages and uptimes count
@@ -26,9 +32,9 @@ const watchEvery = time.Second
 type watcher struct {
 	// fetch asks for the status once.
 	fetch func(ctx context.Context) (*ipc.Status, error)
-	// tail, when set, gives the last few journal lines to show under the
-	// table.
-	tail func(ctx context.Context) []string
+	// tail, when set, gives the last few journal lines of the supervisor
+	// whose status is st, to show under the table.
+	tail func(st *ipc.Status) []string
 	out  io.Writer
 	// term: out is a terminal that understands ANSI cursor movement.
 	term bool
@@ -72,7 +78,7 @@ func (w *watcher) run(ctx context.Context) {
 			printStatus(&body, st, w.allEvents)
 			var lines []string
 			if w.tail != nil {
-				lines = w.tail(ctx)
+				lines = w.tail(st)
 			}
 			if len(lines) > 0 {
 				fmt.Fprintln(&body, "journal (the last entries)")
@@ -156,6 +162,7 @@ func cmdWatch(path string, events int, asJSON bool, stdout io.Writer) int {
 	defer stop()
 	w := &watcher{
 		fetch: func(ctx context.Context) (*ipc.Status, error) { return askStatus(ctx, path, events) },
+		tail:  (&journalTail{n: watchJournalLines}).last,
 		out:   stdout, term: isTerminal(stdout), asJSON: asJSON, allEvents: events != 0,
 		every: watchEvery, socket: path,
 	}
@@ -184,4 +191,45 @@ func askStatus(ctx context.Context, path string, events int) (*ipc.Status, error
 		return nil, fmt.Errorf("the supervisor refused: %s", rep.Error)
 	}
 	return rep.Status, nil
+}
+
+// journalTail reads the newest entries of the journals of the supervisor
+// being watched: those of the config its status names (the supervisor's
+// own in this user's state folder, and the updater's beside the state
+// file), as `supervisor history` does. The files are read again only when
+// one of them changed size or time, so a year of journal is not parsed
+// every second. A journal this user cannot read shows nothing.
+type journalTail struct {
+	n int
+
+	key   string // config path and generation the paths were found for
+	paths []string
+	stamp string // the files' sizes and times when lines were read
+	lines []string
+}
+
+func (j *journalTail) last(st *ipc.Status) []string {
+	if key := st.Supervisor.ConfigPath + "\x00" + strconv.Itoa(st.Supervisor.ConfigGeneration); key != j.key || j.paths == nil {
+		j.key, j.stamp = key, ""
+		j.paths, _ = historyPaths(st.Supervisor.ConfigPath)
+	}
+	var stamp strings.Builder
+	for _, p := range j.paths {
+		for _, name := range []string{journal.PreviousPath(p), p} {
+			if fi, err := os.Stat(name); err == nil {
+				fmt.Fprintf(&stamp, "%s %d %d;", name, fi.Size(), fi.ModTime().UnixNano())
+			}
+		}
+	}
+	if stamp.String() == j.stamp {
+		return j.lines
+	}
+	j.stamp = stamp.String()
+	res, _ := journal.Read(journal.Filter{Max: j.n}, j.paths...)
+	lines := make([]string, 0, len(res.Entries))
+	for _, e := range res.Entries {
+		lines = append(lines, historyLine(e, time.Local))
+	}
+	j.lines = lines
+	return lines
 }

@@ -16,7 +16,8 @@ import (
 // TestStatusWatchFollowsARealSupervisor runs `supervisor status --watch`
 // without a terminal (a pipe) beside a real supervisor: it prints a block
 // with the running child, a new block when `supervisor restart` gives it a
-// new child, and exits 0 on Ctrl-C (SIGINT).
+// new child, with the journal's line of the restart under it, and exits 0
+// on Ctrl-C (SIGINT).
 func TestStatusWatchFollowsARealSupervisor(t *testing.T) {
 	e := newEnv(t, dryrunConfig)
 	e.Start()
@@ -34,6 +35,11 @@ func TestStatusWatchFollowsARealSupervisor(t *testing.T) {
 	}
 	second := e.WaitStatus("a new child", 15*time.Second, func(st ipc.Status) bool { return e2e.Running(st) && st.Child.PID != first }).Child.PID
 	cur.WaitLine(t, "child       running (pid "+strconv.Itoa(second)+",", 15*time.Second)
+	// The supervisor's journal, read from its files, under the table.
+	cur.WaitLine(t, "journal (the last entries)", 10*time.Second)
+	if _, err := cur.Wait("restarted        pid "+strconv.Itoa(second), 10*time.Second); err != nil {
+		t.Errorf("no journal line of the restart (pid %d): %v", second, err)
+	}
 
 	w.Signal(os.Interrupt)
 	code, ok := w.WaitExit(10 * time.Second)

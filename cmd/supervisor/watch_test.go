@@ -114,3 +114,24 @@ func TestWatchJSONLinePerChange(t *testing.T) {
 		}
 	}
 }
+
+// TestWatchShowsTheJournalTail: the journal's newest lines follow the
+// table, and a new journal line is a change of its own.
+func TestWatchShowsTheJournalTail(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out strings.Builder
+	tails := [][]string{{"a started"}, {"a started"}, {"a started", "b changed"}}
+	n := 0
+	w := &watcher{out: &out, every: time.Nanosecond, socket: "s",
+		tail:  func(*ipc.Status) []string { n++; return tails[n-1] },
+		fetch: scripted(cancel, watchStatusDoc(10, 1), watchStatusDoc(10, 2), watchStatusDoc(10, 3))}
+	w.run(ctx)
+	blocks := strings.Split(out.String(), "--- ")[1:]
+	if len(blocks) != 2 {
+		t.Fatalf("%d blocks, want 2 (the first, the new journal line):\n%s", len(blocks), out.String())
+	}
+	if !strings.HasSuffix(blocks[1], "journal (the last entries)\n  a started\n  b changed\n") {
+		t.Errorf("the second block does not end with the journal's lines:\n%s", blocks[1])
+	}
+}
