@@ -101,3 +101,23 @@ func TestPageDrawsTheJournal(t *testing.T) {
 		b.Screenshot(t, base+"/", filepath.Join(dir, "phone.png"), 390, 844, 3*time.Second)
 	}
 }
+
+// TestPageAsksForTheToken: with a token configured, the page opens (its
+// shell needs none), finds /status refused and shows the token form and
+// nothing of the data.
+func TestPageAsksForTheToken(t *testing.T) {
+	b := chromium.Require(t)
+	now := time.Now()
+	f := &fakeSupervisor{st: healthyStatus(now), now: now}
+	h := &fakeHistory{}
+	_, base := startServer(t, Options{Clock: clock.System(), Token: "tok-chromium-31", History: h.History}, f)
+	dom := b.DumpDOM(t, base+"/", 3*time.Second)
+	for _, want := range []string{`<form id="auth" class="card" autocomplete="off">`, `<main id="main" hidden="">`, `data-state="warn">token needed<`} {
+		if !strings.Contains(dom, want) {
+			t.Errorf("the page lacks %s:\n%s", want, dom)
+		}
+	}
+	if strings.Contains(dom, "203.0.113.7") || len(h.got) != 0 {
+		t.Errorf("data reached a page without the token:\n%s", dom)
+	}
+}
