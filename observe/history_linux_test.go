@@ -1,8 +1,12 @@
 package observe
 
 import (
-	"os/exec"
-	"strconv"
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -13,23 +17,24 @@ import (
 // local user (nobody) may load the dashboard's shell, which holds no data,
 // but is refused /history as it is /status; the owner reads it.
 func TestOtherLocalUserGetsThePageButNoHistory(t *testing.T) {
-	if _, err := exec.LookPath("curl"); err != nil {
-		t.Skip("needs curl to send requests as nobody")
-	}
 	h := &fakeHistory{res: journal.Result{Entries: []journal.Entry{{At: t0, Kind: journal.KindChanged, Record: "home.example.com/A", New: "203.0.113.99"}}}}
 	f := &fakeSupervisor{st: healthyStatus(t0), now: t0}
-	_, base := startServer(t, Options{History: h.History}, f)
+	s, base := startServer(t, Options{History: h.History}, f)
+	_, port, _ := net.SplitHostPort(s.Addr().String())
+	// bash's /dev/tcp sends the request as nobody; no HTTP client needed.
 	fetch := func(path string) (int, string) {
-		out, err := asNobody(t, "curl -s -w '\\n%{http_code}' "+base+path).Output()
+		script := fmt.Sprintf(`exec 3<>/dev/tcp/127.0.0.1/%s && printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3 && cat <&3`, port, path)
+		out, err := asNobody(t, script).Output()
 		if err != nil {
-			t.Fatalf("curl %s as nobody: %v", path, err)
+			t.Fatalf("GET %s as nobody: %v", path, err)
 		}
-		i := strings.LastIndex(string(out), "\n")
-		if i < 0 {
-			t.Fatalf("curl %s as nobody printed %q", path, out)
+		resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(out)), nil)
+		if err != nil {
+			t.Fatalf("GET %s as nobody: %v in %q", path, err, out)
 		}
-		n, _ := strconv.Atoi(strings.TrimSpace(string(out[i+1:])))
-		return n, string(out[:i])
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
 	}
 	if code, body := fetch("/"); code != 200 || !strings.Contains(body, "dash.js") {
 		t.Errorf("/ as nobody: %d, want 200 and the page", code)
