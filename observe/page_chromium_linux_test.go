@@ -1,6 +1,7 @@
 package observe
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -119,5 +120,42 @@ func TestPageAsksForTheToken(t *testing.T) {
 	}
 	if strings.Contains(dom, "203.0.113.7") || len(h.got) != 0 {
 		t.Errorf("data reached a page without the token:\n%s", dom)
+	}
+}
+
+// TestPageSendsTheTokenAsAHeader drives the token form over the DevTools
+// protocol: a wrong token is refused and said so, the right one opens the
+// data; it is kept in the tab's sessionStorage, never in the address, and
+// the page's requests carry it (the endpoint answers /status and /history
+// only with it).
+func TestPageSendsTheTokenAsAHeader(t *testing.T) {
+	b := chromium.Require(t)
+	const token = "tok-devtools-8e21"
+	now := time.Now()
+	f := &fakeSupervisor{st: healthyStatus(now), now: now}
+	h := &fakeHistory{}
+	_, base := startServer(t, Options{Clock: clock.System(), Token: token, History: h.History}, f)
+	p := b.Open(t, base+"/")
+	p.WaitFor("the token form", `!document.getElementById('auth').hidden`, 20*time.Second)
+	submit := func(tok string) {
+		p.Eval(fmt.Sprintf(`document.getElementById('token').value = %q; document.getElementById('auth').requestSubmit(); true`, tok), nil)
+	}
+	submit("not-" + token)
+	p.WaitFor("the refusal", `document.getElementById('problem').textContent.includes('The token was refused')`, 20*time.Second)
+	submit(token)
+	p.WaitFor("the records", `document.querySelector('[data-record="home.example.com/A"] [data-address="203.0.113.7"]') !== null`, 20*time.Second)
+	var got struct {
+		Stored, Href, Field string
+		FormHidden          bool
+	}
+	p.Eval(`({Stored: sessionStorage.getItem('ddns.token'), Href: location.href, Field: document.getElementById('token').value, FormHidden: document.getElementById('auth').hidden})`, &got)
+	if got.Stored != token || got.Field != "" || !got.FormHidden {
+		t.Errorf("after the token: %+v; want it in sessionStorage, the field emptied and the form hidden", got)
+	}
+	if strings.Contains(got.Href, token) || got.Href != base+"/" {
+		t.Errorf("the address is %q: the token must never be in a URL", got.Href)
+	}
+	if len(h.got) == 0 {
+		t.Error("the page never read /history with the token")
 	}
 }

@@ -109,16 +109,17 @@ func TestPageShellNeedsHostButNotToken(t *testing.T) {
 	}
 }
 
-// TestPageCodeInsertsNoMarkup guards the page's rule that data never
-// reaches an HTML parser: the script uses none of the APIs that parse
-// strings as HTML or code, and the HTML has no inline script or style
+// TestPageCodeInsertsNoMarkup guards the page's rules that data never
+// reaches an HTML parser and the token never a URL: the script uses none
+// of the APIs that parse strings as HTML or code, builds no "token=" and
+// does not touch location, and the HTML has no inline script or style
 // (which the policy would block anyway, breaking the page).
 func TestPageCodeInsertsNoMarkup(t *testing.T) {
 	js, err := webFiles.ReadFile("web/dash.js")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, bad := range []string{"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function", "createContextualFragment", "DOMParser", "setAttribute('style'", ".style."} {
+	for _, bad := range []string{"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function", "createContextualFragment", "DOMParser", "setAttribute('style'", ".style.", "token=", "location"} {
 		if strings.Contains(string(js), bad) {
 			t.Errorf("dash.js uses %s", bad)
 		}

@@ -383,7 +383,8 @@
       problem(e.message + (st ? ' (showing what it said last)' : ''));
       setText('verdict', e.status === 0 ? 'no answer' : 'refused', 'bad');
     }
-    timer = setTimeout(tick, POLL_MS);
+    // A tab in the background asks ten times less often.
+    timer = setTimeout(tick, document.hidden ? 10 * POLL_MS : POLL_MS);
   }
 
   $('auth').addEventListener('submit', (ev) => {
@@ -394,6 +395,7 @@
     entries = [];
     tick();
   });
+  document.addEventListener('visibilitychange', () => { if (!document.hidden && st && $('auth').hidden) tick(); });
   let resizing = 0;
   window.addEventListener('resize', () => {
     clearTimeout(resizing);

@@ -59,11 +59,10 @@ func Require(t testing.TB) Browser {
 // args are the flags of every run: headless, no sandbox (tests run as
 // root), nothing in the background that would reach the network, and a
 // fresh profile.
-func args(profile string, budget time.Duration) []string {
+func args(profile string) []string {
 	return []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--disable-dev-shm-usage", "--no-proxy-server", "--hide-scrollbars",
-		"--user-data-dir=" + profile, "--virtual-time-budget=" + strconv.FormatInt(budget.Milliseconds(), 10)}
+		"--disable-dev-shm-usage", "--no-proxy-server", "--hide-scrollbars", "--user-data-dir=" + profile}
 }
 
 // run runs the browser with extra flags and the url, within a minute, and
@@ -73,7 +72,8 @@ func (b Browser) run(t testing.TB, extra []string, url string, budget time.Durat
 	profile := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // failure guard
 	defer cancel()
-	argv := append(append(append(append([]string{}, b.Wrap...), b.Path), args(profile, budget)...), extra...)
+	argv := append(append(append(append([]string{}, b.Wrap...), b.Path), args(profile)...), extra...)
+	argv = append(argv, "--virtual-time-budget="+strconv.FormatInt(budget.Milliseconds(), 10))
 	cmd := exec.CommandContext(ctx, argv[0], append(argv[1:], url)...)
 	cmd.Env = append(os.Environ(), "HOME="+profile)
 	var stderr strings.Builder
