@@ -159,3 +159,26 @@ func TestPageSendsTheTokenAsAHeader(t *testing.T) {
 		t.Error("the page never read /history with the token")
 	}
 }
+
+// TestPageKeepsRefreshingThroughIdleCloses: the endpoint closes a
+// kept-alive connection after IdleTimeout, here shorter than the page's
+// polling interval, so every poll finds its connection closed; the page
+// still shows each new address as it comes.
+func TestPageKeepsRefreshingThroughIdleCloses(t *testing.T) {
+	b := chromium.Require(t)
+	now := time.Now()
+	f := &fakeSupervisor{st: healthyStatus(now), now: now}
+	_, base := startServer(t, Options{Clock: clock.System(), IdleTimeout: 200 * time.Millisecond, History: (&fakeHistory{}).History}, f)
+	p := b.Open(t, base+"/")
+	for _, addr := range []string{"203.0.113.7", "203.0.113.8", "203.0.113.9"} {
+		f.set(func(st *ipc.Status, _ *time.Time) {
+			st.Records = []ipc.RecordStatus{{Name: "home.example.com", Type: "A", Address: addr, SyncedAt: ipc.TimeOf(time.Now())}}
+		})
+		p.WaitFor("the page to show "+addr, fmt.Sprintf(`document.querySelector('[data-address=%q]') !== null`, addr), 20*time.Second)
+	}
+	var problem string
+	p.Eval(`document.getElementById('problem').textContent`, &problem)
+	if problem != "" {
+		t.Errorf("the page shows a problem after idle closes: %q", problem)
+	}
+}
