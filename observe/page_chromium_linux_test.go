@@ -64,12 +64,14 @@ func TestPageRendersHostileTextAsText(t *testing.T) {
 // TestPageDrawsTheJournal: over a journal of two days, the page marks each
 // address change, failed pass, restart and network outage on the
 // timeline, shows whether the last change was verified and when the
-// address was set, and lists the journal's changes among the events.
+// address was set, and lists the journal's changes, and its supervisor
+// entries from before the running supervisor started, among the events.
 func TestPageDrawsTheJournal(t *testing.T) {
 	b := chromium.Require(t)
 	now := time.Now()
 	st := healthyStatus(now)
 	st.Records[0].ChangedAt = ipc.TimeOf(now.Add(-5 * time.Hour))
+	st.Supervisor.UptimeSeconds = 3600 // started after the restart below
 	code := 1
 	h := &fakeHistory{res: journal.Result{Entries: []journal.Entry{
 		{At: now.Add(-40 * time.Hour), Kind: journal.KindChanged, Record: "home.example.com/A", Old: "203.0.113.5", New: "203.0.113.6", Verified: true},
@@ -88,6 +90,8 @@ func TestPageDrawsTheJournal(t *testing.T) {
 		`data-changes="2"`, `data-failures="2"`, `data-restarts="1"`, `data-outages="1"`,
 		`data-verified="no"`, `data-address="203.0.113.7"`,
 		`<li class="event" data-kind="changed">`,
+		`<li class="event" data-kind="restarted"><span class="at">`, // from before this supervisor started
+		`<li class="event" data-kind="exited" data-bad="">`,
 		`id="range" class="muted">(last 1 d 19 h)</span>`,
 	} {
 		if !strings.Contains(dom, want) {

@@ -183,14 +183,21 @@
     if (!box.children.length) box.appendChild(el('p', 'muted', 'No record has been reported yet.'));
   }
 
-  // events merges the supervisor's recent events with the journal's record
-  // changes and failures, newest first.
+  // events merges the supervisor's recent events (its ring, since it
+  // started) with the journal's record changes and failures, and with the
+  // journal's supervisor entries from before this supervisor started (the
+  // ring has those since), newest first.
   function renderEvents() {
     const list = [];
     for (const e of st.events || []) list.push({at: e.at, kind: e.kind, detail: e.detail + (e.code !== undefined ? ' (code ' + e.code + ')' : '')});
+    const started = Date.now() - st.supervisor.uptime_seconds * 1000 - 1000;
     for (const e of entries) {
       if (e.kind === 'changed') list.push({at: e.at, kind: 'changed', detail: e.record + ': ' + (e.old || 'none') + ' → ' + e.new + (e.verified ? ', verified' : '')});
-      if (e.kind === 'failed') list.push({at: e.at, kind: 'failed', detail: (e.record ? e.record + ': ' : '') + (e.error || ''), bad: true});
+      else if (e.kind === 'failed') list.push({at: e.at, kind: 'failed', detail: (e.record ? e.record + ': ' : '') + (e.error || ''), bad: true});
+      else if (ms(e.at) < started) {
+        const d = [e.detail, e.error, e.pid ? 'pid ' + e.pid : '', e.code !== undefined ? 'code ' + e.code : ''].filter(Boolean);
+        list.push({at: e.at, kind: e.kind, detail: d.join('; '), bad: /exited|failed|down|paused|rejected/.test(e.kind)});
+      }
     }
     list.sort((a, b) => ms(b.at) - ms(a.at));
     const ol = $('events');
