@@ -189,7 +189,10 @@
   // ring has those since), newest first.
   function renderEvents() {
     const list = [];
-    for (const e of st.events || []) list.push({at: e.at, kind: e.kind, detail: e.detail + (e.code !== undefined ? ' (code ' + e.code + ')' : '')});
+    for (const e of st.events || []) {
+      const code = e.code !== undefined && !String(e.detail).includes('code ' + e.code) ? ' (code ' + e.code + ')' : '';
+      list.push({at: e.at, kind: e.kind, detail: e.detail + code});
+    }
     const started = Date.now() - st.supervisor.uptime_seconds * 1000 - 1000;
     for (const e of entries) {
       if (e.kind === 'changed') list.push({at: e.at, kind: 'changed', detail: e.record + ': ' + (e.old || 'none') + ' → ' + e.new + (e.verified ? ', verified' : '')});
