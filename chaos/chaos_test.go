@@ -27,4 +27,5 @@ func TestChaos(t *testing.T) {
 	scenario(t, "14.9_stderr_reader_gone", testStderrReaderGone)
 	scenario(t, "14.10_pid1_reaps_exit_codes", testPID1Reaping)
 	scenario(t, "14.11_socket_deleted_comes_back", testSocketDeleted)
+	scenario(t, "16.1_journal_kill9_while_appending", testJournalKill9)
 }

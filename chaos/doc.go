@@ -8,7 +8,7 @@
 // gone, the supervisor as PID 1 of its namespace, and a hostile local user:
 // a planted socket folder, another user's requests and idle connections on
 // the socket and the HTTP endpoint, a deleted socket, a child printing
-// control bytes) and checks what must still hold afterwards. The tests carry
+// control bytes, a journal writer killed mid-append 200 times) and checks what must still hold afterwards. The tests carry
 // the build tag "chaos", so `make test` does not run them; chaos/run does,
 // followed by bounded fuzz runs.
 package chaos

@@ -15,6 +15,7 @@ import (
 	"github.com/ddnsd/ddns/clock"
 	"github.com/ddnsd/ddns/configs"
 	"github.com/ddnsd/ddns/ipc"
+	"github.com/ddnsd/ddns/journal"
 	"github.com/ddnsd/ddns/notify"
 	"github.com/ddnsd/ddns/observe"
 	"github.com/ddnsd/ddns/supervise"
@@ -34,6 +35,11 @@ type App struct {
 	sup     *supervise.Supervisor
 	ring    *supervise.LogRing
 	metrics *observe.Metrics
+	jw      *journalWriter // the supervisor's journal; nil: Options.JournalPath is "" or unusable
+	// journalNet says the last network verdict journaled was "down", and
+	// journalStarts counts the child's starts journaled (supervise loop).
+	journalNet    bool
+	journalStarts int
 
 	probe    atomic.Pointer[proberRun]
 	notifier atomic.Pointer[notifierRun]
@@ -136,6 +142,15 @@ func New(o Options) (*App, error) {
 		ctx: ctx, cancel: cancel, cfg: cfg, records: map[string]ipc.RecordStatus{},
 		systemd: newSystemdNotifier(o.SdNotify),
 	}
+	if o.JournalPath != "" {
+		j, err := journal.Open(o.JournalPath, journal.Limits{})
+		if err != nil {
+			a.logger.Warn("running without a journal of the supervisor's events", "error", err)
+		}
+		if j != nil {
+			a.jw = newJournalWriter(j, a.logger)
+		}
+	}
 	switch {
 	case o.ConfigErr != nil && !o.LastGoodSince.IsZero():
 		// The file did not load; cfg is its last good copy, which the
@@ -152,6 +167,7 @@ func New(o Options) (*App, error) {
 		a.goodSince = cfg.LoadedAt
 		a.childOnCopy.Store(a.saveLastGood(cfg))
 	}
+	a.journalStart(cfg)
 	a.setProber(cfg)
 	a.sup = supervise.New(supervise.Options{
 		Policy:    policyFrom(cfg),
@@ -204,7 +220,7 @@ func (a *App) Run(ctx context.Context) error {
 	defer func() { cancel(); wg.Wait() }()
 	if cfg.HTTP.Listen != "" {
 		hs, err := a.o.ListenHTTP(observe.Options{Listen: cfg.HTTP.Listen, Token: cfg.HTTP.Token,
-			Status: func() ipc.Status { return a.status(0) }, Metrics: a.metrics, Logger: a.logger.Named("http"),
+			Status: func() ipc.Status { return a.status(0) }, History: a.History, Metrics: a.metrics, Logger: a.logger.Named("http"),
 			Interval: cfg.Updater.Interval.Duration, Clock: a.clk, StatusForAnyUser: cfg.Supervisor.StatusForAnyUser})
 		if err != nil {
 			a.logger.Error("cannot open the http endpoint", "error", err)
@@ -258,6 +274,7 @@ func (a *App) Run(ctx context.Context) error {
 		a.logger.Error("the updater binary does not exist; install it there or set [supervisor] command", "path", cmd.Path)
 	}
 	err = a.sup.Run(ctx)
+	a.jw.stop() // the last events (stopped) are on disk before we exit
 	a.systemd.stopping()
 	cancel()
 	srv.Close()
@@ -277,6 +294,7 @@ func (a *App) configName() string { return configs.DisplayName(a.cfgPath) }
 // systemd's STATUS=.
 func (a *App) onEvent(e supervise.Event) {
 	a.eventMetrics(e)
+	a.journalEvent(e)
 	a.systemd.event(e)
 }
 

@@ -81,6 +81,9 @@ type Options struct {
 	// LastGoodSince, when set with ConfigErr, says Config is the last good
 	// copy (the file did not load) and when that copy was saved.
 	LastGoodSince time.Time
+	// JournalPath is the supervisor's journal (see JournalPath): its own
+	// events are appended there, and History reads it. "" keeps none.
+	JournalPath string
 
 	// Socket is the control socket path in use (already chosen by the
 	// caller); SocketFromFlag says it came from `run --socket`, so a changed

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/ddnsd/ddns/configs"
+	"github.com/ddnsd/ddns/journal"
 	"github.com/ddnsd/ddns/notify"
 )
 
@@ -35,6 +36,7 @@ func (a *App) apply(cfg *configs.Config, loadErr error) (string, error) {
 		a.logger.Error("the saved config is invalid; keeping the running config (the updater restarts on it too)", "error", loadErr)
 		a.metrics.ConfigReloadError()
 		a.notify(notify.Event{Kind: notify.KindConfigInvalid, Error: loadErr.Error()})
+		a.note(journal.Entry{Kind: journal.KindConfigRejected, Error: loadErr.Error(), Detail: "the running config stays"})
 		return "", fmt.Errorf("config not applied, the running config stays:\n%w", loadErr)
 	}
 	old := a.cfg
@@ -81,6 +83,7 @@ func (a *App) apply(cfg *configs.Config, loadErr error) (string, error) {
 		msg += "; these apply only when the supervisor restarts: " + later
 	}
 	a.logger.Info(msg)
+	a.note(journal.Entry{Kind: journal.KindConfigApplied, Detail: msg})
 	return msg, nil
 }
 
@@ -111,6 +114,7 @@ func (a *App) watch(ctx context.Context) {
 			a.cfgErr = ch.Err.Error()
 			a.mu.Unlock()
 			a.logger.Warn("the config file was deleted; the running config stays until it is back", "path", a.cfgPath)
+			a.note(journal.Entry{Kind: journal.KindConfigRejected, Error: ch.Err.Error(), Detail: "the running config stays until the file is back"})
 			continue
 		}
 		a.applyMu.Lock()

@@ -19,6 +19,7 @@ import (
 	"github.com/ddnsd/ddns/configs"
 	"github.com/ddnsd/ddns/dnsaddr"
 	"github.com/ddnsd/ddns/ipc"
+	"github.com/ddnsd/ddns/journal"
 	"github.com/ddnsd/ddns/netprobe"
 	"github.com/ddnsd/ddns/providers"
 	"github.com/hashicorp/go-hclog"
@@ -83,6 +84,11 @@ type Engine struct {
 
 	mu     sync.Mutex // guards status
 	status []recordStatus
+
+	// journal is the address journal, opened when the state's lock is
+	// taken (nil otherwise); fails its repeated failures (passMu).
+	journal *journal.Journal
+	fails   map[string]*failNote
 }
 
 // recordStatus is one record's last result, for reports.
@@ -217,6 +223,7 @@ func New(cfg *configs.Config, opts Options) (*Engine, error) {
 		default:
 			e.unlock = unlock
 		}
+		e.openJournal()
 	}
 	for _, m := range removeStaleTemps(e.statePath) {
 		log.Info("removed a temporary state file left by an interrupted write", "file", m)
@@ -532,6 +539,7 @@ func (e *Engine) Pass(ctx context.Context) *PassResult {
 		}
 		e.logRecord(j.res, first)
 	}
+	e.journalPass(jobs)
 	for k := range e.state.Records {
 		if !keep[k] {
 			delete(e.state.Records, k) // a record no longer in the config

@@ -2,8 +2,6 @@ package ddns
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -178,12 +176,9 @@ func DefaultStatePathFor(configPath string) (string, error) {
 }
 
 func statePathBeside(defaultPath, configPath string) (string, error) {
-	abs, err := filepath.Abs(configPath)
-	if err != nil {
-		return "", fmt.Errorf("cannot choose a state file for %s: %w; set state_file in [updater]", configPath, err)
-	}
-	sum := sha256.Sum256([]byte(abs))
-	return filepath.Join(filepath.Dir(defaultPath), "state-"+hex.EncodeToString(sum[:8])+".json"), nil
+	// One function chooses it, so the supervisor finds the updater's
+	// journal beside it (configs.StateFileFor).
+	return configs.StateFileIn(filepath.Dir(defaultPath), configPath)
 }
 
 // ErrStateInUse means another updater holds the state file's lock.

@@ -129,7 +129,7 @@ func Listen(o Options) (*Server, error) {
 		mode = "token required"
 	}
 	if !s.hasToken && !peerUIDSupported && !o.StatusForAnyUser {
-		log.Warn("this system cannot tell which local user connects to the http endpoint, so every local user can read /status and /metrics; set token_file in [http] to keep them out")
+		log.Warn("this system cannot tell which local user connects to the http endpoint, so every local user can read /status, /history and /metrics; set token_file in [http] to keep them out")
 	}
 	log.Info(fmt.Sprintf("http endpoint on %s (%s)", ln.Addr(), mode))
 	return s, nil
@@ -185,10 +185,24 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h := w.Header()
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
+	setSecurityHeaders(h)
 	if s.loopback && !loopbackHost(r.Host) {
 		writeJSON(w, http.StatusMisdirectedRequest, errBody("the Host header does not name this loopback endpoint (use 127.0.0.1, [::1] or localhost)"))
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		if s.hasToken && !s.authorized(r) {
+			h.Set("WWW-Authenticate", `Bearer realm="ddns"`)
+			writeJSON(w, http.StatusUnauthorized, errBody("missing or wrong bearer token (send Authorization: Bearer TOKEN)"))
+			return
+		}
+		h.Set("Allow", "GET, HEAD")
+		writeJSON(w, http.StatusMethodNotAllowed, errBody("only GET and HEAD are answered"))
+		return
+	}
+	// The dashboard's shell holds no data: it goes to whoever passed the
+	// Host check (see servePage); its data comes from the paths below.
+	if servePage(w, r) {
 		return
 	}
 	if s.hasToken && !s.authorized(r) {
@@ -196,15 +210,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusUnauthorized, errBody("missing or wrong bearer token (send Authorization: Bearer TOKEN)"))
 		return
 	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		h.Set("Allow", "GET, HEAD")
-		writeJSON(w, http.StatusMethodNotAllowed, errBody("only GET and HEAD are answered"))
-		return
-	}
 	// With a token, whoever sent it may read everything. Without one, the
 	// details are for the supervisor's own user and root.
 	trusted := s.hasToken || s.o.StatusForAnyUser || clientOf(r).privileged
-	if !trusted && (r.URL.Path == "/status" || r.URL.Path == "/metrics") {
+	if !trusted && (r.URL.Path == "/status" || r.URL.Path == "/metrics" || r.URL.Path == "/history") {
 		writeJSON(w, http.StatusForbidden, errBody("only the supervisor's own user and root may read this without a token; set token_file in [http] (or status_for_any_user) to share it"))
 		return
 	}
@@ -222,10 +231,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, code, hl)
 	case "/status":
 		writeJSON(w, http.StatusOK, s.o.Status())
+	case "/history":
+		s.serveHistory(w, r)
 	case "/metrics":
 		s.metrics.ServeHTTP(w, r)
 	default:
-		writeJSON(w, http.StatusNotFound, errBody("not found; try /healthz, /status or /metrics"))
+		writeJSON(w, http.StatusNotFound, errBody("not found; try /, /healthz, /status, /history or /metrics"))
 	}
 }
 

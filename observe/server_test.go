@@ -149,7 +149,8 @@ func TestMethodsAndPaths(t *testing.T) {
 		{"POST", "/healthz", 405, false},
 		{"PUT", "/status", 405, false},
 		{"DELETE", "/metrics", 405, false},
-		{"GET", "/", 404, false},
+		{"GET", "/", 200, false}, // the dashboard (page_test.go)
+		{"GET", "/nope", 404, false},
 		{"GET", "/healthz/", 404, false},
 	}
 	for _, tc := range tests {

@@ -43,6 +43,8 @@ func (b *bench) goBenches() []goBench {
 			note: "atomic state file write: temp file, fsync, rename, fsync of the folder"},
 		{pkg: "configs", name: "BenchmarkReloadLatency", benchtime: "40x", count: 1, unit: "ms", mid: "p50-ms", tail: "p95-ms", tailLabel: "p95", scale: 1,
 			tgt: &target{"p95", 50}, note: "watcher only: rename over the config → Change delivered; p95 from the benchmark itself"},
+		{pkg: "journal", name: "BenchmarkReadAYear", benchtime: "20x", count: 3, unit: "ms", scale: 1e-6,
+			tgt: &target{"median", 200}, note: "a year of hourly changes and daily failures (9,125 entries, 2.2 MB) read and merged, as the dashboard loads it"},
 		{pkg: "netprobe", name: "BenchmarkAddressChangeEvent", benchtime: "20x", count: 3, unit: "µs", mid: "median-µs", tail: "p99-µs", tailLabel: "p99", scale: 1,
 			root: true, note: "netlink RTM_NEWADDR acknowledged → event on the watch channel"},
 	}

@@ -39,6 +39,7 @@ func cmdStatus(args []string, stdout, stderr io.Writer) int {
 	asJSON := fs.Bool("json", false, "print the status document as JSON")
 	var events eventCount // 0: not given
 	fs.Var(&events, "events", fmt.Sprintf("how many of the newest events to ask for: a number, or all (default: %d; the table shows the last %d of them)", ipc.DefaultStatusEvents, tableEvents))
+	watch := fs.Bool("watch", false, "redraw every second until Ctrl-C (on a terminal); elsewhere print a new block, or with --json a line, per change")
 	socketPath := fs.socketFlags()
 	if !fs.parse(args) {
 		return 2
@@ -47,6 +48,9 @@ func cmdStatus(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "supervisor status: %v\n", err)
 		return ipc.StatusNoSupervisor
+	}
+	if *watch {
+		return cmdWatch(path, int(events), *asJSON, stdout)
 	}
 	rep, code, err := request(path, ipc.Request{Cmd: ipc.CmdStatus, Events: int(events)}, 5*time.Second)
 	if err != nil {

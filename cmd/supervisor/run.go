@@ -125,7 +125,8 @@ func runSupervisor(parent context.Context, name string, args []string, stdout, s
 	app, err := daemon.New(daemon.Options{
 		ConfigPath: path, Config: cfg, ConfigErr: loadErr, Load: loadConfig,
 		LastGoodPath: lastGood, LastGoodSince: lastGoodSince,
-		Socket: socket, SocketFromFlag: *socketFlag != "",
+		JournalPath: supervisorJournalPath(path),
+		Socket:      socket, SocketFromFlag: *socketFlag != "",
 		Starter: supervise.NewExecStarter(supervise.ExecOptions{
 			Logger: logger, Output: ring,
 			// Linux: descendants that leave the child's group come back to

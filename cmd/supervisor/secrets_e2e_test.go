@@ -214,6 +214,11 @@ level = "trace"
 	check("status --json", out)
 	out, _ = e.CLI("logs", "-n", "1000", "--socket", e.Socket)
 	check("logs", out)
+	// The journal: the failed writes' errors, as `supervisor history` shows them.
+	hc := exec.Command(bins.Path("supervisor"), "history", "--json", "--config", e.Config)
+	hc.Env = e2e.Env(e.Dir, env...)
+	hb, _ := hc.CombinedOutput()
+	check("history --json", string(hb))
 
 	for _, path := range []string{"/status", "/metrics", "/healthz"} {
 		req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, "http://"+httpAddr+path, nil)
@@ -247,7 +252,7 @@ level = "trace"
 		return
 	}
 	// The test saw what it searched: the failures it provoked are there.
-	for name, want := range map[string]string{"status": "cloudflare", "logs": "911"} {
+	for name, want := range map[string]string{"status": "cloudflare", "logs": "911", "history --json": `"kind":"failed"`} {
 		if !strings.Contains(outputs[name], want) {
 			t.Errorf("%s lacks %q, so the provider failure it should show was not searched:\n%s", name, want, outputs[name])
 		}

@@ -26,3 +26,13 @@ func lastGoodPath(path string) string {
 	}
 	return daemon.LastGoodPath(dir, path)
 }
+
+// supervisorJournalPath is the supervisor's journal for the config at path
+// ("" = the embedded default); "" without a state folder.
+func supervisorJournalPath(path string) string {
+	dir := stateDir()
+	if dir == "" {
+		return ""
+	}
+	return daemon.JournalPath(dir, path)
+}

@@ -1,0 +1,198 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ddnsd/ddns/configs"
+	"github.com/ddnsd/ddns/daemon"
+	"github.com/ddnsd/ddns/journal"
+)
+
+// historyHelp is `supervisor history`'s help text.
+const historyHelp = `usage: supervisor history [RECORD] [--since DURATION] [--json] [--config PATH]
+
+Prints the address journal, oldest first: every change of a record (old and
+new address, how long the write took, verified or not), every failed attempt
+with its error, and the supervisor's own events (restarts with exit codes,
+network outages, configs applied or rejected, crash-loop pauses). It reads
+the journal files directly, so it works while the supervisor is down.
+
+  RECORD            only this record ("home.example.com" or
+                    "home.example.com/AAAA"), plus the supervisor's events
+  --since DURATION  only the last DURATION: 36h, 90m, 7d, 1d12h (default: all)
+  --json            one JSON object per line instead of the table
+  --config PATH     the config whose journals to read (default: the lookup
+                    order, as for run)
+`
+
+// cmdHistory is `supervisor history`: both journals of the config, merged.
+func cmdHistory(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("history", stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, historyHelp) }
+	config := fs.String("config", "", "config file whose journals to read")
+	since := fs.String("since", "", "only entries younger than this (36h, 7d)")
+	asJSON := fs.Bool("json", false, "one JSON object per line")
+	// RECORD may come before, between or after the flags.
+	var record string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return 2
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		if record != "" {
+			fmt.Fprintf(stderr, "supervisor history: one RECORD at most, got %q and %q\n", record, fs.Arg(0))
+			return 2
+		}
+		record, args = fs.Arg(0), fs.Args()[1:]
+	}
+	filter := journal.Filter{Record: record}
+	if *since != "" {
+		d, err := parseSince(*since)
+		if err != nil {
+			fmt.Fprintf(stderr, "supervisor history: --since: %v\n", err)
+			return 2
+		}
+		filter.Since = time.Now().Add(-d)
+	}
+	paths, warn := historyPaths(resolveConfigPath(*config))
+	if warn != "" {
+		fmt.Fprintln(stderr, "warning:", warn)
+	}
+	res, err := journal.Read(filter, paths...)
+	code := 0
+	if err != nil {
+		fmt.Fprintf(stderr, "supervisor history: %v\n", err)
+		code = 1
+	}
+	if res.Skipped > 0 {
+		fmt.Fprintf(stderr, "warning: %d damaged journal line(s) skipped\n", res.Skipped)
+	}
+	if res.Truncated {
+		fmt.Fprintln(stderr, "note: older entries exist beyond what was read")
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		for _, e := range res.Entries {
+			if err := enc.Encode(e); err != nil {
+				return 1
+			}
+		}
+		return code
+	}
+	if len(res.Entries) == 0 {
+		fmt.Fprintf(stdout, "no history yet (journals: %s)\n", strings.Join(paths, ", "))
+		return code
+	}
+	for _, e := range res.Entries {
+		fmt.Fprintln(stdout, historyLine(e, time.Local))
+	}
+	return code
+}
+
+// historyPaths are the journals of the config at path ("" = the embedded
+// default): the supervisor's in its state folder and the updater's beside
+// the state file the config names. A config that does not load is read from
+// its last good copy, else its state file is taken to be the default, and
+// the warning says so.
+func historyPaths(path string) ([]string, string) {
+	cfg, err := loadConfig(path)
+	warn := ""
+	if err != nil {
+		warn = fmt.Sprintf("%s does not load (%v); its journals are looked for where the defaults put them", configs.DisplayName(path), err)
+		if lg := lastGoodPath(path); lg != "" {
+			if good, _, lerr := daemon.LoadLastGood(lg, loadConfig); lerr == nil {
+				cfg, warn = good, ""
+			}
+		}
+	}
+	return daemon.JournalPaths(supervisorJournalPath(path), cfg, path), warn
+}
+
+// parseSince reads a Go duration, with whole days allowed in front: "7d",
+// "1d12h", "36h", "90m".
+func parseSince(s string) (time.Duration, error) {
+	var days time.Duration
+	if i := strings.IndexByte(s, 'd'); i > 0 {
+		n, err := strconv.Atoi(s[:i])
+		if err != nil || n < 0 || n > 100*365 {
+			return 0, fmt.Errorf("%q is not a duration (use 36h, 90m, 7d or 1d12h)", s)
+		}
+		days, s = time.Duration(n)*24*time.Hour, s[i+1:]
+		if s == "" {
+			return days, nil
+		}
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("%q is not a duration (use 36h, 90m, 7d or 1d12h)", s)
+	}
+	return days + d, nil
+}
+
+// historyLine is one entry in words: local time, kind, then what the kind
+// carries.
+func historyLine(e journal.Entry, loc *time.Location) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s  %-15s", e.At.In(loc).Format("2006-01-02 15:04:05"), e.Kind)
+	if e.Record != "" {
+		fmt.Fprintf(&b, "  %s", e.Record)
+	}
+	if e.Old != "" || e.New != "" {
+		old := e.Old
+		if old == "" {
+			old = "(none)"
+		}
+		fmt.Fprintf(&b, "  %s → %s", old, orNone(e.New))
+	}
+	if e.Provider != "" {
+		fmt.Fprintf(&b, "  via %s", e.Provider)
+	}
+	if e.Took > 0 {
+		fmt.Fprintf(&b, "  took %s", roundTook(e.Took))
+	}
+	if e.Kind == journal.KindChanged {
+		if e.Verified {
+			b.WriteString("  verified")
+		} else {
+			b.WriteString("  not verified")
+		}
+	}
+	if e.PID != 0 {
+		fmt.Fprintf(&b, "  pid %d", e.PID)
+	}
+	if e.Code != nil {
+		fmt.Fprintf(&b, "  exit code %d", *e.Code)
+	}
+	if e.Error != "" {
+		fmt.Fprintf(&b, "  error: %s", e.Error)
+	}
+	if e.Detail != "" {
+		fmt.Fprintf(&b, "  (%s)", e.Detail)
+	}
+	return b.String()
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+// roundTook keeps a duration readable: 1.234s, 85ms.
+func roundTook(d time.Duration) time.Duration {
+	switch {
+	case d >= time.Second:
+		return d.Round(time.Millisecond)
+	case d >= time.Millisecond:
+		return d.Round(100 * time.Microsecond)
+	}
+	return d
+}

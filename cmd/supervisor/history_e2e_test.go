@@ -1,0 +1,85 @@
+//go:build linux
+
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ddnsd/ddns/ipc"
+	"github.com/ddnsd/ddns/journal"
+	"github.com/ddnsd/ddns/testsupport/e2e"
+)
+
+// TestHistoryOfARealSupervisor runs the supervisor and the real updater
+// through a change, a kill -9 of the updater and its restart, and a broken
+// save of the config, then reads `supervisor history` while the supervisor
+// runs and after it stopped.
+func TestHistoryOfARealSupervisor(t *testing.T) {
+	e := newEnv(t, dryrunConfig)
+	e.Start()
+	st := e.WaitStatus("the updater to report its record", 20*time.Second, func(st ipc.Status) bool {
+		return e2e.Running(st) && len(st.Records) == 1 && st.Records[0].Address == "192.0.2.10"
+	})
+	first := st.Child.PID
+	if err := syscall.Kill(first, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	e.WaitStatus("the updater restarted", 20*time.Second, func(st ipc.Status) bool { return e2e.Running(st) && st.Child.PID != first })
+	e.write(strings.Replace(dryrunConfig, "[updater]", "[updater\n", 1))
+	e.WaitStatus("the broken save seen", 20*time.Second, func(st ipc.Status) bool { return st.Supervisor.ConfigError != "" })
+
+	out, code := e.CLI("history", "--config", e.Config)
+	if code != 0 {
+		t.Fatalf("history: exit %d\n%s", code, out)
+	}
+	for _, want := range []string{
+		"config_applied   (supervisor started on config generation 1",
+		"started          pid ",
+		"changed          home.example.test/A  (none) → 192.0.2.10  via local  took ",
+		"exited           pid ",
+		"killed by signal",
+		"restarted        pid ",
+		"config_rejected  error: ",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("history lacks %q:\n%s", want, out)
+		}
+	}
+	if err := e.Stop(); err != nil {
+		t.Fatalf("supervisor exit: %v", err)
+	}
+	// With the supervisor down, from the files alone.
+	out, code = e.CLI("history", "--json", "--since", "1h", "--config", e.Config)
+	if code != 0 {
+		t.Fatalf("history --json: exit %d\n%s", code, out)
+	}
+	var kinds []string
+	var last time.Time
+	for line := range strings.Lines(out) {
+		var ent journal.Entry
+		if err := json.Unmarshal([]byte(line), &ent); err != nil {
+			t.Fatalf("history --json printed %q: %v", line, err)
+		}
+		if ent.At.Before(last) {
+			t.Errorf("entries out of time order:\n%s", out)
+		}
+		last = ent.At
+		if ent.Kind == journal.KindExited && ent.PID == first && ent.Code != nil {
+			t.Errorf("the kill -9's exit has exit code %d, want none (killed by a signal)", *ent.Code)
+		}
+		kinds = append(kinds, ent.Kind)
+	}
+	got := strings.Join(kinds, " ")
+	// The start's entries, then the kill and the restart, the rejected
+	// save, and the stop at the end; the updater's pass after the restart
+	// finds the record unchanged and journals nothing.
+	for _, want := range []string{"config_applied started changed exited restarted", "config_rejected", "exited stopped"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("history --json kinds %q lack %q", got, want)
+		}
+	}
+}

@@ -1,0 +1,152 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ddnsd/ddns/configs"
+	"github.com/ddnsd/ddns/journal"
+	"github.com/ddnsd/ddns/readiness"
+	"github.com/ddnsd/ddns/supervise"
+)
+
+// gateProber is a prober whose verdict the test sets.
+type gateProber struct {
+	mu    sync.Mutex
+	ready bool
+}
+
+func (p *gateProber) set(ready bool) { p.mu.Lock(); p.ready = ready; p.mu.Unlock() }
+
+func (p *gateProber) Fresh(context.Context, time.Duration) readiness.Verdict {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ready {
+		return readiness.Verdict{Ready: true, Reason: "fake: ready"}
+	}
+	return readiness.Verdict{Ready: false, Reason: "dns api.example.com: no such host"}
+}
+
+func (p *gateProber) Last() (readiness.Verdict, bool) { return p.Fresh(context.Background(), 0), true }
+
+// kinds lists the entries as "kind pid code" words, for comparing.
+func kinds(es []journal.Entry) []string {
+	var out []string
+	for _, e := range es {
+		w := e.Kind
+		if e.PID != 0 {
+			w += fmt.Sprintf(" pid %d", e.PID)
+		}
+		if e.Code != nil {
+			w += fmt.Sprintf(" code %d", *e.Code)
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+// TestSupervisorJournalsItsEvents drives the application (fake clock, fake
+// children) through a start, a wait for the network and its end, an exit
+// with a code and the restart, a rejected and an applied config and a
+// kill, and reads the journal back through History, merged with the
+// updater's journal beside the state file the config names.
+func TestSupervisorJournalsItsEvents(t *testing.T) {
+	dir := t.TempDir()
+	state := filepath.Join(dir, "state.json")
+	text := fmt.Sprintf("[probe]\nenabled = true\ninterval = \"1h\"\n[updater]\nstate_file = %q\n", state)
+	cfg := parse(t, strings.Replace(fmt.Sprintf(baseConfig, "", ""), "[probe]\nenabled = false\n[updater]\n", text, 1))
+	if cfg.Updater.StateFile != state || !cfg.Probe.Enabled {
+		t.Fatalf("test config: state_file %q, probes %v", cfg.Updater.StateFile, cfg.Probe.Enabled)
+	}
+	prober := &gateProber{}
+	h := newHarness(t, cfg, nil, func(o *Options) {
+		o.JournalPath = JournalPath(dir, o.ConfigPath)
+		o.Probers = func(ProbeSpec) Prober { return prober }
+	})
+	// The updater's journal, as the engine writes it.
+	uj, err := journal.Open(journal.BesideState(state), journal.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.run()
+	h.waitState(supervise.StateWaitingNetwork)
+	h.clk.Advance(time.Minute)
+	prober.set(true)
+	h.app.sup.NetworkChanged()
+	first := h.started()
+	if err := uj.Append(journal.Entry{At: h.clk.Now(), Kind: journal.KindChanged, Record: "home.example.com/A", Old: "192.0.2.1", New: "192.0.2.2"}); err != nil {
+		t.Fatal(err)
+	}
+	h.clk.Advance(time.Minute)
+	first.exitWith(3)
+	second := h.started()
+	h.clk.Advance(time.Minute)
+	bad := errors.New(`test.toml:5:16: supervisor.stop_timeout: "3 seconds" is not a duration`)
+	h.reloadTo(nil, bad)
+	h.clk.Advance(time.Minute)
+	if rep := h.reloadTo(cfg, nil); !rep.OK {
+		t.Fatalf("valid reload refused: %+v", rep)
+	}
+	h.clk.Advance(time.Minute)
+	second.end(supervise.ExitStatus{Code: -1, Signal: "killed"})
+	h.started()
+
+	res, err := h.app.History(journal.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(kinds(res.Entries), ", ")
+	want := "config_applied, network_down, network_up, started pid 100, changed, exited pid 100 code 3, restarted pid 101, " +
+		"config_rejected, config_applied, exited pid 101, restarted pid 102"
+	if got != want {
+		t.Fatalf("journal:\n got %s\nwant %s", got, want)
+	}
+	byKind := map[string]journal.Entry{}
+	for _, e := range res.Entries {
+		byKind[e.Kind] = e
+	}
+	if e := byKind[journal.KindConfigRejected]; e.Error != bad.Error() || !e.At.Equal(start.Add(3*time.Minute)) {
+		t.Errorf("config_rejected entry: %+v", e)
+	}
+	if e := byKind[journal.KindConfigApplied]; !strings.Contains(e.Detail, "config generation 2 applied") {
+		t.Errorf("last config_applied entry: %+v", e)
+	}
+	if e := byKind[journal.KindNetworkDown]; !strings.Contains(e.Error, "no such host") {
+		t.Errorf("network_down entry: %+v", e)
+	}
+	if e := byKind[journal.KindExited]; !strings.Contains(e.Detail, "killed by signal killed") {
+		t.Errorf("the kill's exit entry: %+v", e)
+	}
+}
+
+// TestSupervisorJournalsAStartOnAnInvalidConfig: the config a supervisor
+// could not start on is journaled as rejected.
+func TestSupervisorJournalsAStartOnAnInvalidConfig(t *testing.T) {
+	dir := t.TempDir()
+	d := configs.Defaults()
+	d.Supervisor.Command = []string{"/opt/ddns/updater"}
+	d.Updater.StateFile = filepath.Join(dir, "state.json")
+	bad := errors.New("test.toml:1:1: not TOML")
+	h := newHarness(t, &d, bad, func(o *Options) { o.JournalPath = JournalPath(dir, o.ConfigPath) })
+	res, err := h.app.History(journal.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Entries) != 1 || res.Entries[0].Kind != journal.KindConfigRejected || res.Entries[0].Error != bad.Error() ||
+		!strings.Contains(res.Entries[0].Detail, "waiting for a valid save") {
+		t.Fatalf("journal: %+v", res.Entries)
+	}
+}
+
+func TestJournalPathIsPerConfig(t *testing.T) {
+	a, b := JournalPath("/var/lib/ddns", "/etc/ddns/a.toml"), JournalPath("/var/lib/ddns", "/etc/ddns/b.toml")
+	if a == b || filepath.Dir(a) != "/var/lib/ddns/journal" || JournalPath("/var/lib/ddns", "") != "/var/lib/ddns/journal/supervisor-default.jsonl" {
+		t.Fatalf("journal paths %q, %q", a, b)
+	}
+}

@@ -1,0 +1,115 @@
+package ddns
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/ddnsd/ddns/journal"
+	"github.com/ddnsd/ddns/providers/providertest"
+	"github.com/ddnsd/ddns/testsupport/linebuf"
+)
+
+// TestEngineJournalsChangesAndFailures drives the engine against the fake
+// Cloudflare API through a creation, a rejected write repeated over an
+// hour and the change that finally takes, and reads the journal beside the
+// state file.
+func TestEngineJournalsChangesAndFailures(t *testing.T) {
+	api := providertest.NewCloudflare("tok-123", "example.com")
+	defer api.Close()
+	echo := newEcho(t, "11.22.33.44")
+	clock := newFakeClock()
+	logs := &linebuf.Buffer{}
+	state := filepath.Join(t.TempDir(), "state.json")
+	eng, err := New(cloudflareConfig(t, api.URL, echo.URL, 1), Options{
+		Logger: hclog.New(&hclog.LoggerOptions{Output: logs, Level: hclog.Debug}), Clock: clock,
+		StatePath: state, LockState: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	if got, want := eng.JournalPath(), journal.BesideState(state); got != want {
+		t.Fatalf("journal path %q, want %q", got, want)
+	}
+	pass := func() { eng.Pass(context.Background()) }
+
+	pass() // creates the record
+	t0 := clock.Now()
+	pass() // unchanged: nothing journaled
+	echo.set("11.22.33.45")
+	api.RejectWrites(true)
+	clock.Advance(time.Minute)
+	pass() // rejected: journaled
+	t1 := clock.Now()
+	clock.Advance(10 * time.Minute)
+	pass() // the same failure again within the hour: not journaled
+	clock.Advance(time.Hour)
+	pass() // still failing an hour later: journaled again, with the count
+	t2 := clock.Now()
+	api.RejectWrites(false)
+	clock.Advance(time.Minute)
+	pass() // the change takes
+	t3 := clock.Now()
+
+	res, err := journal.Read(journal.Filter{}, eng.JournalPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := res.Entries
+	if len(got) != 4 {
+		t.Fatalf("journal has %d entries, want 4: %+v\n%s", len(got), got, logs)
+	}
+	const key = "home.example.com/A"
+	check := func(i int, e journal.Entry, at time.Time, kind, old, new string) {
+		t.Helper()
+		if !e.At.Equal(at) || e.Kind != kind || e.Record != key || e.Provider != "cf" || e.Old != old || e.New != new || e.Took <= 0 {
+			t.Errorf("entry %d: %+v; want %s %s → %s at %v", i, e, kind, old, new, at)
+		}
+	}
+	check(0, got[0], t0, journal.KindChanged, "", "11.22.33.44")
+	check(1, got[1], t1, journal.KindFailed, "11.22.33.44", "11.22.33.45")
+	check(2, got[2], t2, journal.KindFailed, "11.22.33.44", "11.22.33.45")
+	check(3, got[3], t3, journal.KindChanged, "11.22.33.44", "11.22.33.45")
+	if !got[0].Verified || !got[3].Verified || got[0].Error != "" {
+		t.Errorf("changes not journaled as verified and error-free: %+v, %+v", got[0], got[3])
+	}
+	if !strings.Contains(got[1].Error, "9005") || got[1].Error != got[2].Error {
+		t.Errorf("failures do not carry the API's refusal: %q, %q", got[1].Error, got[2].Error)
+	}
+	if got[1].Detail != "" || !strings.Contains(got[2].Detail, "still failing since "+t1.UTC().Format(time.RFC3339)) || !strings.Contains(got[2].Detail, "(1 more failed passes") {
+		t.Errorf("details: first failure %q, repeat %q", got[1].Detail, got[2].Detail)
+	}
+	raw, err := os.ReadFile(eng.JournalPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(raw), "tok-123") {
+		t.Errorf("the API token reached the journal:\n%s", raw)
+	}
+}
+
+// TestDryRunEngineKeepsNoJournal: an engine without the state's lock (a
+// dry run) writes no journal, so it cannot interleave with the daemon's.
+func TestDryRunEngineKeepsNoJournal(t *testing.T) {
+	api := providertest.NewCloudflare("tok-123", "example.com")
+	defer api.Close()
+	echo := newEcho(t, "11.22.33.44")
+	state := filepath.Join(t.TempDir(), "state.json")
+	eng, err := New(cloudflareConfig(t, api.URL, echo.URL, 1), Options{Clock: newFakeClock(), StatePath: state})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng.Pass(context.Background())
+	if eng.JournalPath() != "" {
+		t.Errorf("journal path %q without the lock", eng.JournalPath())
+	}
+	if _, err := os.Stat(journal.BesideState(state)); !os.IsNotExist(err) {
+		t.Errorf("a journal was written without the lock: %v", err)
+	}
+}
