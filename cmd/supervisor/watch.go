@@ -140,19 +140,14 @@ func changeKey(st *ipc.Status, lines []string) string {
 	return string(b)
 }
 
-// isTerminal reports whether w is a terminal that takes ANSI cursor
+// ansiTerminal reports whether w is a terminal that takes ANSI cursor
 // movement (on Windows, a console where virtual terminal processing could
 // be switched on).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
+func ansiTerminal(w io.Writer) bool {
+	if !isTerminal(w) {
 		return false
 	}
-	fi, err := f.Stat()
-	if err != nil || fi.Mode()&os.ModeCharDevice == 0 {
-		return false
-	}
-	return enableANSI(f)
+	return enableANSI(w.(*os.File))
 }
 
 // cmdWatch runs `supervisor status --watch` on the socket at path; Ctrl-C
@@ -163,7 +158,7 @@ func cmdWatch(path string, events int, asJSON bool, stdout io.Writer) int {
 	w := &watcher{
 		fetch: func(ctx context.Context) (*ipc.Status, error) { return askStatus(ctx, path, events) },
 		tail:  (&journalTail{n: watchJournalLines}).last,
-		out:   stdout, term: isTerminal(stdout), asJSON: asJSON, allEvents: events != 0,
+		out:   stdout, term: ansiTerminal(stdout), asJSON: asJSON, allEvents: events != 0,
 		every: watchEvery, socket: path,
 	}
 	w.run(ctx)
