@@ -58,7 +58,7 @@ func (c *converter) ipv6Reg(e *entry, f *family, key, reg string, s *outSource) 
 	at, k := f.ipv6Reg.line, e.key(key+".ipv6reg")
 	if n, ok := ddnsgoNth(reg); ok {
 		if n == 0 {
-			c.r.note(at, k, "%q not converted: ddns-go counts from @1 and finds no address with @0; here the source picks the interface's first address in the order below", reg)
+			c.r.note(at, k, "%q not converted: ddns-go counts from @1 and finds no address with @0; here the source, without index, picks the interface's preferred address", reg)
 			return
 		}
 		i := n - 1
