@@ -143,6 +143,12 @@ func (c *converter) ttlFor(e *entry, m mapping, typ string) int {
 		ttl = ddnsgoDefaultTTL
 	}
 	v := strings.TrimSpace(e.ttl.s)
+	if m.fixedTTL {
+		if v != "" && !strings.EqualFold(v, "auto") && v != strconv.Itoa(ttl) {
+			c.r.note(e.ttl.line, e.key("ttl"), "%q ignored: ddns-go's %s sends %d whatever ttl says, and so does this config", v, e.dns.name.s, ttl)
+		}
+		v = ""
+	}
 	if v != "" && !strings.EqualFold(v, "auto") {
 		n, err := strconv.Atoi(v)
 		if err != nil || n <= 0 {
@@ -251,6 +257,8 @@ type pendingRecord struct {
 	d   domain
 	typ string
 	key string
+	// proxied is the record's own Cloudflare proxied, nil for the account's.
+	proxied *bool
 }
 
 func listDomains(doms [2][]domain) string {
@@ -279,44 +287,46 @@ func (c *converter) account(e *entry, name string, m mapping, recs []pendingReco
 		return nil
 	}
 	for _, p := range ps {
-		if p.value == "" || p.value == ":" {
+		if p.value == "" {
 			// Broken in ddns-go too; the other entries still convert.
 			c.r.note(e.dns.line, e.key("dns"), "provider %s needs its %s (for %s here), and it is empty: not converted, with its domains %s",
-				name, yamlFieldFor(p), p.key, listPending(recs))
+				name, p.field, p.key, listPending(recs))
 			return nil
 		}
 	}
-	// Cloudflare's proxied is per account here: domains asking for it get
-	// an account of their own.
-	groups := map[string][]pendingRecord{}
-	var order []string
-	for _, pr := range recs {
-		g := ""
-		for k, vs := range pr.d.params {
+	// ddns-go's Cloudflare takes ?proxied= per domain; here it is the
+	// record's own proxied. ddns-go sets it only where the domain says so
+	// (true is "true", anything else false) and otherwise leaves the
+	// record as Cloudflare has it; here a record without it takes the
+	// account's, unproxied.
+	unsaid := false
+	for i := range recs {
+		pr := &recs[i]
+		for _, k := range sortedKeys(pr.d.params) {
+			vs := pr.d.params[k]
 			switch {
 			case m.ours == "cloudflare" && k == "proxied":
-				if len(vs) > 0 && vs[0] == "true" {
-					g = "proxied"
+				v := vs[0]
+				p := v == "true"
+				if v != "true" && v != "false" {
+					c.r.note(pr.d.line, pr.key, "proxied=%s of %q written as proxied = false: ddns-go takes only \"true\" as true", v, pr.d.raw)
 				}
+				pr.proxied = &p
 			default:
 				c.r.note(pr.d.line, pr.key, "parameter %s=%s of %q ignored: %s takes no per-record parameters here", k, strings.Join(vs, ","), pr.d.raw, m.ours)
 			}
 		}
-		if _, ok := groups[g]; !ok {
-			order = append(order, g)
+		if m.ours == "cloudflare" && pr.proxied == nil {
+			unsaid = true
 		}
-		groups[g] = append(groups[g], pr)
 	}
-	for _, g := range order {
-		gps := slices.Clone(ps)
-		suffix := ""
-		if g == "proxied" {
-			gps = append(gps, param{key: "proxied", value: true})
-			suffix = "-proxied"
-		}
-		pname := c.provider(e, m.ours, suffix, gps, nil)
-		c.records(e, m, m.ours, pname, groups[g])
+	var comments []string
+	if unsaid {
+		comments = append(comments, "ddns-go left a record's proxied as Cloudflare had it when its domain had no ?proxied=; "+
+			"here a record without proxied is made unproxied: write proxied = true on each one you proxy in the dashboard")
 	}
+	pname := c.provider(e, m.ours, "", ps, comments)
+	c.records(e, m, m.ours, pname, recs)
 	return nil
 }
 
@@ -328,13 +338,6 @@ func listPending(recs []pendingRecord) string {
 	return strings.Join(s, ", ")
 }
 
-func yamlFieldFor(p param) string {
-	if p.key == "access_key_id" || p.key == "secret_id" {
-		return "dns.id"
-	}
-	return "dns.secret"
-}
-
 func (c *converter) records(e *entry, m mapping, typ, pname string, recs []pendingRecord) {
 	ttl := c.ttlFor(e, m, typ)
 	for _, pr := range recs {
@@ -344,7 +347,7 @@ func (c *converter) records(e *entry, m mapping, typ, pname string, recs []pendi
 			continue
 		}
 		c.seen[id] = e.index
-		c.out.records = append(c.out.records, outRecord{provider: pname, zone: pr.d.zone, name: pr.d.name, typ: pr.typ, ttl: ttl, from: pr.d.raw, line: pr.d.line})
+		c.out.records = append(c.out.records, outRecord{provider: pname, zone: pr.d.zone, name: pr.d.name, typ: pr.typ, ttl: ttl, proxied: pr.proxied, from: pr.d.raw, line: pr.d.line})
 	}
 }
 
@@ -356,6 +359,16 @@ func (c *converter) provider(e *entry, typ, suffix string, ps []param, comments 
 		fmt.Fprintf(&sig, "\x00%s=%v", p.key, p.value)
 	}
 	if n, ok := c.providerBy[sig.String()]; ok {
+		// Another entry's account: what this entry adds to say is said too.
+		for i := range c.out.providers {
+			if op := &c.out.providers[i]; op.name == n {
+				for _, cm := range comments {
+					if !slices.Contains(op.comments, cm) {
+						op.comments = append(op.comments, cm)
+					}
+				}
+			}
+		}
 		return n
 	}
 	base := typ

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -110,6 +111,9 @@ func TestConvertedRecordsAndSources(t *testing.T) {
 		{"cloudflare-compose.yaml",
 			[]string{"cloudflare example.org home A 1", "cloudflare example.org home AAAA 1"},
 			[]string{"http https://ip.3322.net", "http https://4.ipw.cn"}, []string{"interface eth0"}},
+		{"cloudflare-proxied.yaml",
+			[]string{"mqe example.com mqe A 1", "mqe example.com ssh A 1", "mqe example.com mqe AAAA 1", "mqe example.com ssh AAAA 1"},
+			[]string{"http https://ip.3322.net", "http https://4.ipw.cn", "http https://v4.yinghualuo.cn/bejson"}, []string{"interface eth0"}},
 		{"tencentcloud-url.yaml",
 			[]string{"tencentcloud example.cn nas A 600"},
 			[]string{"http https://ip.3322.net", "http https://4.ipw.cn", "http https://v4.yinghualuo.cn/bejson"}, nil},
@@ -245,15 +249,16 @@ func TestCallbackTemplatesRender(t *testing.T) {
 	}
 }
 
-// TestProxiedDomainsGetTheirOwnAccount: ddns-go's ?proxied=true is per
-// domain, proxied here is per provider table.
-func TestProxiedDomainsGetTheirOwnAccount(t *testing.T) {
+// TestProxiedIsWrittenOnTheRecord: ddns-go's ?proxied= is per domain, and
+// so is a record's proxied here: one account, each record with its own
+// setting where the domain gave one (only "true" is true, as in ddns-go).
+func TestProxiedIsWrittenOnTheRecord(t *testing.T) {
 	in := `dnsconf:
   - ipv4:
       enable: true
       gettype: url
       url: https://4.ipw.cn
-      domains: ["a.example.com", "b.example.com?proxied=true", "c.example.com?proxied=false"]
+      domains: ["a.example.com", "b.example.com?proxied=true", "c.example.com?proxied=false", "d.example.com?proxied=1"]
     dns: {name: cloudflare, secret: tok}
 `
 	res, err := Convert([]byte(in), Options{Name: "p.yaml"})
@@ -261,17 +266,82 @@ func TestProxiedDomainsGetTheirOwnAccount(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := checkConverted(t, "p.yaml", res.TOML)
+	if len(cfg.Providers) != 1 || cfg.Providers["cloudflare"].Params["proxied"] != nil {
+		t.Errorf("providers = %v, want one cloudflare account without proxied of its own", cfg.Providers)
+	}
+	show := func(p *bool) string {
+		if p == nil {
+			return "unset"
+		}
+		return strconv.FormatBool(*p)
+	}
 	got := map[string]string{}
 	for _, r := range cfg.Records {
-		got[r.Name] = r.Provider
+		if r.Provider != "cloudflare" {
+			t.Errorf("record %s is on provider %q, want cloudflare", r.Name, r.Provider)
+		}
+		got[r.Name] = show(r.Proxied)
 	}
-	if got["a"] != "cloudflare" || got["c"] != "cloudflare" || got["b"] != "cloudflare-proxied" {
-		t.Errorf("records by provider = %v, want a and c on cloudflare, b on cloudflare-proxied", got)
+	want := map[string]string{"a": "unset", "b": "true", "c": "false", "d": "false"}
+	if !maps.Equal(got, want) {
+		t.Errorf("proxied by record = %v, want %v", got, want)
 	}
-	if cfg.Providers["cloudflare-proxied"].Params["proxied"] != true || cfg.Providers["cloudflare"].Params["proxied"] != nil {
-		t.Errorf("proxied: %v / %v", cfg.Providers["cloudflare-proxied"].Params, cfg.Providers["cloudflare"].Params)
+	lines := NoteLines("p.yaml", res.Notes)
+	if w := `p.yaml:6: dnsconf[0].ipv4.domains: proxied=1 of "d.example.com?proxied=1" written as proxied = false`; !slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, w) }) {
+		t.Errorf("no note starting %q in:\n%s", w, strings.Join(lines, "\n"))
+	}
+	if !strings.Contains(string(res.TOML), "write proxied = true on each one you proxy in the dashboard") {
+		t.Errorf("the account lacks the comment about records without proxied:\n%s", res.TOML)
 	}
 }
+
+// TestIPv6RegMapsToSelectors: ddns-go's ipv6reg becomes an interface
+// source's index ("@N", N-1) or match (a regular expression), each with a
+// note saying how the two differ; what ddns-go could not use is noted and
+// left out.
+func TestIPv6RegMapsToSelectors(t *testing.T) {
+	tests := []struct {
+		reg   string
+		want  string // the source as the TOML writes it
+		note  string // the start of the note's text after "KEY: "
+		index *int
+	}{
+		{reg: "@2", want: `{ type = "interface", name = "eth0", index = 1 }`, note: `"@2" written as index = 1: ddns-go counted`, index: ptr(1)},
+		{reg: "@1", want: `{ type = "interface", name = "eth0", index = 0 }`, note: `"@1" written as index = 0`, index: ptr(0)},
+		{reg: "@10", want: `{ type = "interface", name = "eth0", index = 9 }`, note: `"@10" written as index = 9`, index: ptr(9)},
+		{reg: "@0", want: `{ type = "interface", name = "eth0" }`, note: `"@0" not converted: ddns-go counts from @1`},
+		{reg: "^2001:db8:", want: `{ type = "interface", name = "eth0", match = "^2001:db8:" }`, note: `"^2001:db8:" written as match: where no address matched`},
+		{reg: "@x", want: `{ type = "interface", name = "eth0", match = "@x" }`, note: `"@x" written as match`},
+		{reg: "::(1|2)$", want: `{ type = "interface", name = "eth0", match = "::(1|2)$" }`, note: `"::(1|2)$" written as match`},
+		{reg: "(?<=1)", want: `{ type = "interface", name = "eth0" }`, note: `"(?<=1)" not converted: it is not a regular expression Go accepts`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.reg, func(t *testing.T) {
+			in := "dnsconf:\n  - ipv6: {enable: true, gettype: netInterface, netinterface: eth0, ipv6reg: " + strconv.Quote(tc.reg) + ", domains: [v6.example.com]}\n" +
+				"    dns: {name: cloudflare, secret: tok}\n"
+			res, err := Convert([]byte(in), Options{Name: "r.yaml"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(res.TOML), "  "+tc.want+",\n") {
+				t.Errorf("the output lacks %s:\n%s", tc.want, res.TOML)
+			}
+			lines := NoteLines("r.yaml", res.Notes)
+			if w := "r.yaml:2: dnsconf[0].ipv6.ipv6reg: " + tc.note; !slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, w) }) {
+				t.Errorf("no note starting %q in:\n%s", w, strings.Join(lines, "\n"))
+			}
+			cfg := checkConverted(t, "r.yaml", res.TOML)
+			if len(cfg.IP.V6) != 1 {
+				t.Fatalf("ip.v6 = %v, want one source", cfg.IP.V6)
+			}
+			if got := cfg.IP.V6[0].Index; (got == nil) != (tc.index == nil) || got != nil && *got != *tc.index {
+				t.Errorf("index = %v, want %v", got, tc.index)
+			}
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
 
 // TestNotesNameTheLine: what is not converted is listed with its line,
 // on stderr's format and in the TOML's comments.
@@ -281,18 +351,17 @@ func TestNotesNameTheLine(t *testing.T) {
 		"      enable: true\n" + // 3
 		"      gettype: netInterface\n" + // 4
 		"      netinterface: eth0\n" + // 5
-		"      ipv6reg: '^2001:db8:'\n" + // 6
-		"      domains: [v6.example.com]\n" + // 7
-		"    dns: {name: alidns, id: i, secret: s}\n" + // 8
-		"    Ttl: 600\n" // 9
+		"      domains: ['v6.example.com?comment=hi']\n" + // 6
+		"    dns: {name: alidns, id: i, secret: s}\n" + // 7
+		"    Ttl: 600\n" // 8
 	res, err := Convert([]byte(in), Options{Name: "n.yaml"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	lines := NoteLines("n.yaml", res.Notes)
 	want := map[int]string{
-		6: "dnsconf[0].ipv6.ipv6reg: ",
-		9: "dnsconf[0].Ttl: ignored: ddns-go reads keys in lower case only",
+		6: `dnsconf[0].ipv6.domains: parameter comment=hi of "v6.example.com?comment=hi" ignored: alidns takes no per-record parameters here`,
+		8: "dnsconf[0].Ttl: ignored: ddns-go reads keys in lower case only",
 	}
 	for line, w := range want {
 		prefix := "n.yaml:" + strconv.Itoa(line) + ": " + w
@@ -306,26 +375,168 @@ func TestNotesNameTheLine(t *testing.T) {
 	checkConverted(t, "n.yaml", res.TOML)
 }
 
-// TestMappingTableAgreesWithSpecs: every ddns-go provider the table maps
-// to a type this build has must use that type's keys, so a provider added
-// (or renamed) elsewhere cannot silently fall out of the import.
+// ddnsgoProviders are the names ddns-go's dns/index.go (v6, at commit
+// 5874c2e, which added desec) selects a provider by, in its order.
+var ddnsgoProviders = []string{"alidns", "aliesa", "tencentcloud", "trafficroute", "dnspod", "dnsla", "cloudflare",
+	"huaweicloud", "callback", "baiducloud", "porkbun", "godaddy", "namecheap", "namesilo", "vercel", "dynadot",
+	"dynv6", "spaceship", "nowcn", "eranet", "tnethk", "gcore", "edgeone", "nsone", "name_com", "rainyun",
+	"hipmdnsmgr", "cloudns", "desec"}
+
+// TestMappingTableAgreesWithSpecs: every ddns-go provider is either mapped
+// or listed as unsupported, never both; every mapped one uses a type this
+// build has with that type's keys, so a provider renamed elsewhere cannot
+// silently fall out of the import; and no unsupported one names a type
+// this build has, so a provider added here is not left unmapped.
 func TestMappingTableAgreesWithSpecs(t *testing.T) {
-	var pending []string
+	for _, name := range ddnsgoProviders {
+		_, mapped := mappings[name]
+		_, listed := unsupported[name]
+		if mapped == listed {
+			t.Errorf("ddns-go's %s: in the mapping table %v, in the unsupported list %v; want exactly one", name, mapped, listed)
+		}
+	}
+	for _, name := range append(sortedKeys(mappings), sortedKeys(unsupported)...) {
+		if !slices.Contains(ddnsgoProviders, name) {
+			t.Errorf("%s is not one of ddns-go's providers", name)
+		}
+	}
 	for _, name := range sortedKeys(mappings) {
 		m := mappings[name]
-		if m.ours == "" || m.params == nil {
+		if m.ours == "" {
+			if m.why == "" {
+				t.Errorf("ddns-go's %s maps to nothing and says no reason", name)
+			}
 			continue
+		}
+		if _, _, ok := spec.Default().Keys(m.ours); !ok {
+			t.Errorf("ddns-go's %s maps to %q, which this build has no spec for", name, m.ours)
+			continue
+		}
+		if m.params == nil {
+			continue // callback: webhook.go builds its keys
 		}
 		ps := m.params(dnsAccount{id: value{s: "id"}, secret: value{s: "secret"}})
-		if _, _, ok := spec.Default().Keys(m.ours); !ok {
-			pending = append(pending, name+"→"+m.ours)
-			continue
-		}
 		if why := usable(spec.Default(), m.ours, ps); why != "" {
 			t.Errorf("ddns-go's %s: %s", name, why)
 		}
 	}
-	t.Logf("not yet supported by this build (flip when their specs land): %s", strings.Join(pending, ", "))
+	for _, name := range sortedKeys(unsupported) {
+		if _, _, ok := spec.Default().Keys(name); ok {
+			t.Errorf("ddns-go's %s is listed as unsupported, but this build has a provider of type %q: map it", name, name)
+		}
+	}
+}
+
+// TestEveryMappedProviderConverts: one entry per mapped ddns-go provider
+// becomes a table of its type holding ddns-go's id and secret under that
+// type's keys, with ddns-go's TTL for an empty ttl, and passes check.
+func TestEveryMappedProviderConverts(t *testing.T) {
+	tests := []struct {
+		name string
+		typ  string
+		keys map[string]any // the table's keys, type excepted
+		ttl  int
+	}{
+		{"alidns", "alidns", map[string]any{"access_key_id": "ID", "access_key_secret": "SECRET"}, 600},
+		{"tencentcloud", "tencentcloud", map[string]any{"secret_id": "ID", "secret_key": "SECRET"}, 600},
+		{"cloudflare", "cloudflare", map[string]any{"api_token": "SECRET"}, 1},
+		{"huaweicloud", "huaweicloud", map[string]any{"access_key_id": "ID", "secret_access_key": "SECRET"}, 300},
+		{"porkbun", "porkbun", map[string]any{"api_key": "ID", "secret_api_key": "SECRET"}, 600},
+		{"godaddy", "godaddy", map[string]any{"api_key": "ID", "api_secret": "SECRET"}, 600},
+		{"namesilo", "namesilo", map[string]any{"api_key": "SECRET"}, 3600},
+		{"dynv6", "dynv6", map[string]any{"token": "SECRET"}, 600},
+		{"desec", "desec", map[string]any{"token": "SECRET"}, 3600},
+	}
+	covered := map[string]bool{"callback": true} // TestCallback*
+	for _, tc := range tests {
+		covered[tc.name] = true
+		t.Run(tc.name, func(t *testing.T) {
+			in := "dnsconf:\n  - ipv4: {enable: true, gettype: url, url: 'https://4.ipw.cn', domains: [a.example.com]}\n" +
+				"    dns: {name: " + tc.name + ", id: ID, secret: SECRET}\n"
+			res, err := Convert([]byte(in), Options{Name: "m.yaml"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg := checkConverted(t, "m.yaml", res.TOML)
+			p, ok := cfg.Providers[tc.typ]
+			if !ok || p.Type != tc.typ {
+				t.Fatalf("providers = %v, want one named and typed %s", cfg.Providers, tc.typ)
+			}
+			if !maps.Equal(p.Params, tc.keys) {
+				t.Errorf("keys = %v, want %v", p.Params, tc.keys)
+			}
+			if len(cfg.Records) != 1 || cfg.Records[0].TTL != tc.ttl {
+				t.Errorf("records = %+v, want one with TTL %d", cfg.Records, tc.ttl)
+			}
+		})
+	}
+	for _, name := range sortedKeys(mappings) {
+		if mappings[name].ours != "" && !covered[name] {
+			t.Errorf("ddns-go's %s is mapped, and no case here converts it", name)
+		}
+	}
+}
+
+// TestABuildWithoutTheTypeListsTheEntry: against a build whose schema
+// lacks a mapped type (or takes other keys), the entry is listed as not yet
+// supported with its domains, and the rest converts.
+func TestABuildWithoutTheTypeListsTheEntry(t *testing.T) {
+	in := "dnsconf:\n  - ipv4: {enable: true, gettype: url, url: 'https://4.ipw.cn', domains: [a.example.com]}\n    dns: {name: cloudflare, secret: tok}\n" +
+		"  - ipv4: {enable: true, gettype: url, url: 'https://4.ipw.cn', domains: [p.example.com]}\n    dns: {name: porkbun, id: pk, secret: sk}\n" +
+		"  - ipv4: {enable: true, gettype: url, url: 'https://4.ipw.cn', domains: [g.example.com]}\n    dns: {name: godaddy, id: gk, secret: gs}\n"
+	schema := schemaEdit{base: spec.Default(), keys: map[string][]string{"porkbun": nil, "godaddy": {"api_token"}}}
+	res, err := Convert([]byte(in), Options{Name: "c.yaml", Supported: schema})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := NoteLines("c.yaml", res.Notes)
+	for _, w := range []string{
+		`c.yaml:5: dnsconf[1].dns.name: provider "porkbun" (porkbun) not converted, with its domains p.example.com (A): not yet supported: this build has no provider of type "porkbun"`,
+		`c.yaml:7: dnsconf[2].dns.name: provider "godaddy" (godaddy) not converted, with its domains g.example.com (A): not yet supported: this build's "godaddy" provider takes api_token, not api_key`,
+	} {
+		if !slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, w) }) {
+			t.Errorf("no note starting %q in:\n%s", w, strings.Join(lines, "\n"))
+		}
+	}
+	if res.Records != 1 || res.Providers != 1 {
+		t.Errorf("%d records on %d providers, want the cloudflare one only:\n%s", res.Records, res.Providers, res.TOML)
+	}
+}
+
+// schemaEdit is base with some types' keys replaced: nil keys for a type
+// the build lacks.
+type schemaEdit struct {
+	base Schema
+	keys map[string][]string
+}
+
+func (s schemaEdit) Keys(typ string) (keys, secrets []string, ok bool) {
+	if k, edited := s.keys[typ]; edited {
+		return k, k, k != nil
+	}
+	return s.base.Keys(typ)
+}
+
+// TestAProviderDDNSGoDoesNotKnowIsRefused: ddns-go falls back to alidns
+// for a name it does not know; the import refuses it instead, naming the
+// line and ddns-go's names.
+func TestAProviderDDNSGoDoesNotKnowIsRefused(t *testing.T) {
+	for _, name := range []string{"route99", "gandi", "duckdns"} { // the last two are ours, not ddns-go's
+		t.Run(name, func(t *testing.T) {
+			in := "dnsconf:\n  - ipv4: {enable: true, gettype: url, url: 'https://4.ipw.cn', domains: [a.example.com]}\n    dns: {name: " + name + ", secret: tok}\n"
+			_, err := Convert([]byte(in), Options{Name: "u.yaml"})
+			var ie *InputError
+			if !errors.As(err, &ie) {
+				t.Fatalf("err = %v, want an *InputError", err)
+			}
+			if w := "u.yaml:3: dnsconf[0].dns.name: \"" + name + "\" is not a provider ddns-go knows"; !strings.HasPrefix(err.Error(), w) {
+				t.Errorf("err = %q, want it to start %q", err, w)
+			}
+			if !strings.Contains(err.Error(), "alidns, aliesa, baiducloud, callback, cloudflare, cloudns, desec, dnsla, dnspod, dynadot, dynv6") {
+				t.Errorf("err = %q, want it to list ddns-go's names", err)
+			}
+		})
+	}
 }
 
 // TestConversionCases: the shapes ddns-go accepts besides its own
@@ -365,12 +576,16 @@ func TestConversionCases(t *testing.T) {
 			in: "dnsconf:\n  - ipv4: {enable: true, gettype: url, url: 'https://4.ipw.cn', domains: [a.example.com]}\n    dns: {name: cloudflare, secret: tok}\n" +
 				"  - ipv4: {enable: true, gettype: url, url: 'https://4.ipw.cn', domains: [v.example.com]}\n    dns: {name: vercel, secret: tok}\n",
 			records: []string{"cloudflare example.com a A 1"},
-			notes:   []string{`provider "vercel" not converted, with its domains v.example.com (A): this program has no provider for it yet`}},
-		{name: "a provider another branch adds is listed as not yet supported",
-			in: "dnsconf:\n  - ipv4: {enable: true, gettype: url, url: 'https://4.ipw.cn', domains: [a.example.com]}\n    dns: {name: cloudflare, secret: tok}\n" +
-				"  - ipv4: {enable: true, gettype: url, url: 'https://4.ipw.cn', domains: [p.example.com]}\n    dns: {name: porkbun, id: pk, secret: sk}\n",
+			notes:   []string{`provider "vercel" not converted, with its domains v.example.com (A): this program has no provider for Vercel yet`}},
+		{name: "a TTL ddns-go's namesilo does not send is noted, and 3600 written",
+			in:      "dnsconf:\n  - ipv4: {enable: true, gettype: url, url: 'https://4.ipw.cn', domains: [n.example.com]}\n    dns: {name: namesilo, secret: k}\n    ttl: '7200'\n",
+			records: []string{"namesilo example.com n A 3600"},
+			notes:   []string{`c.yaml:4: dnsconf[0].ttl: "7200" ignored: ddns-go's namesilo sends 3600 whatever ttl says`}},
+		{name: "a godaddy entry without dns.secret is listed, naming the key it would fill",
+			in: "dnsconf:\n  - ipv4: {enable: true, gettype: url, url: 'https://4.ipw.cn', domains: [g.example.com]}\n    dns: {name: godaddy, id: key, secret: ''}\n" +
+				"  - ipv4: {enable: true, gettype: url, url: 'https://4.ipw.cn', domains: [a.example.com]}\n    dns: {name: cloudflare, secret: tok}\n",
 			records: []string{"cloudflare example.com a A 1"},
-			notes:   []string{`provider "porkbun" (porkbun) not converted, with its domains p.example.com (A): not yet supported`}},
+			notes:   []string{"provider godaddy needs its dns.secret (for api_secret here), and it is empty"}},
 		{name: "an entry with an empty secret or a bad callback URL is listed, the rest converted",
 			in: "dnsconf:\n  - ipv4: {enable: true, gettype: url, url: 'https://4.ipw.cn', domains: [a.example.com]}\n    dns: {name: cloudflare, secret: tok}\n" +
 				"  - ipv4: {enable: true, gettype: url, url: 'https://4.ipw.cn', domains: [b.example.com]}\n    dns: {name: alidns, id: i, secret: ''}\n" +

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -25,6 +26,7 @@ type outProvider struct {
 type outRecord struct {
 	provider, zone, name, typ string
 	ttl                       int
+	proxied                   *bool // Cloudflare's, nil when not said
 	from                      string
 	line                      int
 }
@@ -83,6 +85,9 @@ func (o *output) render(name string, notes []Note) []byte {
 				if s.match != "" {
 					fields = append(fields, "match = "+tomlString(s.match))
 				}
+				if s.index != nil {
+					fields = append(fields, "index = "+strconv.Itoa(*s.index))
+				}
 			case "command":
 				fields = append(fields, "command = "+tomlArray(s.command))
 			}
@@ -103,6 +108,9 @@ func (o *output) render(name string, notes []Note) []byte {
 	for _, r := range o.records {
 		fmt.Fprintf(&b, "\n# %s (line %d)\n[[records]]\nprovider = %s\nzone = %s\nname = %s\ntype = %s\nttl = %d\n",
 			comment(r.from), r.line, tomlString(r.provider), tomlString(r.zone), tomlString(r.name), tomlString(r.typ), r.ttl)
+		if r.proxied != nil {
+			fmt.Fprintf(&b, "proxied = %t\n", *r.proxied)
+		}
 	}
 	for _, n := range o.notify {
 		fmt.Fprintf(&b, "\n# from ddns-go's webhook (line %d)\n[[notify]]\ntype = \"webhook\"\n", n.line)

@@ -3,10 +3,9 @@ package ddnsgo
 import (
 	"fmt"
 	"net/url"
-	"reflect"
+	"regexp"
+	"strconv"
 	"strings"
-
-	"github.com/ddnsd/ddns/configs"
 )
 
 type outSource struct {
@@ -15,11 +14,16 @@ type outSource struct {
 	name    string
 	command []string
 	match   string
+	index   *int
 	comment string
 }
 
 func (s outSource) id() string {
-	return fmt.Sprintf("%s\x00%s\x00%s\x00%q\x00%s", s.typ, s.url, s.name, s.command, s.match)
+	index := ""
+	if s.index != nil {
+		index = strconv.Itoa(*s.index)
+	}
+	return fmt.Sprintf("%s\x00%s\x00%s\x00%q\x00%s\x00%s", s.typ, s.url, s.name, s.command, s.match, index)
 }
 
 type sourceList struct {
@@ -42,17 +46,51 @@ var textEchoes = map[string]string{
 	"myip4.ipip.net": "answers a sentence around the address",
 }
 
-// interfaceSelector reports whether interface sources take key (a regular
-// expression selector such as "match"): other work adds selectors to
-// configs.Source, and ipv6reg maps onto one as soon as it is there.
-func interfaceSelector(key string) bool {
-	t := reflect.TypeFor[configs.Source]()
-	for i := range t.NumField() {
-		if tag, _, _ := strings.Cut(t.Field(i).Tag.Get("toml"), ","); tag == key {
-			return true
+// ipv6Reg maps ddns-go's ipv6reg of an interface source onto s. ddns-go
+// (config.getIpv6AddrFromInterface) reads "@N" as the interface's Nth
+// address, counting from 1 in the order the system lists the addresses in
+// 2000::/3, temporary ones included; anything else is a Go regular
+// expression matched, unanchored, against each address as net.IP writes it.
+// Here match is the same dialect (Go's regexp, RE2) on the same text
+// (netip.Addr writes IPv6 as net.IP does), and index counts from 0 in a
+// fixed order of preference instead of the system's.
+func (c *converter) ipv6Reg(e *entry, f *family, key, reg string, s *outSource) {
+	at, k := f.ipv6Reg.line, e.key(key+".ipv6reg")
+	if n, ok := ddnsgoNth(reg); ok {
+		if n == 0 {
+			c.r.note(at, k, "%q not converted: ddns-go counts from @1 and finds no address with @0; here the source, without index, picks the interface's preferred address", reg)
+			return
+		}
+		i := n - 1
+		s.index = &i
+		c.r.note(at, k, "%q written as index = %d: ddns-go counted the interface's addresses from 1 in the order the system lists them, "+
+			"temporary ones included; index counts from 0 in a fixed order of preference (public, then hand-set before autoconfigured, "+
+			"then lowest first) without temporary or deprecated ones, so it can pick another address (`updater --dry-run` shows which), "+
+			"and where ddns-go fell back to the first address when there were fewer, this source fails", reg, i)
+		return
+	}
+	if _, err := regexp.Compile(reg); err != nil {
+		c.r.note(at, k, "%q not converted: it is not a regular expression Go accepts (%v; ddns-go's web form checks it with JavaScript's, which takes lookarounds and backreferences), so ddns-go matched nothing with it and took the interface's first address, as this source does without it", reg, err)
+		return
+	}
+	s.match = reg
+	c.r.note(at, k, "%q written as match: where no address matched, ddns-go took the interface's first address; this source then fails and the next one is asked", reg)
+}
+
+// ddnsgoNth reads ddns-go's "@N" (digits only after the "@", as ddns-go's
+// test for "@\d" and strconv.Atoi of the rest accept it); ok is false for
+// anything else, which ddns-go takes as a regular expression.
+func ddnsgoNth(reg string) (n int, ok bool) {
+	if len(reg) < 2 || reg[0] != '@' {
+		return 0, false
+	}
+	for _, r := range reg[1:] {
+		if r < '0' || r > '9' {
+			return 0, false
 		}
 	}
-	return false
+	n, err := strconv.Atoi(reg[1:])
+	return n, err == nil
 }
 
 // source adds the address sources of entry e's family f (idx 0 = IPv4).
@@ -85,14 +123,7 @@ func (c *converter) source(e *entry, f *family, key string, idx int) {
 			c.r.note(f.netInterface.line, e.key(key+".netinterface"), "no interface is named: ddns-go then finds no address; here any up, non-loopback interface is used")
 		}
 		if reg := strings.TrimSpace(f.ipv6Reg.s); reg != "" {
-			switch {
-			case strings.HasPrefix(reg, "@"):
-				c.r.note(f.ipv6Reg.line, e.key(key+".ipv6reg"), "%q (the interface's Nth IPv6 address) not converted: interface sources here pick the first global, non-temporary address", reg)
-			case interfaceSelector("match"):
-				s.match = reg
-			default:
-				c.r.note(f.ipv6Reg.line, e.key(key+".ipv6reg"), "%q not converted: interface sources in this build have no regular-expression selector; they pick the first global, non-temporary address", reg)
-			}
+			c.ipv6Reg(e, f, key, reg, &s)
 		}
 		got = append(got, s)
 	case "cmd":
