@@ -8,9 +8,61 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/ddnsd/ddns/clidoc"
 	"github.com/ddnsd/ddns/configs"
 	"github.com/ddnsd/ddns/install"
 )
+
+var installCommand = &clidoc.Command{
+	Name:       "install",
+	Summary:    "make the system start the supervisor at boot or logon",
+	Flags:      flagsOf(func(args []string, stdout, stderr io.Writer) int { return cmdInstall(args, stdout, stderr, false) }),
+	FlagValues: map[string][]string{"target": targetNames()},
+	Help: "Write the startup entry that runs `supervisor run` on this config: a systemd unit (system-wide as " +
+		"root, a user unit otherwise), a launchd agent or daemon on macOS, and on Windows a service (as an " +
+		"administrator), a scheduled task or a Startup-folder entry. Installing twice changes nothing; a file " +
+		"that install did not write is never overwritten.\n\n" +
+		"Without --enable it prints the commands that enable and start the entry; with it, it runs them. " +
+		"--print changes nothing and prints what would be written and run. Under systemd the unit is " +
+		"Type=notify: the supervisor reports ready once its socket serves, even while the updater waits for " +
+		"the network.",
+	Examples: []clidoc.Example{
+		{Args: "install --print", Says: "See the unit (or plist, or task) install would write, and the commands it would run."},
+		{Args: "install --enable --config /etc/ddns/config.toml", Says: "Install for this config and start it now."},
+		{Args: "install --target systemd-user", Says: "Install a user unit, which runs while you are logged in (or always, with loginctl enable-linger)."},
+	},
+	Exits: installExits,
+}
+
+var uninstallCommand = &clidoc.Command{
+	Name:       "uninstall",
+	Summary:    "remove the startup entry that install wrote",
+	Flags:      flagsOf(func(args []string, stdout, stderr io.Writer) int { return cmdInstall(args, stdout, stderr, true) }),
+	FlagValues: map[string][]string{"target": targetNames()},
+	Help: "Stop and remove exactly what `supervisor install` wrote for the target (give the same --target and " +
+		"--name as at install). A file install did not write is left alone. --print changes nothing and prints " +
+		"what would be removed and run. The config and the state files stay.",
+	Examples: []clidoc.Example{
+		{Args: "uninstall", Says: "Remove the entry for this system's default target."},
+		{Args: "uninstall --target windows-task --print", Says: "See what removing the scheduled task would do."},
+	},
+	Exits: installExits,
+}
+
+var installExits = []clidoc.Exit{
+	{Code: 0, Means: "Done (or printed, with --print)."},
+	{Code: 1, Means: "A step failed: a file could not be written, or a command (systemctl, launchctl, sc.exe, schtasks) failed."},
+	{Code: 2, Means: "A usage error, an unknown target, or no target for this system."},
+}
+
+// targetNames lists the install targets, for completion.
+func targetNames() []string {
+	var out []string
+	for _, t := range install.Targets() {
+		out = append(out, string(t))
+	}
+	return out
+}
 
 func cmdInstall(args []string, stdout, stderr io.Writer, remove bool) int {
 	name := "install"
@@ -18,12 +70,13 @@ func cmdInstall(args []string, stdout, stderr io.Writer, remove bool) int {
 		name = "uninstall"
 	}
 	fs := newFlags(name, stderr)
-	print := fs.Bool("print", false, "print what would be written and the commands, change nothing")
-	target := fs.String("target", "", "systemd, systemd-user, launchd, windows-service, windows-task or windows-startup (default: from the OS and privileges)")
-	config := fs.String("config", "", "config file the installed supervisor uses (default: the lookup order's file)")
-	enable := fs.Bool("enable", false, "also enable and start it now")
-	binary := fs.String("binary", "", "supervisor binary to install (default: this one)")
-	unitName := fs.String("name", install.DefaultName, "unit, label or task name")
+	print := fs.Bool("print", false, "Change nothing: print each file that would be written or removed, and the commands that would run.")
+	target := fs.String("target", "", "Install as `TARGET`: systemd, systemd-user, launchd, windows-service, windows-task or windows-startup. "+
+		"Without it: systemd as root and systemd-user otherwise on Linux, launchd on macOS, windows-service as an administrator and windows-task otherwise on Windows.")
+	config := fs.String("config", "", "Make the installed supervisor run on the config file at `PATH` (made absolute). Without it, the file the lookup order finds now.")
+	enable := fs.Bool("enable", false, "Also register, enable and start the entry now, instead of printing the commands that would (uninstall stops the entry first with or without it).")
+	binary := fs.String("binary", "", "Install the supervisor binary at `PATH` instead of the one running.")
+	unitName := fs.String("name", install.DefaultName, "Name the systemd unit, launchd label, service or task `NAME`.")
 	if !fs.parse(args) {
 		return 2
 	}
