@@ -73,7 +73,6 @@ const readmePointer = "The README covers configuration, every provider and going
 // (packages install it as ddnsd-supervisor).
 var progName = "supervisor"
 
-
 // flagsOf turns a command's implementation into the Flags of its table
 // entry: it runs the command with -help and a capturing stderr, and copies
 // the flag set the command built. Every command parses its flags before it
@@ -253,7 +252,8 @@ func completion(p *clidoc.Program, prog string, args []string, stdout, stderr io
 		prog = *name
 	}
 	if err := p.WriteCompletion(stdout, shell, prog); err != nil {
-		fmt.Fprintf(stderr, "%s completion: %v\n", prog, err)
+		fmt.Fprintf(stderr, "%s completion: %v\n", progName, err)
+		fs.Usage()
 		return 2
 	}
 	return 0
