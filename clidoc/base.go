@@ -10,7 +10,7 @@
 //   - Every command has a one-line Summary and a Help of whole sentences.
 //   - Flags are not described in the table but where they are defined: the
 //     usage string of each flag.Flag is its description, in sentences, with
-//     the value's placeholder in backquotes (flag.UnquoteUsage), e.g.
+//     the value's placeholder in capitals in backquotes (flag.UnquoteUsage), e.g.
 //     "Read the socket's path from the config file at `PATH`." A command's
 //     Flags function is the one its implementation parses with, so the
 //     documented flags are the parsed ones.
@@ -64,6 +64,11 @@ type Program struct {
 	Files []Item
 	// SeeAlso names other man pages, e.g. "updater(1)".
 	SeeAlso []string
+	// Siblings are the names of programs installed beside this one (the
+	// updater's sibling is the supervisor): installed under a name that
+	// wraps Name (ddnsd-updater), the text's "`supervisor ..." and the
+	// SEE ALSO entries follow the same pattern (ddnsd-supervisor).
+	Siblings []string
 	// Docs is the closing sentence of every help: where the full
 	// documentation is (the README).
 	Docs string
@@ -187,8 +192,9 @@ func Flags(define func(fs *flag.FlagSet)) []Flag {
 		value, usage := flag.UnquoteUsage(f)
 		if isBool(f) {
 			value = ""
-		} else if value == "value" || value == "" {
-			// flag.UnquoteUsage's guess when the usage has no backquotes.
+		} else if strings.ToLower(value) == value {
+			// flag.UnquoteUsage's guess from the type ("string", "int",
+			// "value") when the usage has no `PLACEHOLDER`.
 			value = "VALUE"
 		}
 		d := f.DefValue
@@ -212,8 +218,23 @@ func (p *Program) rename(text, prog string) string {
 	if prog == "" || prog == p.Name {
 		return text
 	}
-	r := strings.NewReplacer("`"+p.Name+" ", "`"+prog+" ", "`"+p.Name+"`", "`"+prog+"`")
-	return r.Replace(text)
+	pairs := []string{"`" + p.Name + " ", "`" + prog + " ", "`" + p.Name + "`", "`" + prog + "`"}
+	for _, s := range p.Siblings {
+		if as := p.sibling(s, prog); as != s {
+			pairs = append(pairs, "`"+s+" ", "`"+as+" ", "`"+s+"`", "`"+as+"`")
+		}
+	}
+	return strings.NewReplacer(pairs...).Replace(text)
+}
+
+// sibling is the name the sibling program s is installed under when this
+// one is installed as prog: prog with Name replaced by s, or s itself
+// when prog does not contain Name.
+func (p *Program) sibling(s, prog string) string {
+	if prog == "" || !strings.Contains(prog, p.Name) {
+		return s
+	}
+	return strings.Replace(prog, p.Name, s, 1)
 }
 
 // synopsis is a command's usage line without the program name: "status
@@ -251,7 +272,7 @@ func (p *Program) synopses() []string {
 		out = append(out, strings.Join(parts, " "))
 	}
 	if len(p.Commands) > 0 {
-		out = append(out, "COMMAND [flags] [arguments]")
+		out = append(out, "COMMAND [FLAGS] [ARGUMENTS]")
 	}
 	return out
 }

@@ -40,6 +40,8 @@ var statusCommand = &clidoc.Command{
 	Name:    "status",
 	Summary: "show the updater, the network, the records and the last events",
 	Flags:   flagsOf(cmdStatus),
+	// --events takes a number too; "all" is the one word to complete.
+	FlagValues: map[string][]string{"events": {"all"}},
 	Help: "Ask the running supervisor how things are and print a short table: the updater's state (running, " +
 		"backoff, waiting-network, waiting-config, crash-loop, stopped...), its pid, uptime and restarts, how it " +
 		"last exited and why, when the next start is due, the supervisor's config (and its error, when the saved " +

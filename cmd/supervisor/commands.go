@@ -60,8 +60,9 @@ var program = &clidoc.Program{
 		{Name: "~/.config/ddns/config.toml", Means: "A user's config (the user config folder: ~/Library/Application Support on macOS, %AppData% on Windows), looked at before the system config."},
 		{Name: "/run/ddns/supervisor.sock", Means: "root's control socket when the config names none; other users' is below $XDG_RUNTIME_DIR or the temporary folder, Windows uses the named pipe \\\\.\\pipe\\ddns-supervisor-service or -SID."},
 	},
-	SeeAlso: []string{"updater(1)", "systemctl(1)", "journalctl(1)"},
-	Docs:    readmePointer,
+	SeeAlso:  []string{"updater(1)", "systemctl(1)", "journalctl(1)"},
+	Siblings: []string{"updater"},
+	Docs:     readmePointer,
 }
 
 // readmePointer closes every help: where the whole story is.

@@ -170,15 +170,3 @@ func TestHelpFollowsTheInstalledName(t *testing.T) {
 		}
 	}
 }
-
-func TestNameFromArgv0(t *testing.T) {
-	nameFromArgv0 := func(s string) string { return clidoc.NameFromArgv0(s, "supervisor") }
-	for in, want := range map[string]string{
-		"/usr/bin/ddnsd-supervisor": "ddnsd-supervisor", `C:\ddns\supervisor.exe`: "supervisor", "supervisor": "supervisor",
-		"/tmp/go-build1/b001/supervisor.test": "supervisor", "/bin/we ird": "supervisor",
-	} {
-		if got := nameFromArgv0(in); got != want {
-			t.Errorf("nameFromArgv0(%q) = %q, want %q", in, got, want)
-		}
-	}
-}

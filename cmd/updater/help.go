@@ -17,12 +17,9 @@ import (
 // help`, `updater man` and `updater completion` are rendered from it
 // (package clidoc). Its Flags is the function run parses with.
 var program = &clidoc.Program{
-	Name:    "updater",
-	Summary: "keep DNS records pointed at this machine's public addresses",
-	Synopsis: []string{
-		"[--config PATH] [--once] [--dry-run]",
-		"help | version | man | completion SHELL",
-	},
+	Name:     "updater",
+	Summary:  "keep DNS records pointed at this machine's public addresses",
+	Synopsis: []string{"[--config PATH] [--once] [--dry-run]"},
 	Help: "The updater finds this machine's public IPv4 and IPv6 addresses (HTTP echo services, DNS questions, " +
 		"local interfaces, the router over UPnP or NAT-PMP, or a command, checked against each other when the " +
 		"config asks) and sets the A and AAAA records at your DNS provider when they differ. A state file " +
@@ -81,7 +78,8 @@ var program = &clidoc.Program{
 		{Name: "~/.config/ddns/config.toml", Means: "A user's config (the user config folder), looked at before the system config."},
 		{Name: "/var/lib/ddns/state.json", Means: "root's state file for the embedded default config, unless [updater] state_file names one; a config file's is state-HASH.json beside it (HASH from the file's path), so each config keeps its own. Under a systemd unit with StateDirectory= the folder is $STATE_DIRECTORY; for other users $XDG_STATE_HOME/ddns or ~/.local/state/ddns. The lock beside it is the state file's name plus .lock."},
 	},
-	SeeAlso: []string{"supervisor(1)"},
+	SeeAlso:  []string{"supervisor(1)"},
+	Siblings: []string{"supervisor"},
 	Docs: "The README covers configuration, every provider and going live step by step: " +
 		"https://github.com/ddnsd/ddns#readme (also in the release archives, and in /usr/share/doc of the packages).",
 }
