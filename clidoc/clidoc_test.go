@@ -83,7 +83,7 @@ func TestCheckNamesWhatIsWrong(t *testing.T) {
 func TestHelpWrapsAndKeepsVerbatimBlocks(t *testing.T) {
 	p := &Program{Name: "prog", Docs: "See the README."}
 	c := &Command{Name: "cmd", Summary: "do it",
-		Help: strings.Repeat("Lorem ipsum dolor sit amet. ", 10) + "\n\n  [section]\n  key = \"value\"\n\nThe end.",
+		Help:  strings.Repeat("Lorem ipsum dolor sit amet. ", 10) + "\n\n  [section]\n  key = \"value\"\n\nThe end.",
 		Flags: func(fs *flag.FlagSet) { fs.Int("n", 50, "Print the last `N` lines.") }}
 	var b bytes.Buffer
 	if err := p.WriteCommandHelp(&b, "", c); err != nil {
