@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -90,7 +89,7 @@ type Entry struct {
 	Time    time.Time // zero when the line has none
 	Module  string
 	Message string
-	// Fields are the line's other keys, sorted by name; each value is a
+	// Fields are the line's other keys, in its order; each value is a
 	// string (cut to MaxShown), a number or bool as text, or, for null,
 	// an array or an object, its JSON.
 	Fields []Field
@@ -107,7 +106,7 @@ type Field struct {
 // "@message", "msg" or "message", the time from "@timestamp",
 // "timestamp", "time" or "ts" (RFC 3339, or seconds since 1970), the
 // module from "@module"; "@caller" is dropped; everything else is a
-// field. These are the keys hclog's JSON format writes (and so the
+// field, in the line's order. These are the keys hclog's JSON format writes (and so the
 // updater under the supervisor), and those of most other structured
 // loggers. ok is false when the line is not a JSON object.
 func ParseLine(line string) (e Entry, ok bool) {
@@ -115,53 +114,88 @@ func ParseLine(line string) (e Entry, ok bool) {
 	if !strings.HasPrefix(line, "{") {
 		return Entry{}, false
 	}
-	d := json.NewDecoder(strings.NewReader(line))
-	d.UseNumber()
-	var m map[string]any
-	if err := d.Decode(&m); err != nil || d.More() {
+	members, ok := objectMembers(line)
+	if !ok {
 		return Entry{}, false
 	}
 	e.Level = hclog.Info
-	for _, k := range []string{"@level", "level", "severity"} {
-		if s, ok := m[k].(string); ok {
+	taken := map[string]bool{}
+	first := func(keys ...string) (string, any, bool) {
+		for _, k := range keys {
+			for _, m := range members {
+				if m.Key == k {
+					return k, m.Value, true
+				}
+			}
+		}
+		return "", nil, false
+	}
+	if k, v, ok := first("@level", "level", "severity"); ok {
+		if s, ok := v.(string); ok {
 			if l := hclog.LevelFromString(s); l != hclog.NoLevel && l != hclog.Off {
 				e.Level = l
 			} else if strings.EqualFold(s, "warning") {
 				e.Level = hclog.Warn
 			}
-			delete(m, k)
-			break
+			taken[k] = true
 		}
 	}
-	for _, k := range []string{"@message", "msg", "message"} {
-		if s, ok := m[k].(string); ok {
+	if k, v, ok := first("@message", "msg", "message"); ok {
+		if s, ok := v.(string); ok {
 			e.Message = s
-			delete(m, k)
-			break
+			taken[k] = true
 		}
 	}
 	for _, k := range []string{"@timestamp", "timestamp", "time", "ts"} {
-		if v, ok := m[k]; ok {
+		if _, v, ok := first(k); ok {
 			if t, ok := parseTime(v); ok && e.Time.IsZero() {
 				e.Time = t
 			}
-			delete(m, k)
+			taken[k] = true
 		}
 	}
-	if s, ok := m["@module"].(string); ok {
-		e.Module = s
+	if _, v, ok := first("@module"); ok {
+		if s, ok := v.(string); ok {
+			e.Module = s
+		}
 	}
-	delete(m, "@module")
-	delete(m, "@caller")
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		e.Fields = append(e.Fields, Field{Key: k, Value: fieldValue(m[k])})
+	taken["@module"], taken["@caller"] = true, true
+	for _, m := range members {
+		if !taken[m.Key] {
+			e.Fields = append(e.Fields, Field{Key: m.Key, Value: fieldValue(m.Value)})
+		}
 	}
 	return e, true
+}
+
+// objectMembers decodes a JSON object keeping its members' order (hclog
+// writes the fields in the order they were logged, and so the console
+// shows them); ok is false unless line is exactly one object.
+func objectMembers(line string) (members []Field, ok bool) {
+	d := json.NewDecoder(strings.NewReader(line))
+	d.UseNumber()
+	if tok, err := d.Token(); err != nil || tok != json.Delim('{') {
+		return nil, false
+	}
+	for d.More() {
+		tok, err := d.Token()
+		if err != nil {
+			return nil, false
+		}
+		key, isKey := tok.(string)
+		var v any
+		if !isKey || d.Decode(&v) != nil {
+			return nil, false
+		}
+		members = append(members, Field{Key: key, Value: v})
+	}
+	if tok, err := d.Token(); err != nil || tok != json.Delim('}') {
+		return nil, false
+	}
+	if _, err := d.Token(); err != io.EOF {
+		return nil, false // something after the object
+	}
+	return members, true
 }
 
 // parseTime reads an RFC 3339 string or a number of seconds since 1970.
