@@ -59,7 +59,8 @@ func (p *Program) WriteHelp(w io.Writer, prog string) error {
 func (p *Program) WriteCommandHelp(w io.Writer, prog string, c *Command) error {
 	prog = p.prog(prog)
 	b := &strings.Builder{}
-	fmt.Fprintf(b, "usage: %s %s\n\n", prog, c.synopsis())
+	head := "usage: " + prog + " "
+	fmt.Fprintf(b, "%s%s\n\n", head, hangSynopsis(c.synopsis(), len(head)))
 	writeParagraphs(b, p.rename(c.Help, prog), "")
 	b.WriteString("\nFlags:\n")
 	flags := Flags(c.Flags)
@@ -95,7 +96,8 @@ func (p *Program) WriteUsageError(w io.Writer, prog string, c *Command) error {
 		}
 		fmt.Fprintf(b, "Run `%s help` for what each command and flag does.\n", prog)
 	} else {
-		fmt.Fprintf(b, "usage: %s %s\n", prog, c.synopsis())
+		head := "usage: " + prog + " "
+		fmt.Fprintf(b, "%s%s\n", head, hangSynopsis(c.synopsis(), len(head)))
 		fmt.Fprintf(b, "Run `%s help %s` for what each flag does.\n", prog, c.Name)
 	}
 	_, err := io.WriteString(w, b.String())
@@ -237,4 +239,23 @@ func sortedExits(exits []Exit) []Exit {
 	out := append([]Exit(nil), exits...)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Code < out[j].Code })
 	return out
+}
+
+// hangSynopsis is hang for a usage line: a bracketed group ("[--name
+// NAME]") is never broken across lines.
+func hangSynopsis(s string, col int) string {
+	var b strings.Builder
+	depth := 0
+	for _, r := range s {
+		switch {
+		case r == '[':
+			depth++
+		case r == ']':
+			depth--
+		case r == ' ' && depth > 0:
+			r = 0 // kept together through wrap, a space again below
+		}
+		b.WriteRune(r)
+	}
+	return strings.ReplaceAll(hang(b.String(), col), "\x00", " ")
 }
