@@ -75,3 +75,31 @@ func TestTerminalAndFileBoth(t *testing.T) {
 		got = append(got, buf[:n]...)
 	}
 }
+
+// TestReplayColoursOnlyATerminal: on a terminal the level is coloured;
+// into anything else (a pipe, a file, a buffer) no escape is written.
+func TestReplayColoursOnlyATerminal(t *testing.T) {
+	const line = `{"@level":"error","@message":"child crashed","code":1}`
+	var plain bytes.Buffer
+	NewReplay(&plain).Line(line)
+	if bytes.ContainsRune(plain.Bytes(), 0x1b) {
+		t.Errorf("colour into a buffer: %q", plain.String())
+	}
+	ctrl, tty := openPTY(t)
+	NewReplay(tty).Line(line)
+	if err := ctrl.SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
+		t.Skipf("pty has no deadlines: %v", err)
+	}
+	var got []byte
+	buf := make([]byte, 4096)
+	for !bytes.Contains(got, []byte("code=1")) {
+		n, err := ctrl.Read(buf)
+		if err != nil {
+			t.Fatalf("terminal saw %q, then: %v", got, err)
+		}
+		got = append(got, buf[:n]...)
+	}
+	if !bytes.Contains(got, []byte("\x1b[")) {
+		t.Errorf("no colour on a terminal: %q", got)
+	}
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/ddnsd/ddns/clidoc"
 	"github.com/ddnsd/ddns/configs"
 	"github.com/ddnsd/ddns/daemon"
 	"github.com/ddnsd/ddns/ipc"
@@ -105,9 +106,29 @@ func configSocket(path string) (string, error) {
 	return only.Supervisor.Socket, nil
 }
 
+var checkCommand = &clidoc.Command{
+	Name:    "check",
+	Summary: "validate the config and print it with secrets masked",
+	Flags:   flagsOf(cmdCheck),
+	Help: "Load the config as the supervisor and the updater would, with every default filled in, and print the " +
+		"effective config to standard output with every secret masked, after a first line naming the file and its " +
+		"hash. Warnings (a token file others may read, an inline secret) go to standard error.\n\n" +
+		"An invalid config prints one file:line:col: message line per problem (an unknown or misspelt key, a bad " +
+		"value, a provider key the provider does not have, a TTL it refuses) and exits 2, the code the updater " +
+		"exits with on the same file. Nothing is contacted: check reads files only.",
+	Examples: []clidoc.Example{
+		{Args: "check --config /etc/ddns/config.toml", Says: "Check a file before the running supervisor sees it."},
+		{Args: "check", Says: "Check the file the lookup order finds, or the embedded default."},
+	},
+	Exits: []clidoc.Exit{
+		{Code: 0, Means: "The config is valid."},
+		{Code: int(ipc.ExitConfig), Means: "The config is invalid (or a usage error)."},
+	},
+}
+
 func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("check", stderr)
-	config := fs.String("config", "", "config file (default: the lookup order)")
+	config := fs.String("config", "", "Check the config file at `PATH`. Without it: $DDNS_CONFIG, else ddns/config.toml in the user config folder, else /etc/ddns/config.toml, else the embedded default.")
 	if !fs.parse(args) {
 		return 2
 	}

@@ -8,35 +8,70 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/ddnsd/ddns/clidoc"
 	"github.com/ddnsd/ddns/configs"
 	"github.com/ddnsd/ddns/install"
 )
 
-// installHelp is install's and uninstall's help text.
-const installHelp = `usage: supervisor install   [flags]
-       supervisor uninstall [flags]
+var installCommand = &clidoc.Command{
+	Name:       "install",
+	Summary:    "make the system start the supervisor at boot or logon",
+	Flags:      flagsOf(func(args []string, stdout, stderr io.Writer) int { return cmdInstall(args, stdout, stderr, false) }),
+	FlagValues: map[string][]string{"target": targetNames()},
+	Help: "Write the startup entry that runs `supervisor run` on this config: a systemd unit (system-wide as " +
+		"root, a user unit otherwise), a launchd agent or daemon on macOS, and on Windows a service (as an " +
+		"administrator), a scheduled task or a Startup-folder entry. Installing twice changes nothing; a file " +
+		"that install did not write is never overwritten.\n\n" +
+		"It first copies this supervisor and the updater beside it to the conventional folder, and the entry " +
+		"runs the copy, so the build or download folder can go: /usr/local/bin for systemd and a LaunchDaemon " +
+		"(root), ~/.local/bin for systemd-user and a LaunchAgent (a user), %ProgramFiles%\\ddns for the Windows " +
+		"service and a system task, %LOCALAPPDATA%\\Programs\\ddns for a user's task or Startup entry. A file " +
+		"there that install did not copy is never overwritten, a symbolic link there never followed. A program " +
+		"in a temporary or Go build folder is refused as the entry's program unless --allow-temporary-binary.\n\n" +
+		"Without --enable it prints the commands that enable and start the entry; with it, it runs them. " +
+		"--print changes nothing: the entry's file goes to stdout as it would be installed (for windows-service, " +
+		"the sc.exe commands), where it goes and the commands to run after go to stderr, so --print > FILE saves " +
+		"a usable file. Under systemd the unit is " +
+		"Type=notify: the supervisor reports ready once its socket serves, even while the updater waits for " +
+		"the network.",
+	Examples: []clidoc.Example{
+		{Args: "install --print", Says: "See the unit (or plist, or task) install would write, and the commands it would run."},
+		{Args: "install --enable --config /etc/ddns/config.toml", Says: "Install for this config and start it now."},
+		{Args: "install --target systemd-user", Says: "Install a user unit, which runs while you are logged in (or always, with loginctl enable-linger)."},
+	},
+	Exits: installExits,
+}
 
-install makes the supervisor the startup entry of this machine (as root or
-an administrator) or of this user: a systemd unit, a launchd job, a Windows
-service, scheduled task or Startup-folder launcher. It first copies this
-supervisor and the updater beside it to the conventional folder, and the
-entry runs the copy, so the build or download folder can go:
-  /usr/local/bin              systemd, LaunchDaemon (root)
-  ~/.local/bin                systemd-user, LaunchAgent (a user)
-  %ProgramFiles%\ddns         windows-service, a system windows-task
-  %LOCALAPPDATA%\Programs\ddns a user's windows-task or windows-startup
-A file there that install did not copy is never overwritten, a symbolic link
-there never followed. Installing the same version again changes nothing.
+var uninstallCommand = &clidoc.Command{
+	Name:       "uninstall",
+	Summary:    "remove the startup entry that install wrote",
+	Flags:      flagsOf(func(args []string, stdout, stderr io.Writer) int { return cmdInstall(args, stdout, stderr, true) }),
+	FlagValues: map[string][]string{"target": targetNames()},
+	Help: "Stop and remove exactly what `supervisor install` wrote for the target (give the same --target and " +
+		"--name as at install). A file install did not write is left alone. --print changes nothing and prints " +
+		"what would be removed and run. The copies install made (listed in .NAME.installed in their folder) are " +
+		"removed if they are unchanged, nothing else. The config and the state files stay.",
+	Examples: []clidoc.Example{
+		{Args: "uninstall", Says: "Remove the entry for this system's default target."},
+		{Args: "uninstall --target windows-task --print", Says: "See what removing the scheduled task would do."},
+	},
+	Exits: installExits,
+}
 
-uninstall stops and removes the entry, then the copies install made (listed
-in .NAME.installed in their folder) if they are unchanged, nothing else.
+var installExits = []clidoc.Exit{
+	{Code: 0, Means: "Done (or printed, with --print)."},
+	{Code: 1, Means: "A step failed: a file could not be written, or a command (systemctl, launchctl, sc.exe, schtasks) failed."},
+	{Code: 2, Means: "A usage error, an unknown target, or no target for this system."},
+}
 
---print writes the entry's file to stdout as it would be installed (for
-windows-service, the sc.exe commands); where it goes and the commands to
-run after go to stderr, so "--print > FILE" saves a usable file.
-
-flags:
-`
+// targetNames lists the install targets, for completion.
+func targetNames() []string {
+	var out []string
+	for _, t := range install.Targets() {
+		out = append(out, string(t))
+	}
+	return out
+}
 
 func cmdInstall(args []string, stdout, stderr io.Writer, remove bool) int {
 	name := "install"
@@ -44,19 +79,16 @@ func cmdInstall(args []string, stdout, stderr io.Writer, remove bool) int {
 		name = "uninstall"
 	}
 	fs := newFlags(name, stderr)
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), installHelp)
-		fs.PrintDefaults()
-	}
-	print := fs.Bool("print", false, "print the file it would write on stdout, where and what else on stderr; change nothing")
-	target := fs.String("target", "", "systemd, systemd-user, launchd, windows-service, windows-task or windows-startup (default: from the OS and privileges)")
-	config := fs.String("config", "", "config file the installed supervisor uses (default: the lookup order's file)")
-	enable := fs.Bool("enable", false, "also enable and start it now")
-	binary := fs.String("binary", "", "run this supervisor binary where it is instead of copying one")
-	noCopy := fs.Bool("no-copy", false, "run this supervisor binary where it is instead of copying it")
-	binDir := fs.String("bin-dir", "", "folder to copy the binaries into (default: see above); give uninstall the same")
-	allowTemp := fs.Bool("allow-temporary-binary", false, "let the entry run a program in a temporary or Go build folder (--binary, --no-copy or --bin-dir there)")
-	unitName := fs.String("name", install.DefaultName, "unit, label or task name")
+	print := fs.Bool("print", false, "Change nothing: print the file that would be written to stdout, and where it goes and the commands that would run to stderr.")
+	target := fs.String("target", "", "Install as `TARGET`: systemd, systemd-user, launchd, windows-service, windows-task or windows-startup. "+
+		"Without it: systemd as root and systemd-user otherwise on Linux, launchd on macOS, windows-service as an administrator and windows-task otherwise on Windows.")
+	config := fs.String("config", "", "Make the installed supervisor run on the config file at `PATH` (made absolute). Without it, the file the lookup order finds now.")
+	enable := fs.Bool("enable", false, "Also register, enable and start the entry now, instead of printing the commands that would (uninstall stops the entry first with or without it).")
+	binary := fs.String("binary", "", "Make the entry run the supervisor binary at `PATH` where it is, instead of copying one.")
+	noCopy := fs.Bool("no-copy", false, "Make the entry run this supervisor binary where it is, instead of copying it.")
+	binDir := fs.String("bin-dir", "", "Copy the binaries into the folder `DIR` instead of the conventional one; give uninstall the same.")
+	allowTemp := fs.Bool("allow-temporary-binary", false, "Let the entry run a program in a temporary or Go build folder (with --binary, --no-copy or a --bin-dir there).")
+	unitName := fs.String("name", install.DefaultName, "Name the systemd unit, launchd label, service or task `NAME`.")
 	if !fs.parse(args) {
 		return 2
 	}

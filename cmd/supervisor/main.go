@@ -13,43 +13,34 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/ddnsd/ddns/clidoc"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
-func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+func main() {
+	progName = clidoc.NameFromArgv0(os.Args[0], "supervisor")
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
 
-const usage = `usage: supervisor COMMAND [flags]
-
-commands:
-  run        [--config PATH]            run in the foreground and keep the updater alive
-  status     [--json] [--events N|all] [--config PATH | --socket PATH]
-                                        show the child, network, records and the
-                                        last events (20 unless --events asks)
-                                        (exit 0 running, 3 not running, 4 no supervisor)
-  start | stop | restart | reload | update-now [--socket PATH]
-  logs       [-n N] [-f] [--socket PATH] show the updater's last output lines
-  check      [--config PATH]            validate and print the effective config, secrets masked
-  install    [--print] [--target T] [--config PATH] [--enable] [--binary PATH | --no-copy] [--bin-dir DIR]
-                                        copy both binaries to /usr/local/bin (~/.local/bin for a user)
-                                        and make the copy the startup entry (install --help says more)
-  uninstall  [--print] [--target T] [--bin-dir DIR]
-  service    [--config PATH] [--name N]  (Windows) the entry point the service manager runs
-  import-ddns-go FILE [--out PATH] [--secrets-dir DIR]
-                                        write a ddns-go YAML config as this program's TOML
-  version
-
-install targets: systemd, systemd-user, launchd, windows-service, windows-task, windows-startup
-`
-
-// run dispatches a subcommand and returns the process exit code.
+// run dispatches a subcommand and returns the process exit code. Help is
+// answered here for every command in the table, before the command runs:
+// `supervisor COMMAND -h`, `-help` or `--help` prints the command's help
+// to stdout and exits 0. The usage on a bad command comes from the same
+// table (commands.go).
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprintf(stderr, "%s: name a command\n", progName)
+		program.WriteUsageError(stderr, progName, nil)
 		return 2
 	}
 	cmd, rest := args[0], args[1:]
+	if c := program.Lookup(cmd); c != nil && c != helpCommand && wantsHelp(c, rest) {
+		program.WriteCommandHelp(stdout, progName, c)
+		return 0
+	}
 	switch cmd {
 	case "run":
 		return cmdRun(rest, stdout, stderr)
@@ -71,13 +62,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdInstall(rest, stdout, stderr, true)
 	case "import-ddns-go":
 		return cmdImportDdnsGo(rest, stdout, stderr)
+	case "man":
+		return cmdMan(rest, stdout, stderr)
+	case "completion":
+		return cmdCompletion(rest, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "supervisor %s\n", version)
 		return 0
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return 0
+	case "help", "-h", "-help", "--help":
+		return cmdHelp(rest, stdout, stderr)
 	}
-	fmt.Fprintf(stderr, "supervisor: unknown command %q\n\n%s", cmd, usage)
+	fmt.Fprintf(stderr, "%s: unknown command %q\n", progName, cmd)
+	program.WriteUsageError(stderr, progName, nil)
 	return 2
 }

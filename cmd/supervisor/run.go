@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ddnsd/ddns/clidoc"
 	"github.com/ddnsd/ddns/configs"
 	"github.com/ddnsd/ddns/daemon"
 	"github.com/ddnsd/ddns/ipc"
@@ -21,6 +22,28 @@ import (
 // the socket's lock, and runs the application (package daemon) until
 // SIGINT or SIGTERM. Exit 0 after a clean stop, 1 when it cannot run, 2 on
 // a usage error.
+var runCommand = &clidoc.Command{
+	Name:    "run",
+	Summary: "run in the foreground, keeping the updater alive",
+	Flags:   flagsOf(cmdRun),
+	Help: "Run the supervisor in the foreground: load the config, wait until the network checks pass, start the " +
+		"updater as a child and keep it running until SIGINT or SIGTERM, which stop the updater gracefully and " +
+		"then exit 0. This is what the unit, agent, task or service that `supervisor install` writes runs.\n\n" +
+		"The supervisor logs to standard error (and to [log] file when the config names one). It serves status " +
+		"and the control commands on its socket, restarts the updater by its exit code (see the exit codes in the " +
+		"README), and reloads the config when the file is saved. An invalid config does not stop it: it runs on " +
+		"the last good copy of the file, or waits for a valid save. Only one supervisor runs per socket.",
+	Examples: []clidoc.Example{
+		{Args: "run", Says: "Run on the config the lookup order finds, or on the embedded default (a dry run on this machine's interface address)."},
+		{Args: "run --config /etc/ddns/config.toml", Says: "Run on this config file."},
+	},
+	Exits: []clidoc.Exit{
+		{Code: 0, Means: "Stopped by SIGINT or SIGTERM after the updater ended."},
+		{Code: 1, Means: "The supervisor could not run: another one holds the socket, or its folder is unsafe."},
+		{Code: 2, Means: "A usage error."},
+	},
+}
+
 func cmdRun(args []string, stdout, stderr io.Writer) int {
 	return runSupervisor(context.Background(), "run", args, stdout, stderr, nil)
 }
@@ -33,13 +56,13 @@ func runSupervisor(parent context.Context, name string, args []string, stdout, s
 	// not kill the supervisor: Go dies of SIGPIPE on a write to a broken
 	// stdout or stderr unless it is ignored; the write then fails with EPIPE
 	// and the log goes on wherever else it goes (a log file, the ring).
-	signal.Ignore(syscall.SIGPIPE)
 	fs := newFlags(name, stderr)
-	config := fs.String("config", "", "config file (default: $DDNS_CONFIG, the user config folder, /etc/ddns/config.toml, then the embedded default)")
-	socketFlag := fs.String("socket", "", "control socket (default: [supervisor] socket, else the per-user runtime folder)")
+	config := fs.String("config", "", "Run on the config file at `PATH`. Without it: $DDNS_CONFIG, else ddns/config.toml in the user config folder, else /etc/ddns/config.toml, else the embedded default.")
+	socketFlag := fs.String("socket", "", "Listen on the socket at `PATH` (a named pipe's name on Windows) in place of the config's [supervisor] socket or the per-user default.")
 	if !fs.parse(args) {
 		return 2
 	}
+	signal.Ignore(syscall.SIGPIPE)
 	path := resolveConfigPath(*config)
 	cfg, loadErr := loadConfig(path)
 	if loadErr != nil && path == "" {

@@ -10,8 +10,6 @@ import (
 
 	"golang.org/x/sys/windows"
 	"golang.org/x/sys/windows/svc"
-
-	"github.com/ddnsd/ddns/install"
 )
 
 // cmdService is `supervisor service`, the entry point `supervisor install
@@ -25,8 +23,7 @@ import (
 // has no console.
 func cmdService(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("service", stderr)
-	config := fs.String("config", "", "config file (default: the lookup order's file)")
-	name := fs.String("name", install.DefaultName, "the service's name")
+	config, name := serviceFlags(fs)
 	if !fs.parse(args) {
 		return 2
 	}

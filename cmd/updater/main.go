@@ -47,6 +47,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ddnsd/ddns/clidoc"
 	"github.com/ddnsd/ddns/configs"
 	"github.com/ddnsd/ddns/ddns"
 	"github.com/ddnsd/ddns/importer/ddnsgo"
@@ -59,9 +60,14 @@ import (
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
-func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+func main() {
+	progName = clidoc.NameFromArgv0(os.Args[0], "updater")
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
 
-// run parses args, wires the engine and returns the exit code.
+// run parses args, wires the engine and returns the exit code. --help, -h
+// and `updater help` print the help (help.go) to stdout and exit 0; a
+// usage error exits 2 with a short message on stderr.
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "import-ddns-go" {
 		return ddnsgo.Main(args[1:], stdout, stderr)
@@ -70,20 +76,25 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "updater %s\n", version)
 		return int(ipc.ExitOK)
 	}
-	fs := flag.NewFlagSet("updater", flag.ContinueOnError)
+	if code, ok := docCommand(args, stdout, stderr); ok {
+		return code
+	}
+	fs := flag.NewFlagSet(progName, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	configPath := fs.String("config", "", "config file (default: $DDNS_CONFIG, the user config folder, /etc/ddns/config.toml, then the built-in default)")
-	once := fs.Bool("once", false, "run one pass and exit with its code")
-	dryRun := fs.Bool("dry-run", false, "print what a pass would do and change nothing (implies --once)")
-	showVersion := fs.Bool("version", false, "print the version and exit")
+	fs.Usage = func() {} // the flag package's list of flags is not the help: see below
+	o := defineFlags(fs)
+	configPath, once, dryRun, showVersion := &o.config, &o.once, &o.dryRun, &o.version
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			program.WriteHelp(stdout, progName)
 			return int(ipc.ExitOK)
 		}
+		program.WriteUsageError(stderr, progName, nil)
 		return int(ipc.ExitConfig)
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "updater: unexpected argument %q (flags: --config PATH, --once, --dry-run, --version)\n", fs.Arg(0))
+		fmt.Fprintf(stderr, "%s: unexpected argument %q\n", progName, fs.Arg(0))
+		program.WriteUsageError(stderr, progName, nil)
 		return int(ipc.ExitConfig)
 	}
 	if *showVersion {
