@@ -38,6 +38,26 @@ func (f flagSet) parse(args []string) bool {
 	return true
 }
 
+// parseArgs is parse for commands that take positional arguments: they may
+// come before, between or after the flags (`history home.example.com
+// --since 7d`), and are returned in order. It reports false on a usage
+// error (already printed).
+func (f flagSet) parseArgs(args []string) ([]string, bool) {
+	var pos []string
+	for {
+		if err := f.Parse(args); err != nil {
+			if c, ok := f.Output().(*flagCapture); ok {
+				c.fs = f.FlagSet
+			}
+			return nil, false
+		}
+		if f.NArg() == 0 {
+			return pos, true
+		}
+		pos, args = append(pos, f.Arg(0)), f.Args()[1:]
+	}
+}
+
 // socketFlags adds --config and --socket, shared by every command that talks
 // to a running supervisor, and returns the socket path they select (call it
 // after parse); its error (a config whose socket cannot be read) is for

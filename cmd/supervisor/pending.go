@@ -31,18 +31,3 @@ var historyCommand = &clidoc.Command{
 		{Args: "history home.example.com --json", Says: "Print one record's changes as JSON lines."},
 	},
 }
-
-var importDDNSGoCommand = &clidoc.Command{
-	Name:     "import-ddns-go",
-	Args:     "FILE",
-	Summary:  "convert a ddns-go config file into this program's TOML",
-	ArgFiles: true,
-	Help: "Read a ddns-go YAML config (the .ddns_go_config.yaml ddns-go keeps) and write the equivalent TOML " +
-		"config to standard output: each DNS provider we support with its credentials, the IPv4 and IPv6 " +
-		"address sources (URL lists, an interface, a command), every domain as a record, and the TTL. What " +
-		"cannot be mapped is listed on standard error with the line it came from. The result passes " +
-		"`supervisor check`; save it, check it, then `supervisor install`.",
-	Examples: []clidoc.Example{
-		{Args: "import-ddns-go ~/.ddns_go_config.yaml > /etc/ddns/config.toml", Says: "Convert ddns-go's config and save it as the system config."},
-	},
-}
