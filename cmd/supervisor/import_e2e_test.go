@@ -114,7 +114,7 @@ func TestImportDdnsGoPassesTheUpdatersExitCode(t *testing.T) {
 		t.Errorf("exit %d, want 2 with the updater's message:\n%s", code, text)
 	}
 	text, code = bins.Run(t, dir, "supervisor", "import-ddns-go", "--help")
-	if code != 0 || !strings.Contains(text, "usage: supervisor import-ddns-go [--force] [--out PATH] [--secrets-dir DIR] FILE") {
+	if code != 0 || !strings.Contains(text, "usage: supervisor import-ddns-go [--force] [--out PATH]") || !strings.Contains(text, "Read a ddns-go config") {
 		t.Errorf("--help: exit %d:\n%s", code, text)
 	}
 }
