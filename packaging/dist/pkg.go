@@ -51,7 +51,7 @@ func buildPackages(ctx context.Context, o options, repo, work, out string, built
 	if !ok || runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
 		return nil, errors.New("the packages' man pages and completions come from running the linux/amd64 binaries: build on linux/amd64 with linux/amd64 in -targets, or pass -packages=false")
 	}
-	docs, err := generateDocs(ctx, host)
+	docs, err := generateDocs(ctx, host, mtime)
 	if err != nil {
 		return nil, err
 	}
@@ -178,21 +178,24 @@ func packagedConfig() []byte {
 	return append([]byte(header), configs.EmbeddedDefault()...)
 }
 
-// completionShells are the shells whose completion the packages ship, with
-// the file name each shell's loader looks for.
+// completionShells are the shells whose completion the packages ship; the
+// file name is the one each shell's loader looks for, from the command's.
 var completionShells = []struct{ shell, file string }{
-	{"bash", "completions/" + pkgSupervise + ".bash"},
-	{"zsh", "completions/_" + pkgSupervise},
-	{"fish", "completions/" + pkgSupervise + ".fish"},
+	{"bash", "completions/%s.bash"},
+	{"zsh", "completions/_%s"},
+	{"fish", "completions/%s.fish"},
 }
 
-// generateDocs runs the built binaries' `man` and `completion` commands and
-// returns the staged files: gzip'd man pages (no name or time in the gzip
-// header, as dh_installman makes them) and the completion scripts.
-func generateDocs(ctx context.Context, bin string) (map[string][]byte, error) {
+// generateDocs runs the built binaries' `man` and `completion` commands,
+// under the installed names (ddnsd-supervisor, ddnsd-updater, which the
+// pages and scripts then use for each other too), and returns the staged
+// files: gzip'd man pages (no name or time in the gzip header; the page's
+// date from SOURCE_DATE_EPOCH) and the completion scripts.
+func generateDocs(ctx context.Context, bin string, mtime time.Time) (map[string][]byte, error) {
 	docs := map[string][]byte{}
-	run := func(name string, args ...string) ([]byte, error) {
-		cmd := exec.CommandContext(ctx, filepath.Join(bin, name), args...)
+	run := func(prog string, args ...string) ([]byte, error) {
+		cmd := exec.CommandContext(ctx, filepath.Join(bin, prog), args...)
+		cmd.Env = append(os.Environ(), "SOURCE_DATE_EPOCH="+strconv.FormatInt(mtime.Unix(), 10))
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		out, err := cmd.Output()
@@ -202,12 +205,13 @@ func generateDocs(ctx context.Context, bin string) (map[string][]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("the packages ship man pages and shell completions made by the binaries, and `%s %s` failed (%v): %s\n"+
 				"(the supervisor's and updater's `man` and `completion` commands come from the cli branch; merge it, or pass -packages=false)",
-				name, strings.Join(args, " "), err, firstLine(stderr.String()))
+				prog, strings.Join(args, " "), err, firstLine(stderr.String()))
 		}
 		return out, nil
 	}
 	for _, p := range []string{"supervisor", "updater"} {
-		roff, err := run(p, "man")
+		installed := "ddnsd-" + p
+		roff, err := run(p, "man", "--name", installed)
 		if err != nil {
 			return nil, err
 		}
@@ -215,14 +219,14 @@ func generateDocs(ctx context.Context, bin string) (map[string][]byte, error) {
 		zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
 		zw.Write(roff)
 		zw.Close()
-		docs["man/ddnsd-"+p+".1.gz"] = gz.Bytes()
-	}
-	for _, c := range completionShells {
-		script, err := run("supervisor", "completion", c.shell, "--name", pkgSupervise)
-		if err != nil {
-			return nil, err
+		docs["man/"+installed+".1.gz"] = gz.Bytes()
+		for _, c := range completionShells {
+			script, err := run(p, "completion", c.shell, "--name", installed)
+			if err != nil {
+				return nil, err
+			}
+			docs[fmt.Sprintf(c.file, installed)] = script
 		}
-		docs[c.file] = script
 	}
 	return docs, nil
 }
