@@ -44,6 +44,12 @@ func buildImage(ctx context.Context, repo, work, out, bin, version string, mtime
 			return "", err
 		}
 	}
+	// The layer keeps the files' times: the source time, as in the archives.
+	for _, f := range []string{"supervisor", "updater", "ca-certificates.crt", "empty"} {
+		if err := os.Chtimes(filepath.Join(context, f), mtime, mtime); err != nil {
+			return "", err
+		}
+	}
 	storage := filepath.Join(work, "containers")
 	buildah := func(args ...string) error {
 		all := append([]string{"--root", filepath.Join(storage, "root"), "--runroot", filepath.Join(storage, "run"), "--storage-driver", "vfs"}, args...)
