@@ -4,15 +4,16 @@
 #               tests run, passed, failed and skipped; under CI=true a skip not on
 #               .ci/skips-allowed.txt fails the run
 #   make mutate mutation testing of the core packages (slow; see mutate/run)
+#   make dist   release files in dist/: archives, .deb, .rpm, the image, SHA256SUMS
 GO       ?= go
 BIN      := bin
-VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -s -w -X main.version=$(VERSION)
 PKGS     := ./...
 STATICCHECK := v0.8.2
 CROSS    := windows/amd64 darwin/arm64 linux/arm64 linux/arm linux/mipsle
 
-.PHONY: build run test lint cross bench chaos soak mutate clean
+.PHONY: build run test lint cross bench chaos soak mutate dist clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/supervisor ./cmd/updater
@@ -41,6 +42,12 @@ cross:
 		printf '%-16s supervisor %6d KiB   updater %6d KiB\n' $$t \
 			$$(( $$(stat -c %s $$out/supervisor$$ext) / 1024 )) $$(( $$(stat -c %s $$out/updater$$ext) / 1024 )); \
 	done
+
+# Release files (see packaging/dist): an archive per CROSS target and
+# linux/amd64, .deb and .rpm packages, the container image (buildah) and
+# SHA256SUMS.
+dist:
+	$(GO) run ./packaging/dist -version '$(VERSION)' -targets 'linux/amd64 $(CROSS)'
 
 bench: build
 	./bench/run
