@@ -132,8 +132,11 @@ const (
 	// larger bound) is read, the start ignored.
 	MaxReadBytes = 64 << 20
 	// DefaultMaxEntries is how many entries Read returns at most when the
-	// filter does not say: the newest are kept.
-	DefaultMaxEntries = 100_000
+	// filter does not say: the newest are kept. It is more than a journal
+	// within DefaultMaxBytes holds (about 35,000 entries), and it bounds
+	// what a damaged or planted file costs: Read keeps at most twice the
+	// limit in memory at any time.
+	DefaultMaxEntries = 50_000
 )
 
 // Limits bound a journal a writer keeps.

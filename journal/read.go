@@ -68,7 +68,7 @@ func Read(f Filter, paths ...string) (Result, error) {
 			}
 		}
 	}
-	slices.SortStableFunc(r.out.Entries, func(a, b Entry) int { return a.At.Compare(b.At) })
+	sortEntries(r.out.Entries)
 	if n := len(r.out.Entries); n > max {
 		r.out.Entries = slices.Delete(r.out.Entries, 0, n-max)
 		r.out.Truncated = true
@@ -109,7 +109,6 @@ func (r *reader) readFile(name string) error {
 	} else {
 		r.buf.Reset(src)
 	}
-	first := len(r.out.Entries)
 	skipFirst := start > 0 // the tail starts inside a line
 	for {
 		line, err := r.buf.ReadSlice('\n')
@@ -158,11 +157,6 @@ func (r *reader) readFile(name string) error {
 			continue
 		}
 		r.add(e)
-		// Bound memory: a file of tiny lines could hold millions.
-		if len(r.out.Entries)-first > 2*r.max {
-			r.out.Entries = slices.Delete(r.out.Entries, first, first+r.max)
-			r.out.Truncated = true
-		}
 	}
 	return nil
 }
@@ -202,6 +196,19 @@ func (r *reader) add(e Entry) {
 		return
 	}
 	r.out.Entries = append(r.out.Entries, e)
+	if len(r.out.Entries) >= 2*r.max {
+		// Bound memory whatever the files hold (a file of tiny lines
+		// could hold millions): keep the newest max so far.
+		sortEntries(r.out.Entries)
+		r.out.Entries = slices.Delete(r.out.Entries, 0, len(r.out.Entries)-r.max)
+		r.out.Truncated = true
+	}
+}
+
+// sortEntries puts entries in time order; entries of one time keep their
+// order (the files' order).
+func sortEntries(es []Entry) {
+	slices.SortStableFunc(es, func(a, b Entry) int { return a.At.Compare(b.At) })
 }
 
 // decode reads one line; false for a line that is not an entry.

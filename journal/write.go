@@ -63,7 +63,9 @@ func (j *Journal) Path() string {
 }
 
 // Append writes e as one line, rotating the file first when the line would
-// take it past half of its bound. Error and Detail are cut to MaxText bytes
+// take it past half of its bound. When the rotation fails the line is
+// still written, while the file stays within the whole bound, and the
+// rotation's error is returned. Error and Detail are cut to MaxText bytes
 // and cleaned of control characters; At is stored in UTC (a zero At is an
 // error: an entry without a time cannot be placed). The line is on disk
 // (fdatasync) when Append returns, unless Limits.NoSync.
@@ -91,13 +93,24 @@ func (j *Journal) Append(e Entry) error {
 		return fmt.Errorf("cannot read the journal %s: %w", j.path, err)
 	}
 	size := fi.Size()
+	var rotErr error
 	if size > 0 && size+int64(len(line))+1 > j.limits.MaxBytes/2 {
 		f.Close()
 		f = nil
-		if f, err = j.rotate(); err != nil {
-			return err
+		if f, rotErr = j.rotate(); rotErr != nil {
+			// A rename that fails (on Windows, while a reader holds the
+			// file) costs the bound's other half, not the entry: the
+			// line still goes to the current file while that stays
+			// within the whole bound.
+			if size+int64(len(line))+1 > j.limits.MaxBytes {
+				return rotErr
+			}
+			if f, err = openAppend(j.path); err != nil {
+				return err
+			}
+		} else {
+			size = 0
 		}
-		size = 0
 	}
 	if size > 0 && !endsInNewline(f, size) {
 		// A torn line (a crash, a full disk, a power loss's zeros) ends
@@ -120,7 +133,7 @@ func (j *Journal) Append(e Entry) error {
 	if err != nil {
 		return fmt.Errorf("cannot write to the journal %s: %w", j.path, err)
 	}
-	return nil
+	return rotErr
 }
 
 // rotate moves the journal to its previous generation and opens a new one.
