@@ -37,6 +37,31 @@ func (e *Engine) openJournal() {
 	}
 	e.journal = j
 	e.fails = map[string]*failNote{}
+	e.recallFailures()
+}
+
+// recallFailures reads the last hour of the journal back into fails, so
+// that an updater started again (`updater --once` from cron, a restart by
+// the supervisor) keeps to one line an hour for a failure that goes on,
+// rather than one per run. A success journaled later forgets the failure;
+// a success that was not journaled (the record was already right) is not
+// seen, so a failure that comes back with the same error within the hour
+// waits for the hour: the journal errs towards fewer lines.
+func (e *Engine) recallFailures() {
+	res, _ := journal.Read(journal.Filter{Since: e.clock.Now().Add(-failRepeat),
+		Kinds: []string{journal.KindChanged, journal.KindFailed}}, e.journal.Path())
+	for _, ent := range res.Entries {
+		switch ent.Kind {
+		case journal.KindChanged:
+			delete(e.fails, ent.Record)
+		case journal.KindFailed:
+			if n := e.fails[ent.Record]; n != nil && n.err == ent.Error {
+				n.at = ent.At
+				continue
+			}
+			e.fails[ent.Record] = &failNote{err: ent.Error, at: ent.At, since: ent.At}
+		}
+	}
 }
 
 // JournalPath is the journal this engine appends to; "" when it keeps none
@@ -65,7 +90,7 @@ func (e *Engine) journalPass(jobs []*job) {
 		case ActionUnchanged:
 			delete(e.fails, j.key)
 		case ActionFailed:
-			msg := r.Err.Error()
+			msg := journal.CleanText(r.Err.Error())
 			n := e.fails[j.key]
 			if n != nil && n.err == msg && now.Sub(n.at) < failRepeat {
 				n.attempts++

@@ -113,3 +113,39 @@ func TestDryRunEngineKeepsNoJournal(t *testing.T) {
 		t.Errorf("a journal was written without the lock: %v", err)
 	}
 }
+
+// TestRestartedEngineRemembersAFailureFromTheJournal: a failure that goes
+// on across runs (`updater --once` from cron) is journaled once an hour,
+// not once per run.
+func TestRestartedEngineRemembersAFailureFromTheJournal(t *testing.T) {
+	api := providertest.NewCloudflare("tok-123", "example.com")
+	defer api.Close()
+	api.RejectWrites(true)
+	echo := newEcho(t, "11.22.33.44")
+	clock := newFakeClock()
+	state := filepath.Join(t.TempDir(), "state.json")
+	once := func() {
+		t.Helper()
+		eng, err := New(cloudflareConfig(t, api.URL, echo.URL, 1), Options{Clock: clock, StatePath: state, LockState: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer eng.Close()
+		if res := eng.Pass(context.Background()); res.Failed != 1 {
+			t.Fatalf("pass: %d failed, want the rejected write", res.Failed)
+		}
+	}
+	for range 4 { // every 15 minutes for an hour: the first run journals
+		once()
+		clock.Advance(15 * time.Minute)
+	}
+	once() // an hour after the first: journaled again
+	res, err := journal.Read(journal.Filter{}, journal.BesideState(state))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Entries) != 2 || res.Entries[0].Kind != journal.KindFailed || res.Entries[1].Kind != journal.KindFailed ||
+		!strings.Contains(res.Entries[1].Detail, "still failing since") {
+		t.Fatalf("journal after five runs over an hour: %+v", res.Entries)
+	}
+}

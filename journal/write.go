@@ -199,6 +199,12 @@ func encode(e Entry) ([]byte, error) {
 	return append(b, '\n'), nil
 }
 
+// CleanText is an error or a detail as Append keeps it: control
+// characters replaced, white space collapsed, cut to MaxText bytes. A
+// writer that compares a new error with one it read back from the journal
+// compares their CleanText.
+func CleanText(s string) string { return clean(s, MaxText) }
+
 // ellipsis marks a cut text.
 const ellipsis = "…"
 
