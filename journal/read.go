@@ -76,6 +76,9 @@ func Read(f Filter, paths ...string) (Result, error) {
 	return r.out, errors.Join(errs...)
 }
 
+// maxReadBytes is MaxReadBytes, smaller in tests.
+var maxReadBytes int64 = MaxReadBytes
+
 type reader struct {
 	f      Filter
 	max    int
@@ -96,14 +99,14 @@ func (r *reader) readFile(name string) error {
 	defer file.Close()
 	var src io.Reader = file
 	start := int64(0)
-	if fi.Size() > MaxReadBytes {
-		start = fi.Size() - MaxReadBytes
+	if fi.Size() > maxReadBytes {
+		start = fi.Size() - maxReadBytes
 		if _, err := file.Seek(start, io.SeekStart); err != nil {
 			return fmt.Errorf("cannot read the journal %s: %w", name, err)
 		}
 		r.out.Truncated = true
 	}
-	src = io.LimitReader(file, MaxReadBytes)
+	src = io.LimitReader(file, maxReadBytes)
 	if r.buf == nil {
 		r.buf = bufio.NewReaderSize(src, MaxLine+1)
 	} else {
