@@ -3,7 +3,6 @@ package journal
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -212,18 +211,6 @@ func (r *reader) add(e Entry) {
 // order (the files' order).
 func sortEntries(es []Entry) {
 	slices.SortStableFunc(es, func(a, b Entry) int { return a.At.Compare(b.At) })
-}
-
-// decode reads one line; false for a line that is not an entry.
-func decode(line []byte) (Entry, bool) {
-	var e Entry
-	if err := json.Unmarshal(line, &e); err != nil {
-		return Entry{}, false
-	}
-	if e.At.IsZero() || e.Kind == "" {
-		return Entry{}, false
-	}
-	return e, true
 }
 
 // MatchRecord says whether the record key ("home.example.com/AAAA") is the
