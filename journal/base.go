@@ -95,7 +95,9 @@ type Entry struct {
 	// for a failure, New is the address that could not be set.
 	Old string `json:"old,omitempty"`
 	New string `json:"new,omitempty"`
-	// Took is how long the provider's write (or the failed attempt) took.
+	// Took is how long the attempt took: for the updater, the record's
+	// turn in the pass (the provider's read when one was needed, the
+	// write, the read-back).
 	Took time.Duration `json:"took_ns,omitempty"`
 	// Verified says the change was read back from the authoritative
 	// servers after the write.
