@@ -27,6 +27,7 @@ var decodeCases = []string{
 	`{"at":"2026-12-02T03:00:00Z","kind":"changed","kind":"failed"}`,
 	"{\"at\":\"2026-12-02T03:00:00Z\",\"kind\":\"bad \xff utf-8\"}",
 	"{\"at\":\"2026-12-02T03:00:00Z\",\"kind\":\"tab\there\"}",
+	"{\"at\":\"2026-12-02T03:00:00Z\",\"kind\":\"\xff\xfe\"}",
 	`{"kind":"changed"}`,
 	`{}`,
 	`[]`,

@@ -2,6 +2,7 @@ package journal
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -101,6 +102,17 @@ func TestRotationKeepsBothGenerationsWithinTheBound(t *testing.T) {
 	if size(t, PreviousPath(path)) == 0 {
 		t.Fatal("no previous generation after ten times the bound")
 	}
+	// Each generation is lines and nothing else: no blank line, at its
+	// start or between entries.
+	for _, p := range []string{path, PreviousPath(path)} {
+		raw, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if raw[0] != '{' || bytes.Contains(raw, []byte("\n\n")) {
+			t.Fatalf("%s holds blank lines: starts %q", p, raw[:min(len(raw), 40)])
+		}
+	}
 	res := read(t, Filter{}, path)
 	if kept := len(res.Entries) * len(line); kept < bound/2-len(line) {
 		t.Fatalf("kept %d entries (%d bytes), less than half the bound", len(res.Entries), kept)
@@ -150,6 +162,8 @@ func TestReadDamagedJournals(t *testing.T) {
 		{"a line longer than MaxLine", good(0) + long + good(2), []int{0, 2}, 1, 0},
 		{"valid JSON that is not an entry", good(0) + "{\"kind\":\"changed\"}\n[1,2]\n" + good(2), []int{0, 2}, 2, 0},
 		{"blank lines", "\n" + good(0) + "\n\n" + good(1), []int{0, 1}, 0, 0},
+		{"a line of exactly MaxLine bytes", good(0) + exactly(MaxLine, 1) + good(2), []int{0, 1, 2}, 0, 0},
+		{"a line of MaxLine bytes and one", good(0) + exactly(MaxLine+1, 1) + good(2), []int{0, 2}, 1, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "j.jsonl")
@@ -168,6 +182,16 @@ func TestReadDamagedJournals(t *testing.T) {
 			}
 		})
 	}
+}
+
+// exactly is entry i as a line of n bytes, newline included, its detail
+// padded to the length.
+func exactly(n, i int) string {
+	e := changeAt(i)
+	b, _ := json.Marshal(e)
+	e.Detail = strings.Repeat("p", n-len(b)-len(`,"detail":""`)-1)
+	b, _ = json.Marshal(e)
+	return string(b) + "\n"
 }
 
 // TestAppendAfterATornLineKeepsTheNewEntry: the next line starts on a line
@@ -236,6 +260,7 @@ func TestReadFilters(t *testing.T) {
 		{"record with type, case and dot", Filter{Record: "Home.Example.COM./aaaa"}, "[1 2 4]", false},
 		{"kinds", Filter{Kinds: []string{KindFailed, KindRestarted}}, "[1 2]", false},
 		{"max keeps the newest", Filter{Max: 2}, "[3 4]", true},
+		{"max of exactly all", Filter{Max: 5}, "[0 1 2 3 4]", false},
 		{"all together", Filter{Since: t0.Add(time.Hour), Record: "home.example.com/AAAA", Kinds: []string{KindChanged}}, "[4]", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -343,6 +368,12 @@ func TestReadOfAnOversizedFileReadsItsTail(t *testing.T) {
 	last, _ := encode(changeAt(7))
 	f.Write(last)
 	f.Close()
+	// A file of exactly the limit is read whole.
+	maxReadBytes = int64(size(t, path))
+	if res := read(t, Filter{}, path); res.Truncated || res.Skipped != 0 {
+		t.Fatalf("a file of exactly the read limit: truncated %v, skipped %d", res.Truncated, res.Skipped)
+	}
+	maxReadBytes = 1 << 20
 	res := read(t, Filter{}, path)
 	if !res.Truncated || res.Skipped != 0 || len(res.Entries) == 0 || res.Entries[len(res.Entries)-1] != changeAt(7) {
 		t.Fatalf("read %d entries, truncated %v, skipped %d", len(res.Entries), res.Truncated, res.Skipped)

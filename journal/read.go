@@ -107,7 +107,7 @@ func (r *reader) readFile(name string) error {
 	}
 	src = io.LimitReader(file, maxReadBytes)
 	if r.buf == nil {
-		r.buf = bufio.NewReaderSize(src, MaxLine+1)
+		r.buf = bufio.NewReaderSize(src, MaxLine) // a line of MaxLine bytes, newline included, fits
 	} else {
 		r.buf.Reset(src)
 	}
