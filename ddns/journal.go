@@ -19,7 +19,8 @@ import (
 // failRepeat is how often a failure that goes on is journaled again.
 const failRepeat = time.Hour
 
-// failNote is the last failure journaled for a record, until a success.
+// failNote is the last failure journaled for a record, until a success
+// (Engine.fails, under failMu).
 type failNote struct {
 	err      string
 	at       time.Time // when it was journaled
@@ -68,44 +69,46 @@ func (e *Engine) recallFailures() {
 // (a dry run, or an engine that does not hold the state's lock).
 func (e *Engine) JournalPath() string { return e.journal.Path() }
 
-// journalPass appends what the pass did to each record. Called with passMu
-// held, after the records' outcomes are known.
-func (e *Engine) journalPass(jobs []*job) {
-	if e.journal == nil {
+// journalJob appends what the pass did to j's record, as soon as its turn
+// ends: a pass cut short (a kill, a stop) keeps the changes it made.
+// Records run concurrently, so the failure memory has its own lock.
+func (e *Engine) journalJob(j *job) {
+	if e.journal == nil || j.journaled {
 		return
 	}
+	j.journaled = true
 	now := e.clock.Now()
-	for _, j := range jobs {
-		r := j.res
-		switch r.Action {
-		case ActionUpdated, ActionRepaired:
-			delete(e.fails, j.key)
-			ent := journal.Entry{At: now, Kind: journal.KindChanged, Record: j.key, Provider: r.Provider,
-				Old: addrOrWord(r.Previous, ""), New: r.Address.String(), Took: r.Took,
-				Verified: j.rec.Verify != configs.VerifyNone}
-			if r.Action == ActionRepaired {
-				ent.Detail = "repaired: the record had been changed outside the updater"
-			}
-			e.append(ent)
-		case ActionUnchanged:
-			delete(e.fails, j.key)
-		case ActionFailed:
-			msg := journal.CleanText(r.Err.Error())
-			n := e.fails[j.key]
-			if n != nil && n.err == msg && now.Sub(n.at) < failRepeat {
-				n.attempts++
-				continue
-			}
-			ent := journal.Entry{At: now, Kind: journal.KindFailed, Record: j.key, Provider: r.Provider,
-				Old: addrOrWord(r.Previous, ""), New: addrOrWord(r.Address, ""), Took: r.Took, Error: msg}
-			if n != nil && n.err == msg {
-				ent.Detail = fmt.Sprintf("still failing since %s (%d more failed passes since the last entry)", n.since.UTC().Format(time.RFC3339), n.attempts)
-				n.at, n.attempts = now, 0
-			} else {
-				e.fails[j.key] = &failNote{err: msg, at: now, since: now}
-			}
-			e.append(ent)
+	r := j.res
+	e.failMu.Lock()
+	defer e.failMu.Unlock()
+	switch r.Action {
+	case ActionUpdated, ActionRepaired:
+		delete(e.fails, j.key)
+		ent := journal.Entry{At: now, Kind: journal.KindChanged, Record: j.key, Provider: r.Provider,
+			Old: addrOrWord(r.Previous, ""), New: r.Address.String(), Took: r.Took,
+			Verified: j.rec.Verify != configs.VerifyNone}
+		if r.Action == ActionRepaired {
+			ent.Detail = "repaired: the record had been changed outside the updater"
 		}
+		e.append(ent)
+	case ActionUnchanged:
+		delete(e.fails, j.key)
+	case ActionFailed:
+		msg := journal.CleanText(r.Err.Error())
+		n := e.fails[j.key]
+		if n != nil && n.err == msg && now.Sub(n.at) < failRepeat {
+			n.attempts++
+			return
+		}
+		ent := journal.Entry{At: now, Kind: journal.KindFailed, Record: j.key, Provider: r.Provider,
+			Old: addrOrWord(r.Previous, ""), New: addrOrWord(r.Address, ""), Took: r.Took, Error: msg}
+		if n != nil && n.err == msg {
+			ent.Detail = fmt.Sprintf("still failing since %s (%d more failed passes since the last entry)", n.since.UTC().Format(time.RFC3339), n.attempts)
+			n.at, n.attempts = now, 0
+		} else {
+			e.fails[j.key] = &failNote{err: msg, at: now, since: now}
+		}
+		e.append(ent)
 	}
 }
 
