@@ -13,10 +13,13 @@
 // # Rules
 //
 //   - One line is one write(2) on a file opened with O_APPEND, followed by
-//     an fdatasync: a crash (kill -9, power loss) loses at most the line
+//     an fsync: a crash (kill -9, power loss) loses at most the line
 //     being written. A writer that finds the file not ending in a newline
 //     (a torn line) starts its line with one, so a torn line never swallows
-//     the next entry.
+//     the next entry. An fsync per line is affordable because lines are
+//     rare (a change; a failure at most hourly per record; a restart,
+//     which the crash-loop guard bounds), and the line most worth keeping
+//     is the one written just before a power cut.
 //   - The journal is bounded: the file is rotated to path+".1" (replacing
 //     the previous one) once it would pass half of Limits.MaxBytes, so both
 //     together never pass MaxBytes, and the newest MaxBytes/2 are always
@@ -147,7 +150,7 @@ type Limits struct {
 	// together; 0 means DefaultMaxBytes, and a value under MinMaxBytes is
 	// raised to it.
 	MaxBytes int64
-	// NoSync skips the fdatasync after each line: for tests and
+	// NoSync skips the fsync after each line: for tests and
 	// benchmarks that write thousands of lines; a real writer keeps it
 	// false.
 	NoSync bool

@@ -68,7 +68,7 @@ func (j *Journal) Path() string {
 // rotation's error is returned. Error and Detail are cut to MaxText bytes
 // and cleaned of control characters; At is stored in UTC (a zero At is an
 // error: an entry without a time cannot be placed). The line is on disk
-// (fdatasync) when Append returns, unless Limits.NoSync.
+// (fsync) when Append returns, unless Limits.NoSync.
 func (j *Journal) Append(e Entry) error {
 	if j == nil {
 		return nil
