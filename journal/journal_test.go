@@ -49,7 +49,7 @@ func changeAt(i int) Entry {
 }
 
 func TestAppendThenReadReturnsTheEntry(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "j.jsonl")
+	path := filepath.Join(tempDir(t), "j.jsonl")
 	j := open(t, path, Limits{})
 	code := 1
 	want := changeAt(0)
@@ -61,7 +61,7 @@ func TestAppendThenReadReturnsTheEntry(t *testing.T) {
 }
 
 func TestMissingJournalReadsEmpty(t *testing.T) {
-	res := read(t, Filter{}, filepath.Join(t.TempDir(), "none.jsonl"))
+	res := read(t, Filter{}, filepath.Join(tempDir(t), "none.jsonl"))
 	if len(res.Entries) != 0 {
 		t.Fatalf("read %+v", res)
 	}
@@ -75,7 +75,7 @@ func TestNilJournalAppendsNothing(t *testing.T) {
 }
 
 func TestAppendRefusesAnEntryWithoutTimeOrKind(t *testing.T) {
-	j := open(t, filepath.Join(t.TempDir(), "j.jsonl"), Limits{})
+	j := open(t, filepath.Join(tempDir(t), "j.jsonl"), Limits{})
 	for _, e := range []Entry{{Kind: KindChanged}, {At: t0}} {
 		if err := j.Append(e); err == nil {
 			t.Errorf("Append(%+v) = nil, want an error", e)
@@ -88,7 +88,7 @@ func TestAppendRefusesAnEntryWithoutTimeOrKind(t *testing.T) {
 // the bound is always kept, and that reading returns a contiguous run of
 // the newest entries in order.
 func TestRotationKeepsBothGenerationsWithinTheBound(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "j.jsonl")
+	path := filepath.Join(tempDir(t), "j.jsonl")
 	const bound = 64 << 10
 	j := open(t, path, Limits{MaxBytes: bound, NoSync: true})
 	line, _ := encode(changeAt(0))
@@ -136,7 +136,7 @@ func size(t *testing.T, path string) int {
 }
 
 func TestOpenRaisesATinyBound(t *testing.T) {
-	j := open(t, filepath.Join(t.TempDir(), "j.jsonl"), Limits{MaxBytes: 10})
+	j := open(t, filepath.Join(tempDir(t), "j.jsonl"), Limits{MaxBytes: 10})
 	if j.limits.MaxBytes != MinMaxBytes {
 		t.Fatalf("bound %d, want %d", j.limits.MaxBytes, MinMaxBytes)
 	}
@@ -166,7 +166,7 @@ func TestReadDamagedJournals(t *testing.T) {
 		{"a line of MaxLine bytes and one", good(0) + exactly(MaxLine+1, 1) + good(2), []int{0, 2}, 1, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "j.jsonl")
+			path := filepath.Join(tempDir(t), "j.jsonl")
 			if err := os.WriteFile(path, []byte(tc.content), 0o600); err != nil {
 				t.Fatal(err)
 			}
@@ -197,7 +197,7 @@ func exactly(n, i int) string {
 // TestAppendAfterATornLineKeepsTheNewEntry: the next line starts on a line
 // of its own, so the torn one costs only itself.
 func TestAppendAfterATornLineKeepsTheNewEntry(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "j.jsonl")
+	path := filepath.Join(tempDir(t), "j.jsonl")
 	j := open(t, path, Limits{})
 	appendAll(t, j, changeAt(0))
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
@@ -214,7 +214,7 @@ func TestAppendAfterATornLineKeepsTheNewEntry(t *testing.T) {
 }
 
 func TestReadMergesJournalsAndGenerationsInTimeOrder(t *testing.T) {
-	dir := t.TempDir()
+	dir := tempDir(t)
 	sup, upd := filepath.Join(dir, "sup.jsonl"), filepath.Join(dir, "upd.jsonl")
 	js, ju := open(t, sup, Limits{}), open(t, upd, Limits{})
 	appendAll(t, ju, changeAt(1), changeAt(4))
@@ -238,7 +238,7 @@ func TestReadMergesJournalsAndGenerationsInTimeOrder(t *testing.T) {
 }
 
 func TestReadFilters(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "j.jsonl")
+	path := filepath.Join(tempDir(t), "j.jsonl")
 	j := open(t, path, Limits{})
 	appendAll(t, j,
 		Entry{At: t0, Kind: KindChanged, Record: "home.example.com/A"},
@@ -308,7 +308,7 @@ func TestAppendBoundsEachLine(t *testing.T) {
 		{"invalid UTF-8", "bad \xff\xfe bytes " + strings.Repeat("é", MaxLine)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "j.jsonl")
+			path := filepath.Join(tempDir(t), "j.jsonl")
 			j := open(t, path, Limits{})
 			appendAll(t, j, Entry{At: t0, Kind: KindFailed, Error: tc.err, Detail: tc.err})
 			raw, err := os.ReadFile(path)
@@ -355,7 +355,7 @@ func TestCleanKeepsShortTextsAndCutsOnCharacters(t *testing.T) {
 func TestReadOfAnOversizedFileReadsItsTail(t *testing.T) {
 	defer func(n int64) { maxReadBytes = n }(maxReadBytes)
 	maxReadBytes = 1 << 20
-	path := filepath.Join(t.TempDir(), "j.jsonl")
+	path := filepath.Join(tempDir(t), "j.jsonl")
 	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
@@ -380,5 +380,59 @@ func TestReadOfAnOversizedFileReadsItsTail(t *testing.T) {
 	}
 	if max := int(maxReadBytes)/len(line) + 1; len(res.Entries) > max {
 		t.Fatalf("read %d entries from a tail of %d bytes, more than the %d it holds", len(res.Entries), maxReadBytes, max)
+	}
+}
+
+// TestFailedRotationKeepsTheEntry: when the previous generation cannot be
+// replaced (here a folder is in its way), lines still go to the file until
+// it reaches the whole bound, and each Append says the rotation failed.
+func TestFailedRotationKeepsTheEntry(t *testing.T) {
+	path := filepath.Join(tempDir(t), "j.jsonl")
+	if err := os.MkdirAll(filepath.Join(PreviousPath(path), "in-the-way"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	const bound = MinMaxBytes
+	j := open(t, path, Limits{MaxBytes: bound, NoSync: true})
+	line, _ := encode(changeAt(0))
+	fits := bound / len(line) // lines the file takes before the whole bound
+	for i := range fits + 5 {
+		err := j.Append(changeAt(i))
+		switch {
+		case (i+1)*len(line) <= bound/2 && err != nil:
+			t.Fatalf("entry %d, within half the bound: %v", i, err)
+		case (i+1)*len(line) > bound/2 && err == nil:
+			t.Fatalf("entry %d, past half the bound: no rotation error", i)
+		}
+	}
+	if size(t, path) > bound {
+		t.Fatalf("the file takes %d bytes, over the bound of %d", size(t, path), bound)
+	}
+	res, err := Read(Filter{}, path)
+	if !errors.Is(err, ErrRefused) {
+		t.Errorf("the folder at the previous generation: %v, want ErrRefused", err)
+	}
+	if len(res.Entries) != fits {
+		t.Fatalf("%d entries read, want the %d that fit the whole bound", len(res.Entries), fits)
+	}
+}
+
+// TestReadBoundsEntriesAcrossFiles: however many entries the files hold,
+// Read keeps the newest Max across all of them.
+func TestReadBoundsEntriesAcrossFiles(t *testing.T) {
+	dir := tempDir(t)
+	a, b := filepath.Join(dir, "a.jsonl"), filepath.Join(dir, "b.jsonl")
+	ja, jb := open(t, a, Limits{NoSync: true}), open(t, b, Limits{NoSync: true})
+	for i := 0; i < 200; i += 2 {
+		appendAll(t, ja, changeAt(i))
+		appendAll(t, jb, changeAt(i+1))
+	}
+	res := read(t, Filter{Max: 15}, a, b)
+	if len(res.Entries) != 15 || !res.Truncated {
+		t.Fatalf("read %d entries, truncated %v; want the newest 15", len(res.Entries), res.Truncated)
+	}
+	for k, e := range res.Entries {
+		if e != changeAt(185+k) {
+			t.Fatalf("entry %d is %+v, want %+v", k, e, changeAt(185+k))
+		}
 	}
 }
