@@ -85,7 +85,7 @@ type Engine struct {
 	status []recordStatus
 
 	// journal is the address journal, opened when the state's lock is
-	// taken (nil otherwise); fails its repeated failures (passMu).
+	// taken (nil otherwise); fails its repeated failures (failMu).
 	journal *journal.Journal
 	failMu  sync.Mutex
 	fails   map[string]*failNote
