@@ -514,6 +514,7 @@ func (e *Engine) Pass(ctx context.Context) *PassResult {
 		e.logRecord(j.res, first)
 		e.journalJob(j) // a record whose address could not be detected
 	}
+	e.flushJournal()
 	for k := range e.state.Records {
 		if !keep[k] {
 			delete(e.state.Records, k) // a record no longer in the config

@@ -116,7 +116,17 @@ func (e *Engine) journalJob(j *job) {
 // the pass goes on: the journal is for people, the state is for the
 // updater.
 func (e *Engine) append(ent journal.Entry) {
-	if err := e.journal.Append(ent); err != nil {
+	// Added, not flushed: the line survives a kill at once, and Pass
+	// flushes once for all its records (a thousand records changing
+	// together cost one fsync, not a thousand).
+	if err := e.journal.Add(ent); err != nil {
+		e.log.Warn("cannot write the address journal", "error", err)
+	}
+}
+
+// flushJournal puts the pass's entries on disk, with the state.
+func (e *Engine) flushJournal() {
+	if err := e.journal.Flush(); err != nil {
 		e.log.Warn("cannot write the address journal", "error", err)
 	}
 }

@@ -13,8 +13,9 @@
 // # Rules
 //
 //   - One line is one write(2) on a file opened with O_APPEND, followed by
-//     an fsync: a crash (kill -9, power loss) loses at most the line
-//     being written. A writer that finds the file not ending in a newline
+//     an fsync (Append), or by one fsync for many lines (Add, then Flush):
+//     a kill -9 loses at most the line being written, a power loss at most
+//     the lines not flushed yet. A writer that finds the file not ending in a newline
 //     (a torn line) starts its line with one, so a torn line never swallows
 //     the next entry. An fsync per line is affordable because lines are
 //     rare (a change; a failure at most hourly per record; a restart,

@@ -14,7 +14,7 @@ import (
 
 var t0 = time.Date(2026, 12, 2, 3, 0, 0, 0, time.UTC)
 
-func open(t *testing.T, path string, l Limits) *Journal {
+func open(t testing.TB, path string, l Limits) *Journal {
 	t.Helper()
 	j, err := Open(path, l)
 	if err != nil {
@@ -435,4 +435,49 @@ func TestReadBoundsEntriesAcrossFiles(t *testing.T) {
 			t.Fatalf("entry %d is %+v, want %+v", k, e, changeAt(185+k))
 		}
 	}
+}
+
+// TestAddThenFlush: Add writes the line at once (it reads back before any
+// flush) and leaves it to Flush, the next Append or a rotation to put on
+// disk.
+func TestAddThenFlush(t *testing.T) {
+	path := filepath.Join(tempDir(t), "j.jsonl")
+	j := open(t, path, Limits{MaxBytes: MinMaxBytes})
+	if err := j.Add(changeAt(0)); err != nil {
+		t.Fatal(err)
+	}
+	if res := read(t, Filter{}, path); len(res.Entries) != 1 || !j.unflushed {
+		t.Fatalf("after Add: %d entries read, unflushed %v", len(res.Entries), j.unflushed)
+	}
+	if err := j.Flush(); err != nil || j.unflushed {
+		t.Fatalf("Flush: %v, unflushed %v", err, j.unflushed)
+	}
+	if err := j.Flush(); err != nil {
+		t.Fatalf("a second Flush: %v", err)
+	}
+	j.Add(changeAt(1))
+	if err := j.Append(changeAt(2)); err != nil || j.unflushed {
+		t.Fatalf("Append after Add: %v, unflushed %v", err, j.unflushed)
+	}
+	var nilJ *Journal
+	if err := nilJ.Add(changeAt(0)); err != nil || nilJ.Flush() != nil {
+		t.Fatal("a nil journal's Add or Flush failed")
+	}
+}
+
+// BenchmarkAppend and BenchmarkAdd: a line with its fsync, and without
+// (what a pass that changes many records pays per record).
+func BenchmarkAppend(b *testing.B) {
+	j := open(b, filepath.Join(tempDir(b), "j.jsonl"), Limits{})
+	for i := 0; b.Loop(); i++ {
+		j.Append(changeAt(i))
+	}
+}
+
+func BenchmarkAdd(b *testing.B) {
+	j := open(b, filepath.Join(tempDir(b), "j.jsonl"), Limits{})
+	for i := 0; b.Loop(); i++ {
+		j.Add(changeAt(i))
+	}
+	j.Flush()
 }
