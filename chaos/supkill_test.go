@@ -16,6 +16,7 @@ import (
 
 	"github.com/ddnsd/ddns/ddns"
 	"github.com/ddnsd/ddns/ipc"
+	"github.com/ddnsd/ddns/journal"
 	"github.com/ddnsd/ddns/providers/providertest"
 	"github.com/ddnsd/ddns/testsupport/e2e"
 )
@@ -239,14 +240,20 @@ func testSupervisorSigkill(t *testing.T) {
 	if err != nil || len(stf.Records) != records {
 		t.Fatalf("final state file: %d records, %v", len(stf.Records), err)
 	}
-	// The state file and its lock (which stays, empty, by design): no
-	// temporary file.
+	// The state file, its lock (which stays, empty, by design) and the
+	// journal beside it: no temporary file.
 	var names []string
 	ents, _ := os.ReadDir(filepath.Dir(s.State))
+	jrn := filepath.Base(journal.BesideState(s.State))
 	for _, e := range ents {
-		if e.Name() != filepath.Base(s.State)+".lock" {
-			names = append(names, e.Name())
+		if n := e.Name(); n != filepath.Base(s.State)+".lock" && n != jrn && n != jrn+".1" {
+			names = append(names, n)
 		}
+	}
+	// The journal survived the kills: it reads, and at most the line each
+	// kill cut is damaged.
+	if res, err := journal.Read(journal.Filter{}, journal.BesideState(s.State)); err != nil || res.Skipped+res.Torn > rounds || len(res.Entries) == 0 {
+		t.Errorf("the updater's journal after %d kills: %d entries, %d damaged lines skipped, %d torn, %v", rounds, len(res.Entries), res.Skipped, res.Torn, err)
 	}
 	if len(names) != 1 {
 		t.Errorf("the state folder holds %v; a temporary file left by a kill must be removed by the next updater", names)

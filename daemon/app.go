@@ -194,6 +194,9 @@ func (a *App) ChildPID() int { return a.sup.SnapshotLast(0).PID }
 // logs why it stopped; the error is for the caller's exit code.
 func (a *App) Run(ctx context.Context) error {
 	defer a.cancel()
+	// The last events (the child stopped, a listener that failed) are on
+	// disk before Run returns and the process exits.
+	defer a.jw.stop()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stop := context.AfterFunc(ctx, a.cancel)
@@ -274,7 +277,6 @@ func (a *App) Run(ctx context.Context) error {
 		a.logger.Error("the updater binary does not exist; install it there or set [supervisor] command", "path", cmd.Path)
 	}
 	err = a.sup.Run(ctx)
-	a.jw.stop() // the last events (stopped) are on disk before we exit
 	a.systemd.stopping()
 	cancel()
 	srv.Close()

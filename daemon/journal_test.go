@@ -150,3 +150,28 @@ func TestJournalPathIsPerConfig(t *testing.T) {
 		t.Fatalf("journal paths %q, %q", a, b)
 	}
 }
+
+// TestJournalNeverHoldsUpTheLoop: with the writer stuck (a hung disk), the
+// supervise loop's events are dropped, not waited on, and History still
+// answers within its bound.
+func TestJournalNeverHoldsUpTheLoop(t *testing.T) {
+	dir := t.TempDir()
+	cfg := config(t, "", fmt.Sprintf("state_file = %q", filepath.Join(dir, "state.json")))
+	h := newHarness(t, cfg, nil, func(o *Options) { o.JournalPath = JournalPath(dir, o.ConfigPath) })
+	h.app.jw.stop()
+	// A writer nobody drains: its queue fills and stays full.
+	h.app.jw = &journalWriter{ch: make(chan journalOp, 1), stopCh: make(chan struct{}), done: make(chan struct{})}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 3 * journalQueue {
+			h.app.journalEvent(supervise.Event{At: start, Kind: supervise.EventStopped})
+		}
+		h.app.History(journal.Filter{})
+	}()
+	select {
+	case <-done:
+	case <-time.After(wait):
+		t.Fatal("journaling blocked with the writer stuck")
+	}
+}

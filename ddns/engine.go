@@ -86,8 +86,9 @@ type Engine struct {
 	status []recordStatus
 
 	// journal is the address journal, opened when the state's lock is
-	// taken (nil otherwise); fails its repeated failures (passMu).
+	// taken (nil otherwise); fails its repeated failures (failMu).
 	journal *journal.Journal
+	failMu  sync.Mutex
 	fails   map[string]*failNote
 }
 
@@ -435,15 +436,16 @@ func (e *Engine) detectAll(ctx context.Context) (map[netprobe.Family]netip.Addr,
 
 // job is one record's turn in a pass.
 type job struct {
-	i       int
-	rec     configs.Record
-	key     string
-	want    netip.Addr
-	st      RecordState
-	haveSt  bool
-	res     RecordResult
-	newSt   RecordState
-	changed bool // newSt differs from st
+	i         int
+	rec       configs.Record
+	key       string
+	want      netip.Addr
+	st        RecordState
+	haveSt    bool
+	res       RecordResult
+	newSt     RecordState
+	changed   bool // newSt differs from st
+	journaled bool // its outcome is in the journal
 }
 
 // forEachByProvider runs f for every job, at most conc at once per
@@ -519,7 +521,10 @@ func (e *Engine) Pass(ctx context.Context) *PassResult {
 			todo = append(todo, j)
 		}
 	}
-	forEachByProvider(ctx, todo, e.cfg.Updater.Concurrency, func(j *job) { e.syncRecord(callCtx, j, start) })
+	forEachByProvider(ctx, todo, e.cfg.Updater.Concurrency, func(j *job) {
+		e.syncRecord(callCtx, j, start)
+		e.journalJob(j)
+	})
 
 	res := &PassResult{Started: start, Records: make([]RecordResult, len(jobs))}
 	changedState := e.dirty
@@ -538,8 +543,9 @@ func (e *Engine) Pass(ctx context.Context) *PassResult {
 			changedState = true
 		}
 		e.logRecord(j.res, first)
+		e.journalJob(j) // a record whose address could not be detected
 	}
-	e.journalPass(jobs)
+	e.flushJournal()
 	for k := range e.state.Records {
 		if !keep[k] {
 			delete(e.state.Records, k) // a record no longer in the config

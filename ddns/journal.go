@@ -19,7 +19,8 @@ import (
 // failRepeat is how often a failure that goes on is journaled again.
 const failRepeat = time.Hour
 
-// failNote is the last failure journaled for a record, until a success.
+// failNote is the last failure journaled for a record, until a success
+// (Engine.fails, under failMu).
 type failNote struct {
 	err      string
 	at       time.Time // when it was journaled
@@ -37,50 +38,77 @@ func (e *Engine) openJournal() {
 	}
 	e.journal = j
 	e.fails = map[string]*failNote{}
+	e.recallFailures()
+}
+
+// recallFailures reads the last hour of the journal back into fails, so
+// that an updater started again (`updater --once` from cron, a restart by
+// the supervisor) keeps to one line an hour for a failure that goes on,
+// rather than one per run. A success journaled later forgets the failure;
+// a success that was not journaled (the record was already right) is not
+// seen, so a failure that comes back with the same error within the hour
+// waits for the hour: the journal errs towards fewer lines.
+func (e *Engine) recallFailures() {
+	res, _ := journal.Read(journal.Filter{Since: e.clock.Now().Add(-failRepeat),
+		Kinds: []string{journal.KindChanged, journal.KindFailed}}, e.journal.Path())
+	for _, ent := range res.Entries {
+		switch ent.Kind {
+		case journal.KindChanged:
+			delete(e.fails, ent.Record)
+		case journal.KindFailed:
+			if n := e.fails[ent.Record]; n != nil && n.err == ent.Error {
+				n.at = ent.At
+				continue
+			}
+			e.fails[ent.Record] = &failNote{err: ent.Error, at: ent.At, since: ent.At}
+		}
+	}
 }
 
 // JournalPath is the journal this engine appends to; "" when it keeps none
 // (a dry run, or an engine that does not hold the state's lock).
 func (e *Engine) JournalPath() string { return e.journal.Path() }
 
-// journalPass appends what the pass did to each record. Called with passMu
-// held, after the records' outcomes are known.
-func (e *Engine) journalPass(jobs []*job) {
-	if e.journal == nil {
+// journalJob appends what the pass did to j's record, as soon as its turn
+// ends: a pass cut short (a kill, a stop) keeps the changes it made.
+// Records run concurrently, so the failure memory has its own lock.
+func (e *Engine) journalJob(j *job) {
+	if e.journal == nil || j.journaled {
 		return
 	}
+	j.journaled = true
 	now := e.clock.Now()
-	for _, j := range jobs {
-		r := j.res
-		switch r.Action {
-		case ActionUpdated, ActionRepaired:
-			delete(e.fails, j.key)
-			ent := journal.Entry{At: now, Kind: journal.KindChanged, Record: j.key, Provider: r.Provider,
-				Old: addrOrWord(r.Previous, ""), New: r.Address.String(), Took: r.Took,
-				Verified: j.rec.Verify != configs.VerifyNone}
-			if r.Action == ActionRepaired {
-				ent.Detail = "repaired: the record had been changed outside the updater"
-			}
-			e.append(ent)
-		case ActionUnchanged:
-			delete(e.fails, j.key)
-		case ActionFailed:
-			msg := r.Err.Error()
-			n := e.fails[j.key]
-			if n != nil && n.err == msg && now.Sub(n.at) < failRepeat {
-				n.attempts++
-				continue
-			}
-			ent := journal.Entry{At: now, Kind: journal.KindFailed, Record: j.key, Provider: r.Provider,
-				Old: addrOrWord(r.Previous, ""), New: addrOrWord(r.Address, ""), Took: r.Took, Error: msg}
-			if n != nil && n.err == msg {
-				ent.Detail = fmt.Sprintf("still failing since %s (%d more failed passes since the last entry)", n.since.UTC().Format(time.RFC3339), n.attempts)
-				n.at, n.attempts = now, 0
-			} else {
-				e.fails[j.key] = &failNote{err: msg, at: now, since: now}
-			}
-			e.append(ent)
+	r := j.res
+	e.failMu.Lock()
+	defer e.failMu.Unlock()
+	switch r.Action {
+	case ActionUpdated, ActionRepaired:
+		delete(e.fails, j.key)
+		ent := journal.Entry{At: now, Kind: journal.KindChanged, Record: j.key, Provider: r.Provider,
+			Old: addrOrWord(r.Previous, ""), New: r.Address.String(), Took: r.Took,
+			Verified: j.rec.Verify != configs.VerifyNone}
+		if r.Action == ActionRepaired {
+			ent.Detail = "repaired: the record had been changed outside the updater"
 		}
+		e.append(ent)
+	case ActionUnchanged:
+		delete(e.fails, j.key)
+	case ActionFailed:
+		msg := journal.CleanText(r.Err.Error())
+		n := e.fails[j.key]
+		if n != nil && n.err == msg && now.Sub(n.at) < failRepeat {
+			n.attempts++
+			return
+		}
+		ent := journal.Entry{At: now, Kind: journal.KindFailed, Record: j.key, Provider: r.Provider,
+			Old: addrOrWord(r.Previous, ""), New: addrOrWord(r.Address, ""), Took: r.Took, Error: msg}
+		if n != nil && n.err == msg {
+			ent.Detail = fmt.Sprintf("still failing since %s (%d more failed passes since the last entry)", n.since.UTC().Format(time.RFC3339), n.attempts)
+			n.at, n.attempts = now, 0
+		} else {
+			e.fails[j.key] = &failNote{err: msg, at: now, since: now}
+		}
+		e.append(ent)
 	}
 }
 
@@ -88,7 +116,17 @@ func (e *Engine) journalPass(jobs []*job) {
 // the pass goes on: the journal is for people, the state is for the
 // updater.
 func (e *Engine) append(ent journal.Entry) {
-	if err := e.journal.Append(ent); err != nil {
+	// Added, not flushed: the line survives a kill at once, and Pass
+	// flushes once for all its records (a thousand records changing
+	// together cost one fsync, not a thousand).
+	if err := e.journal.Add(ent); err != nil {
+		e.log.Warn("cannot write the address journal", "error", err)
+	}
+}
+
+// flushJournal puts the pass's entries on disk, with the state.
+func (e *Engine) flushJournal() {
+	if err := e.journal.Flush(); err != nil {
 		e.log.Warn("cannot write the address journal", "error", err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -111,5 +112,86 @@ func TestDryRunEngineKeepsNoJournal(t *testing.T) {
 	}
 	if _, err := os.Stat(journal.BesideState(state)); !os.IsNotExist(err) {
 		t.Errorf("a journal was written without the lock: %v", err)
+	}
+}
+
+// TestRestartedEngineRemembersAFailureFromTheJournal: a failure that goes
+// on across runs (`updater --once` from cron) is journaled once an hour,
+// not once per run.
+func TestRestartedEngineRemembersAFailureFromTheJournal(t *testing.T) {
+	api := providertest.NewCloudflare("tok-123", "example.com")
+	defer api.Close()
+	api.RejectWrites(true)
+	echo := newEcho(t, "11.22.33.44")
+	clock := newFakeClock()
+	state := filepath.Join(t.TempDir(), "state.json")
+	once := func() {
+		t.Helper()
+		eng, err := New(cloudflareConfig(t, api.URL, echo.URL, 1), Options{Clock: clock, StatePath: state, LockState: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer eng.Close()
+		if res := eng.Pass(context.Background()); res.Failed != 1 {
+			t.Fatalf("pass: %d failed, want the rejected write", res.Failed)
+		}
+	}
+	for range 4 { // every 15 minutes for an hour: the first run journals
+		once()
+		clock.Advance(15 * time.Minute)
+	}
+	once() // an hour after the first: journaled again
+	res, err := journal.Read(journal.Filter{}, journal.BesideState(state))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Entries) != 2 || res.Entries[0].Kind != journal.KindFailed || res.Entries[1].Kind != journal.KindFailed ||
+		!strings.Contains(res.Entries[1].Detail, "still failing since") {
+		t.Fatalf("journal after five runs over an hour: %+v", res.Entries)
+	}
+}
+
+// TestEngineJournalsEachRecordWhenItsTurnEnds: a record's change is in the
+// journal as soon as its write is done, before the pass ends, so a pass
+// cut short by a kill keeps the changes it made.
+func TestEngineJournalsEachRecordWhenItsTurnEnds(t *testing.T) {
+	api := providertest.NewCloudflare("tok-123", "example.com")
+	defer api.Close()
+	gate := make(chan struct{})
+	api.Gate(gate)
+	echo := newEcho(t, "11.22.33.44")
+	state := filepath.Join(t.TempDir(), "state.json")
+	cfg := cloudflareConfig(t, api.URL, echo.URL, 2)
+	cfg.Updater.Concurrency = 1
+	eng, err := New(cfg, Options{Clock: newFakeClock(), StatePath: state, LockState: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	done := make(chan *PassResult, 1)
+	go func() { done <- eng.Pass(context.Background()) }()
+	gate <- struct{}{} // the first record's write; the second's waits
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		res, _ := journal.Read(journal.Filter{}, eng.JournalPath())
+		if len(res.Entries) == 1 && res.Entries[0].Kind == journal.KindChanged {
+			break
+		}
+		select {
+		case <-done:
+			t.Fatal("the pass ended with the second write held")
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the first record's change is not journaled while the pass goes on: %+v", res.Entries)
+		}
+		runtime.Gosched()
+	}
+	gate <- struct{}{}
+	if res := <-done; res.Changed != 2 {
+		t.Fatalf("pass: %s", res.Summary())
+	}
+	if res, _ := journal.Read(journal.Filter{}, eng.JournalPath()); len(res.Entries) != 2 {
+		t.Fatalf("after the pass: %+v", res.Entries)
 	}
 }

@@ -13,10 +13,14 @@
 // # Rules
 //
 //   - One line is one write(2) on a file opened with O_APPEND, followed by
-//     an fdatasync: a crash (kill -9, power loss) loses at most the line
-//     being written. A writer that finds the file not ending in a newline
+//     an fsync (Append), or by one fsync for many lines (Add, then Flush):
+//     a kill -9 loses at most the line being written, a power loss at most
+//     the lines not flushed yet. A writer that finds the file not ending in a newline
 //     (a torn line) starts its line with one, so a torn line never swallows
-//     the next entry.
+//     the next entry. An fsync per line is affordable because lines are
+//     rare (a change; a failure at most hourly per record; a restart,
+//     which the crash-loop guard bounds), and the line most worth keeping
+//     is the one written just before a power cut.
 //   - The journal is bounded: the file is rotated to path+".1" (replacing
 //     the previous one) once it would pass half of Limits.MaxBytes, so both
 //     together never pass MaxBytes, and the newest MaxBytes/2 are always
@@ -95,7 +99,9 @@ type Entry struct {
 	// for a failure, New is the address that could not be set.
 	Old string `json:"old,omitempty"`
 	New string `json:"new,omitempty"`
-	// Took is how long the provider's write (or the failed attempt) took.
+	// Took is how long the attempt took: for the updater, the record's
+	// turn in the pass (the provider's read when one was needed, the
+	// write, the read-back).
 	Took time.Duration `json:"took_ns,omitempty"`
 	// Verified says the change was read back from the authoritative
 	// servers after the write.
@@ -132,8 +138,11 @@ const (
 	// larger bound) is read, the start ignored.
 	MaxReadBytes = 64 << 20
 	// DefaultMaxEntries is how many entries Read returns at most when the
-	// filter does not say: the newest are kept.
-	DefaultMaxEntries = 100_000
+	// filter does not say: the newest are kept. It is more than a journal
+	// within DefaultMaxBytes holds (about 35,000 entries), and it bounds
+	// what a damaged or planted file costs: Read keeps at most twice the
+	// limit in memory at any time.
+	DefaultMaxEntries = 50_000
 )
 
 // Limits bound a journal a writer keeps.
@@ -142,7 +151,7 @@ type Limits struct {
 	// together; 0 means DefaultMaxBytes, and a value under MinMaxBytes is
 	// raised to it.
 	MaxBytes int64
-	// NoSync skips the fdatasync after each line: for tests and
+	// NoSync skips the fsync after each line: for tests and
 	// benchmarks that write thousands of lines; a real writer keeps it
 	// false.
 	NoSync bool

@@ -2,6 +2,7 @@ package journal
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -13,7 +14,7 @@ import (
 
 var t0 = time.Date(2026, 12, 2, 3, 0, 0, 0, time.UTC)
 
-func open(t *testing.T, path string, l Limits) *Journal {
+func open(t testing.TB, path string, l Limits) *Journal {
 	t.Helper()
 	j, err := Open(path, l)
 	if err != nil {
@@ -48,7 +49,7 @@ func changeAt(i int) Entry {
 }
 
 func TestAppendThenReadReturnsTheEntry(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "j.jsonl")
+	path := filepath.Join(tempDir(t), "j.jsonl")
 	j := open(t, path, Limits{})
 	code := 1
 	want := changeAt(0)
@@ -60,7 +61,7 @@ func TestAppendThenReadReturnsTheEntry(t *testing.T) {
 }
 
 func TestMissingJournalReadsEmpty(t *testing.T) {
-	res := read(t, Filter{}, filepath.Join(t.TempDir(), "none.jsonl"))
+	res := read(t, Filter{}, filepath.Join(tempDir(t), "none.jsonl"))
 	if len(res.Entries) != 0 {
 		t.Fatalf("read %+v", res)
 	}
@@ -74,7 +75,7 @@ func TestNilJournalAppendsNothing(t *testing.T) {
 }
 
 func TestAppendRefusesAnEntryWithoutTimeOrKind(t *testing.T) {
-	j := open(t, filepath.Join(t.TempDir(), "j.jsonl"), Limits{})
+	j := open(t, filepath.Join(tempDir(t), "j.jsonl"), Limits{})
 	for _, e := range []Entry{{Kind: KindChanged}, {At: t0}} {
 		if err := j.Append(e); err == nil {
 			t.Errorf("Append(%+v) = nil, want an error", e)
@@ -87,7 +88,7 @@ func TestAppendRefusesAnEntryWithoutTimeOrKind(t *testing.T) {
 // the bound is always kept, and that reading returns a contiguous run of
 // the newest entries in order.
 func TestRotationKeepsBothGenerationsWithinTheBound(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "j.jsonl")
+	path := filepath.Join(tempDir(t), "j.jsonl")
 	const bound = 64 << 10
 	j := open(t, path, Limits{MaxBytes: bound, NoSync: true})
 	line, _ := encode(changeAt(0))
@@ -100,6 +101,17 @@ func TestRotationKeepsBothGenerationsWithinTheBound(t *testing.T) {
 	}
 	if size(t, PreviousPath(path)) == 0 {
 		t.Fatal("no previous generation after ten times the bound")
+	}
+	// Each generation is lines and nothing else: no blank line, at its
+	// start or between entries.
+	for _, p := range []string{path, PreviousPath(path)} {
+		raw, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if raw[0] != '{' || bytes.Contains(raw, []byte("\n\n")) {
+			t.Fatalf("%s holds blank lines: starts %q", p, raw[:min(len(raw), 40)])
+		}
 	}
 	res := read(t, Filter{}, path)
 	if kept := len(res.Entries) * len(line); kept < bound/2-len(line) {
@@ -124,7 +136,7 @@ func size(t *testing.T, path string) int {
 }
 
 func TestOpenRaisesATinyBound(t *testing.T) {
-	j := open(t, filepath.Join(t.TempDir(), "j.jsonl"), Limits{MaxBytes: 10})
+	j := open(t, filepath.Join(tempDir(t), "j.jsonl"), Limits{MaxBytes: 10})
 	if j.limits.MaxBytes != MinMaxBytes {
 		t.Fatalf("bound %d, want %d", j.limits.MaxBytes, MinMaxBytes)
 	}
@@ -150,9 +162,11 @@ func TestReadDamagedJournals(t *testing.T) {
 		{"a line longer than MaxLine", good(0) + long + good(2), []int{0, 2}, 1, 0},
 		{"valid JSON that is not an entry", good(0) + "{\"kind\":\"changed\"}\n[1,2]\n" + good(2), []int{0, 2}, 2, 0},
 		{"blank lines", "\n" + good(0) + "\n\n" + good(1), []int{0, 1}, 0, 0},
+		{"a line of exactly MaxLine bytes", good(0) + exactly(MaxLine, 1) + good(2), []int{0, 1, 2}, 0, 0},
+		{"a line of MaxLine bytes and one", good(0) + exactly(MaxLine+1, 1) + good(2), []int{0, 2}, 1, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "j.jsonl")
+			path := filepath.Join(tempDir(t), "j.jsonl")
 			if err := os.WriteFile(path, []byte(tc.content), 0o600); err != nil {
 				t.Fatal(err)
 			}
@@ -170,10 +184,20 @@ func TestReadDamagedJournals(t *testing.T) {
 	}
 }
 
+// exactly is entry i as a line of n bytes, newline included, its detail
+// padded to the length.
+func exactly(n, i int) string {
+	e := changeAt(i)
+	b, _ := json.Marshal(e)
+	e.Detail = strings.Repeat("p", n-len(b)-len(`,"detail":""`)-1)
+	b, _ = json.Marshal(e)
+	return string(b) + "\n"
+}
+
 // TestAppendAfterATornLineKeepsTheNewEntry: the next line starts on a line
 // of its own, so the torn one costs only itself.
 func TestAppendAfterATornLineKeepsTheNewEntry(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "j.jsonl")
+	path := filepath.Join(tempDir(t), "j.jsonl")
 	j := open(t, path, Limits{})
 	appendAll(t, j, changeAt(0))
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
@@ -190,7 +214,7 @@ func TestAppendAfterATornLineKeepsTheNewEntry(t *testing.T) {
 }
 
 func TestReadMergesJournalsAndGenerationsInTimeOrder(t *testing.T) {
-	dir := t.TempDir()
+	dir := tempDir(t)
 	sup, upd := filepath.Join(dir, "sup.jsonl"), filepath.Join(dir, "upd.jsonl")
 	js, ju := open(t, sup, Limits{}), open(t, upd, Limits{})
 	appendAll(t, ju, changeAt(1), changeAt(4))
@@ -214,7 +238,7 @@ func TestReadMergesJournalsAndGenerationsInTimeOrder(t *testing.T) {
 }
 
 func TestReadFilters(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "j.jsonl")
+	path := filepath.Join(tempDir(t), "j.jsonl")
 	j := open(t, path, Limits{})
 	appendAll(t, j,
 		Entry{At: t0, Kind: KindChanged, Record: "home.example.com/A"},
@@ -236,6 +260,7 @@ func TestReadFilters(t *testing.T) {
 		{"record with type, case and dot", Filter{Record: "Home.Example.COM./aaaa"}, "[1 2 4]", false},
 		{"kinds", Filter{Kinds: []string{KindFailed, KindRestarted}}, "[1 2]", false},
 		{"max keeps the newest", Filter{Max: 2}, "[3 4]", true},
+		{"max of exactly all", Filter{Max: 5}, "[0 1 2 3 4]", false},
 		{"all together", Filter{Since: t0.Add(time.Hour), Record: "home.example.com/AAAA", Kinds: []string{KindChanged}}, "[4]", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -283,7 +308,7 @@ func TestAppendBoundsEachLine(t *testing.T) {
 		{"invalid UTF-8", "bad \xff\xfe bytes " + strings.Repeat("é", MaxLine)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "j.jsonl")
+			path := filepath.Join(tempDir(t), "j.jsonl")
 			j := open(t, path, Limits{})
 			appendAll(t, j, Entry{At: t0, Kind: KindFailed, Error: tc.err, Detail: tc.err})
 			raw, err := os.ReadFile(path)
@@ -328,28 +353,131 @@ func TestCleanKeepsShortTextsAndCutsOnCharacters(t *testing.T) {
 // (not by a writer of this package) is read from its end, the start
 // ignored and the result marked truncated.
 func TestReadOfAnOversizedFileReadsItsTail(t *testing.T) {
-	if testing.Short() {
-		t.Skip("writes 64 MiB")
-	}
-	path := filepath.Join(t.TempDir(), "j.jsonl")
+	defer func(n int64) { maxReadBytes = n }(maxReadBytes)
+	maxReadBytes = 1 << 20
+	path := filepath.Join(tempDir(t), "j.jsonl")
 	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	line, _ := encode(changeAt(0))
-	n := MaxReadBytes/len(line) + 1000
 	buf := bytes.Repeat(line, 1000)
-	for written := 0; written < n; written += 1000 {
+	for written := 0; written < 3*int(maxReadBytes); written += len(buf) {
 		f.Write(buf)
 	}
 	last, _ := encode(changeAt(7))
 	f.Write(last)
 	f.Close()
+	// A file of exactly the limit is read whole.
+	maxReadBytes = int64(size(t, path))
+	if res := read(t, Filter{}, path); res.Truncated || res.Skipped != 0 {
+		t.Fatalf("a file of exactly the read limit: truncated %v, skipped %d", res.Truncated, res.Skipped)
+	}
+	maxReadBytes = 1 << 20
 	res := read(t, Filter{}, path)
 	if !res.Truncated || res.Skipped != 0 || len(res.Entries) == 0 || res.Entries[len(res.Entries)-1] != changeAt(7) {
 		t.Fatalf("read %d entries, truncated %v, skipped %d", len(res.Entries), res.Truncated, res.Skipped)
 	}
-	if len(res.Entries) > MaxReadBytes/len(line)+1 {
-		t.Fatalf("read %d entries from a tail of %d bytes", len(res.Entries), MaxReadBytes)
+	if max := int(maxReadBytes)/len(line) + 1; len(res.Entries) > max {
+		t.Fatalf("read %d entries from a tail of %d bytes, more than the %d it holds", len(res.Entries), maxReadBytes, max)
 	}
+}
+
+// TestFailedRotationKeepsTheEntry: when the previous generation cannot be
+// replaced (here a folder is in its way), lines still go to the file until
+// it reaches the whole bound, and each Append says the rotation failed.
+func TestFailedRotationKeepsTheEntry(t *testing.T) {
+	path := filepath.Join(tempDir(t), "j.jsonl")
+	if err := os.MkdirAll(filepath.Join(PreviousPath(path), "in-the-way"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	const bound = MinMaxBytes
+	j := open(t, path, Limits{MaxBytes: bound, NoSync: true})
+	line, _ := encode(changeAt(0))
+	fits := bound / len(line) // lines the file takes before the whole bound
+	for i := range fits + 5 {
+		err := j.Append(changeAt(i))
+		switch {
+		case (i+1)*len(line) <= bound/2 && err != nil:
+			t.Fatalf("entry %d, within half the bound: %v", i, err)
+		case (i+1)*len(line) > bound/2 && err == nil:
+			t.Fatalf("entry %d, past half the bound: no rotation error", i)
+		}
+	}
+	if size(t, path) > bound {
+		t.Fatalf("the file takes %d bytes, over the bound of %d", size(t, path), bound)
+	}
+	res, err := Read(Filter{}, path)
+	if !errors.Is(err, ErrRefused) {
+		t.Errorf("the folder at the previous generation: %v, want ErrRefused", err)
+	}
+	if len(res.Entries) != fits {
+		t.Fatalf("%d entries read, want the %d that fit the whole bound", len(res.Entries), fits)
+	}
+}
+
+// TestReadBoundsEntriesAcrossFiles: however many entries the files hold,
+// Read keeps the newest Max across all of them.
+func TestReadBoundsEntriesAcrossFiles(t *testing.T) {
+	dir := tempDir(t)
+	a, b := filepath.Join(dir, "a.jsonl"), filepath.Join(dir, "b.jsonl")
+	ja, jb := open(t, a, Limits{NoSync: true}), open(t, b, Limits{NoSync: true})
+	for i := 0; i < 200; i += 2 {
+		appendAll(t, ja, changeAt(i))
+		appendAll(t, jb, changeAt(i+1))
+	}
+	res := read(t, Filter{Max: 15}, a, b)
+	if len(res.Entries) != 15 || !res.Truncated {
+		t.Fatalf("read %d entries, truncated %v; want the newest 15", len(res.Entries), res.Truncated)
+	}
+	for k, e := range res.Entries {
+		if e != changeAt(185+k) {
+			t.Fatalf("entry %d is %+v, want %+v", k, e, changeAt(185+k))
+		}
+	}
+}
+
+// TestAddThenFlush: Add writes the line at once (it reads back before any
+// flush) and leaves it to Flush, the next Append or a rotation to put on
+// disk.
+func TestAddThenFlush(t *testing.T) {
+	path := filepath.Join(tempDir(t), "j.jsonl")
+	j := open(t, path, Limits{MaxBytes: MinMaxBytes})
+	if err := j.Add(changeAt(0)); err != nil {
+		t.Fatal(err)
+	}
+	if res := read(t, Filter{}, path); len(res.Entries) != 1 || !j.unflushed {
+		t.Fatalf("after Add: %d entries read, unflushed %v", len(res.Entries), j.unflushed)
+	}
+	if err := j.Flush(); err != nil || j.unflushed {
+		t.Fatalf("Flush: %v, unflushed %v", err, j.unflushed)
+	}
+	if err := j.Flush(); err != nil {
+		t.Fatalf("a second Flush: %v", err)
+	}
+	j.Add(changeAt(1))
+	if err := j.Append(changeAt(2)); err != nil || j.unflushed {
+		t.Fatalf("Append after Add: %v, unflushed %v", err, j.unflushed)
+	}
+	var nilJ *Journal
+	if err := nilJ.Add(changeAt(0)); err != nil || nilJ.Flush() != nil {
+		t.Fatal("a nil journal's Add or Flush failed")
+	}
+}
+
+// BenchmarkAppend and BenchmarkAdd: a line with its fsync, and without
+// (what a pass that changes many records pays per record).
+func BenchmarkAppend(b *testing.B) {
+	j := open(b, filepath.Join(tempDir(b), "j.jsonl"), Limits{})
+	for i := 0; b.Loop(); i++ {
+		j.Append(changeAt(i))
+	}
+}
+
+func BenchmarkAdd(b *testing.B) {
+	j := open(b, filepath.Join(tempDir(b), "j.jsonl"), Limits{})
+	for i := 0; b.Loop(); i++ {
+		j.Add(changeAt(i))
+	}
+	j.Flush()
 }

@@ -3,7 +3,6 @@ package journal
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -68,13 +67,16 @@ func Read(f Filter, paths ...string) (Result, error) {
 			}
 		}
 	}
-	slices.SortStableFunc(r.out.Entries, func(a, b Entry) int { return a.At.Compare(b.At) })
+	sortEntries(r.out.Entries)
 	if n := len(r.out.Entries); n > max {
 		r.out.Entries = slices.Delete(r.out.Entries, 0, n-max)
 		r.out.Truncated = true
 	}
 	return r.out, errors.Join(errs...)
 }
+
+// maxReadBytes is MaxReadBytes, smaller in tests.
+var maxReadBytes int64 = MaxReadBytes
 
 type reader struct {
 	f      Filter
@@ -96,20 +98,19 @@ func (r *reader) readFile(name string) error {
 	defer file.Close()
 	var src io.Reader = file
 	start := int64(0)
-	if fi.Size() > MaxReadBytes {
-		start = fi.Size() - MaxReadBytes
+	if fi.Size() > maxReadBytes {
+		start = fi.Size() - maxReadBytes
 		if _, err := file.Seek(start, io.SeekStart); err != nil {
 			return fmt.Errorf("cannot read the journal %s: %w", name, err)
 		}
 		r.out.Truncated = true
 	}
-	src = io.LimitReader(file, MaxReadBytes)
+	src = io.LimitReader(file, maxReadBytes)
 	if r.buf == nil {
-		r.buf = bufio.NewReaderSize(src, MaxLine+1)
+		r.buf = bufio.NewReaderSize(src, MaxLine) // a line of MaxLine bytes, newline included, fits
 	} else {
 		r.buf.Reset(src)
 	}
-	first := len(r.out.Entries)
 	skipFirst := start > 0 // the tail starts inside a line
 	for {
 		line, err := r.buf.ReadSlice('\n')
@@ -158,11 +159,6 @@ func (r *reader) readFile(name string) error {
 			continue
 		}
 		r.add(e)
-		// Bound memory: a file of tiny lines could hold millions.
-		if len(r.out.Entries)-first > 2*r.max {
-			r.out.Entries = slices.Delete(r.out.Entries, first, first+r.max)
-			r.out.Truncated = true
-		}
 	}
 	return nil
 }
@@ -202,18 +198,19 @@ func (r *reader) add(e Entry) {
 		return
 	}
 	r.out.Entries = append(r.out.Entries, e)
+	if len(r.out.Entries) >= 2*r.max {
+		// Bound memory whatever the files hold (a file of tiny lines
+		// could hold millions): keep the newest max so far.
+		sortEntries(r.out.Entries)
+		r.out.Entries = slices.Delete(r.out.Entries, 0, len(r.out.Entries)-r.max)
+		r.out.Truncated = true
+	}
 }
 
-// decode reads one line; false for a line that is not an entry.
-func decode(line []byte) (Entry, bool) {
-	var e Entry
-	if err := json.Unmarshal(line, &e); err != nil {
-		return Entry{}, false
-	}
-	if e.At.IsZero() || e.Kind == "" {
-		return Entry{}, false
-	}
-	return e, true
+// sortEntries puts entries in time order; entries of one time keep their
+// order (the files' order).
+func sortEntries(es []Entry) {
+	slices.SortStableFunc(es, func(a, b Entry) int { return a.At.Compare(b.At) })
 }
 
 // MatchRecord says whether the record key ("home.example.com/AAAA") is the

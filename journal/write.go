@@ -18,13 +18,16 @@ import (
 // journal (no state folder) needs no checks.
 //
 // The file is opened for each line and closed after it: a journal is
-// written a few times an hour, and a file that is not held open cannot be
+// written a few times an hour (a pass that changes many records at once
+// adds its lines and flushes once), and a file that is not held open cannot be
 // left behind by a rotation another process did, nor keep a deleted file's
 // space.
 type Journal struct {
 	path   string
 	limits Limits
 	mu     sync.Mutex
+	// unflushed says lines were added (Add) since the last fsync.
+	unflushed bool
 }
 
 // Open prepares the journal at path: it creates the folder (mode 0700) and
@@ -63,11 +66,48 @@ func (j *Journal) Path() string {
 }
 
 // Append writes e as one line, rotating the file first when the line would
-// take it past half of its bound. Error and Detail are cut to MaxText bytes
+// take it past half of its bound. When the rotation fails the line is
+// still written, while the file stays within the whole bound, and the
+// rotation's error is returned. Error and Detail are cut to MaxText bytes
 // and cleaned of control characters; At is stored in UTC (a zero At is an
 // error: an entry without a time cannot be placed). The line is on disk
-// (fdatasync) when Append returns, unless Limits.NoSync.
-func (j *Journal) Append(e Entry) error {
+// (fsync) when Append returns, unless Limits.NoSync, with every line Add
+// wrote before it.
+func (j *Journal) Append(e Entry) error { return j.write(e, !j.noSync()) }
+
+// Add is Append without the fsync: the line is in the file, so it survives
+// the writer's crash (kill -9), but not a power cut until Flush or the next
+// Append. A writer that journals many entries at once (a pass that changed
+// a thousand records) adds each and flushes once.
+func (j *Journal) Add(e Entry) error { return j.write(e, false) }
+
+// Flush puts every line Add wrote on disk (fsync); nothing to do when
+// there is none, or under Limits.NoSync.
+func (j *Journal) Flush() error {
+	if j == nil {
+		return nil
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if !j.unflushed || j.limits.NoSync {
+		return nil
+	}
+	f, err := openAppend(j.path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("cannot flush the journal %s to disk: %w", j.path, err)
+	}
+	j.unflushed = false
+	return nil
+}
+
+func (j *Journal) noSync() bool { return j == nil || j.limits.NoSync }
+
+// write appends e's line, and fsyncs the file when sync is set.
+func (j *Journal) write(e Entry, sync bool) error {
 	if j == nil {
 		return nil
 	}
@@ -91,13 +131,32 @@ func (j *Journal) Append(e Entry) error {
 		return fmt.Errorf("cannot read the journal %s: %w", j.path, err)
 	}
 	size := fi.Size()
+	var rotErr error
 	if size > 0 && size+int64(len(line))+1 > j.limits.MaxBytes/2 {
+		if j.unflushed && !j.limits.NoSync {
+			// Lines added since the last flush are about to become the
+			// previous generation: on disk first.
+			if err := f.Sync(); err != nil {
+				return fmt.Errorf("cannot flush the journal %s to disk: %w", j.path, err)
+			}
+			j.unflushed = false
+		}
 		f.Close()
 		f = nil
-		if f, err = j.rotate(); err != nil {
-			return err
+		if f, rotErr = j.rotate(); rotErr != nil {
+			// A rename that fails (on Windows, while a reader holds the
+			// file) costs the bound's other half, not the entry: the
+			// line still goes to the current file while that stays
+			// within the whole bound.
+			if size+int64(len(line))+1 > j.limits.MaxBytes {
+				return rotErr
+			}
+			if f, err = openAppend(j.path); err != nil {
+				return err
+			}
+		} else {
+			size = 0
 		}
-		size = 0
 	}
 	if size > 0 && !endsInNewline(f, size) {
 		// A torn line (a crash, a full disk, a power loss's zeros) ends
@@ -110,17 +169,21 @@ func (j *Journal) Append(e Entry) error {
 	if _, err := f.Write(line); err != nil {
 		return fmt.Errorf("cannot write to the journal %s: %w", j.path, err)
 	}
-	if !j.limits.NoSync {
+	if sync {
 		if err := f.Sync(); err != nil {
+			j.unflushed = true
 			return fmt.Errorf("cannot flush the journal %s to disk: %w", j.path, err)
 		}
+		j.unflushed = false
+	} else {
+		j.unflushed = true
 	}
 	err = f.Close()
 	f = nil
 	if err != nil {
 		return fmt.Errorf("cannot write to the journal %s: %w", j.path, err)
 	}
-	return nil
+	return rotErr
 }
 
 // rotate moves the journal to its previous generation and opens a new one.
@@ -185,6 +248,12 @@ func encode(e Entry) ([]byte, error) {
 	}
 	return append(b, '\n'), nil
 }
+
+// CleanText is an error or a detail as Append keeps it: control
+// characters replaced, white space collapsed, cut to MaxText bytes. A
+// writer that compares a new error with one it read back from the journal
+// compares their CleanText.
+func CleanText(s string) string { return clean(s, MaxText) }
 
 // ellipsis marks a cut text.
 const ellipsis = "…"

@@ -64,7 +64,7 @@ func journalSize(t testing.TB, path string) int64 {
 // and a failure a day is kept whole within DefaultMaxBytes, and reading it
 // all keeps about its own size in memory.
 func TestAYearOfHourlyChangesFitsTheDefaultBound(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "j.jsonl")
+	path := filepath.Join(tempDir(t), "j.jsonl")
 	writeYear(t, path, 1, 0)
 	size := journalSize(t, path)
 	if size > DefaultMaxBytes {
@@ -98,10 +98,7 @@ func TestAYearOfHourlyChangesFitsTheDefaultBound(t *testing.T) {
 // TestFiveYearsStayWithinTheBound: past the bound the oldest entries go,
 // the files never pass it, and the newest year is still there.
 func TestFiveYearsStayWithinTheBound(t *testing.T) {
-	if testing.Short() {
-		t.Skip("writes 45,000 entries")
-	}
-	path := filepath.Join(t.TempDir(), "j.jsonl")
+	path := filepath.Join(tempDir(t), "j.jsonl")
 	writeYear(t, path, 5, 0)
 	if size := journalSize(t, path); size > DefaultMaxBytes {
 		t.Fatalf("five years take %d bytes, over the bound of %d", size, DefaultMaxBytes)
@@ -123,7 +120,7 @@ func TestFiveYearsStayWithinTheBound(t *testing.T) {
 // generations) as the dashboard does on each load: its figure is the
 // page's journal cost, which must stay well under 200 ms.
 func BenchmarkReadAYear(b *testing.B) {
-	path := filepath.Join(b.TempDir(), "j.jsonl")
+	path := filepath.Join(tempDir(b), "j.jsonl")
 	writeYear(b, path, 1, 0)
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -138,7 +135,7 @@ func BenchmarkReadAYear(b *testing.B) {
 // BenchmarkReadAWeekOfAYear reads the last 7 days of a year's journal,
 // what the dashboard's timeline asks: lines before Since are not decoded.
 func BenchmarkReadAWeekOfAYear(b *testing.B) {
-	path := filepath.Join(b.TempDir(), "j.jsonl")
+	path := filepath.Join(tempDir(b), "j.jsonl")
 	writeYear(b, path, 1, 0)
 	res, _ := Read(Filter{}, path)
 	since := res.Entries[len(res.Entries)-1].At.Add(-7 * 24 * time.Hour)

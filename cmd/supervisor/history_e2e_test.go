@@ -4,6 +4,7 @@ package main
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -32,11 +33,7 @@ func TestHistoryOfARealSupervisor(t *testing.T) {
 	e.write(strings.Replace(dryrunConfig, "[updater]", "[updater\n", 1))
 	e.WaitStatus("the broken save seen", 20*time.Second, func(st ipc.Status) bool { return st.Supervisor.ConfigError != "" })
 
-	out, code := e.CLI("history", "--config", e.Config)
-	if code != 0 {
-		t.Fatalf("history: exit %d\n%s", code, out)
-	}
-	for _, want := range []string{
+	wants := []string{
 		"config_applied   (supervisor started on config generation 1",
 		"started          pid ",
 		"changed          home.example.test/A  (none) → 192.0.2.10  via local  took ",
@@ -44,10 +41,27 @@ func TestHistoryOfARealSupervisor(t *testing.T) {
 		"killed by signal",
 		"restarted        pid ",
 		"config_rejected  error: ",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("history lacks %q:\n%s", want, out)
+	}
+	// The supervisor writes its journal from a goroutine of its own: the
+	// rejected save's entry lands a moment after status shows the error.
+	var out string
+	var code int
+	complete := func() bool {
+		out, code = e.CLI("history", "--config", e.Config)
+		for _, want := range wants {
+			if !strings.Contains(out, want) {
+				return false
+			}
 		}
+		return code == 0
+	}
+	if !e2e.Eventually(10*time.Second, complete) {
+		for _, want := range wants {
+			if !strings.Contains(out, want) {
+				t.Errorf("history lacks %q", want)
+			}
+		}
+		t.Fatalf("history: exit %d\n%s", code, out)
 	}
 	if err := e.Stop(); err != nil {
 		t.Fatalf("supervisor exit: %v", err)
@@ -81,5 +95,45 @@ func TestHistoryOfARealSupervisor(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("history --json kinds %q lack %q", got, want)
 		}
+	}
+}
+
+// TestHistoryOfExitCodes: a child that keeps exiting with code 1 is
+// journaled with that code at each exit, each restart after it, and the
+// crash-loop pause that ends them.
+func TestHistoryOfExitCodes(t *testing.T) {
+	e := newEnv(t, "[supervisor]\ncommand = [\"@SELF@\"]\nrestart_delay = \"0s\"\ncrash_loop_restarts = 3\ncrash_loop_window = \"1h\"\ncrash_loop_cooldown = \"1h\"\n[probe]\nenabled = false\n")
+	e.Start("DDNS_TEST_CHILD=exit", "DDNS_TEST_CODE=1")
+	e.WaitStatus("crash-loop", 20*time.Second, func(st ipc.Status) bool { return st.Child.State == "crash-loop" })
+	var kinds string
+	complete := func() bool {
+		out, code := e.CLI("history", "--json", "--config", e.Config)
+		if code != 0 {
+			return false
+		}
+		var ks []string
+		for line := range strings.Lines(out) {
+			var ent journal.Entry
+			if json.Unmarshal([]byte(line), &ent) != nil {
+				return false
+			}
+			k := ent.Kind
+			if ent.Kind == journal.KindExited {
+				if ent.Code == nil {
+					return false
+				}
+				k += " " + strconv.Itoa(*ent.Code)
+			}
+			ks = append(ks, k)
+		}
+		kinds = strings.Join(ks, ", ")
+		return strings.HasSuffix(kinds, "paused")
+	}
+	if !e2e.Eventually(10*time.Second, complete) {
+		t.Fatalf("history never ended in the crash-loop pause: %s", kinds)
+	}
+	want := "config_applied, started, exited 1, restarted, exited 1, restarted, exited 1, restarted, exited 1, paused"
+	if kinds != want {
+		t.Fatalf("history kinds:\n got %s\nwant %s", kinds, want)
 	}
 }

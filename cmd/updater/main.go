@@ -26,11 +26,14 @@
 //
 // The default state file is per config (see ddns.DefaultStatePathFor), and
 // the state file is locked while the updater runs: a second updater on one
-// state exits 1 at once, naming the holder's pid.
+// state exits 1 at once, naming the holder's pid. Beside the state file,
+// the address journal (state file + ".journal.jsonl", package journal)
+// keeps every change and failure of a record, which `supervisor history`
+// prints.
 //
 // --dry-run computes the plan (each record's current value, from the state
 // file or the provider, and the wanted one), prints it to stdout and changes
-// nothing: no provider write, no state file. It implies --once.
+// nothing: no provider write, no state file, no journal. It implies --once.
 //
 // This file is wiring only; the engine and its policy live in package ddns.
 package main
