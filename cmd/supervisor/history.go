@@ -8,49 +8,56 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ddnsd/ddns/clidoc"
 	"github.com/ddnsd/ddns/configs"
 	"github.com/ddnsd/ddns/daemon"
 	"github.com/ddnsd/ddns/journal"
 )
 
-// historyHelp is `supervisor history`'s help text.
-const historyHelp = `usage: supervisor history [RECORD] [--since DURATION] [--json] [--config PATH]
-
-Prints the address journal, oldest first: every change of a record (old and
-new address, how long the write took, verified or not), every failed attempt
-with its error, and the supervisor's own events (restarts with exit codes,
-network outages, configs applied or rejected, crash-loop pauses). It reads
-the journal files directly, so it works while the supervisor is down.
-
-  RECORD            only this record ("home.example.com" or
-                    "home.example.com/AAAA"), plus the supervisor's events
-  --since DURATION  only the last DURATION: 36h, 90m, 7d, 1d12h (default: all)
-  --json            one JSON object per line instead of the table
-  --config PATH     the config whose journals to read (default: the lookup
-                    order, as for run)
-`
+var historyCommand = &clidoc.Command{
+	Name:    "history",
+	Args:    "[RECORD]",
+	Summary: "show the journal of address changes and supervision events",
+	Flags:   flagsOf(cmdHistory),
+	Help: "Print the address journal, oldest first: every change of a record (the old and the new address, " +
+		"the provider, how long the write took, whether it was read back), every failed attempt with its error, " +
+		"and the supervisor's own events (starts and restarts, exits with their codes, waits for the network, " +
+		"crash-loop pauses, configs applied or rejected). Unlike status, whose events live in memory, the " +
+		"journal survives restarts of the supervisor and of the machine, and this command reads its files " +
+		"directly, so it works while the supervisor is down.\n\n" +
+		"With RECORD (a name such as home.example.com, or one type of it: home.example.com/AAAA), only that " +
+		"record's entries are shown, with the supervisor's events.",
+	Examples: []clidoc.Example{
+		{Args: "history --since 7d", Says: "Show the last week."},
+		{Args: "history home.example.com --json", Says: "Print one record's entries as JSON lines."},
+	},
+	Exits: []clidoc.Exit{
+		{Code: 0, Means: "Printed (also when there is no history yet)."},
+		{Code: 1, Means: "A journal file could not be read (the others are printed)."},
+		{Code: 2, Means: "A usage error."},
+	},
+}
 
 // cmdHistory is `supervisor history`: both journals of the config, merged.
 func cmdHistory(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("history", stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, historyHelp) }
-	config := fs.String("config", "", "config file whose journals to read")
-	since := fs.String("since", "", "only entries younger than this (36h, 7d)")
-	asJSON := fs.Bool("json", false, "one JSON object per line")
+	config := fs.String("config", "", "Read the journals of the config file at `PATH` (without it, the file the lookup order finds, as for run).")
+	since := fs.String("since", "", "Show only entries newer than `D`: a duration back from now (90m, 36h, 7d, 1d12h).")
+	asJSON := fs.Bool("json", false, "Print one JSON object per line instead of the table, for scripts.")
 	// RECORD may come before, between or after the flags.
+	records, ok := fs.parseArgs(args)
+	if !ok {
+		return 2
+	}
 	var record string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return 2
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		if record != "" {
-			fmt.Fprintf(stderr, "supervisor history: one RECORD at most, got %q and %q\n", record, fs.Arg(0))
-			return 2
-		}
-		record, args = fs.Arg(0), fs.Args()[1:]
+	switch len(records) {
+	case 0:
+	case 1:
+		record = records[0]
+	default:
+		fmt.Fprintf(stderr, "%s history: one RECORD at most, got %q and %q\n", progName, records[0], records[1])
+		fs.Usage()
+		return 2
 	}
 	filter := journal.Filter{Record: record}
 	if *since != "" {
