@@ -36,7 +36,7 @@ func TestReplayReadsLikeTheConsole(t *testing.T) {
 		l.Named("report").Warn("report not delivered", "error", "dial unix /run/ddns/supervisor.sock: connection refused")
 		// hclog's JSON writes the fields sorted by name (it marshals a
 		// map), so the fields are logged in that order here; the
-		// supervisor's own console shows a child's fields sorted too.
+		// supervisor's own console shows a child's fields in that order too.
 		l.Error("record rejected", "code", 4, "record", "home.example.com", "retry", true)
 		l.Debug("state file", "path", "/var/lib/ddns/state.json")
 		l.Trace("no fields")

@@ -27,6 +27,7 @@ func TestEscape(t *testing.T) {
 		{"a clean text is cut with a note", strings.Repeat("a", 10), 4, "aaaa... [6 more bytes]"},
 		{"a clean text is cut on a character boundary", "ééé", 5, "éé... [2 more bytes]"},
 		{"exactly the limit is not cut", "abcd", 4, "abcd"},
+		{"an escaped text that ends at the limit is not cut", "\x1b\x1b", 8, `\x1b\x1b`},
 		{"an escaped text is cut with a note of the input left", strings.Repeat("\x1b", 10), 8, `\x1b\x1b... [8 more bytes]`},
 	}
 	for _, tt := range tests {
