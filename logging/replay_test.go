@@ -8,6 +8,7 @@ import (
 	"unicode"
 
 	"github.com/ddnsd/ddns/configs"
+	"github.com/ddnsd/ddns/untrusted"
 )
 
 // stripTime drops a text log line's leading timestamp (its first word).
@@ -35,7 +36,7 @@ func TestReplayReadsLikeTheConsole(t *testing.T) {
 		l.Named("report").Warn("report not delivered", "error", "dial unix /run/ddns/supervisor.sock: connection refused")
 		// hclog's JSON writes the fields sorted by name (it marshals a
 		// map), so the fields are logged in that order here; the
-		// supervisor's own console shows a child's fields sorted too.
+		// supervisor's own console shows a child's fields in that order too.
 		l.Error("record rejected", "code", 4, "record", "home.example.com", "retry", true)
 		l.Debug("state file", "path", "/var/lib/ddns/state.json")
 		l.Trace("no fields")
@@ -56,7 +57,7 @@ func TestReplayReadsLikeTheConsole(t *testing.T) {
 		if stripTime(got[i]) != stripTime(want[i]) {
 			t.Errorf("line %d:\n replayed %q\n console  %q", i, got[i], want[i])
 		}
-		e, ok := ParseLine(jsonLines[i])
+		e, ok := untrusted.ParseLogLine(jsonLines[i])
 		if !ok || e.Time.IsZero() {
 			t.Fatalf("the JSON line %q has no time", jsonLines[i])
 		}
@@ -67,12 +68,13 @@ func TestReplayReadsLikeTheConsole(t *testing.T) {
 }
 
 // assertTerminalSafe fails when out holds a character a terminal acts on:
-// a control character but the newline ending each line, DEL, a C1 control,
-// a line or paragraph separator.
+// a control character but the newline ending each line and a tab (which
+// untrusted.Escape keeps: it moves no cursor back), DEL, a C1 control, a
+// line or paragraph separator, a bidi override.
 func assertTerminalSafe(t *testing.T, what, out string) {
 	t.Helper()
 	for _, r := range out {
-		if r == '\n' {
+		if r == '\n' || r == '\t' {
 			continue
 		}
 		if r == unicode.ReplacementChar || !unicode.IsPrint(r) && r != ' ' {
@@ -103,6 +105,9 @@ func TestReplayEscapesHostileLines(t *testing.T) {
 		{"an escape in a field's name and value",
 			`{"@message":"m","k\u001b[1m":"v\u001b]0;title\u0007"}`,
 			[]string{`k\x1b[1m="v\x1b]0;title\a"`}},
+		{"a bidi override in the module and a tab in the message",
+			`{"@message":"col\tumn","@module":"upd\u202eater"}`,
+			[]string{"upd\\u202eater: col\tumn"}},
 		{"a nested value with control characters",
 			`{"@message":"m","obj":{"x":"\u001b[5m"},"list":[1,"\u0007"]}`,
 			[]string{`obj="{\"x\":\"\u001b[5m\"}"`, `list="[1,\"\u0007\"]"`}},

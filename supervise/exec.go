@@ -2,19 +2,19 @@ package supervise
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+
+	"github.com/ddnsd/ddns/untrusted"
 )
 
 // ExecOptions configure the real process starter.
@@ -305,12 +305,24 @@ func readLines(r io.Reader, max int, fn func(string)) {
 	}
 }
 
-// lineLogger turns one output stream's lines into log entries.
+// lineLogger turns one output stream's lines into log entries. The lines
+// are untrusted (the child may echo an API's error body or a hostname, or
+// be hostile itself): what reaches the supervisor's log, its message and,
+// for a JSON line, its field names and values, goes through
+// untrusted.Escape, so no ANSI escape, carriage return, C1 control, line
+// separator or bidi override reaches the operator's terminal, the log file
+// or the journal raw. The ring keeps the line as it came (but for invalid
+// UTF-8); `supervisor logs` escapes it when it prints it.
 type lineLogger struct {
 	log       hclog.Logger
 	ring      *LogRing
 	panicking bool
 }
+
+// escapeLimit bounds the escaped text of a line: a line readLines cut at
+// maxLineBytes keeps its note of the bytes dropped, while one that escaping
+// makes longer than that is cut again, with a note of its own.
+const escapeLimit = maxLineBytes + 128
 
 func (l *lineLogger) handle(line string) {
 	line = strings.ToValidUTF8(strings.TrimSuffix(line, "\r"), "\uFFFD")
@@ -323,57 +335,25 @@ func (l *lineLogger) handle(line string) {
 		l.panicking = true
 	}
 	if l.panicking {
-		l.log.Error(line)
+		l.log.Error(untrusted.Escape(line, escapeLimit))
 		return
 	}
 	if level, msg, args, ok := parseJSONLine(line); ok {
 		l.log.Log(level, msg, args...)
 		return
 	}
-	l.log.Info(line)
+	l.log.Info(untrusted.Escape(line, escapeLimit))
 }
 
 // parseJSONLine reads a structured log line (hclog's "@level"/"@message",
-// or the common "level"/"msg"), keeping its level, message and fields.
+// or the common "level"/"msg") with untrusted.ParseLogLine, keeping its
+// level, message and fields, escaped; the line's time, module and caller
+// are dropped (the supervisor stamps its own time and names the child).
 func parseJSONLine(line string) (hclog.Level, string, []any, bool) {
-	if !strings.HasPrefix(line, "{") {
+	e, ok := untrusted.ParseLogLine(line)
+	if !ok {
 		return 0, "", nil, false
 	}
-	var m map[string]any
-	if err := json.Unmarshal([]byte(line), &m); err != nil {
-		return 0, "", nil, false
-	}
-	level := hclog.Info
-	for _, k := range []string{"@level", "level", "severity"} {
-		if s, ok := m[k].(string); ok {
-			if l := hclog.LevelFromString(s); l != hclog.NoLevel {
-				level = l
-			} else if strings.EqualFold(s, "warning") {
-				level = hclog.Warn
-			}
-			delete(m, k)
-			break
-		}
-	}
-	msg := ""
-	for _, k := range []string{"@message", "msg", "message"} {
-		if s, ok := m[k].(string); ok {
-			msg = s
-			delete(m, k)
-			break
-		}
-	}
-	for _, k := range []string{"@timestamp", "timestamp", "time", "ts", "@module", "@caller"} {
-		delete(m, k)
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	args := make([]any, 0, 2*len(keys))
-	for _, k := range keys {
-		args = append(args, k, m[k])
-	}
-	return level, msg, args, true
+	e = e.Escaped(escapeLimit)
+	return hclog.LevelFromString(e.Level), e.Message, e.Args(), true
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hashicorp/go-hclog"
 
@@ -395,4 +397,97 @@ func TestKill9SupervisorLeavesNoOrphans(t *testing.T) {
 	}
 	_ = cmd.Wait()
 	waitGone(t, pids...)
+}
+
+// hostileLines are what the "hostile" helper prints, one per line, a Go
+// crash last (everything after its header is the crash report).
+var hostileLines = []string{
+	"plain \x1b[2J\x1b[31mred\rforged \u2028sep \u202eevil \u009b31m bad\xff end\ttab",
+	`{"@level":"warn","@message":"msg \u001b[1mbold\r\u2028\u202e","@module":"mod\u001b[5m\u202e"}`,
+	`{"@message":"key line","k\u001b[31m\u2029":"v"}`,
+	`{"@message":"value line","v":"val\u001b]0;title\u0007\r\u0085\u202e","n":{"x":"\u009b"}}`,
+	"panic: \x1b[2Jboom\u202e",
+	"\t/src/main.go:12 +0x1d",
+}
+
+// rawHostile returns the first character of s that must not reach a
+// terminal, log file or journal raw (a control character but a tab, DEL,
+// C1, a line or paragraph separator, a bidi control, invalid UTF-8), or ""
+// when there is none. The text format's own newline ends each entry and
+// is not looked at.
+func rawHostile(s string) string {
+	for i, r := range s {
+		switch {
+		case r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD"),
+			r < 0x20 && r != '\t' && r != '\n', r == 0x7f, r >= 0x80 && r <= 0x9f,
+			r == '\u2028', r == '\u2029', r >= '\u202a' && r <= '\u202e', r >= '\u2066' && r <= '\u2069':
+			return fmt.Sprintf("%U", r)
+		}
+	}
+	return ""
+}
+
+// TestRealHostileOutputIsEscaped: a real child prints escape sequences,
+// carriage returns, C1 controls, separators, bidi overrides and invalid
+// UTF-8, in plain lines, in a JSON line's message, field name, field value
+// and module, and in a crash report. The supervisor's log, as JSON and as
+// text, holds none of them raw, but their escaped forms, one entry per
+// line, with valid text and tabs as they were.
+func TestRealHostileOutputIsEscaped(t *testing.T) {
+	want := []string{
+		`plain \x1b[2J\x1b[31mred\rforged \u2028sep \u202eevil \u009b31m bad` + "\uFFFD end\ttab",
+		`msg \x1b[1mbold\r\u2028\u202e`,
+		`k\x1b[31m\u2029`,
+		`val\x1b]0;title\a\r\u0085\u202e`,
+		`"x":"\u009b"`, // hclog's text format quotes the JSON again: \"x\":\"\u009b\"
+		`panic: \x1b[2Jboom\u202e`,
+		"\t/src/main.go:12 +0x1d",
+	}
+	for _, format := range []string{"json", "text"} {
+		t.Run(format, func(t *testing.T) {
+			var out linebuf.Buffer
+			r := startRealWith(t, realPolicy(), helperCommand("hostile"), func(o *Options) {
+				log := hclog.New(&hclog.LoggerOptions{Name: "test", Output: &out, JSONFormat: format == "json", Level: hclog.Trace})
+				o.Starter = NewExecStarter(ExecOptions{Logger: log, Output: NewLogRing(100)})
+			})
+			r.waitEvent(EventExited) // Done closes only after both pipes are drained
+			var text strings.Builder // every string the log holds, decoded
+			childEntries := 0
+			for _, line := range out.Lines() {
+				if format == "json" {
+					var e map[string]any
+					if err := json.Unmarshal([]byte(line), &e); err != nil {
+						t.Fatalf("the log holds a line that is not JSON: %q", line)
+					}
+					if !strings.HasSuffix(fmt.Sprint(e["@module"]), filepath.Base(os.Args[0])) {
+						continue
+					}
+					childEntries++
+					for k, v := range e {
+						fmt.Fprintf(&text, "%s=%v\n", k, v)
+					}
+					continue
+				}
+				if strings.Contains(line, filepath.Base(os.Args[0])+":") {
+					childEntries++
+				}
+				text.WriteString(line + "\n")
+			}
+			got := text.String()
+			if c := rawHostile(got); c != "" {
+				t.Errorf("%s reached the log raw:\n%q", c, got)
+			}
+			if childEntries != len(hostileLines) {
+				t.Errorf("the child printed %d lines and the log holds %d entries of it:\n%s", len(hostileLines), childEntries, out.String())
+			}
+			for _, w := range want {
+				if format == "text" {
+					w = strings.ReplaceAll(w, `"`, `\"`)
+				}
+				if !strings.Contains(got, w) {
+					t.Errorf("the log lacks %q:\n%s", w, got)
+				}
+			}
+		})
+	}
 }

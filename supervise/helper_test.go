@@ -79,6 +79,15 @@ func helperMain(mode string) int {
 		e.WriteString(`{"level":"error","msg":"json error","code":7}` + "\n")
 		e.WriteString("panic: boom\n\ngoroutine 1 [running]:\nmain.main()\n")
 		return 2
+	case "hostile":
+		// Lines that try to rewrite the operator's terminal, forge log
+		// entries or reverse text, in every part of a line the
+		// supervisor logs; hostileLines in exec_linux_test.go says what
+		// each must become.
+		for _, l := range hostileLines {
+			os.Stderr.WriteString(l + "\n")
+		}
+		return 0
 	case "mini-supervisor":
 		return miniSupervisor()
 	default:

@@ -1,8 +1,11 @@
-// Package untrusted makes untrusted text safe to put in a message: an echo
-// service's answer, an API's error body, a command's error output. Such text
-// may be an HTML page, binary garbage or a hostile attempt to forge log
-// lines, and it may be megabytes long; a message quotes only a short, clean
-// start of it.
+// Package untrusted makes untrusted text safe to put in a message or a log:
+// an echo service's answer, an API's error body, a command's error output,
+// the lines a supervised child prints. Such text may be an HTML page,
+// binary garbage or a hostile attempt to forge log lines or rewrite a
+// terminal, and it may be megabytes long. Clean and Quote give a short,
+// clean start of it for a sentence; Escape keeps it whole but shows every
+// control character as an escape, for a log; ParseLogLine reads another
+// process's JSON log line, which Escaped then makes safe to log again.
 package untrusted
 
 import (
