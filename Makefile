@@ -9,6 +9,8 @@ GO       ?= go
 BIN      := bin
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -s -w -X main.version=$(VERSION)
+# packaging/gcflags.txt says why; make dist and make bench read it too.
+GCFLAGS  := $(shell grep -v '^\#' packaging/gcflags.txt)
 PKGS     := ./...
 STATICCHECK := v0.8.2
 CROSS    := windows/amd64 darwin/arm64 linux/arm64 linux/arm linux/mipsle
@@ -16,7 +18,7 @@ CROSS    := windows/amd64 darwin/arm64 linux/arm64 linux/arm linux/mipsle
 .PHONY: build run test lint cross bench chaos soak mutate dist clean
 
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/supervisor ./cmd/updater
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' $(GCFLAGS) -o $(BIN)/ ./cmd/supervisor ./cmd/updater
 
 run: build
 	$(BIN)/supervisor run
@@ -36,9 +38,9 @@ cross:
 	@for t in $(CROSS); do \
 		os=$${t%/*}; arch=$${t#*/}; out=dist/$$os-$$arch; ext=; [ $$os = windows ] && ext=.exe; \
 		GOOS=$$os GOARCH=$$arch GOMIPS=softfloat GOARM=7 CGO_ENABLED=0 \
-			$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $$out/supervisor$$ext ./cmd/supervisor || exit 1; \
+			$(GO) build -trimpath -ldflags '$(LDFLAGS)' $(GCFLAGS) -o $$out/supervisor$$ext ./cmd/supervisor || exit 1; \
 		GOOS=$$os GOARCH=$$arch GOMIPS=softfloat GOARM=7 CGO_ENABLED=0 \
-			$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $$out/updater$$ext ./cmd/updater || exit 1; \
+			$(GO) build -trimpath -ldflags '$(LDFLAGS)' $(GCFLAGS) -o $$out/updater$$ext ./cmd/updater || exit 1; \
 		printf '%-16s supervisor %6d KiB   updater %6d KiB\n' $$t \
 			$$(( $$(stat -c %s $$out/supervisor$$ext) / 1024 )) $$(( $$(stat -c %s $$out/updater$$ext) / 1024 )); \
 	done

@@ -7,9 +7,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+
+	"github.com/ddnsd/ddns/packaging/buildflags"
 )
 
-// sizeSection builds both binaries stripped, as `make cross` does, for the
+// sizeSection builds both binaries stripped and with the release's
+// compiler flags (packaging/gcflags.txt), as `make cross` does, for the
 // desktop target and the smallest router target, and reports their sizes:
 // the supervisor must link no DNS provider SDK and no protobuf.
 func (b *bench) sizeSection(root string) []Result {
@@ -22,11 +25,16 @@ func (b *bench) sizeSection(root string) []Result {
 		{"windows", "amd64", 0},
 	}
 	var rows []Result
+	gcflags, err := buildflags.Read(root)
+	if err != nil {
+		return []Result{{Section: "size", Name: "stripped sizes", Skipped: err.Error()}}
+	}
 	for _, t := range targets {
 		for _, name := range []string{"supervisor", "updater"} {
 			r := Result{Section: "size", Name: fmt.Sprintf("%s %s/%s, stripped", name, t.goos, t.goarch), Unit: "MB"}
 			out := filepath.Join(b.tmp, "size-"+t.goos+"-"+t.goarch+"-"+name)
-			cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", out, "./cmd/"+name)
+			args := append([]string{"build", "-trimpath", "-ldflags", "-s -w"}, gcflags...)
+			cmd := exec.Command("go", append(args, "-o", out, "./cmd/"+name)...)
 			cmd.Dir = root
 			cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+t.goos, "GOARCH="+t.goarch, "GOMIPS=softfloat")
 			if msg, err := cmd.CombinedOutput(); err != nil {

@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+
+	"github.com/ddnsd/ddns/packaging/buildflags"
 )
 
 // target is one GOOS/GOARCH pair of the Makefile's CROSS list.
@@ -59,9 +61,13 @@ func buildBinaries(ctx context.Context, goCmd, repo, version string, t target, d
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	cmd := exec.CommandContext(ctx, goCmd, "build", "-trimpath", "-buildvcs=false",
-		"-ldflags", "-s -w -buildid= -X main.version="+version,
-		"-o", dir+string(os.PathSeparator), "./cmd/supervisor", "./cmd/updater")
+	gcflags, err := buildflags.Read(repo)
+	if err != nil {
+		return err
+	}
+	args := append([]string{"build", "-trimpath", "-buildvcs=false",
+		"-ldflags", "-s -w -buildid= -X main.version=" + version}, gcflags...)
+	cmd := exec.CommandContext(ctx, goCmd, append(args, "-o", dir+string(os.PathSeparator), "./cmd/supervisor", "./cmd/updater")...)
 	cmd.Dir = repo
 	cmd.Env = t.env()
 	var out bytes.Buffer
