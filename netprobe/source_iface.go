@@ -62,11 +62,6 @@ type InterfaceSelector struct {
 	PrefixLength int
 }
 
-// active reports whether the selector changes anything.
-func (sel InterfaceSelector) active() bool {
-	return sel.Prefix.IsValid() || sel.Match != nil || sel.Index != 0 || sel.Suffix.IsValid()
-}
-
 // describe is the selector for a source's name, "" for the zero one.
 func (sel InterfaceSelector) describe() string {
 	var parts []string
