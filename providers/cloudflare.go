@@ -227,6 +227,7 @@ func (d *cfDoer) addProxied(req *http.Request, proxied *bool, patch bool) error 
 			on = *proxied
 			rec["proxied"] = on
 		case patch:
+			delete(rec, "proxied") // the library omits false; never send one here
 			on = cfSeenFrom(req.Context()).lookupID(path.Base(req.URL.Path))
 		default:
 			rec["proxied"] = false
