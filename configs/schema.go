@@ -175,7 +175,9 @@ type Record struct {
 	// provider's answer.
 	Verify string `toml:"verify"`
 	// Proxied, for a Cloudflare record, overrides its account's proxied
-	// setting; nil keeps the account's. Other providers refuse it.
+	// setting; nil keeps the account's. A stated value (the record's or the
+	// account's) is enforced; when neither says, the record is left proxied
+	// or not as Cloudflare has it. Other providers refuse it.
 	Proxied *bool `toml:"proxied"`
 }
 

@@ -12,20 +12,24 @@
 // [updater] concurrency at once per provider account:
 //
 //   - State says the record holds the wanted address (same provider, same
-//     TTL) and its resync is not due: nothing is called.
-//   - State differs (address or TTL): Set.
+//     TTL, and the wanted Cloudflare proxied when one is asked) and its
+//     resync is not due: nothing is called.
+//   - State differs (address, TTL or the asked proxied): Set.
 //   - No state (first run, a new record, a corrupt or unreadable state file)
-//     or the resync is due ([updater] resync since the last comparison): Get
+//     or the resync is due ([updater] resync since the last comparison), or
+//     a proxied is asked and the state does not say which was published: Get
 //     the provider's real records; Set unless exactly one record already holds
 //     the wanted address (and TTL, unless the state says that TTL was
-//     published: some providers read back their own). A provider that
+//     published: some providers read back their own; and the asked proxied,
+//     when the provider reports one). A proxied asked by neither the record
+//     nor its account is never a reason to write. A provider that
 //     cannot read (ErrUnsupported) is treated as "unknown": Set.
 //
 // Every write is read back before the state records it (Verify, the
 // read-back's pure decision): a provider that answered success but does not
 // serve the address (BIND and Knot accept and drop an address beside a
 // CNAME) fails the record as rejected data, and the next pass writes it
-// again. [[records]] verify = "authoritative" also asks each of the zone's
+// again; so does one that serves it with another proxied than was asked. [[records]] verify = "authoritative" also asks each of the zone's
 // authoritative servers (NS lookup, then a query without recursion to
 // each); verify = "none" trusts the provider.
 //

@@ -61,6 +61,8 @@ const (
 	ReasonExtraRecords           // the provider holds more than one record of that name and type
 	ReasonCannotRead             // the provider cannot read records (ErrUnsupported)
 	ReasonReadFailed             // reading the provider's records failed
+	ReasonProxiedDiffers         // the record holds the wanted address with another proxied setting (Cloudflare)
+	ReasonProxiedUnknown         // proxied is asked, and the state file does not say what was published
 )
 
 var reasonText = [...]string{
@@ -76,6 +78,8 @@ var reasonText = [...]string{
 	ReasonExtraRecords:    "the provider holds more than one such record",
 	ReasonCannotRead:      "the provider cannot read records",
 	ReasonReadFailed:      "the provider's records could not be read",
+	ReasonProxiedDiffers:  "its proxied setting differs",
+	ReasonProxiedUnknown:  "the state file does not say whether it was published proxied",
 }
 
 func (r Reason) String() string {
@@ -99,9 +103,13 @@ type DecideInput struct {
 	HaveState bool
 	Provider  Observed // the provider's records, when they were read
 	Want      netip.Addr
-	Record    configs.Record
-	Resync    time.Duration // [updater] resync; 0 never compares again
-	Now       time.Time
+	// WantProxied is the Cloudflare proxied setting a pass enforces (the
+	// record's, else its account's); nil when neither says, which leaves
+	// the record as the provider has it and never causes a write.
+	WantProxied *bool
+	Record      configs.Record
+	Resync      time.Duration // [updater] resync; 0 never compares again
+	Now         time.Time
 }
 
 // Decision is what to do with one record, and why.
@@ -111,10 +119,13 @@ type Decision struct {
 	// Current is what the record holds as far as known: from the state
 	// (FromProvider false) or from the provider's records; invalid when
 	// unknown or none.
-	Current      netip.Addr
-	FromProvider bool
-	Records      int   // how many records the provider holds (when read)
-	Err          error // the read's error (DecideFail)
+	Current netip.Addr
+	// CurrentProxied is the record's proxied setting as far as known, from
+	// the same place as Current; nil when unknown or not Cloudflare's.
+	CurrentProxied *bool
+	FromProvider   bool
+	Records        int   // how many records the provider holds (when read)
+	Err            error // the read's error (DecideFail)
 }
 
 // Writes reports whether the decision sets the record.
@@ -138,6 +149,12 @@ func Decide(in DecideInput) Decision {
 	}
 	// The state's TTL is 0 when unknown (a state written before TTLs were kept).
 	ttlDiffers := in.HaveState && st.TTL != 0 && st.TTL != r.TTL
+	// Proxied counts only when asked. The state's is nil when unknown (a
+	// state written before it was kept, or when it was not asked): the
+	// provider is read to find out, as for a missing state.
+	wp := in.WantProxied
+	proxiedUnknown := wp != nil && in.HaveState && st.Proxied == nil
+	proxiedDiffers := wp != nil && in.HaveState && st.Proxied != nil && *st.Proxied != *wp
 
 	var due Reason
 	switch {
@@ -147,8 +164,13 @@ func Decide(in DecideInput) Decision {
 		due = ReasonNewProvider
 	case in.Resync > 0 && !in.Now.Before(st.ResyncedAt.Add(in.Resync)):
 		due = ReasonResyncDue
+	case proxiedUnknown:
+		due = ReasonProxiedUnknown
 	}
 	fromState := Decision{Current: prev}
+	if in.HaveState {
+		fromState.CurrentProxied = st.Proxied
+	}
 	if due == ReasonNone {
 		d := fromState
 		switch {
@@ -156,6 +178,8 @@ func Decide(in DecideInput) Decision {
 			d.Kind, d.Reason = DecideUpdate, ReasonAddressDiffers
 		case ttlDiffers:
 			d.Kind, d.Reason = DecideUpdate, ReasonTTLDiffers
+		case proxiedDiffers:
+			d.Kind, d.Reason = DecideUpdate, ReasonProxiedDiffers
 		default:
 			d.Kind, d.Reason = DecideNothing, ReasonStateMatches
 		}
@@ -179,14 +203,26 @@ func Decide(in DecideInput) Decision {
 	have := obs.Records
 	d := Decision{FromProvider: true, Records: len(have)}
 	if len(have) > 0 {
-		d.Current = have[0].Addr
+		d.Current, d.CurrentProxied = have[0].Addr, have[0].Proxied
 	}
 	// The provider's TTL counts unless the state says this TTL was already
 	// published: providers that raise a TTL to their minimum, or keep
 	// proxied records at "automatic", read back another TTL than the one
-	// set, and would be set every resync.
+	// set, and would be set every resync. A record the provider reports
+	// proxied, and that is to stay so, reads TTL 1 whatever was set.
+	servedAuto := len(have) == 1 && have[0].Proxied != nil && *have[0].Proxied && (wp == nil || *wp)
 	ttlOff := len(have) == 1 && have[0].TTL != 0 && have[0].TTL != time.Duration(r.TTL)*time.Second &&
-		!(in.HaveState && st.TTL == r.TTL)
+		!(in.HaveState && st.TTL == r.TTL) && !servedAuto
+	// The provider's proxied counts when it reports one; when it does not,
+	// the state must say the wanted one was published.
+	var proxiedOff bool
+	if len(have) == 1 && wp != nil {
+		if p := have[0].Proxied; p != nil {
+			proxiedOff = *p != *wp
+		} else {
+			proxiedOff = !(in.HaveState && st.Proxied != nil && *st.Proxied == *wp)
+		}
+	}
 	switch {
 	case len(have) == 0:
 		d.Reason = ReasonNoRecord
@@ -194,14 +230,19 @@ func Decide(in DecideInput) Decision {
 		d.Reason = ReasonExtraRecords
 	case have[0].Addr != in.Want:
 		d.Reason = ReasonAddressDiffers
-	case ttlDiffers || ttlOff:
+	case proxiedOff:
+		d.Reason = ReasonProxiedDiffers
+	case (ttlDiffers && !servedAuto) || ttlOff:
 		d.Reason = ReasonTTLDiffers
 	default:
 		d.Kind, d.Reason = DecideNothing, ReasonProviderMatches
 		return d
 	}
+	// A repair puts back what the state says was published; a proxied
+	// setting the state does not hold as published is an update.
+	published := wp == nil || (st.Proxied != nil && *st.Proxied == *wp)
 	switch {
-	case in.HaveState && prev == in.Want && st.Provider == r.Provider:
+	case in.HaveState && prev == in.Want && st.Provider == r.Provider && published:
 		d.Kind = DecideRepair
 	case len(have) == 0:
 		d.Kind = DecideCreate
@@ -226,9 +267,13 @@ const (
 	VerifyMissing
 	// VerifyFailed: the read failed; see Verification.Err.
 	VerifyFailed
+	// VerifyProxied: the provider serves the wanted address, but with
+	// another proxied setting than the one asked (Cloudflare); see
+	// Verification.Proxied.
+	VerifyProxied
 )
 
-var verifyNames = [...]string{"verified", "unverified", "missing", "failed"}
+var verifyNames = [...]string{"verified", "unverified", "missing", "failed", "proxied-differs"}
 
 func (k VerifyKind) String() string {
 	if int(k) < len(verifyNames) {
@@ -242,6 +287,9 @@ type Verification struct {
 	Kind VerifyKind
 	Held []netip.Addr // what the provider serves (VerifyMissing)
 	Err  error        // the read's error (VerifyFailed)
+	// Proxied is the proxied setting the provider serves the address with
+	// (VerifyProxied).
+	Proxied bool
 }
 
 // Saved reports whether the state may record the write: only what was
@@ -249,9 +297,11 @@ type Verification struct {
 func (v Verification) Saved() bool { return v.Kind == Verified || v.Kind == Unverified }
 
 // Verify is the engine's one read-back decision, a pure function of the
-// wanted address, the record's config and what the read after the write
-// returned: the write counts only if the provider serves the address.
-func Verify(want netip.Addr, r configs.Record, obs Observed) Verification {
+// wanted address and proxied setting (nil: not asked), the record's config
+// and what the read after the write returned: the write counts only if the
+// provider serves the address, and, when proxied was asked and the provider
+// reports it, with that proxied setting.
+func Verify(want netip.Addr, proxied *bool, r configs.Record, obs Observed) Verification {
 	switch {
 	case r.Verify == configs.VerifyNone:
 		return Verification{Kind: Unverified}
@@ -265,6 +315,9 @@ func Verify(want netip.Addr, r configs.Record, obs Observed) Verification {
 	var held []netip.Addr
 	for _, rec := range obs.Records {
 		if rec.Addr == want {
+			if proxied != nil && rec.Proxied != nil && *rec.Proxied != *proxied {
+				return Verification{Kind: VerifyProxied, Proxied: *rec.Proxied}
+			}
 			return Verification{Kind: Verified}
 		}
 		held = append(held, rec.Addr)

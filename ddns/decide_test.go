@@ -6,6 +6,7 @@ import (
 	"math/rand"
 	"net/netip"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 
@@ -82,12 +83,15 @@ func TestPlanAgreesWithPass(t *testing.T) {
 	for n := range 400 {
 		cfg := testConfig(t, "", "home example.com A acct")
 		cfg.Records[0].TTL = []int{60, 300}[rng.Intn(2)]
+		on, off := true, false
+		pxs := []*bool{nil, &on, &off}
+		cfg.Records[0].Proxied = pxs[rng.Intn(3)]
 		now := newFakeClock().Now()
 		st := &State{Version: StateVersion, Records: map[string]RecordState{}}
-		desc := fmt.Sprintf("case %d: ttl %d", n, cfg.Records[0].TTL)
+		desc := fmt.Sprintf("case %d: ttl %d proxied %s", n, cfg.Records[0].TTL, fmtProxied(cfg.Records[0].Proxied))
 		if rng.Intn(10) < 7 {
 			rs := RecordState{Address: pick(want, other, ""), Provider: pick("acct", "acct", "old"), TTL: []int{0, 60, 300}[rng.Intn(3)],
-				ResyncedAt: []time.Time{now, now.Add(-25 * time.Hour), {}}[rng.Intn(3)]}
+				ResyncedAt: []time.Time{now, now.Add(-25 * time.Hour), {}}[rng.Intn(3)], Proxied: pxs[rng.Intn(3)]}
 			st.Records["home.example.com/A"] = rs
 			desc += fmt.Sprintf(", state %+v", rs)
 		}
@@ -110,7 +114,10 @@ func TestPlanAgreesWithPass(t *testing.T) {
 			f.extra = map[string][]netip.Addr{"home.example.com/A": {netip.MustParseAddr(other)}}
 		}
 		f.ttl = []time.Duration{60 * time.Second, 300 * time.Second}[rng.Intn(2)]
-		desc += fmt.Sprintf(", provider noRead=%v err=%v recs=%v extra=%v ttl=%s", f.noRead, f.errAll, f.recs, f.extra, f.ttl)
+		if rng.Intn(2) == 0 {
+			f.reportPx, f.held = true, map[string]bool{"home.example.com/A": rng.Intn(2) == 0}
+		}
+		desc += fmt.Sprintf(", provider noRead=%v err=%v recs=%v extra=%v ttl=%s reportPx=%v held=%v", f.noRead, f.errAll, f.recs, f.extra, f.ttl, f.reportPx, f.held)
 
 		items, _ := r.eng.Plan(context.Background())
 		if _, sets := f.calls(); sets != 0 {
@@ -180,4 +187,62 @@ func TestProviderTimeoutDefaultIsOneValue(t *testing.T) {
 	if got := configs.Defaults().Updater.Timeout.Duration; got != providers.DefaultTimeout {
 		t.Fatalf("configs' default [updater] timeout is %s, providers.DefaultTimeout %s", got, providers.DefaultTimeout)
 	}
+}
+
+// TestDecideProxied: a wanted proxied setting (Cloudflare's) is part of the
+// decision: compared with what the state says was published, or, when the
+// state does not say (a state from before proxied was kept), with what the
+// provider reports; an unset one never causes a write.
+func TestDecideProxied(t *testing.T) {
+	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	want := netip.MustParseAddr("192.0.2.1")
+	rec := configs.Record{Provider: "cf", Zone: "example.com", Name: "home", Type: "A", TTL: 300}
+	on, off := true, false
+	fresh := RecordState{Address: want.String(), Provider: "cf", TTL: 300, ResyncedAt: now.Add(-time.Hour)}
+	stWith := func(p *bool) RecordState { s := fresh; s.Proxied = p; return s }
+	read := func(p *bool, ttl time.Duration) Observed {
+		return Observed{Read: true, Records: []providers.Record{{Zone: "example.com", Name: "home", Type: "A", Addr: want, TTL: ttl, Proxied: p}}}
+	}
+	tests := []struct {
+		name    string
+		st      RecordState
+		haveSt  bool
+		obs     Observed
+		wantPx  *bool
+		kind    DecisionKind
+		reason  Reason
+		current *bool
+	}{
+		{"unset: the state's address is enough", stWith(nil), true, Observed{}, nil, DecideNothing, ReasonStateMatches, nil},
+		{"state published unproxied, proxied asked", stWith(&off), true, Observed{}, &on, DecideUpdate, ReasonProxiedDiffers, &off},
+		{"state published proxied, unproxied asked", stWith(&on), true, Observed{}, &off, DecideUpdate, ReasonProxiedDiffers, &on},
+		{"state published what is asked", stWith(&on), true, Observed{}, &on, DecideNothing, ReasonStateMatches, &on},
+		{"state does not say, proxied asked: read", stWith(nil), true, Observed{}, &on, DecideRead, ReasonProxiedUnknown, nil},
+		{"state does not say, provider already proxies", stWith(nil), true, read(&on, time.Second), &on, DecideNothing, ReasonProviderMatches, &on},
+		{"state does not say, provider does not proxy", stWith(nil), true, read(&off, 300*time.Second), &on, DecideUpdate, ReasonProxiedDiffers, &off},
+		{"no state, provider does not proxy", RecordState{}, false, read(&off, 300*time.Second), &on, DecideUpdate, ReasonProxiedDiffers, &off},
+		{"no state, provider proxies, unset: TTL 1 is Cloudflare's", RecordState{}, false, read(&on, time.Second), nil, DecideNothing, ReasonProviderMatches, &on},
+		{"no state, provider proxies, unproxied asked", RecordState{}, false, read(&on, time.Second), &off, DecideUpdate, ReasonProxiedDiffers, &on},
+		{"resync: proxy switched off by hand", with2(stWith(&on), func(s *RecordState) { s.ResyncedAt = time.Time{} }), true, read(&off, 300*time.Second), &on, DecideRepair, ReasonProxiedDiffers, &off},
+		{"provider does not report it, state published it", with2(stWith(&on), func(s *RecordState) { s.ResyncedAt = time.Time{} }), true, read(nil, 300*time.Second), &on, DecideNothing, ReasonProviderMatches, nil},
+		{"provider does not report it, state does not say", RecordState{}, false, read(nil, 300*time.Second), &on, DecideUpdate, ReasonProxiedDiffers, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := Decide(DecideInput{State: tt.st, HaveState: tt.haveSt, Provider: tt.obs, Want: want, WantProxied: tt.wantPx, Record: rec, Resync: 24 * time.Hour, Now: now})
+			if d.Kind != tt.kind || d.Reason != tt.reason || !reflect.DeepEqual(d.CurrentProxied, tt.current) {
+				t.Errorf("got %s (%s), current proxied %v; want %s (%s), current proxied %v",
+					d.Kind, d.Reason, fmtProxied(d.CurrentProxied), tt.kind, tt.reason, fmtProxied(tt.current))
+			}
+		})
+	}
+}
+
+func with2(s RecordState, f func(*RecordState)) RecordState { f(&s); return s }
+
+func fmtProxied(p *bool) string {
+	if p == nil {
+		return "unknown"
+	}
+	return fmt.Sprint(*p)
 }

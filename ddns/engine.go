@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -22,6 +23,7 @@ import (
 	"github.com/ddnsd/ddns/journal"
 	"github.com/ddnsd/ddns/netprobe"
 	"github.com/ddnsd/ddns/providers"
+	"github.com/ddnsd/ddns/providers/spec"
 	"github.com/hashicorp/go-hclog"
 )
 
@@ -72,6 +74,9 @@ type Engine struct {
 	unlock    func() error // releases the state file's lock; nil when not taken
 	detectors map[netprobe.Family]*netprobe.Detector
 	providers map[string]providers.Provider
+	// proxied is each account's proxied key, for the accounts whose
+	// records take proxied and that set it (see wantedProxied).
+	proxied   map[string]bool
 	records   []configs.Record
 	watchable bool // an interface source is configured
 	routerSrc bool // a upnp or natpmp source is configured: its router may announce changes
@@ -131,8 +136,13 @@ func New(cfg *configs.Config, opts Options) (*Engine, error) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	e.proxied = map[string]bool{}
+	recordKeys := spec.Default()
 	for _, n := range names {
 		cp := cfg.Providers[n]
+		if b, ok := cp.Params["proxied"].(bool); ok && slices.Contains(recordKeys.RecordKeys(cp.Type), "proxied") {
+			e.proxied[n] = b
+		}
 		env := providers.Env{Name: cp.Name, Endpoint: cp.Endpoint, Logger: log.Named("provider"), Timeout: cfg.Updater.Timeout.Duration}
 		p, err := reg.New(cp.Type, env, providers.Params(cp.Params))
 		if err != nil {
@@ -440,6 +450,7 @@ type job struct {
 	rec       configs.Record
 	key       string
 	want      netip.Addr
+	proxied   *bool // the proxied setting enforced (wantedProxied)
 	st        RecordState
 	haveSt    bool
 	res       RecordResult
@@ -500,7 +511,7 @@ func (e *Engine) Pass(ctx context.Context) *PassResult {
 	callCtx := context.WithoutCancel(ctx)
 	jobs := make([]*job, len(e.records))
 	for i, r := range e.records {
-		j := &job{i: i, rec: r, key: RecordKey(r.FQDN(), r.Type)}
+		j := &job{i: i, rec: r, key: RecordKey(r.FQDN(), r.Type), proxied: e.wantedProxied(r)}
 		j.st, j.haveSt = e.state.Records[j.key]
 		j.res = RecordResult{Name: r.FQDN(), Type: r.Type, Provider: r.Provider}
 		if j.haveSt {
@@ -569,8 +580,22 @@ func (e *Engine) Pass(ctx context.Context) *PassResult {
 
 // decideInput is what Decide needs for j, before the provider is read.
 func (e *Engine) decideInput(j *job, now time.Time) DecideInput {
-	return DecideInput{State: j.st, HaveState: j.haveSt, Want: j.want, Record: j.rec,
+	return DecideInput{State: j.st, HaveState: j.haveSt, Want: j.want, WantProxied: j.proxied, Record: j.rec,
 		Resync: e.cfg.Updater.Resync.Duration, Now: now}
+}
+
+// wantedProxied is the Cloudflare proxied setting a pass enforces on r: the
+// record's own, else its account's proxied key (for a provider type whose
+// records take proxied), else nil, which leaves the record as the provider
+// has it.
+func (e *Engine) wantedProxied(r configs.Record) *bool {
+	if r.Proxied != nil {
+		return r.Proxied
+	}
+	if b, ok := e.proxied[r.Provider]; ok {
+		return &b
+	}
+	return nil
 }
 
 // decide is Decide for j, reading the provider when the decision needs it.
@@ -598,7 +623,7 @@ func (e *Engine) syncRecord(ctx context.Context, j *job, now time.Time) {
 		j.res.Action = ActionUnchanged
 		if d.FromProvider {
 			// The comparison is recorded, so the next is a resync away.
-			j.newSt = RecordState{Address: j.want.String(), Provider: r.Provider, TTL: r.TTL, SyncedAt: now,
+			j.newSt = RecordState{Address: j.want.String(), Provider: r.Provider, TTL: r.TTL, Proxied: j.proxied, SyncedAt: now,
 				ChangedAt: j.st.ChangedAt, ResyncedAt: now}
 			j.changed = true
 		}
@@ -611,7 +636,7 @@ func (e *Engine) syncRecord(ctx context.Context, j *job, now time.Time) {
 	if d.Kind == DecideRepair {
 		action = ActionRepaired
 	}
-	err := e.providers[r.Provider].Set(ctx, providers.Record{Zone: r.Zone, Name: r.Name, Type: r.Type, Addr: j.want, TTL: time.Duration(r.TTL) * time.Second, Proxied: r.Proxied})
+	err := e.providers[r.Provider].Set(ctx, providers.Record{Zone: r.Zone, Name: r.Name, Type: r.Type, Addr: j.want, TTL: time.Duration(r.TTL) * time.Second, Proxied: j.proxied})
 	if err != nil {
 		j.res.Action, j.res.Err = ActionFailed, err
 		return
@@ -628,7 +653,7 @@ func (e *Engine) syncRecord(ctx context.Context, j *job, now time.Time) {
 	if j.res.Previous != j.want || changedAt.IsZero() {
 		changedAt = now
 	}
-	j.newSt = RecordState{Address: j.want.String(), Provider: r.Provider, TTL: r.TTL, SyncedAt: now, ChangedAt: changedAt, ResyncedAt: now}
+	j.newSt = RecordState{Address: j.want.String(), Provider: r.Provider, TTL: r.TTL, Proxied: j.proxied, SyncedAt: now, ChangedAt: changedAt, ResyncedAt: now}
 	j.changed = true
 }
 

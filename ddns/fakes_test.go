@@ -37,6 +37,10 @@ type fakeProvider struct {
 	setTTL  map[string]time.Duration // the TTL of each record's last successful Set
 	drops   bool                     // Set answers success and keeps nothing, as BIND does beside a CNAME
 	proxied map[string]*bool         // the Proxied of each record's last Set
+	// reportPx: Get reports each record's proxied flag (held), as
+	// Cloudflare's adapter does; a Set that asks one changes it.
+	reportPx bool
+	held     map[string]bool
 }
 
 func newFakeProvider() *fakeProvider {
@@ -61,6 +65,10 @@ func (f *fakeProvider) Get(ctx context.Context, zone, name, typ string) ([]provi
 	var out []providers.Record
 	if a, ok := f.recs[key]; ok {
 		out = append(out, providers.Record{Zone: zone, Name: name, Type: typ, Addr: a, TTL: ttl})
+		if f.reportPx {
+			p := f.held[key]
+			out[0].Proxied = &p
+		}
 	}
 	for _, a := range f.extra[key] {
 		out = append(out, providers.Record{Zone: zone, Name: name, Type: typ, Addr: a, TTL: ttl})
@@ -89,6 +97,12 @@ func (f *fakeProvider) Set(ctx context.Context, rec providers.Record) error {
 	}
 	f.recs[key] = rec.Addr
 	delete(f.extra, key)
+	if rec.Proxied != nil {
+		if f.held == nil {
+			f.held = map[string]bool{}
+		}
+		f.held[key] = *rec.Proxied
+	}
 	if f.setTTL == nil {
 		f.setTTL = map[string]time.Duration{}
 	}

@@ -21,6 +21,10 @@ type PlanItem struct {
 	// or, when it is not known, why ("provider cannot read records").
 	CurrentFrom string
 	Wanted      netip.Addr // invalid when detection failed
+	// WantedProxied is the Cloudflare proxied setting a pass enforces,
+	// nil when none is asked (the record is left as Cloudflare has it);
+	// CurrentProxied is the one the record holds, when known.
+	WantedProxied, CurrentProxied *bool
 	// Change is "unchanged", "update", "repair", "create", or "unknown"
 	// (current unknown: a pass would set it to be sure, or cannot tell).
 	Change string
@@ -42,8 +46,8 @@ func (e *Engine) Plan(ctx context.Context) ([]PlanItem, error) {
 	items := make([]PlanItem, len(e.records))
 	var jobs []*job
 	for i, r := range e.records {
-		it := PlanItem{Name: r.FQDN(), Type: r.Type, Provider: r.Provider}
-		j := &job{i: i, rec: r, key: RecordKey(r.FQDN(), r.Type)}
+		j := &job{i: i, rec: r, key: RecordKey(r.FQDN(), r.Type), proxied: e.wantedProxied(r)}
+		it := PlanItem{Name: r.FQDN(), Type: r.Type, Provider: r.Provider, WantedProxied: j.proxied}
 		j.st, j.haveSt = e.state.Records[j.key]
 		if err := derrs[familyOf(r.Type)]; err != nil {
 			it.Err = err
@@ -54,6 +58,7 @@ func (e *Engine) Plan(ctx context.Context) ([]PlanItem, error) {
 		}
 		if j.haveSt {
 			it.Current, _ = netip.ParseAddr(j.st.Address)
+			it.CurrentProxied = j.st.Proxied
 			it.CurrentFrom = "state file"
 		} else {
 			it.CurrentFrom = "unknown"
@@ -63,7 +68,7 @@ func (e *Engine) Plan(ctx context.Context) ([]PlanItem, error) {
 	forEachByProvider(ctx, jobs, e.cfg.Updater.Concurrency, func(j *job) {
 		it := &items[j.i]
 		d := e.decide(ctx, j, now)
-		it.Decision, it.Current = d, d.Current
+		it.Decision, it.Current, it.CurrentProxied = d, d.Current, d.CurrentProxied
 		switch {
 		case !d.FromProvider && d.Kind != DecideSetUnread:
 			it.CurrentFrom = "state file"
@@ -105,6 +110,10 @@ func (e *Engine) Plan(ctx context.Context) ([]PlanItem, error) {
 // WritePlan prints a plan, one line per record:
 //
 //	home.example.com A (cloudflare-home): current 1.2.3.4 (state file), wanted 5.6.7.8: would update
+//
+// A record that asks a proxied setting shows it beside both addresses
+// ("current 1.2.3.4 unproxied (provider), wanted 1.2.3.4 proxied"), and
+// "proxied unknown" when the current one is not known.
 func WritePlan(w io.Writer, items []PlanItem) error {
 	for _, it := range items {
 		cur := addrOrWord(it.Current, "none")
@@ -112,6 +121,12 @@ func WritePlan(w io.Writer, items []PlanItem) error {
 			cur = "unknown"
 		}
 		want := addrOrWord(it.Wanted, "unknown")
+		if it.WantedProxied != nil {
+			want += " " + proxiedWord(it.WantedProxied)
+			if it.Current.IsValid() {
+				cur += " " + proxiedWord(it.CurrentProxied)
+			}
+		}
 		verdict := map[string]string{"unchanged": "nothing to do", "update": "would update", "create": "would create",
 			"repair": "would repair", "unknown": "would set"}[it.Change]
 		// The reason is shown where the addresses alone do not explain the verdict.
@@ -126,6 +141,16 @@ func WritePlan(w io.Writer, items []PlanItem) error {
 		}
 	}
 	return nil
+}
+
+func proxiedWord(p *bool) string {
+	switch {
+	case p == nil:
+		return "proxied unknown"
+	case *p:
+		return "proxied"
+	}
+	return "unproxied"
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -37,6 +37,10 @@ type RecordState struct {
 	// TTL is the TTL last set, in seconds (0: unknown), so a changed ttl in
 	// the config is published without waiting for a resync.
 	TTL int `json:"ttl,omitempty"`
+	// Proxied is the Cloudflare proxied setting last published, when one
+	// was asked; nil when none was asked or the state predates it (then a
+	// record asking one is read from the provider before deciding).
+	Proxied *bool `json:"proxied,omitempty"`
 	// SyncedAt is the last pass that confirmed the record holds Address.
 	SyncedAt time.Time `json:"synced_at"`
 	// ChangedAt is the last time the updater changed the record's address.

@@ -19,7 +19,7 @@ func (e *Engine) verifyWrite(ctx context.Context, j *job) error {
 	if r.Verify != configs.VerifyNone {
 		obs.Records, obs.Err = e.providers[r.Provider].Get(ctx, r.Zone, r.Name, r.Type)
 	}
-	v := Verify(j.want, r, obs)
+	v := Verify(j.want, j.proxied, r, obs)
 	switch v.Kind {
 	case VerifyFailed:
 		return fmt.Errorf("the provider took the change, but reading it back failed, so it is not recorded as done: %w", v.Err)
@@ -30,6 +30,9 @@ func (e *Engine) verifyWrite(ctx context.Context, j *job) error {
 		}
 		return fmt.Errorf("the provider took the change but serves %s, not %s: the change did not take effect (a CNAME at the name, or a rule of the provider's, can drop it): %w",
 			held, j.want, providers.ErrRejected)
+	case VerifyProxied:
+		return fmt.Errorf("the provider took the change but serves %s with proxied = %t, not proxied = %t as asked: the proxied setting did not take effect (the provider may not proxy this address): %w",
+			j.want, v.Proxied, !v.Proxied, providers.ErrRejected)
 	}
 	if r.Verify == configs.VerifyAuthoritative {
 		return e.auth.verify(ctx, r, j.want)

@@ -49,7 +49,7 @@ func TestVerify(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v := Verify(want, configs.Record{Verify: tt.verify}, tt.obs)
+			v := Verify(want, nil, configs.Record{Verify: tt.verify}, tt.obs)
 			if v.Kind != tt.want || v.Saved() != tt.saved {
 				t.Fatalf("Verify = %s (saved %v), want %s (saved %v)", v.Kind, v.Saved(), tt.want, tt.saved)
 			}
@@ -252,5 +252,41 @@ func TestAuthoritativeVerify(t *testing.T) {
 	}
 	if st, err := LoadState(path); err != nil || st.Records["home.example.com/A"].Address != "11.22.33.44" {
 		t.Fatalf("state after a verified write: %+v, %v", st, err)
+	}
+}
+
+// TestVerifyProxied: with a proxied setting asked, the write counts only if
+// the provider serves the address with it; a provider that does not report
+// proxied, or a record that asks none, is checked by address alone.
+func TestVerifyProxied(t *testing.T) {
+	want := netip.MustParseAddr("192.0.2.1")
+	on, off := true, false
+	served := func(p *bool) Observed {
+		return Observed{Read: true, Records: []providers.Record{{Addr: want, Proxied: p}}}
+	}
+	tests := []struct {
+		name    string
+		asked   *bool
+		obs     Observed
+		want    VerifyKind
+		proxied bool // Verification.Proxied, for VerifyProxied
+	}{
+		{"proxied asked and served", &on, served(&on), Verified, false},
+		{"unproxied asked and served", &off, served(&off), Verified, false},
+		{"proxied asked, served unproxied", &on, served(&off), VerifyProxied, false},
+		{"unproxied asked, served proxied", &off, served(&on), VerifyProxied, true},
+		{"none asked, served proxied", nil, served(&on), Verified, false},
+		{"the provider does not report it", &on, served(nil), Verified, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := Verify(want, tt.asked, configs.Record{Verify: configs.VerifyProvider}, tt.obs)
+			if v.Kind != tt.want || (v.Kind == VerifyProxied && v.Proxied != tt.proxied) {
+				t.Fatalf("Verify = %s (proxied %v), want %s (proxied %v)", v.Kind, v.Proxied, tt.want, tt.proxied)
+			}
+			if v.Kind == VerifyProxied && v.Saved() {
+				t.Error("a write whose proxied did not take is saved")
+			}
+		})
 	}
 }

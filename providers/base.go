@@ -28,9 +28,11 @@ type Record struct {
 	Type string     // "A" or "AAAA"
 	Addr netip.Addr // the record's value
 	TTL  time.Duration
-	// Proxied, when not nil, is this record's Cloudflare proxied setting,
-	// overriding the account's; other providers ignore it (the config
-	// refuses it for them).
+	// Proxied, when not nil, is this record's Cloudflare proxied setting:
+	// in Set, the one asked, overriding the account's (nil: the account's,
+	// or when neither says, leave it as Cloudflare has it); in what Get
+	// returns, what Cloudflare reports. Other providers ignore it and
+	// return nil (the config refuses it for them).
 	Proxied *bool
 }
 

@@ -2,12 +2,14 @@ package providers
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/netip"
+	"path"
 	"strings"
 	"sync"
 
@@ -25,13 +27,16 @@ func newCloudflare(env Env, p Params) (Provider, error) {
 	if err := p.Require("api_token"); err != nil {
 		return nil, err
 	}
-	proxied := false
+	// proxied stays nil when the account does not say: a record that says
+	// nothing either is then left as Cloudflare has it (proxied or not in
+	// the dashboard), as ddns-go does; only a stated value is enforced.
+	var proxied *bool
 	if v, ok := p["proxied"]; ok {
 		b, isBool := v.(bool)
 		if !isBool {
 			return nil, fmt.Errorf("key \"proxied\" must be true or false, not %v", v)
 		}
-		proxied = b
+		proxied = &b
 	}
 	if v, ok := p["zone_id"]; ok {
 		if _, isString := v.(string); !isString {
@@ -52,7 +57,12 @@ func newCloudflare(env Env, p Params) (Provider, error) {
 		checkReply: cfCheckReply,
 		setInPlace: true,
 		prepare: func(ctx context.Context) context.Context {
-			return context.WithValue(ctx, cfSeenKey{}, &cfSeen{proxied: map[string]bool{}})
+			return context.WithValue(ctx, cfSeenKey{}, &cfSeen{proxied: map[string]bool{}, byID: map[string]bool{}})
+		},
+		annotate: func(ctx context.Context, rec *Record) {
+			if p, known := cfSeenFrom(ctx).lookup(*rec); known {
+				rec.Proxied = &p
+			}
 		},
 		prepareSet: func(ctx context.Context, rec Record) context.Context {
 			if rec.Proxied == nil {
@@ -64,15 +74,14 @@ func newCloudflare(env Env, p Params) (Provider, error) {
 			if have.Addr != want.Addr {
 				return false
 			}
-			proxied := proxied
-			if want.Proxied != nil {
-				proxied = *want.Proxied
-			}
-			if p, known := cfSeenFrom(ctx).lookup(have); !known || p != proxied {
+			wanted := cmp.Or(want.Proxied, proxied)
+			p, known := cfSeenFrom(ctx).lookup(have)
+			if wanted != nil && (!known || p != *wanted) {
 				return false
 			}
-			// Cloudflare keeps proxied records at TTL 1 ("automatic").
-			return proxied || want.TTL == 0 || have.TTL == want.TTL
+			// Cloudflare keeps proxied records at TTL 1 ("automatic"), so a
+			// proxied record's TTL says nothing about the one asked.
+			return (known && p) || want.TTL == 0 || have.TTL == want.TTL
 		},
 		secrets: []string{token},
 	}, nil
@@ -127,7 +136,7 @@ func cfCheckReply(status int, body []byte) error {
 type cfDoer struct {
 	client  *http.Client
 	zoneID  string
-	proxied bool
+	proxied *bool // the account's; nil: not said
 }
 
 // Do sends req after adjusting it for what the library cannot express.
@@ -140,7 +149,7 @@ func (d *cfDoer) Do(req *http.Request) (*http.Response, error) {
 	}
 	if (req.Method == http.MethodPost && strings.HasSuffix(path, "/dns_records")) ||
 		(req.Method == http.MethodPatch && strings.Contains(path, "/dns_records/")) {
-		if err := d.addProxied(req, d.proxiedFor(req.Context())); err != nil {
+		if err := d.addProxied(req, d.proxiedFor(req.Context()), req.Method == http.MethodPatch); err != nil {
 			return nil, err
 		}
 	}
@@ -187,17 +196,21 @@ func (d *cfDoer) zoneReply(req *http.Request) *http.Response {
 type cfProxiedKey struct{}
 
 // proxiedFor is the proxied setting of the record ctx writes: its own, else
-// the account's.
-func (d *cfDoer) proxiedFor(ctx context.Context) bool {
+// the account's, else nil (leave it as Cloudflare has it).
+func (d *cfDoer) proxiedFor(ctx context.Context) *bool {
 	if p, ok := ctx.Value(cfProxiedKey{}).(bool); ok {
-		return p
+		return &p
 	}
 	return d.proxied
 }
 
 // addProxied writes the record's proxied setting into an address record's
 // body: the library never sends it (and its PATCH omits false values).
-func (d *cfDoer) addProxied(req *http.Request, proxied bool) error {
+// With none asked (nil), a new record (POST) gets Cloudflare's default,
+// unproxied, and a change of an existing one (PATCH) leaves proxied out, so
+// Cloudflare keeps what the record has; its TTL is then sent as 1 only if
+// the record, as Cloudflare listed it, is proxied.
+func (d *cfDoer) addProxied(req *http.Request, proxied *bool, patch bool) error {
 	if req.Body == nil {
 		return nil
 	}
@@ -208,8 +221,18 @@ func (d *cfDoer) addProxied(req *http.Request, proxied bool) error {
 	}
 	var rec map[string]any
 	if err := json.Unmarshal(raw, &rec); err == nil && (rec["type"] == "A" || rec["type"] == "AAAA") {
-		rec["proxied"] = proxied
-		if proxied {
+		on := false
+		switch {
+		case proxied != nil:
+			on = *proxied
+			rec["proxied"] = on
+		case patch:
+			delete(rec, "proxied") // the library omits false; never send one here
+			on = cfSeenFrom(req.Context()).lookupID(path.Base(req.URL.Path))
+		default:
+			rec["proxied"] = false
+		}
+		if on {
 			rec["ttl"] = 1 // Cloudflare serves proxied records with its own TTL
 		}
 		if b, err := json.Marshal(rec); err == nil {
@@ -223,6 +246,7 @@ func (d *cfDoer) addProxied(req *http.Request, proxied bool) error {
 }
 
 type cfListItem struct {
+	ID      string `json:"id"`
 	Name    string `json:"name"`
 	Type    string `json:"type"`
 	Content string `json:"content"`
@@ -257,10 +281,12 @@ func (d *cfDoer) checkList(ctx context.Context, resp *http.Response) (*http.Resp
 	return resp, nil
 }
 
-// cfSeen holds the proxied flags of the records listed during one operation.
+// cfSeen holds the proxied flags of the records listed during one
+// operation, by name, type and address and by record ID.
 type cfSeen struct {
 	mu      sync.Mutex
 	proxied map[string]bool
+	byID    map[string]bool
 }
 
 type cfSeenKey struct{}
@@ -282,6 +308,20 @@ func (s *cfSeen) add(it cfListItem) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.proxied[cfSeenKeyOf(it.Name, it.Type, addr.Unmap())] = it.Proxied
+	if it.ID != "" {
+		s.byID[it.ID] = it.Proxied
+	}
+}
+
+// lookupID is the proxied flag of the listed record with that ID (false
+// when it was not listed).
+func (s *cfSeen) lookupID(id string) bool {
+	if s == nil {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.byID[id]
 }
 
 func (s *cfSeen) lookup(r Record) (proxied, known bool) {

@@ -208,9 +208,17 @@ func TestCloudflareGet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Get reports each record's proxied flag as Cloudflare lists it.
+	off := false
 	want := []Record{addrRec("home", "A", "192.0.2.1", 300*time.Second), addrRec("home", "A", "192.0.2.2", 300*time.Second)}
+	want[0].Proxied, want[1].Proxied = &off, &off
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Get = %v, want %v", got, want)
+	}
+	f.Add("cdn.example.com", "A", "192.0.2.9", 1, true)
+	cdn, err := prov.Get(context.Background(), "example.com", "cdn", "A")
+	if err != nil || len(cdn) != 1 || cdn[0].Proxied == nil || !*cdn[0].Proxied || cdn[0].TTL != time.Second {
+		t.Errorf("proxied record: %+v, %v; want one record, proxied, TTL 1s", cdn, err)
 	}
 	last, err := prov.Get(context.Background(), "example.com", "zzz", "A")
 	if err != nil || len(last) != 1 || last[0].Addr.String() != "203.0.113.9" {

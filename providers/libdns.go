@@ -60,6 +60,9 @@ type libdnsAdapter struct {
 	// prepareSet adds what one Set's record asks beyond the libdns record
 	// (Cloudflare's proxied) to its context (optional).
 	prepareSet func(ctx context.Context, rec Record) context.Context
+	// annotate adds to a listed record what the provider reports beyond
+	// the libdns record (Cloudflare's proxied), so Get returns it (optional).
+	annotate func(ctx context.Context, rec *Record)
 	// same reports whether have already satisfies want (optional; the default
 	// compares address and, when want has one, TTL).
 	same func(ctx context.Context, have, want Record) bool
@@ -141,10 +144,11 @@ func (a *libdnsAdapter) list(ctx context.Context, tr *callTrace, zone, name, typ
 			return nil, a.redact(fmt.Errorf("%s: record %s %s in zone %s holds %q, which is not an address: %w",
 				a.kind, name, typ, zone, rr.Data, ErrRejected))
 		}
-		out = append(out, current{
-			rec: Record{Zone: zone, Name: want, Type: strings.ToUpper(rr.Type), Addr: addr.Unmap(), TTL: rr.TTL},
-			raw: r,
-		})
+		rec := Record{Zone: zone, Name: want, Type: strings.ToUpper(rr.Type), Addr: addr.Unmap(), TTL: rr.TTL}
+		if a.annotate != nil {
+			a.annotate(ctx, &rec)
+		}
+		out = append(out, current{rec: rec, raw: r})
 	}
 	return out, nil
 }

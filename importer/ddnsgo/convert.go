@@ -297,8 +297,8 @@ func (c *converter) account(e *entry, name string, m mapping, recs []pendingReco
 	// ddns-go's Cloudflare takes ?proxied= per domain; here it is the
 	// record's own proxied. ddns-go sets it only where the domain says so
 	// (true is "true", anything else false) and otherwise leaves the
-	// record as Cloudflare has it; here a record without it takes the
-	// account's, unproxied.
+	// record as Cloudflare has it; here a record without it (on an
+	// account without one, which the importer never writes) is left so too.
 	unsaid := false
 	for i := range recs {
 		pr := &recs[i]
@@ -322,8 +322,8 @@ func (c *converter) account(e *entry, name string, m mapping, recs []pendingReco
 	}
 	var comments []string
 	if unsaid {
-		comments = append(comments, "ddns-go left a record's proxied as Cloudflare had it when its domain had no ?proxied=; "+
-			"here a record without proxied is made unproxied: write proxied = true on each one you proxy in the dashboard")
+		comments = append(comments, "a record without proxied (its domain had no ?proxied=) is left proxied or not as Cloudflare has it, "+
+			"as ddns-go left it; write proxied = true or false on a record to enforce one")
 	}
 	pname := c.provider(e, m.ours, "", ps, comments)
 	c.records(e, m, m.ours, pname, recs)

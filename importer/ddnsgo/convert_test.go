@@ -290,7 +290,7 @@ func TestProxiedIsWrittenOnTheRecord(t *testing.T) {
 	if w := `p.yaml:6: dnsconf[0].ipv4.domains: proxied=1 of "d.example.com?proxied=1" written as proxied = false`; !slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, w) }) {
 		t.Errorf("no note starting %q in:\n%s", w, strings.Join(lines, "\n"))
 	}
-	if !strings.Contains(string(res.TOML), "write proxied = true on each one you proxy in the dashboard") {
+	if !strings.Contains(string(res.TOML), "is left proxied or not as Cloudflare has it, as ddns-go left it") {
 		t.Errorf("the account lacks the comment about records without proxied:\n%s", res.TOML)
 	}
 }

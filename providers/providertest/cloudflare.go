@@ -21,7 +21,9 @@ import (
 // result, result_info} envelope, GET /client/v4/zones?name=, GET, POST,
 // PATCH and DELETE of dns_records with name/type/content.exact filters and
 // page/per_page pagination (default 100, at most 5000), relative names
-// expanded to FQDNs, proxied records forced to TTL 1, TTLs checked (1 or
+// expanded to FQDNs, proxied kept per record (a write without it leaves it
+// as it was; a new record without it is unproxied), proxied records forced
+// to TTL 1, TTLs checked (1 or
 // 60..86400), A/AAAA content checked, identical records refused, and
 // Cloudflare's error codes. It records every call, in order and by kind,
 // and has knobs for tests: RejectWrites, Gate (hold writes) and SetFault
@@ -41,6 +43,8 @@ type Cloudflare struct {
 	calls   []string // since the last Calls or CallSequence
 	served  int      // requests since the start, for Fault's n
 	reject  bool
+	keepPx  bool   // writes leave proxied as it was (KeepProxied)
+	last    []byte // the body of the last POST or PATCH
 	gate    chan struct{}
 	fault   Fault
 	base
@@ -88,6 +92,44 @@ func (s *Cloudflare) RejectWrites(on bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.reject = on
+}
+
+// KeepProxied, when on, makes every write leave a record's proxied flag as
+// it was whatever the request asks, still answering success: a fault for
+// tests of the updater's read-back (the real API refuses, with an error,
+// a proxied it cannot apply).
+func (s *Cloudflare) KeepProxied(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.keepPx = on
+}
+
+// SetProxied switches fqdn/typ's records' proxied flag as a person doing it
+// in the dashboard would; Cloudflare serves a proxied record at TTL 1
+// ("automatic"), and one switched off keeps TTL 1 until someone sets another.
+func (s *Cloudflare) SetProxied(fqdn, typ string, on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, r := range s.records {
+		if r.Name == fqdn && r.Type == typ {
+			r.Proxied = on
+			if on {
+				r.TTL = 1
+			}
+		}
+	}
+}
+
+// LastWrite is the JSON body of the last POST or PATCH the fake took
+// (nil before any), decoded.
+func (s *Cloudflare) LastWrite() map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var m map[string]any
+	if json.Unmarshal(s.last, &m) != nil {
+		return nil
+	}
+	return m
 }
 
 // Gate, when set, makes every write (any method but GET) wait for a value on
@@ -369,6 +411,7 @@ func (s *Cloudflare) write(w http.ResponseWriter, req *http.Request, kind string
 		WriteError(w, http.StatusBadRequest, 9207, "Request body is invalid.")
 		return
 	}
+	s.last = body
 	if s.reject {
 		WriteError(w, http.StatusBadRequest, 9005, "Content for A record must be a valid IPv4 address.")
 		return
@@ -403,7 +446,7 @@ func (s *Cloudflare) write(w http.ResponseWriter, req *http.Request, kind string
 		}
 		r.TTL = *in.TTL
 	}
-	if in.Proxied != nil {
+	if in.Proxied != nil && !s.keepPx {
 		r.Proxied = *in.Proxied
 	}
 	if r.Proxied {
