@@ -19,8 +19,10 @@ import (
 
 // TestRouterAnnouncementTriggersPass: the WAN address changed on the
 // router's side (a real miniupnpd in a router namespace) reaches the
-// provider within a second through the router's NAT-PMP announcement, long
-// before the hour-long interval.
+// provider through the router's NAT-PMP announcement, long before the
+// hour-long interval. The deadline is a failure guard, not the latency
+// target: the latency (about 0.2 s, the debounce) is logged, and a loaded
+// CI machine once took over a second.
 func TestRouterAnnouncementTriggersPass(t *testing.T) {
 	lan := netns.InFresh(t)
 	if lan == nil {
@@ -72,7 +74,7 @@ name = "home"
 	start := time.Now()
 	r.DelAddr("wan0", "11.22.33.44/24")
 	r.AddAddr("wan0", "11.22.33.55/24")
-	lat := expect("11.22.33.55", start, time.Second)
+	lat := expect("11.22.33.55", start, 15*time.Second)
 	t.Logf("from the WAN change to the provider's Set: %s (debounce %s)", lat.Round(time.Millisecond), WatchDebounce)
 	cancel()
 	if code := <-done; code != ipc.ExitOK {
@@ -81,8 +83,9 @@ name = "home"
 }
 
 // TestUPnPEventTriggersPass: with a upnp source, the WAN address changed on
-// the router's side reaches the provider within a second through
-// miniupnpd's UPnP event (GENA NOTIFY) alone: the NAT-PMP announcement
+// the router's side reaches the provider through miniupnpd's UPnP event
+// (GENA NOTIFY) alone, long before the hour-long interval (the deadline is
+// a failure guard; the latency is logged): the NAT-PMP announcement
 // watch is replaced by one that never fires.
 func TestUPnPEventTriggersPass(t *testing.T) {
 	lan := netns.InFresh(t)
@@ -150,7 +153,7 @@ name = "home"
 	start := time.Now()
 	r.DelAddr("wan0", "11.22.33.44/24")
 	r.AddAddr("wan0", "11.22.33.55/24")
-	lat := expect("11.22.33.55", start, time.Second)
+	lat := expect("11.22.33.55", start, 15*time.Second)
 	t.Logf("from the WAN change to the provider's Set: %s (debounce %s)", lat.Round(time.Millisecond), WatchDebounce)
 	cancel()
 	if code := <-done; code != ipc.ExitOK {
