@@ -103,6 +103,12 @@ func (r *Router) Start() {
 	}
 }
 
+// WaitLog waits until miniupnpd has written a line holding text, for at
+// most within, and reports whether it did.
+func (r *Router) WaitLog(text string, within time.Duration) bool {
+	return r.out != nil && r.out.Wait(text, within)
+}
+
 // Log is what miniupnpd wrote so far (for a failing test's message).
 func (r *Router) Log() string {
 	if r.out == nil {
