@@ -150,6 +150,13 @@ name = "home"
 	case <-time.After(5 * time.Second):
 		t.Fatalf("the updater did not subscribe to the router's UPnP events within 5s\n%s", r.Log())
 	}
+	// miniupnpd sends the new subscription its first NOTIFY now. A change
+	// while that one is in flight is not sent on its own (a CI run's log:
+	// "should send external iface address change notification(s)" twice,
+	// then only the first NOTIFY's answer), so the change waits for it.
+	if !r.WaitLog("upnp_event_recv", 5*time.Second) {
+		t.Fatalf("miniupnpd's first NOTIFY to the subscription was not answered within 5s\n%s", r.Log())
+	}
 	start := time.Now()
 	r.DelAddr("wan0", "11.22.33.44/24")
 	r.AddAddr("wan0", "11.22.33.55/24")
