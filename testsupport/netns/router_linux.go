@@ -103,10 +103,10 @@ func (r *Router) Start() {
 	}
 }
 
-// WaitLog waits until miniupnpd has written a line holding text, for at
-// most within, and reports whether it did.
-func (r *Router) WaitLog(text string, within time.Duration) bool {
-	return r.out != nil && r.out.Wait(text, within)
+// WaitLog waits until miniupnpd's output holds text n times, for at most
+// within, and reports whether it did.
+func (r *Router) WaitLog(text string, n int, within time.Duration) bool {
+	return r.out != nil && r.out.WaitCount(text, n, within)
 }
 
 // Log is what miniupnpd wrote so far (for a failing test's message).
@@ -166,11 +166,14 @@ func (l *Output) String() string {
 }
 
 // Wait reports whether s appears in the output within d.
-func (l *Output) Wait(s string, d time.Duration) bool {
+func (l *Output) Wait(s string, d time.Duration) bool { return l.WaitCount(s, 1, d) }
+
+// WaitCount reports whether s appears n times in the output within d.
+func (l *Output) WaitCount(s string, n int, d time.Duration) bool {
 	deadline := time.After(d)
 	for {
 		l.mu.Lock()
-		has, more := strings.Contains(l.buf.String(), s), l.more
+		has, more := strings.Count(l.buf.String(), s) >= n, l.more
 		l.mu.Unlock()
 		if has {
 			return true
