@@ -70,7 +70,7 @@ func cmdHistory(args []string, stdout, stderr io.Writer) int {
 	}
 	paths, warn := historyPaths(resolveConfigPath(*config))
 	if warn != "" {
-		fmt.Fprintln(stderr, "warning:", warn)
+		fmt.Fprintln(stderr, "warning:", shownLines(warn, "\n  "))
 	}
 	res, err := journal.Read(filter, paths...)
 	code := 0
@@ -85,9 +85,14 @@ func cmdHistory(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "note: older entries exist beyond what was read")
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
 		for _, e := range res.Entries {
-			if err := enc.Encode(e); err != nil {
+			b, err := json.Marshal(e)
+			if err != nil {
+				return 1
+			}
+			// The journal may have been written by anything: the
+			// characters a terminal acts on go out as JSON escapes.
+			if _, err := io.WriteString(stdout, rawSafe(string(b))+"\n"); err != nil {
 				return 1
 			}
 		}
@@ -144,8 +149,13 @@ func parseSince(s string) (time.Duration, error) {
 }
 
 // historyLine is one entry in words: local time, kind, then what the kind
-// carries.
+// carries. Every text is escaped (shown): the writers clean what they
+// write, but a journal is a file, and whoever could write it (another
+// program, a user who owns the state folder, a damaged disk) must not reach
+// the terminal of whoever reads it.
 func historyLine(e journal.Entry, loc *time.Location) string {
+	e.Kind, e.Record, e.Provider = shown(e.Kind), shown(e.Record), shown(e.Provider)
+	e.Old, e.New, e.Error, e.Detail = shown(e.Old), shown(e.New), shown(e.Error), shown(e.Detail)
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s  %-15s", e.At.In(loc).Format("2006-01-02 15:04:05"), e.Kind)
 	if e.Record != "" {
