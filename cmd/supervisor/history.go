@@ -130,11 +130,12 @@ func historyPaths(path string) ([]string, string) {
 // parseSince reads a Go duration, with whole days allowed in front: "7d",
 // "1d12h", "36h", "90m".
 func parseSince(s string) (time.Duration, error) {
+	bad := fmt.Errorf("%q is not a duration (use 36h, 90m, 7d or 1d12h)", s)
 	var days time.Duration
 	if i := strings.IndexByte(s, 'd'); i > 0 {
 		n, err := strconv.Atoi(s[:i])
 		if err != nil || n < 0 || n > 100*365 {
-			return 0, fmt.Errorf("%q is not a duration (use 36h, 90m, 7d or 1d12h)", s)
+			return 0, bad
 		}
 		days, s = time.Duration(n)*24*time.Hour, s[i+1:]
 		if s == "" {
@@ -142,8 +143,10 @@ func parseSince(s string) (time.Duration, error) {
 		}
 	}
 	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
-		return 0, fmt.Errorf("%q is not a duration (use 36h, 90m, 7d or 1d12h)", s)
+	if err != nil || d < 0 || days+d < days {
+		// days+d < days: past about 292 years the sum wraps, and the
+		// filter would start in the future.
+		return 0, bad
 	}
 	return days + d, nil
 }
