@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/ddnsd/ddns/untrusted"
 )
 
 type outKV struct {
@@ -130,10 +132,13 @@ func (o *output) render(name string, notes []Note) []byte {
 	return []byte(b.String())
 }
 
-// comment makes s safe on one comment line.
-func comment(s string) string {
-	return strings.NewReplacer("\r", " ", "\n", " ").Replace(s)
-}
+// comment makes s safe on one comment line: every character TOML allows
+// in no comment (control characters but tab) and every one that would act
+// on a terminal showing the file (line separators, bidi overrides) is
+// written as its Go escape, so a YAML key or value holding them neither
+// breaks the config (TOML refuses a file with a raw control character)
+// nor starts a line of its own.
+func comment(s string) string { return untrusted.Escape(s, 0) }
 
 var bareKey = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
