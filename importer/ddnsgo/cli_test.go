@@ -239,3 +239,31 @@ func TestHostileKeysStayInertInTheOutputAndOnStderr(t *testing.T) {
 		t.Errorf("a refusal naming a hostile key: exit %d, stderr %q", code, errOut)
 	}
 }
+
+// TestSecretsRoundTripAndPrintInert: a secret holding what breaks TOML
+// (quotes, backslashes, a newline that could start a key of its own) or
+// acts on a terminal (C1 CSI, a line separator, a bidi override) reads back
+// from the written config as the same secret, and the config printed to
+// stdout holds none of them raw.
+func TestSecretsRoundTripAndPrintInert(t *testing.T) {
+	const secret = "a\"b\\c\n[providers.evil]\ntype = \"webhook\"\u009b31m\u2028\u202e'''"
+	in := writeTemp(t, "ddns.yaml", "dnsconf:\n  - name: home\n    ipv4: {enable: true, gettype: url, url: 'https://4.ipw.cn', domains: [home.example.com]}\n"+
+		"    dns: {name: cloudflare, secret: \"a\\\"b\\\\c\\n[providers.evil]\\ntype = \\\"webhook\\\"\\u009b31m\\u2028\\u202e'''\"}\n")
+	out, errOut, code := runMain(in)
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, errOut)
+	}
+	if strings.ContainsAny(out, "\u009b\u2028\u202e") {
+		t.Errorf("the printed config holds terminal controls raw:\n%q", out)
+	}
+	cfg, err := configs.Parse("out.toml", []byte(out), loadOptions())
+	if err != nil {
+		t.Fatalf("the config does not load: %v\n%s", err, out)
+	}
+	if got := cfg.Providers["home"].Params["api_token"]; got != secret {
+		t.Errorf("the secret reads back as %q, want %q", got, secret)
+	}
+	if _, ok := cfg.Providers["evil"]; ok || len(cfg.Providers) != 1 {
+		t.Errorf("the secret injected providers: %v", cfg.Providers)
+	}
+}

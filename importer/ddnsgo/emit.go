@@ -166,7 +166,11 @@ func tomlString(s string) string {
 		case '\r':
 			b.WriteString(`\r`)
 		default:
-			if r < 0x20 || r == 0x7f || r == utf8.RuneError {
+			if r < 0x20 || r >= 0x7f && r <= 0x9f || r == utf8.RuneError || terminalActive(r) {
+				// TOML refuses C0 controls and DEL raw; C1 controls,
+				// line separators and bidi controls it allows, but they
+				// act on the terminal the config is printed to: all are
+				// written as escapes, the same value.
 				fmt.Fprintf(&b, `\u%04X`, r)
 			} else {
 				b.WriteRune(r)
@@ -175,6 +179,14 @@ func tomlString(s string) string {
 	}
 	b.WriteByte('"')
 	return b.String()
+}
+
+// terminalActive reports the characters besides controls that change how
+// a terminal shows text: line and paragraph separators, bidi embeddings,
+// overrides, isolates and marks.
+func terminalActive(r rune) bool {
+	return r == 0x2028 || r == 0x2029 || r == 0x061c || r == 0x200e || r == 0x200f ||
+		r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
 }
 
 func tomlArray(ss []string) string {
