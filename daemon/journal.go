@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/ddnsd/ddns/configs"
@@ -75,8 +76,13 @@ func (a *App) note(e journal.Entry) {
 	}
 	select {
 	case a.jw.ch <- journalOp{e: e}:
+		a.jw.full.Store(false)
 	default:
-		a.logger.Warn("the journal's queue is full; an entry is lost", "kind", e.Kind)
+		// Said once while the queue stays full (a disk that hangs for
+		// an hour would otherwise repeat it with every event).
+		if !a.jw.full.Swap(true) {
+			a.logger.Warn("the journal's queue is full (the disk does not keep up); entries are lost until it drains", "kind", e.Kind)
+		}
 	}
 }
 
@@ -94,6 +100,9 @@ type journalWriter struct {
 	// entries lost since. Only run's goroutine touches them.
 	down bool
 	lost int
+	// full: note found the queue full and said so; cleared when an entry
+	// fits again.
+	full atomic.Bool
 }
 
 // journalOp is an entry to write, or (flushed set) a request to say when

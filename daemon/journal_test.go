@@ -12,10 +12,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
+
 	"github.com/ddnsd/ddns/configs"
 	"github.com/ddnsd/ddns/journal"
 	"github.com/ddnsd/ddns/readiness"
 	"github.com/ddnsd/ddns/supervise"
+	"github.com/ddnsd/ddns/testsupport/linebuf"
 )
 
 // gateProber is a prober whose verdict the test sets.
@@ -230,5 +233,25 @@ func TestJournalWriterLogsAFailingJournalOnce(t *testing.T) {
 	res, err := journal.Read(journal.Filter{}, path)
 	if err != nil || len(res.Entries) != 1 {
 		t.Fatalf("the journal holds %d entries after the recovery, want 1 (%v)", len(res.Entries), err)
+	}
+}
+
+// TestFullJournalQueueIsLoggedOnce: with the writer stuck (a hung disk),
+// the events dropped from its full queue cost one warning, not one each.
+func TestFullJournalQueueIsLoggedOnce(t *testing.T) {
+	dir := t.TempDir()
+	cfg := config(t, "", fmt.Sprintf("state_file = %q", filepath.Join(dir, "state.json")))
+	logs := &linebuf.Buffer{}
+	h := newHarness(t, cfg, nil, func(o *Options) {
+		o.JournalPath = JournalPath(dir, o.ConfigPath)
+		o.Logger = hclog.New(&hclog.LoggerOptions{Output: logs, Level: hclog.Warn})
+	})
+	h.app.jw.stop()
+	h.app.jw = &journalWriter{ch: make(chan journalOp, 1), stopCh: make(chan struct{}), done: make(chan struct{})}
+	for range 3 * journalQueue {
+		h.app.journalEvent(supervise.Event{At: start, Kind: supervise.EventStopped})
+	}
+	if n := logs.Count("the journal's queue is full"); n != 1 {
+		t.Fatalf("%d warnings for %d dropped events, want 1:\n%s", n, 3*journalQueue-1, logs)
 	}
 }
