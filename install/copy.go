@@ -203,7 +203,7 @@ func copyBinaries(r resolved, res *Result) (change, error) {
 		return unchanged, nil
 	}
 	if err := safeFolder(onDisk(r.Root, r.BinDir)); err != nil {
-		return 0, err
+		return 0, fmt.Errorf("%w: copy into a folder only root (and you) can change, such as the default (leave out --bin-dir), or run chmod go-w on it", err)
 	}
 	mdisk := onDisk(r.Root, r.manifestPath())
 	if _, err := regularOrAbsent(mdisk); err != nil {

@@ -11,7 +11,8 @@ import (
 	"syscall"
 )
 
-// safeFolder refuses a folder (on this host's disk) that a user other than
+// safeFolder refuses (describing the problem; the caller adds the remedy) a
+// folder (on this host's disk) that a user other than
 // root and the one installing could change, and every folder above it: a
 // user who can write the folder of the copies, or rename a folder above
 // it, could swap the program that root's service runs at the next start
@@ -56,9 +57,9 @@ func safeFolder(disk string) error {
 		case !fi.IsDir():
 			return fmt.Errorf("%s is not a folder", what)
 		case int(st.Uid) != 0 && int(st.Uid) != uid:
-			return fmt.Errorf("%s belongs to uid %d, who could replace the installed programs with their own: install into a folder that only root (and you) can change, such as the default (leave out --bin-dir)", what, st.Uid)
+			return fmt.Errorf("%s belongs to uid %d, who could replace the programs in it with their own", what, st.Uid)
 		case fi.Mode()&fs.ModeSticky == 0 && (fi.Mode().Perm()&0o002 != 0 || fi.Mode().Perm()&0o020 != 0 && st.Gid != 0):
-			return fmt.Errorf("%s is writable by other users (mode %04o), who could replace the installed programs with their own: run chmod go-w on it, or install into another folder with --bin-dir", what, fi.Mode().Perm())
+			return fmt.Errorf("%s is writable by other users (mode %04o), who could replace the programs in it with their own", what, fi.Mode().Perm())
 		}
 		if parent := filepath.Dir(q); parent == q {
 			return nil

@@ -82,3 +82,23 @@ func TestInstallRefusesAFolderOthersCanChange(t *testing.T) {
 		})
 	}
 }
+
+// TestInstallWarnsOfABinaryOthersCanSwap: --binary in a folder others may
+// write is the installer's explicit choice, so it is installed, with a note
+// saying who could swap it and how to copy it to a safe folder instead.
+func TestInstallWarnsOfABinaryOthersCanSwap(t *testing.T) {
+	root := t.TempDir()
+	o := Options{Target: Systemd, Binary: "/srv/shared/supervisor", Config: "/etc/ddns/config.toml", Root: root, Run: (&recorder{}).run}
+	placeFile(t, root, o.Binary, "supervisor v1", 0o755)
+	if err := os.Chmod(onDisk(root, "/srv/shared"), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Install(o)
+	if err != nil {
+		t.Fatalf("Install: %v", err)
+	}
+	notes := strings.Join(res.Notes, "\n")
+	if !strings.Contains(notes, "Careful:") || !strings.Contains(notes, "writable by other users (mode 0777)") || !strings.Contains(notes, "Install without --binary") {
+		t.Errorf("no note of the unsafe folder: %q", res.Notes)
+	}
+}
