@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // TestDevicesAndPipesAreRefusedWithoutReading: /dev/zero would never end
@@ -126,5 +127,37 @@ func TestSecretsDirMustBeOnlyOurs(t *testing.T) {
 				t.Errorf("the config was written although its secrets were not")
 			}
 		})
+	}
+}
+
+// TestOutOntoAPipeIsRefusedAtOnce: --out --force naming a named pipe
+// another user planted is refused at once; opening it to write would wait
+// for a reader forever.
+func TestOutOntoAPipeIsRefusedAtOnce(t *testing.T) {
+	in := writeTemp(t, "ddns.yaml", sampleWithSecrets)
+	fifo := filepath.Join(t.TempDir(), "config.toml")
+	if err := syscall.Mkfifo(fifo, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		errOut string
+		code   int
+	}
+	done := make(chan result, 1)
+	go func() {
+		_, errOut, code := runMain(in, "--out", fifo, "--force")
+		done <- result{errOut, code}
+	}()
+	select {
+	case r := <-done:
+		if r.code != 1 || !strings.Contains(r.errOut, "is not a regular file") {
+			t.Errorf("--out onto a pipe: exit %d, stderr:\n%s", r.code, r.errOut)
+		}
+	case <-time.After(10 * time.Second):
+		// Unblock the writer so the test binary can end.
+		if f, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0); err == nil {
+			f.Close()
+		}
+		t.Fatal("--out --force onto a named pipe blocked")
 	}
 }
