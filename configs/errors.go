@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/ddnsd/ddns/untrusted"
 )
 
 // FieldError is one problem in a config file, located at file:line:col.
@@ -15,15 +17,30 @@ type FieldError struct {
 	Msg  string
 }
 
+// Error is the problem as one `file:line:col: key: message` line. The key
+// is the file's own text, and a quoted TOML key may hold any character
+// ("\u001b[2J" = 1): key and message are escaped (untrusted.Escape), so
+// `check`, the supervisor's log and status show such a key as its escapes
+// rather than let it act on the terminal.
 func (e *FieldError) Error() string {
-	loc := e.File
+	loc := untrusted.Escape(e.File, 0)
 	if e.Pos.Line > 0 {
-		loc = fmt.Sprintf("%s:%d:%d", e.File, e.Pos.Line, e.Pos.Col)
+		loc = fmt.Sprintf("%s:%d:%d", loc, e.Pos.Line, e.Pos.Col)
 	}
+	msg := escapeLines(e.Msg)
 	if e.Key != "" {
-		return fmt.Sprintf("%s: %s: %s", loc, e.Key, e.Msg)
+		return fmt.Sprintf("%s: %s: %s", loc, untrusted.Escape(e.Key, 0), msg)
 	}
-	return fmt.Sprintf("%s: %s", loc, e.Msg)
+	return fmt.Sprintf("%s: %s", loc, msg)
+}
+
+// escapeLines escapes each line of s, keeping its line breaks.
+func escapeLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = untrusted.Escape(l, 0)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // Errors is every problem found in one file, in file order. Its message has

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/ddnsd/ddns/configs"
@@ -75,8 +76,13 @@ func (a *App) note(e journal.Entry) {
 	}
 	select {
 	case a.jw.ch <- journalOp{e: e}:
+		a.jw.full.Store(false)
 	default:
-		a.logger.Warn("the journal's queue is full; an entry is lost", "kind", e.Kind)
+		// Said once while the queue stays full (a disk that hangs for
+		// an hour would otherwise repeat it with every event).
+		if !a.jw.full.Swap(true) {
+			a.logger.Warn("the journal's queue is full (the disk does not keep up); entries are lost until it drains", "kind", e.Kind)
+		}
 	}
 }
 
@@ -90,6 +96,13 @@ type journalWriter struct {
 	ch     chan journalOp
 	stopCh chan struct{}
 	done   chan struct{}
+	// down: the last write failed and the log said so; lost counts the
+	// entries lost since. Only run's goroutine touches them.
+	down bool
+	lost int
+	// full: note found the queue full and said so; cleared when an entry
+	// fits again.
+	full atomic.Bool
 }
 
 // journalOp is an entry to write, or (flushed set) a request to say when
@@ -130,8 +143,21 @@ func (w *journalWriter) do(op journalOp) {
 		close(op.flushed)
 		return
 	}
+	// A journal that cannot be written (a full disk, a read-only file, a
+	// path someone replaced) is logged when it starts failing and when it
+	// works again, not once per entry: a crash loop or a flapping network
+	// would otherwise repeat the warning with every event.
 	if err := w.j.Append(op.e); err != nil {
-		w.logger.Warn("cannot write the journal", "error", err)
+		w.lost++
+		if !w.down {
+			w.down = true
+			w.logger.Warn("cannot write the journal; supervision goes on without it, and this is logged again only once it works", "error", err)
+		}
+		return
+	}
+	if w.down {
+		w.logger.Warn("the journal is written again", "entries_lost", w.lost)
+		w.down, w.lost = false, 0
 	}
 }
 

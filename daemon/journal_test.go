@@ -4,16 +4,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
+
 	"github.com/ddnsd/ddns/configs"
 	"github.com/ddnsd/ddns/journal"
 	"github.com/ddnsd/ddns/readiness"
 	"github.com/ddnsd/ddns/supervise"
+	"github.com/ddnsd/ddns/testsupport/linebuf"
 )
 
 // gateProber is a prober whose verdict the test sets.
@@ -173,5 +178,80 @@ func TestJournalNeverHoldsUpTheLoop(t *testing.T) {
 	case <-done:
 	case <-time.After(wait):
 		t.Fatal("journaling blocked with the writer stuck")
+	}
+}
+
+// countingLogger counts the warnings a journal writer logs.
+type countingLogger struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (l *countingLogger) Warn(msg string, args ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.msgs = append(l.msgs, fmt.Sprint(append([]any{msg}, args...)...))
+}
+
+// TestJournalWriterLogsAFailingJournalOnce: the supervisor's journal,
+// every write of which fails (its path replaced by a folder; a full disk
+// fails alike), costs one warning for 50 entries, not 50; once it can be
+// written again the log says so once, with how many were lost.
+func TestJournalWriterLogsAFailingJournalOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal", "s.jsonl")
+	j, err := journal.Open(path, journal.Limits{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(path, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	log := &countingLogger{}
+	w := newJournalWriter(j, log)
+	at := time.Date(2026, 12, 2, 3, 0, 0, 0, time.UTC)
+	for i := range 50 {
+		w.ch <- journalOp{e: journal.Entry{At: at.Add(time.Duration(i) * time.Second), Kind: journal.KindRestarted, PID: i + 1}}
+	}
+	w.flush()
+	log.mu.Lock()
+	got := slices.Clone(log.msgs)
+	log.mu.Unlock()
+	if len(got) != 1 || !strings.Contains(got[0], "cannot write the journal") {
+		t.Fatalf("%d warnings for 50 failed entries, want 1: %q", len(got), got)
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	w.ch <- journalOp{e: journal.Entry{At: at.Add(time.Hour), Kind: journal.KindNetworkUp}}
+	w.stop()
+	if len(log.msgs) != 2 || !strings.Contains(log.msgs[1], "the journal is written again") || !strings.Contains(log.msgs[1], "50") {
+		t.Fatalf("the recovery is not logged once with 50 entries lost: %q", log.msgs)
+	}
+	res, err := journal.Read(journal.Filter{}, path)
+	if err != nil || len(res.Entries) != 1 {
+		t.Fatalf("the journal holds %d entries after the recovery, want 1 (%v)", len(res.Entries), err)
+	}
+}
+
+// TestFullJournalQueueIsLoggedOnce: with the writer stuck (a hung disk),
+// the events dropped from its full queue cost one warning, not one each.
+func TestFullJournalQueueIsLoggedOnce(t *testing.T) {
+	dir := t.TempDir()
+	cfg := config(t, "", fmt.Sprintf("state_file = %q", filepath.Join(dir, "state.json")))
+	logs := &linebuf.Buffer{}
+	h := newHarness(t, cfg, nil, func(o *Options) {
+		o.JournalPath = JournalPath(dir, o.ConfigPath)
+		o.Logger = hclog.New(&hclog.LoggerOptions{Output: logs, Level: hclog.Warn})
+	})
+	h.app.jw.stop()
+	h.app.jw = &journalWriter{ch: make(chan journalOp, 1), stopCh: make(chan struct{}), done: make(chan struct{})}
+	for range 3 * journalQueue {
+		h.app.journalEvent(supervise.Event{At: start, Kind: supervise.EventStopped})
+	}
+	if n := logs.Count("the journal's queue is full"); n != 1 {
+		t.Fatalf("%d warnings for %d dropped events, want 1:\n%s", n, 3*journalQueue-1, logs)
 	}
 }

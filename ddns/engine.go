@@ -95,6 +95,9 @@ type Engine struct {
 	journal *journal.Journal
 	failMu  sync.Mutex
 	fails   map[string]*failNote
+	// journalDown: the journal's last write failed, and the log said so
+	// once (journalErr).
+	journalDown journalDown
 }
 
 // recordStatus is one record's last result, for reports.

@@ -2,6 +2,7 @@ package ddns
 
 import (
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/ddnsd/ddns/configs"
@@ -119,14 +120,48 @@ func (e *Engine) append(ent journal.Entry) {
 	// Added, not flushed: the line survives a kill at once, and Pass
 	// flushes once for all its records (a thousand records changing
 	// together cost one fsync, not a thousand).
-	if err := e.journal.Add(ent); err != nil {
-		e.log.Warn("cannot write the address journal", "error", err)
-	}
+	err := e.journal.Add(ent)
+	e.journalDown.result(e.log, err)
 }
 
 // flushJournal puts the pass's entries on disk, with the state.
 func (e *Engine) flushJournal() {
 	if err := e.journal.Flush(); err != nil {
-		e.log.Warn("cannot write the address journal", "error", err)
+		e.journalDown.result(e.log, err)
+	}
+}
+
+// journalDown remembers that the journal cannot be written, so that a full
+// disk, a read-only file or a journal path someone replaced is logged once
+// when it starts, not once per entry of every pass (a thousand records
+// failing to journal would drown the log that says why), and once more
+// when the journal is written again, with how many entries were lost.
+type journalDown struct {
+	mu   sync.Mutex
+	down bool
+	lost int
+}
+
+// journalLogger is the part of the engine's logger journalDown uses.
+type journalLogger interface {
+	Warn(msg string, args ...any)
+	Info(msg string, args ...any)
+}
+
+// result takes the outcome of one write (nil: a line was written).
+func (d *journalDown) result(log journalLogger, err error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if err != nil {
+		d.lost++
+		if !d.down {
+			d.down = true
+			log.Warn("cannot write the address journal; updates go on without it, and this is logged again only once it works", "error", err)
+		}
+		return
+	}
+	if d.down {
+		log.Info("the address journal is written again", "entries_lost", d.lost)
+		d.down, d.lost = false, 0
 	}
 }

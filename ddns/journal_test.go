@@ -195,3 +195,64 @@ func TestEngineJournalsEachRecordWhenItsTurnEnds(t *testing.T) {
 		t.Fatalf("after the pass: %+v", res.Entries)
 	}
 }
+
+// TestJournalThatCannotBeWrittenIsLoggedOnce: a journal every write of
+// which fails (here its path was replaced by a folder after the engine
+// opened it; a full disk fails the same way) costs the pass nothing (every
+// record is set, the state is saved) and one warning, not one per entry
+// nor one per pass; once the journal can be written again the log says so
+// once, with how many entries were lost.
+func TestJournalThatCannotBeWrittenIsLoggedOnce(t *testing.T) {
+	api := providertest.NewCloudflare("tok-123", "example.com")
+	defer api.Close()
+	echo := newEcho(t, "11.22.33.44")
+	clock := newFakeClock()
+	logs := &linebuf.Buffer{}
+	state := filepath.Join(t.TempDir(), "state.json")
+	eng, err := New(cloudflareConfig(t, api.URL, echo.URL, 20), Options{
+		Logger: hclog.New(&hclog.LoggerOptions{Output: logs, Level: hclog.Debug}), Clock: clock,
+		StatePath: state, LockState: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	jpath := eng.JournalPath()
+	if err := os.Remove(jpath); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(jpath, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for i, addr := range []string{"11.22.33.44", "11.22.33.45"} {
+		echo.set(addr)
+		clock.Advance(time.Minute)
+		res := eng.Pass(context.Background())
+		if err := res.Err(); err != nil || res.Changed != 20 {
+			t.Fatalf("pass %d: %d changed, error %v\n%s", i, res.Changed, err, logs)
+		}
+		saved, err := os.ReadFile(state)
+		if err != nil || !strings.Contains(string(saved), addr) {
+			t.Fatalf("pass %d: the state does not hold %s (%v)", i, addr, err)
+		}
+	}
+	if n := logs.Count("cannot write the address journal"); n != 1 {
+		t.Fatalf("%d warnings about the journal over 2 passes of 20 changes, want 1:\n%s", n, logs)
+	}
+	if err := os.Remove(jpath); err != nil {
+		t.Fatal(err)
+	}
+	echo.set("11.22.33.46")
+	clock.Advance(time.Minute)
+	eng.Pass(context.Background())
+	if n := logs.Count("the address journal is written again"); n != 1 || !logs.Contains("entries_lost=40") {
+		t.Fatalf("the journal's recovery is not logged once with 40 entries lost:\n%s", logs)
+	}
+	if n := logs.Count("cannot write the address journal"); n != 1 {
+		t.Fatalf("%d warnings about the journal, want still 1:\n%s", n, logs)
+	}
+	res, err := journal.Read(journal.Filter{}, jpath)
+	if err != nil || len(res.Entries) != 20 {
+		t.Fatalf("the journal holds %d entries after the recovery, want 20 (%v)", len(res.Entries), err)
+	}
+}

@@ -202,6 +202,9 @@ func copyBinaries(r resolved, res *Result) (change, error) {
 	if len(jobs) == 0 {
 		return unchanged, nil
 	}
+	if err := safeFolder(onDisk(r.Root, r.BinDir)); err != nil {
+		return 0, fmt.Errorf("%w: copy into a folder only root (and you) can change, such as the default (leave out --bin-dir), or run chmod go-w on it", err)
+	}
 	mdisk := onDisk(r.Root, r.manifestPath())
 	if _, err := regularOrAbsent(mdisk); err != nil {
 		return 0, err
@@ -327,7 +330,23 @@ func removeCopies(r resolved, res *Result) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("reading the list of copies: %w; nothing was removed from %s", err, r.BinDir)
 	}
+	// A list in a folder others can change may be theirs: nothing on it
+	// is removed.
+	if err := safeFolder(onDisk(r.Root, r.BinDir)); err != nil {
+		return true, fmt.Errorf("%w; nothing was removed, as the list of copies there could have been written by someone else", err)
+	}
+	ours := map[string]bool{}
+	for _, base := range []string{"supervisor", "updater"} {
+		ours[joinFor(r.Target, r.BinDir, programName(r.Target, base))] = true
+	}
 	for _, e := range entries {
+		if !ours[e.path] {
+			// Install lists only the two programs it copies into the
+			// folder; a list naming anything else was edited, and
+			// removing that file (as root) is what its editor wants.
+			res.Notes = append(res.Notes, fmt.Sprintf("Left %s: the list of copies names it, but supervisor install copies only the supervisor and the updater into %s, so the list was edited.", e.path, r.BinDir))
+			continue
+		}
 		disk := onDisk(r.Root, e.path)
 		fi, err := regularOrAbsent(disk)
 		if err != nil {

@@ -368,3 +368,43 @@ func TestWindowsTaskRunsTheCopy(t *testing.T) {
 		t.Errorf("the task does not run the copy (%s):\n%s", want, xml)
 	}
 }
+
+// TestUninstallRemovesOnlyTheCopies: a list of copies edited (or planted)
+// to name another file with that file's checksum does not make uninstall,
+// run as root, delete it.
+func TestUninstallRemovesOnlyTheCopies(t *testing.T) {
+	root := t.TempDir()
+	o := copyOptions(root, &recorder{})
+	placeFile(t, root, o.CopyFrom, "supervisor v1", 0o755)
+	placeFile(t, root, o.UpdaterFrom, "updater v1", 0o755)
+	if _, err := Install(o); err != nil {
+		t.Fatal(err)
+	}
+	victim := placeFile(t, root, "/etc/shadow", "root:x:...", 0o600)
+	sum, err := fileSum(victim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	manifest := onDisk(root, "/usr/local/bin/.ddns-supervisor.installed")
+	b, err := os.ReadFile(manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = append(b, []byte(sum+" /etc/shadow\n"+sum+" /usr/local/bin/../../../etc/shadow\n")...)
+	if err := os.WriteFile(manifest, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Uninstall(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := readString(t, victim); got != "root:x:..." {
+		t.Fatalf("Uninstall removed or changed a file the edited list named: %q", got)
+	}
+	if !strings.Contains(strings.Join(res.Notes, "\n"), "Left /etc/shadow") {
+		t.Errorf("Uninstall does not say it left /etc/shadow: %q", res.Notes)
+	}
+	if _, err := os.Stat(onDisk(root, "/usr/local/bin/supervisor")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the real copy was not removed: %v", err)
+	}
+}

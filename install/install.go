@@ -41,6 +41,13 @@ func Install(o Options) (Result, error) {
 	if err := checkBinary(r); err != nil {
 		return res, err
 	}
+	if r.CopyFrom == "" {
+		// --binary runs a program where it is: said, not refused (it is
+		// the installer's explicit choice), when others could swap it.
+		if err := safeFolder(filepath.Dir(onDisk(r.Root, r.Binary))); err != nil {
+			res.Notes = append(res.Notes, fmt.Sprintf("Careful: %v, and the startup entry runs %s from there. Install without --binary to copy it to %s.", err, r.Binary, binDirHint(r)))
+		}
+	}
 	if r.Target == WindowsService {
 		// No files: the service manager holds the registration.
 		sres, err := installService(r)

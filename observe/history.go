@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/ddnsd/ddns/journal"
 )
@@ -58,7 +60,17 @@ func (s *Server) serveHistory(w http.ResponseWriter, r *http.Request) {
 
 // historyFilter reads /history's query.
 func historyFilter(q url.Values, now time.Time) (journal.Filter, error) {
+	for _, k := range []string{"since", "record", "max"} {
+		// Given twice, a proxy in front and this endpoint could each read
+		// another one: refused rather than guessed.
+		if len(q[k]) > 1 {
+			return journal.Filter{}, fmt.Errorf("%s= is given %d times; give it once", k, len(q[k]))
+		}
+	}
 	f := journal.Filter{Record: q.Get("record"), Max: DefaultHistoryMax}
+	if r := f.Record; len(r) > maxRecordParam || !utf8.ValidString(r) || strings.IndexFunc(r, func(c rune) bool { return !unicode.IsPrint(c) }) >= 0 {
+		return f, fmt.Errorf("record=%s is not a record's name (home.example.com or home.example.com/AAAA): at most %d bytes of printable UTF-8", clip(strings.ToValidUTF8(r, "?"), 40), maxRecordParam)
+	}
 	if v := q.Get("since"); v != "" {
 		t, err := parseSinceParam(v, now)
 		if err != nil {
@@ -75,6 +87,10 @@ func historyFilter(q url.Values, now time.Time) (journal.Filter, error) {
 	}
 	return f, nil
 }
+
+// maxRecordParam bounds record=: a DNS name is at most 253 bytes, and its
+// type a few more.
+const maxRecordParam = 300
 
 // parseSinceParam reads since= as an RFC 3339 time, else as a duration
 // back from now with whole days allowed in front ("7d", "1d12h").
@@ -95,7 +111,9 @@ func parseSinceParam(v string, now time.Time) (time.Time, error) {
 	}
 	if rest != "" {
 		dd, err := time.ParseDuration(rest)
-		if err != nil {
+		if err != nil || dd < 0 || d+dd < d {
+			// "1d-5h" is no duration a person means, and a sum past
+			// about 292 years does not fit.
 			return time.Time{}, bad
 		}
 		d += dd

@@ -61,6 +61,21 @@ func TestHistoryQuery(t *testing.T) {
 		{"?since=d", time.Time{}, "", 0, "since=d is neither"},
 		{"?max=0", time.Time{}, "", 0, "max=0 is not a number of entries"},
 		{"?max=many", time.Time{}, "", 0, "max=many is not a number of entries"},
+		// Hostile values: each a 400 naming what was wrong.
+		{"?max=-1", time.Time{}, "", 0, "max=-1 is not a number of entries"},
+		{"?max=99999999999999999999", time.Time{}, "", 0, "is not a number of entries"},
+		{"?since=-5d", time.Time{}, "", 0, "since=-5d is neither"},
+		{"?since=99999999999d", time.Time{}, "", 0, "since=99999999999d is neither"},
+		{"?since=1e400h", time.Time{}, "", 0, "since=1e400h is neither"},
+		{"?since=1d-5h", time.Time{}, "", 0, "since=1d-5h is neither"},
+		{"?since=36500d2562047h", time.Time{}, "", 0, "is neither"},
+		{"?since=%ff%fe", time.Time{}, "", 0, "is neither"},
+		{"?max=1&max=50000", time.Time{}, "", 0, "max= is given 2 times; give it once"},
+		{"?since=7d&since=1h", time.Time{}, "", 0, "since= is given 2 times"},
+		{"?record=a.example.com&record=b.example.com", time.Time{}, "", 0, "record= is given 2 times"},
+		{"?record=%ff.example.com", time.Time{}, "", 0, "is not a record's name"},
+		{"?record=%1b[2J.example.com", time.Time{}, "", 0, "is not a record's name"},
+		{"?record=" + strings.Repeat("a", 301), time.Time{}, "", 0, "is not a record's name"},
 	}
 	for _, tc := range tests {
 		n := len(h.got)

@@ -136,11 +136,22 @@ func (c *hetznerClient) GetRecords(ctx context.Context, zone string) ([]libdns.R
 		for _, r := range out.Records {
 			all = append(all, apiRecord{ID: r.ID, Name: r.Name, Type: r.Type, Value: r.Value, TTL: time.Duration(r.TTL) * time.Second})
 		}
-		if out.Meta == nil || page >= out.Meta.Pagination.LastPage {
+		// An empty page ends the listing whatever last_page says, and
+		// the pages are bounded: an answer claiming a billion pages (a
+		// broken or hostile API) would otherwise keep the pass asking,
+		// and growing the list, until its deadline.
+		if out.Meta == nil || page >= out.Meta.Pagination.LastPage || len(out.Records) == 0 {
 			return all, nil
+		}
+		if page >= hetznerMaxPages {
+			return nil, fmt.Errorf("the zone %s lists more than %d pages of records, more than any zone this program manages holds: %w", zone, hetznerMaxPages, ErrRejected)
 		}
 	}
 }
+
+// hetznerMaxPages bounds a zone's listing: 100 records a page, so 100,000
+// records.
+const hetznerMaxPages = 1000
 
 func (c *hetznerClient) body(ctx context.Context, zone string, r libdns.Record) (hzRecord, error) {
 	id, err := c.zoneID(ctx, zone)

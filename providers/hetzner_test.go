@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -98,5 +99,48 @@ func TestHetznerUpdateIsOnePutByID(t *testing.T) {
 		if got := f.Values(c.fqdn, "A"); !slices.Equal(got, []string{c.want}) {
 			t.Errorf("%s = %q, want %q", c.fqdn, got, c.want)
 		}
+	}
+}
+
+// TestHetznerListingIsBounded: an API whose every page of records claims a
+// billion pages more ends at its first empty page, and one that fills
+// every page without end is refused after hetznerMaxPages, in both cases
+// at once rather than at the pass's deadline.
+func TestHetznerListingIsBounded(t *testing.T) {
+	f := providertest.NewHetzner(hetznerToken, "example.com")
+	t.Cleanup(f.Close)
+	p := newHetznerForTest(t, f.URL, hetznerToken)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := p.Get(ctx, "example.com", "home", "A"); err != nil {
+		t.Fatal(err) // the zone's ID is known from here on
+	}
+	for _, tc := range []struct {
+		name    string
+		records string
+		wantErr bool
+	}{
+		{"empty pages", `[]`, false},
+		{"full pages", `[{"id":"1","zone_id":"` + providertest.HetznerZoneID + `","type":"TXT","name":"x","value":"\"v\"","ttl":300}]`, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var pages atomic.Int64
+			f.Override(func(w http.ResponseWriter, r *http.Request) {
+				pages.Add(1)
+				w.Header().Set("Content-Type", "application/json")
+				w.Write([]byte(`{"records":` + tc.records + `,"meta":{"pagination":{"page":1,"per_page":100,"last_page":1000000000,"total_entries":100000000000}}}`))
+			})
+			defer f.Override(nil)
+			_, err := p.Get(ctx, "example.com", "home", "A")
+			if ctx.Err() != nil {
+				t.Fatalf("the listing ran until the deadline (%d pages)", pages.Load())
+			}
+			if tc.wantErr != (err != nil) || tc.wantErr && !errors.Is(err, ErrRejected) {
+				t.Fatalf("after %d pages: %v, want an error: %v", pages.Load(), err, tc.wantErr)
+			}
+			if n := pages.Load(); n > hetznerMaxPages {
+				t.Errorf("%d pages asked, want at most %d", n, hetznerMaxPages)
+			}
+		})
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/ddnsd/ddns/configs"
 	"github.com/ddnsd/ddns/ipc"
 	"github.com/ddnsd/ddns/logging"
+	"github.com/ddnsd/ddns/untrusted"
 )
 
 // request sends one request and returns its reply; the int is an exit code
@@ -89,14 +90,17 @@ func cmdStatus(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	if !rep.OK || rep.Status == nil {
-		fmt.Fprintf(stderr, "supervisor status: %s\n", rep.Error)
+		fmt.Fprintf(stderr, "supervisor status: %s\n", shown(rep.Error))
 		return ipc.StatusNoSupervisor
 	}
 	st := rep.Status
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		enc.Encode(st)
+		b, _ := json.MarshalIndent(st, "", "  ")
+		// Indented JSON holds newlines only between values, so each line
+		// is escaped on its own and the document stays the same JSON.
+		for _, l := range strings.Split(string(b), "\n") {
+			fmt.Fprintln(stdout, rawSafe(l))
+		}
 	} else {
 		printStatus(stdout, st, events != 0)
 	}
@@ -140,7 +144,7 @@ const tableEvents = 8
 // events, or every event received when allEvents (--events was given).
 func printStatus(w io.Writer, st *ipc.Status, allEvents bool) {
 	c := st.Child
-	line := fmt.Sprintf("child       %s", c.State)
+	line := fmt.Sprintf("child       %s", shown(c.State))
 	if c.PID != 0 {
 		line += fmt.Sprintf(" (pid %d, up %s)", c.PID, seconds(c.UptimeSeconds))
 	}
@@ -149,9 +153,9 @@ func printStatus(w io.Writer, st *ipc.Status, allEvents bool) {
 	if e := c.LastExit; e != nil {
 		how := fmt.Sprintf("code %d: %s", e.Code, ipc.ExitCode(e.Code).Meaning())
 		if e.Signal != "" {
-			how = "killed by " + e.Signal
+			how = "killed by " + shown(e.Signal)
 		}
-		fmt.Fprintf(w, "last exit   %s, %s (%s)\n", how, ago(e.At), e.Reason)
+		fmt.Fprintf(w, "last exit   %s, %s (%s)\n", how, ago(e.At), shown(e.Reason))
 	}
 	if c.NextStartInSeconds > 0 {
 		fmt.Fprintf(w, "next start  in %s\n", seconds(c.NextStartInSeconds))
@@ -160,7 +164,7 @@ func printStatus(w io.Writer, st *ipc.Status, allEvents bool) {
 		fmt.Fprintf(w, "last report %s ago\n", seconds(c.LastReportAgeSeconds))
 	}
 	s := st.Supervisor
-	fmt.Fprintf(w, "supervisor  pid %d, up %s, %s, config %s (generation %d, hash %s)\n", s.PID, seconds(s.UptimeSeconds), s.Version, configs.DisplayName(s.ConfigPath), s.ConfigGeneration, s.ConfigHash)
+	fmt.Fprintf(w, "supervisor  pid %d, up %s, %s, config %s (generation %d, hash %s)\n", s.PID, seconds(s.UptimeSeconds), shown(s.Version), shown(configs.DisplayName(s.ConfigPath)), s.ConfigGeneration, shown(s.ConfigHash))
 	if s.ConfigError != "" {
 		running := "running on the previous config"
 		switch {
@@ -169,21 +173,21 @@ func printStatus(w io.Writer, st *ipc.Status, allEvents bool) {
 		case s.ConfigGeneration == 0:
 			running = "no valid config yet: running on the defaults"
 		}
-		fmt.Fprintf(w, "CONFIG ERROR (%s):\n  %s\n", running, strings.ReplaceAll(s.ConfigError, "\n", "\n  "))
+		fmt.Fprintf(w, "CONFIG ERROR (%s):\n  %s\n", running, shownLines(s.ConfigError, "\n  "))
 	}
 	n := st.Network
 	verdict := "ready"
 	if !n.Ready {
-		verdict = "NOT READY: " + n.Reason
+		verdict = "NOT READY: " + shown(n.Reason)
 	}
 	fmt.Fprintf(w, "network     %s\n", verdict)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, ch := range n.Checks {
 		ok := "ok"
 		if !ch.OK {
-			ok = "FAIL " + ch.Error
+			ok = "FAIL " + shown(ch.Error)
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%.1f ms\t%s\n", ch.Kind, ch.Target, ch.LatencyMS, ok)
+		fmt.Fprintf(tw, "  %s\t%s\t%.1f ms\t%s\n", shown(ch.Kind), shown(ch.Target), ch.LatencyMS, ok)
 	}
 	tw.Flush()
 	if len(st.Records) > 0 {
@@ -191,31 +195,50 @@ func printStatus(w io.Writer, st *ipc.Status, allEvents bool) {
 		for _, r := range st.Records {
 			state := "synced " + ago(r.SyncedAt)
 			if r.Error != "" {
-				state = "ERROR " + r.Error
+				state = "ERROR " + shown(r.Error)
 			}
-			addr := r.Address
+			addr := shown(r.Address)
 			if addr == "" {
 				addr = "-"
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", r.Name, r.Type, addr, state)
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", shown(r.Name), shown(r.Type), addr, state)
 		}
 		tw.Flush()
 	}
 	if len(st.Events) > 0 {
-		shown := st.Events
+		events := st.Events
 		if !allEvents {
-			shown = shown[max(0, len(shown)-tableEvents):]
+			events = events[max(0, len(events)-tableEvents):]
 		}
 		head := "events"
-		if older := len(st.Events) - len(shown) + st.EventsOmitted; older > 0 {
-			head = fmt.Sprintf("events (the last %d; %d older: --events N or all)", len(shown), older)
+		if older := len(st.Events) - len(events) + st.EventsOmitted; older > 0 {
+			head = fmt.Sprintf("events (the last %d; %d older: --events N or all)", len(events), older)
 		}
 		fmt.Fprintln(w, head)
-		for _, e := range shown {
-			fmt.Fprintf(tw, "  %s\t%s\t%s\n", clock(e.At), e.Kind, e.Detail)
+		for _, e := range events {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", clock(e.At), shown(e.Kind), shown(e.Detail))
 		}
 		tw.Flush()
 	}
+}
+
+// shown is a text that came from outside this command (the supervisor's
+// reply, which carries the child's reports, providers' errors, interface
+// names, config errors; a journal line) as it may reach a terminal: every
+// control character, escape sequence, carriage return, line separator and
+// bidi override written as its Go escape (untrusted.Escape), so no such text
+// can move the cursor, rewrite a line, retitle the window or reorder what a
+// person reads.
+func shown(s string) string { return untrusted.Escape(s, 0) }
+
+// shownLines is shown for a text of several lines: each line escaped, and
+// joined again with sep (a newline and an indent).
+func shownLines(s, sep string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = shown(l)
+	}
+	return strings.Join(lines, sep)
 }
 
 func seconds(s float64) string {
@@ -303,10 +326,10 @@ func cmdControl(name string, args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	if !rep.OK {
-		fmt.Fprintf(stderr, "supervisor %s: %s\n", name, rep.Error)
+		fmt.Fprintf(stderr, "supervisor %s: %s\n", name, shown(rep.Error))
 		return 1
 	}
-	fmt.Fprintln(stdout, rep.Message)
+	fmt.Fprintln(stdout, shownLines(rep.Message, "\n"))
 	return 0
 }
 
@@ -397,14 +420,14 @@ func logPrinter(w io.Writer, asJSON bool) func(string) error {
 }
 
 // rawSafe writes the characters of line that a terminal acts on (C0
-// controls but tab, DEL, C1 controls, U+2028 and U+2029) as JSON's \uXXXX
-// escapes. JSON allows none of the C0 controls raw in a string, and the
+// controls but tab, DEL, C1 controls, U+2028 and U+2029, and the bidi
+// controls that reorder what is shown) as JSON's \uXXXX escapes. JSON allows none of the C0 controls raw in a string, and the
 // others escaped mean the same, so a JSON line stays the same JSON; any
 // other line changes only where it would have reached the terminal as a
 // control.
 func rawSafe(line string) string {
 	unsafe := func(r rune) bool {
-		return r < 0x20 && r != '\t' || r >= 0x7f && r <= 0x9f || r == 0x2028 || r == 0x2029
+		return r < 0x20 && r != '\t' || r >= 0x7f && r <= 0x9f || r == 0x2028 || r == 0x2029 || bidiControl(r)
 	}
 	if strings.IndexFunc(line, unsafe) < 0 {
 		return line
@@ -418,6 +441,14 @@ func rawSafe(line string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// bidiControl reports whether r is one of the characters that change the
+// order in which a terminal shows the text around it (embeddings,
+// overrides, isolates, marks): a hostile text could make "192.0.2.1" read
+// as another address.
+func bidiControl(r rune) bool {
+	return r == 0x061c || r == 0x200e || r == 0x200f || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
 }
 
 var errStreamDone = errors.New("done")

@@ -70,7 +70,7 @@ func cmdHistory(args []string, stdout, stderr io.Writer) int {
 	}
 	paths, warn := historyPaths(resolveConfigPath(*config))
 	if warn != "" {
-		fmt.Fprintln(stderr, "warning:", warn)
+		fmt.Fprintln(stderr, "warning:", shownLines(warn, "\n  "))
 	}
 	res, err := journal.Read(filter, paths...)
 	code := 0
@@ -85,9 +85,14 @@ func cmdHistory(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "note: older entries exist beyond what was read")
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
 		for _, e := range res.Entries {
-			if err := enc.Encode(e); err != nil {
+			b, err := json.Marshal(e)
+			if err != nil {
+				return 1
+			}
+			// The journal may have been written by anything: the
+			// characters a terminal acts on go out as JSON escapes.
+			if _, err := io.WriteString(stdout, rawSafe(string(b))+"\n"); err != nil {
 				return 1
 			}
 		}
@@ -125,11 +130,12 @@ func historyPaths(path string) ([]string, string) {
 // parseSince reads a Go duration, with whole days allowed in front: "7d",
 // "1d12h", "36h", "90m".
 func parseSince(s string) (time.Duration, error) {
+	bad := fmt.Errorf("%q is not a duration (use 36h, 90m, 7d or 1d12h)", s)
 	var days time.Duration
 	if i := strings.IndexByte(s, 'd'); i > 0 {
 		n, err := strconv.Atoi(s[:i])
 		if err != nil || n < 0 || n > 100*365 {
-			return 0, fmt.Errorf("%q is not a duration (use 36h, 90m, 7d or 1d12h)", s)
+			return 0, bad
 		}
 		days, s = time.Duration(n)*24*time.Hour, s[i+1:]
 		if s == "" {
@@ -137,15 +143,22 @@ func parseSince(s string) (time.Duration, error) {
 		}
 	}
 	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
-		return 0, fmt.Errorf("%q is not a duration (use 36h, 90m, 7d or 1d12h)", s)
+	if err != nil || d < 0 || days+d < days {
+		// days+d < days: past about 292 years the sum wraps, and the
+		// filter would start in the future.
+		return 0, bad
 	}
 	return days + d, nil
 }
 
 // historyLine is one entry in words: local time, kind, then what the kind
-// carries.
+// carries. Every text is escaped (shown): the writers clean what they
+// write, but a journal is a file, and whoever could write it (another
+// program, a user who owns the state folder, a damaged disk) must not reach
+// the terminal of whoever reads it.
 func historyLine(e journal.Entry, loc *time.Location) string {
+	e.Kind, e.Record, e.Provider = shown(e.Kind), shown(e.Record), shown(e.Provider)
+	e.Old, e.New, e.Error, e.Detail = shown(e.Old), shown(e.New), shown(e.Error), shown(e.Detail)
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s  %-15s", e.At.In(loc).Format("2006-01-02 15:04:05"), e.Kind)
 	if e.Record != "" {

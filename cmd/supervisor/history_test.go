@@ -158,6 +158,12 @@ func TestParseSince(t *testing.T) {
 		{"-1d", 0, false},
 		{"1.5d", 0, false},
 		{"", 0, false},
+		// Hostile values.
+		{"-5d", 0, false},
+		{"99999999999d", 0, false},
+		{"1e400h", 0, false},
+		{"36500d2562047h", 0, false}, // past what a duration holds: it wrapped to the future
+		{"36500d", 36500 * 24 * time.Hour, true},
 	} {
 		got, err := parseSince(tc.in)
 		if (err == nil) != tc.ok || got != tc.want {

@@ -72,7 +72,7 @@ func (w *watcher) run(ctx context.Context) {
 			key = "error: " + err.Error()
 		case w.asJSON:
 			b, _ := json.Marshal(st)
-			body.Write(append(b, '\n'))
+			body.WriteString(rawSafe(string(b)) + "\n")
 			key = changeKey(st, nil)
 		default:
 			printStatus(&body, st, w.allEvents)
@@ -183,7 +183,7 @@ func askStatus(ctx context.Context, path string, events int) (*ipc.Status, error
 		return nil, fmt.Errorf("no reply: %w", err)
 	}
 	if !rep.OK || rep.Status == nil {
-		return nil, fmt.Errorf("the supervisor refused: %s", rep.Error)
+		return nil, fmt.Errorf("the supervisor refused: %s", shown(rep.Error))
 	}
 	return rep.Status, nil
 }

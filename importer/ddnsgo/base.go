@@ -21,6 +21,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/ddnsd/ddns/untrusted"
 )
 
 // MaxInputSize bounds the YAML file read: ddns-go's own files are a few
@@ -117,7 +119,14 @@ func (e *InputError) Error() string {
 		b.WriteString(e.Key + ": ")
 	}
 	b.WriteString(e.Msg)
-	return b.String()
+	// The key and the message may quote the input: each line escaped, so
+	// a key of control characters cannot act on the terminal the error
+	// reaches (the message's own lines stay lines).
+	lines := strings.Split(b.String(), "\n")
+	for i, l := range lines {
+		lines[i] = untrusted.Escape(l, 0)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // sortedKeys returns m's keys in order, for stable output.

@@ -123,36 +123,99 @@ func defaultShell() []string {
 }
 
 // writeFile writes the config owner-only (it may hold secrets), refusing
-// to replace a file unless force.
+// to replace a file unless force. Whatever is at path is never written
+// through: without force the file must be new (O_EXCL, which also refuses
+// a symbolic link); with force the new content goes to a temporary file
+// beside it, mode 0600, renamed over it, so a link planted there is
+// replaced, not followed, and a file that was readable by others does not
+// keep its mode with secrets in it.
 func writeFile(path string, data []byte, force bool) error {
-	flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
-	if force {
-		flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	if fi, err := os.Lstat(path); err == nil {
+		switch {
+		case fi.Mode()&fs.ModeSymlink != 0:
+			return fmt.Errorf("%s is a symbolic link; import-ddns-go never writes through one (whoever planted it chose where the file would land): remove it, or write elsewhere", path)
+		case !fi.Mode().IsRegular():
+			return fmt.Errorf("%s exists and is not a regular file; move it away, or write elsewhere", path)
+		case !force:
+			return fmt.Errorf("%s already exists; give --force to replace it", path)
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("cannot write %s: %w", path, err)
 	}
-	f, err := os.OpenFile(path, flags, 0o600)
-	if errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("%s already exists; give --force to replace it", path)
+	if !force {
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("%s already exists; give --force to replace it", path)
+		}
+		if err != nil {
+			return fmt.Errorf("cannot write %s: %w", path, err)
+		}
+		return finish(f, path, data)
 	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
-		return fmt.Errorf("cannot write the config: %w", err)
+		return fmt.Errorf("cannot write %s: %w", path, err)
 	}
-	if _, err := f.Write(data); err != nil {
+	tmp := f.Name()
+	defer os.Remove(tmp) // after the rename this finds nothing
+	if err := f.Chmod(0o600); err != nil && runtime.GOOS != "windows" {
 		f.Close()
-		return fmt.Errorf("cannot write the config %s: %w", path, err)
+		return fmt.Errorf("cannot write %s: %w", path, err)
 	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("cannot write the config %s: %w", path, err)
+	if err := finish(f, path, data); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("cannot replace %s: %w", path, err)
 	}
 	return nil
 }
 
-// writeSecret writes one secret file, owner-only, in an owner-only folder.
+// finish writes data to f, the file for path, and closes it.
+func finish(f *os.File, path string, data []byte) error {
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	return nil
+}
+
+// writeSecret writes one secret file, owner-only, in an owner-only folder
+// (checkSecretsDir).
 func writeSecret(s Secret, force bool) error {
-	if err := os.MkdirAll(filepath.Dir(s.Path), 0o700); err != nil {
-		return fmt.Errorf("cannot create the secrets folder: %w", err)
+	if err := checkSecretsDir(filepath.Dir(s.Path)); err != nil {
+		return err
 	}
 	if err := writeFile(s.Path, []byte(s.Value+"\n"), force); err != nil {
 		return fmt.Errorf("secret file: %w", err)
 	}
-	return os.Chmod(s.Path, 0o600)
+	return nil
+}
+
+// checkSecretsDir creates the secrets folder (mode 0700) or checks the one
+// there: not a symbolic link (the secrets would land where its owner
+// chose), and not a folder another user owns or may write (they could
+// swap a secret file for their own: a webhook URL of theirs, a token of
+// their account).
+func checkSecretsDir(dir string) error {
+	fi, err := os.Lstat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("cannot create the secrets folder: %w", err)
+		}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("cannot use the secrets folder %s: %w", dir, err)
+	}
+	switch {
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return fmt.Errorf("the secrets folder %s is a symbolic link; give the folder it points to, if it is yours, or a new folder", dir)
+	case !fi.IsDir():
+		return fmt.Errorf("the secrets folder %s is not a folder", dir)
+	}
+	return folderOnlyOurs(fi, dir)
 }

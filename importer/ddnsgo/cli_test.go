@@ -205,3 +205,65 @@ func TestInlineSecretsAreWarnedOf(t *testing.T) {
 	}
 	checkConverted(t, "stdout", []byte(stdout))
 }
+
+// TestHostileKeysStayInertInTheOutputAndOnStderr: a YAML key or value of
+// control characters (an ANSI sequence, NUL, DEL, a line separator, a bidi
+// override) reaches the TOML's comments and stderr escaped: the config
+// still loads (TOML refuses a raw control character anywhere, comments
+// included), and nothing acts on the terminal.
+func TestHostileKeysStayInertInTheOutputAndOnStderr(t *testing.T) {
+	const hostile = `"\e[2J\0\x7f\u2028\u202e"`
+	in := writeTemp(t, "ddns.yaml", "dnsconf:\n  - ipv4: {enable: true, gettype: url, url: 'https://4.ipw.cn', domains: [home.example.com]}\n"+
+		"    dns: {name: cloudflare, secret: x, "+hostile+": y}\n    "+hostile+": z\n")
+	out, errOut, code := runMain(in)
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, errOut)
+	}
+	if _, err := configs.Parse("out.toml", []byte(out), loadOptions()); err != nil {
+		t.Fatalf("the converted config does not load: %v\n%s", err, out)
+	}
+	for name, text := range map[string]string{"stdout": out, "stderr": errOut} {
+		if i := strings.IndexFunc(text, func(r rune) bool {
+			return r < 0x20 && r != '\n' && r != '\t' || r == 0x7f || r == 0x2028 || r == 0x202e
+		}); i >= 0 {
+			t.Errorf("%s holds %q raw:\n%q", name, text[i:i+1], text)
+		}
+	}
+	if !strings.Contains(errOut, `\x1b[2J`) {
+		t.Errorf("stderr does not show the key escaped:\n%s", errOut)
+	}
+	// A refusal that names the key (given twice) is escaped too.
+	in = writeTemp(t, "twice.yaml", "dnsconf:\n  - dns: {name: alidns}\n    "+hostile+": 1\n    "+hostile+": 2\n")
+	_, errOut, code = runMain(in)
+	if code != 2 || strings.ContainsAny(errOut, "\x1b\x00\x7f\u2028\u202e") {
+		t.Errorf("a refusal naming a hostile key: exit %d, stderr %q", code, errOut)
+	}
+}
+
+// TestSecretsRoundTripAndPrintInert: a secret holding what breaks TOML
+// (quotes, backslashes, a newline that could start a key of its own) or
+// acts on a terminal (C1 CSI, a line separator, a bidi override) reads back
+// from the written config as the same secret, and the config printed to
+// stdout holds none of them raw.
+func TestSecretsRoundTripAndPrintInert(t *testing.T) {
+	const secret = "a\"b\\c\n[providers.evil]\ntype = \"webhook\"\u009b31m\u2028\u202e'''"
+	in := writeTemp(t, "ddns.yaml", "dnsconf:\n  - name: home\n    ipv4: {enable: true, gettype: url, url: 'https://4.ipw.cn', domains: [home.example.com]}\n"+
+		"    dns: {name: cloudflare, secret: \"a\\\"b\\\\c\\n[providers.evil]\\ntype = \\\"webhook\\\"\\u009b31m\\u2028\\u202e'''\"}\n")
+	out, errOut, code := runMain(in)
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, errOut)
+	}
+	if strings.ContainsAny(out, "\u009b\u2028\u202e") {
+		t.Errorf("the printed config holds terminal controls raw:\n%q", out)
+	}
+	cfg, err := configs.Parse("out.toml", []byte(out), loadOptions())
+	if err != nil {
+		t.Fatalf("the config does not load: %v\n%s", err, out)
+	}
+	if got := cfg.Providers["home"].Params["api_token"]; got != secret {
+		t.Errorf("the secret reads back as %q, want %q", got, secret)
+	}
+	if _, ok := cfg.Providers["evil"]; ok || len(cfg.Providers) != 1 {
+		t.Errorf("the secret injected providers: %v", cfg.Providers)
+	}
+}

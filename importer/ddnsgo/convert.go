@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/ddnsd/ddns/providers/spec"
+	"github.com/ddnsd/ddns/untrusted"
 	"golang.org/x/net/publicsuffix"
 )
 
@@ -64,7 +65,8 @@ func noteLines(name string, notes []Note) []string {
 		if n.Line > 0 {
 			loc += ":" + strconv.Itoa(n.Line)
 		}
-		out[i] = loc + ": " + strings.TrimPrefix(n.String(), fmt.Sprintf("line %d: ", n.Line))
+		// Escaped: a note quotes the input, and it goes to a terminal.
+		out[i] = untrusted.Escape(loc+": "+strings.TrimPrefix(n.String(), fmt.Sprintf("line %d: ", n.Line)), 0)
 	}
 	return out
 }

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/ddnsd/ddns/untrusted"
 )
 
 type outKV struct {
@@ -130,10 +132,13 @@ func (o *output) render(name string, notes []Note) []byte {
 	return []byte(b.String())
 }
 
-// comment makes s safe on one comment line.
-func comment(s string) string {
-	return strings.NewReplacer("\r", " ", "\n", " ").Replace(s)
-}
+// comment makes s safe on one comment line: every character TOML allows
+// in no comment (control characters but tab) and every one that would act
+// on a terminal showing the file (line separators, bidi overrides) is
+// written as its Go escape, so a YAML key or value holding them neither
+// breaks the config (TOML refuses a file with a raw control character)
+// nor starts a line of its own.
+func comment(s string) string { return untrusted.Escape(s, 0) }
 
 var bareKey = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
@@ -161,7 +166,11 @@ func tomlString(s string) string {
 		case '\r':
 			b.WriteString(`\r`)
 		default:
-			if r < 0x20 || r == 0x7f || r == utf8.RuneError {
+			if r < 0x20 || r >= 0x7f && r <= 0x9f || r == utf8.RuneError || terminalActive(r) {
+				// TOML refuses C0 controls and DEL raw; C1 controls,
+				// line separators and bidi controls it allows, but they
+				// act on the terminal the config is printed to: all are
+				// written as escapes, the same value.
 				fmt.Fprintf(&b, `\u%04X`, r)
 			} else {
 				b.WriteRune(r)
@@ -170,6 +179,14 @@ func tomlString(s string) string {
 	}
 	b.WriteByte('"')
 	return b.String()
+}
+
+// terminalActive reports the characters besides controls that change how
+// a terminal shows text: line and paragraph separators, bidi embeddings,
+// overrides, isolates and marks.
+func terminalActive(r rune) bool {
+	return r == 0x2028 || r == 0x2029 || r == 0x061c || r == 0x200e || r == 0x200f ||
+		r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
 }
 
 func tomlArray(ss []string) string {

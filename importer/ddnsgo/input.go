@@ -97,6 +97,9 @@ func (r *reader) parse(data []byte) (*document, error) {
 	if root.Kind == 0 || len(root.Content) == 0 {
 		return nil, r.fail(0, "", "the file is empty, not a ddns-go config (it should hold a dnsconf list)")
 	}
+	if own, expanded := aliasExpansion(&root); expanded-own > maxAliasExpansion {
+		return nil, r.fail(0, "", "its YAML aliases (*name) make its %d values stand for %s, and aliases may add at most %d; ddns-go writes no aliases: write the entries out", own, expandedWords(expanded), maxAliasExpansion)
+	}
 	top := deref(root.Content[0])
 	if top.Kind != yaml.MappingNode {
 		return nil, r.fail(top.Line, "", "this is YAML %s, not a ddns-go config (a mapping with a dnsconf list, as ddns-go writes to .ddns_go_config.yaml)", kindName(top))
@@ -355,6 +358,56 @@ func (r *reader) str(n *yaml.Node, path string, out *value) error {
 	}
 	out.s = n.Value
 	return nil
+}
+
+// maxAliasExpansion bounds how many values the YAML aliases of a file may
+// add to it once followed. The converter follows every alias it meets, so
+// a small file whose list repeats, by alias, an entry that itself holds a
+// long list by alias ("billion laughs") would cost time, memory and output
+// in the product of the two: 6 KB of 300 aliases to an entry of 300
+// domains made 13 MB of TOML and 218 MB of allocations. ddns-go writes no
+// aliases; a hand-written file may share a few.
+const maxAliasExpansion = 10_000
+
+// aliasExpansion counts the values of the document at n: own, each node
+// once as written; expanded, with every alias counted as the values it
+// stands for (saturating, so a nest of aliases cannot overflow it).
+func aliasExpansion(n *yaml.Node) (own, expanded int) {
+	const ceiling = 1 << 40
+	memo := map[*yaml.Node]int{}
+	var size func(n *yaml.Node, depth int) int
+	size = func(n *yaml.Node, depth int) int {
+		if v, ok := memo[n]; ok {
+			return v
+		}
+		memo[n] = ceiling // an alias cycle, which yaml.v3 refuses anyway, counts as endless
+		total := 1
+		if n.Kind == yaml.AliasNode {
+			total = ceiling
+			if n.Alias != nil && depth < 64 {
+				total = size(n.Alias, depth+1)
+			}
+		} else {
+			own++
+		}
+		if n.Kind != yaml.AliasNode {
+			for _, c := range n.Content {
+				total = min(total+size(c, depth), ceiling)
+			}
+		}
+		memo[n] = total
+		return total
+	}
+	expanded = size(n, 0)
+	return own, expanded
+}
+
+// expandedWords is aliasExpansion's count in words.
+func expandedWords(n int) string {
+	if n >= 1<<40 {
+		return "more than a trillion"
+	}
+	return fmt.Sprintf("%d", n)
 }
 
 // deref follows an alias (bounded: yaml.v3 refuses an alias to itself).
