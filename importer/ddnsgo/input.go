@@ -369,11 +369,16 @@ func (r *reader) str(n *yaml.Node, path string, out *value) error {
 // aliases; a hand-written file may share a few.
 const maxAliasExpansion = 10_000
 
+// aliasCeiling is where aliasExpansion stops counting: far above
+// maxAliasExpansion, and small enough that the sum of two counts fits a
+// 32-bit int (linux/arm and linux/mipsle builds).
+const aliasCeiling = 1 << 29
+
 // aliasExpansion counts the values of the document at n: own, each node
 // once as written; expanded, with every alias counted as the values it
 // stands for (saturating, so a nest of aliases cannot overflow it).
 func aliasExpansion(n *yaml.Node) (own, expanded int) {
-	const ceiling = 1 << 40
+	const ceiling = aliasCeiling
 	memo := map[*yaml.Node]int{}
 	var size func(n *yaml.Node, depth int) int
 	size = func(n *yaml.Node, depth int) int {
@@ -404,8 +409,8 @@ func aliasExpansion(n *yaml.Node) (own, expanded int) {
 
 // expandedWords is aliasExpansion's count in words.
 func expandedWords(n int) string {
-	if n >= 1<<40 {
-		return "more than a trillion"
+	if n >= aliasCeiling {
+		return "more than 500 million"
 	}
 	return fmt.Sprintf("%d", n)
 }

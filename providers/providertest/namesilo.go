@@ -205,7 +205,7 @@ func (s *NameSilo) idsLocked() []string {
 
 func (s *NameSilo) addLocked(fqdn, typ, value string, ttl int) string {
 	s.nextID++
-	id := fmt.Sprintf("%032x", 0x5111c0<<40+s.nextID)
+	id := fmt.Sprintf("%032x", int64(0x5111c0)<<40+int64(s.nextID))
 	s.recs[id] = &nsFakeRecord{id: id, typ: typ, host: fqdn, value: value, ttl: ttl}
 	return id
 }
