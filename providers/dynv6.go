@@ -147,14 +147,9 @@ func (d *dynv6) zone(ctx context.Context, name string) (dynv6Zone, error) {
 	return z, nil
 }
 
-// dynv6Current is one address of a name: a record (id > 0) or the zone's
-// own field (id 0).
-type dynv6Current struct {
-	id  int64
-	rec Record
-}
-
-func (d *dynv6) list(ctx context.Context, zone, name, typ string) (dynv6Zone, []dynv6Current, error) {
+// list returns the addresses of name: records (id > 0), or for the apex
+// the zone's own field (id 0).
+func (d *dynv6) list(ctx context.Context, zone, name, typ string) (dynv6Zone, []byID[int64], error) {
 	z, err := d.zone(ctx, zone)
 	if err != nil {
 		return z, nil, err
@@ -174,13 +169,13 @@ func (d *dynv6) list(ctx context.Context, zone, name, typ string) (dynv6Zone, []
 		if err != nil || (typ == "A") != addr.Is4() {
 			return z, nil, fmt.Errorf("dynv6: zone %s holds %q for its %s address, which is not one: %w", zone, excerpt([]byte(v)), typ, ErrRejected)
 		}
-		return z, []dynv6Current{{rec: Record{Zone: zone, Name: "@", Type: typ, Addr: addr}}}, nil
+		return z, []byID[int64]{{rec: Record{Zone: zone, Name: "@", Type: typ, Addr: addr}}}, nil
 	}
 	var all []dynv6Record
 	if err := d.call(ctx, http.MethodGet, "/zones/"+strconv.FormatInt(z.ID, 10)+"/records", nil, &all); err != nil {
 		return z, nil, err
 	}
-	var out []dynv6Current
+	var out []byID[int64]
 	for _, r := range all {
 		if !strings.EqualFold(r.Type, typ) || !strings.EqualFold(strings.TrimSuffix(r.Name, "."), name) {
 			continue
@@ -196,7 +191,7 @@ func (d *dynv6) list(ctx context.Context, zone, name, typ string) (dynv6Zone, []
 		if r.ID == 0 {
 			return z, nil, fmt.Errorf("dynv6: record %s.%s %s was listed without an id: %w", name, zone, typ, ErrNetwork)
 		}
-		out = append(out, dynv6Current{id: r.ID, rec: Record{Zone: zone, Name: name, Type: typ, Addr: addr.Unmap()}})
+		out = append(out, byID[int64]{id: r.ID, rec: Record{Zone: zone, Name: name, Type: typ, Addr: addr.Unmap()}})
 	}
 	return z, out, nil
 }
@@ -253,36 +248,19 @@ func (d *dynv6) Set(ctx context.Context, rec Record) error {
 		d.log.Debug("updating zone address", "zone", rec.Zone, "type", rec.Type, "address", rec.Addr)
 		return d.call(ctx, http.MethodPatch, "/zones/"+zid, map[string]string{field: rec.Addr.String()}, nil)
 	}
-	keep := -1
-	for i, c := range cur {
-		if c.rec.Addr == rec.Addr {
-			keep = i
-			break
-		}
-	}
-	switch {
-	case keep < 0 && len(cur) == 0:
-		d.log.Debug("creating record", "record", rec.FQDN(), "type", rec.Type, "address", rec.Addr)
-		var created dynv6Record
-		if err := d.call(ctx, http.MethodPost, "/zones/"+zid+"/records", map[string]string{"name": rec.Name, "type": rec.Type, "data": rec.Addr.String()}, &created); err != nil {
-			return err
-		}
-	case keep < 0:
-		keep = 0
-		d.log.Debug("updating record", "record", rec.FQDN(), "type", rec.Type, "from", cur[0].rec.Addr, "to", rec.Addr)
-		var updated dynv6Record
-		if err := d.call(ctx, http.MethodPatch, "/zones/"+zid+"/records/"+strconv.FormatInt(cur[0].id, 10), map[string]string{"data": rec.Addr.String()}, &updated); err != nil {
-			return err
-		}
-	}
-	for i, c := range cur {
-		if i == keep {
-			continue
-		}
-		d.log.Debug("deleting extra record", "record", rec.FQDN(), "type", rec.Type, "address", c.rec.Addr)
-		if err := d.call(ctx, http.MethodDelete, "/zones/"+zid+"/records/"+strconv.FormatInt(c.id, 10), nil, nil); err != nil {
-			return err
-		}
-	}
-	return nil
+	rp := "/zones/" + zid + "/records"
+	_, err = setOnly(d.log, rec, cur, byIDWrites[int64]{
+		add: func() error {
+			var created dynv6Record
+			return d.call(ctx, http.MethodPost, rp, map[string]string{"name": rec.Name, "type": rec.Type, "data": rec.Addr.String()}, &created)
+		},
+		update: func(id int64, _ Record) error {
+			var updated dynv6Record
+			return d.call(ctx, http.MethodPatch, rp+"/"+strconv.FormatInt(id, 10), map[string]string{"data": rec.Addr.String()}, &updated)
+		},
+		remove: func(id int64, _ Record) error {
+			return d.call(ctx, http.MethodDelete, rp+"/"+strconv.FormatInt(id, 10), nil, nil)
+		},
+	})
+	return err
 }

@@ -183,13 +183,7 @@ func (n *namesilo) redact(s string) string {
 	return s
 }
 
-// nsCurrent is one record as listed, with its ID.
-type nsCurrent struct {
-	id  string
-	rec Record
-}
-
-func (n *namesilo) list(ctx context.Context, zone, name, typ string) ([]nsCurrent, error) {
+func (n *namesilo) list(ctx context.Context, zone, name, typ string) ([]byID[string], error) {
 	zone = strings.ToLower(strings.TrimSuffix(zone, "."))
 	r, err := n.call(ctx, "dnsListRecords", url.Values{"domain": {zone}})
 	if err != nil {
@@ -197,7 +191,7 @@ func (n *namesilo) list(ctx context.Context, zone, name, typ string) ([]nsCurren
 	}
 	want := Record{Zone: zone, Name: relName(name)}
 	fqdn := want.FQDN()
-	var out []nsCurrent
+	var out []byID[string]
 	for _, it := range r.Reply.Records {
 		if !strings.EqualFold(string(it.Type), typ) || !strings.EqualFold(strings.TrimSuffix(string(it.Host), "."), fqdn) {
 			continue
@@ -213,7 +207,7 @@ func (n *namesilo) list(ctx context.Context, zone, name, typ string) ([]nsCurren
 		if it.ID == "" {
 			return nil, fmt.Errorf("namesilo: record %s %s was listed without a record_id: %w", fqdn, typ, ErrNetwork)
 		}
-		out = append(out, nsCurrent{id: string(it.ID), rec: Record{Zone: zone, Name: want.Name, Type: strings.ToUpper(typ), Addr: addr.Unmap(), TTL: time.Duration(ttl) * time.Second}})
+		out = append(out, byID[string]{id: string(it.ID), rec: Record{Zone: zone, Name: want.Name, Type: strings.ToUpper(typ), Addr: addr.Unmap(), TTL: time.Duration(ttl) * time.Second}})
 	}
 	return out, nil
 }
@@ -249,43 +243,25 @@ func (n *namesilo) Set(ctx context.Context, rec Record) error {
 	if err != nil {
 		return err
 	}
-	keep := -1
-	for i, c := range cur {
-		if c.rec.Addr == rec.Addr {
-			keep = i
-			break
-		}
-	}
-	if keep < 0 && len(cur) > 0 {
-		keep = 0
-	}
 	host := rec.Name
 	if host == "@" {
 		host = ""
 	}
 	ttl := strconv.Itoa(int(rec.TTL / time.Second))
-	switch {
-	case keep < 0:
-		n.log.Debug("creating record", "record", rec.FQDN(), "type", rec.Type, "address", rec.Addr)
-		_, err := n.call(ctx, "dnsAddRecord", url.Values{"domain": {rec.Zone}, "rrtype": {rec.Type}, "rrhost": {host}, "rrvalue": {rec.Addr.String()}, "rrttl": {ttl}})
-		if err != nil {
+	_, err = setOnly(n.log, rec, cur, byIDWrites[string]{
+		fresh: func(have Record) bool { return have.TTL == rec.TTL },
+		add: func() error {
+			_, err := n.call(ctx, "dnsAddRecord", url.Values{"domain": {rec.Zone}, "rrtype": {rec.Type}, "rrhost": {host}, "rrvalue": {rec.Addr.String()}, "rrttl": {ttl}})
 			return err
-		}
-	case cur[keep].rec.Addr != rec.Addr || cur[keep].rec.TTL != rec.TTL:
-		n.log.Debug("updating record", "record", rec.FQDN(), "type", rec.Type, "from", cur[keep].rec.Addr, "to", rec.Addr)
-		_, err := n.call(ctx, "dnsUpdateRecord", url.Values{"domain": {rec.Zone}, "rrid": {cur[keep].id}, "rrhost": {host}, "rrvalue": {rec.Addr.String()}, "rrttl": {ttl}})
-		if err != nil {
+		},
+		update: func(id string, _ Record) error {
+			_, err := n.call(ctx, "dnsUpdateRecord", url.Values{"domain": {rec.Zone}, "rrid": {id}, "rrhost": {host}, "rrvalue": {rec.Addr.String()}, "rrttl": {ttl}})
 			return err
-		}
-	}
-	for i, c := range cur {
-		if i == keep {
-			continue
-		}
-		n.log.Debug("deleting extra record", "record", rec.FQDN(), "type", rec.Type, "address", c.rec.Addr)
-		if _, err := n.call(ctx, "dnsDeleteRecord", url.Values{"domain": {rec.Zone}, "rrid": {c.id}}); err != nil {
+		},
+		remove: func(id string, _ Record) error {
+			_, err := n.call(ctx, "dnsDeleteRecord", url.Values{"domain": {rec.Zone}, "rrid": {id}})
 			return err
-		}
-	}
-	return nil
+		},
+	})
+	return err
 }

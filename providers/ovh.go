@@ -212,16 +212,11 @@ type ovhRecord struct {
 	TTL       int64  `json:"ttl"`
 }
 
-type ovhCurrent struct {
-	id  int64
-	rec Record
-}
-
 func ovhZonePath(zone string) string {
 	return "/domain/zone/" + url.PathEscape(strings.ToLower(strings.TrimSuffix(zone, ".")))
 }
 
-func (o *ovh) list(ctx context.Context, zone, name, typ string) ([]ovhCurrent, error) {
+func (o *ovh) list(ctx context.Context, zone, name, typ string) ([]byID[int64], error) {
 	zone = strings.ToLower(strings.TrimSuffix(zone, "."))
 	name = relName(name)
 	typ = strings.ToUpper(typ)
@@ -239,7 +234,7 @@ func (o *ovh) list(ctx context.Context, zone, name, typ string) ([]ovhCurrent, e
 	if err := o.call(ctx, http.MethodGet, ovhZonePath(zone)+"/record?"+q.Encode(), nil, &ids); err != nil {
 		return nil, err
 	}
-	var out []ovhCurrent
+	var out []byID[int64]
 	for _, id := range ids {
 		var r ovhRecord
 		if err := o.call(ctx, http.MethodGet, ovhZonePath(zone)+"/record/"+strconv.FormatInt(id, 10), nil, &r); err != nil {
@@ -255,7 +250,7 @@ func (o *ovh) list(ctx context.Context, zone, name, typ string) ([]ovhCurrent, e
 		if r.ID != id {
 			return nil, fmt.Errorf("ovh: record %d was answered as record %d: %w", id, r.ID, ErrNetwork)
 		}
-		out = append(out, ovhCurrent{id: id, rec: Record{Zone: zone, Name: name, Type: typ, Addr: addr.Unmap(), TTL: time.Duration(r.TTL) * time.Second}})
+		out = append(out, byID[int64]{id: id, rec: Record{Zone: zone, Name: name, Type: typ, Addr: addr.Unmap(), TTL: time.Duration(r.TTL) * time.Second}})
 	}
 	return out, nil
 }
@@ -292,50 +287,28 @@ func (o *ovh) Set(ctx context.Context, rec Record) error {
 	if err != nil {
 		return err
 	}
-	keep := -1
-	for i, c := range cur {
-		if c.rec.Addr == rec.Addr {
-			keep = i
-			break
-		}
-	}
 	sub := rec.Name
 	if sub == "@" {
 		sub = ""
 	}
 	ttl := int64(rec.TTL / time.Second)
 	zp := ovhZonePath(rec.Zone)
-	changed := false
-	switch {
-	case keep < 0 && len(cur) == 0:
-		o.log.Debug("creating record", "record", rec.FQDN(), "type", rec.Type, "address", rec.Addr)
-		var created ovhRecord
-		if err := o.call(ctx, http.MethodPost, zp+"/record", map[string]any{"fieldType": rec.Type, "subDomain": sub, "target": rec.Addr.String(), "ttl": ttl}, &created); err != nil {
-			return err
-		}
-		changed = true
-	case keep < 0 || (ttl != 0 && cur[keep].rec.TTL != rec.TTL):
-		if keep < 0 {
-			keep = 0
-		}
-		o.log.Debug("updating record", "record", rec.FQDN(), "type", rec.Type, "from", cur[keep].rec.Addr, "to", rec.Addr)
-		if err := o.call(ctx, http.MethodPut, zp+"/record/"+strconv.FormatInt(cur[keep].id, 10), map[string]any{"subDomain": sub, "target": rec.Addr.String(), "ttl": ttl}, nil); err != nil {
-			return err
-		}
-		changed = true
-	}
-	for i, c := range cur {
-		if i == keep {
-			continue
-		}
-		o.log.Debug("deleting extra record", "record", rec.FQDN(), "type", rec.Type, "address", c.rec.Addr)
-		if err := o.call(ctx, http.MethodDelete, zp+"/record/"+strconv.FormatInt(c.id, 10), nil, nil); err != nil {
-			return err
-		}
-		changed = true
-	}
-	if !changed {
-		return nil
+	changed, err := setOnly(o.log, rec, cur, byIDWrites[int64]{
+		// A TTL of 0 is the zone's default: any TTL the record has will do.
+		fresh: func(have Record) bool { return ttl == 0 || have.TTL == rec.TTL },
+		add: func() error {
+			var created ovhRecord
+			return o.call(ctx, http.MethodPost, zp+"/record", map[string]any{"fieldType": rec.Type, "subDomain": sub, "target": rec.Addr.String(), "ttl": ttl}, &created)
+		},
+		update: func(id int64, _ Record) error {
+			return o.call(ctx, http.MethodPut, zp+"/record/"+strconv.FormatInt(id, 10), map[string]any{"subDomain": sub, "target": rec.Addr.String(), "ttl": ttl}, nil)
+		},
+		remove: func(id int64, _ Record) error {
+			return o.call(ctx, http.MethodDelete, zp+"/record/"+strconv.FormatInt(id, 10), nil, nil)
+		},
+	})
+	if err != nil || !changed {
+		return err
 	}
 	return o.call(ctx, http.MethodPost, zp+"/refresh", nil, nil)
 }
