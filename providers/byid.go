@@ -1,6 +1,11 @@
 package providers
 
-import "github.com/hashicorp/go-hclog"
+import (
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/go-hclog"
+)
 
 // byID is one record of a name and type as a provider that addresses
 // records by ID (dynv6, NameSilo, OVHcloud) lists it.
@@ -68,4 +73,28 @@ func setOnly[ID any](log hclog.Logger, rec Record, cur []byID[ID], w byIDWrites[
 		changed = true
 	}
 	return changed, nil
+}
+
+// byIDWanted checks rec (kind names the provider in the error) and returns
+// it as the by-ID providers compare it with what they list: the zone in
+// lower case without a final dot, the name relative ("@" for the apex), the
+// address unmapped.
+func byIDWanted(kind string, rec Record) (Record, error) {
+	if err := checkRecord(rec); err != nil {
+		return rec, fmt.Errorf("%s: %w", kind, err)
+	}
+	rec.Zone = strings.ToLower(strings.TrimSuffix(rec.Zone, "."))
+	rec.Name = relName(rec.Name)
+	rec.Addr = rec.Addr.Unmap()
+	return rec, nil
+}
+
+// byIDRecords returns the records of cur without their IDs, what Get
+// answers.
+func byIDRecords[ID any](cur []byID[ID]) []Record {
+	out := make([]Record, len(cur))
+	for i, c := range cur {
+		out[i] = c.rec
+	}
+	return out
 }

@@ -213,11 +213,7 @@ func (d *dynv6) Get(ctx context.Context, zone, name, typ string) ([]Record, erro
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Record, len(cur))
-	for i, c := range cur {
-		out[i] = c.rec
-	}
-	return out, nil
+	return byIDRecords(cur), nil
 }
 
 // Set makes rec the only address of its name and type: for the apex it
@@ -226,12 +222,10 @@ func (d *dynv6) Get(ctx context.Context, zone, name, typ string) ([]Record, erro
 // updates the record that holds the address (or the first), creates one
 // when there is none, and deletes the others. The TTL is dynv6's.
 func (d *dynv6) Set(ctx context.Context, rec Record) error {
-	if err := checkRecord(rec); err != nil {
-		return fmt.Errorf("dynv6: %w", err)
+	rec, err := byIDWanted("dynv6", rec)
+	if err != nil {
+		return err
 	}
-	rec.Zone = strings.ToLower(strings.TrimSuffix(rec.Zone, "."))
-	rec.Name = relName(rec.Name)
-	rec.Addr = rec.Addr.Unmap()
 	z, cur, err := d.list(ctx, rec.Zone, rec.Name, rec.Type)
 	if err != nil {
 		return err

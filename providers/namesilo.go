@@ -218,23 +218,17 @@ func (n *namesilo) Get(ctx context.Context, zone, name, typ string) ([]Record, e
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Record, len(cur))
-	for i, c := range cur {
-		out[i] = c.rec
-	}
-	return out, nil
+	return byIDRecords(cur), nil
 }
 
 // Set makes rec the only record of its name and type: it updates the one
 // that holds the address (or the first) with dnsUpdateRecord, adds one with
 // dnsAddRecord when there is none, and deletes the others.
 func (n *namesilo) Set(ctx context.Context, rec Record) error {
-	if err := checkRecord(rec); err != nil {
-		return fmt.Errorf("namesilo: %w", err)
+	rec, err := byIDWanted("namesilo", rec)
+	if err != nil {
+		return err
 	}
-	rec.Zone = strings.ToLower(strings.TrimSuffix(rec.Zone, "."))
-	rec.Name = relName(rec.Name)
-	rec.Addr = rec.Addr.Unmap()
 	if rec.TTL < namesiloMinTTL {
 		n.log.Debug("raising TTL to NameSilo's minimum", "record", rec.FQDN(), "ttl", rec.TTL, "min", namesiloMinTTL)
 		rec.TTL = namesiloMinTTL

@@ -262,11 +262,7 @@ func (o *ovh) Get(ctx context.Context, zone, name, typ string) ([]Record, error)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Record, len(cur))
-	for i, c := range cur {
-		out[i] = c.rec
-	}
-	return out, nil
+	return byIDRecords(cur), nil
 }
 
 // Set makes rec the only record of its name and type (updating the one
@@ -274,12 +270,10 @@ func (o *ovh) Get(ctx context.Context, zone, name, typ string) ([]Record, error)
 // the others), then refreshes the zone so that OVH's name servers serve
 // the change.
 func (o *ovh) Set(ctx context.Context, rec Record) error {
-	if err := checkRecord(rec); err != nil {
-		return fmt.Errorf("ovh: %w", err)
+	rec, err := byIDWanted("ovh", rec)
+	if err != nil {
+		return err
 	}
-	rec.Zone = strings.ToLower(strings.TrimSuffix(rec.Zone, "."))
-	rec.Name = relName(rec.Name)
-	rec.Addr = rec.Addr.Unmap()
 	if rec.TTL > 0 && rec.TTL < 60*time.Second {
 		rec.TTL = 60 * time.Second // OVH's smallest
 	}
