@@ -88,44 +88,32 @@ func (d *dynv6) call(ctx context.Context, method, path string, body, out any) er
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := d.client.Do(req)
-	if err != nil {
-		return fmt.Errorf("%s: %v: %w", what, d.redact(redact.URLError(err).Error()), ErrNetwork)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, traceBodyLimit))
-	if err != nil {
-		return fmt.Errorf("%s: reading the answer: %v: %w", what, err, ErrNetwork)
-	}
-	raw = []byte(d.redact(string(raw)))
-	if resp.StatusCode >= 300 {
-		var e struct {
-			Error *struct {
+	_, _, err = directCall(d.client, req, what, d.redact, dynv6Failure, out)
+	return err
+}
+
+// dynv6Failure classifies a dynv6 error: {"error": {"name", "message",
+// "fields": [{"name", "message"}]}}, or any other body by its status.
+func dynv6Failure(status int, body []byte) error {
+	var e struct {
+		Error *struct {
+			Name    string `json:"name"`
+			Message string `json:"message"`
+			Fields  []struct {
 				Name    string `json:"name"`
 				Message string `json:"message"`
-				Fields  []struct {
-					Name    string `json:"name"`
-					Message string `json:"message"`
-				} `json:"fields"`
-			} `json:"error"`
+			} `json:"fields"`
+		} `json:"error"`
+	}
+	class := classOf(ClassifyHTTP(max(status, 400), nil))
+	if json.Unmarshal(body, &e) == nil && e.Error != nil {
+		msg := e.Error.Name + ": " + e.Error.Message
+		for _, f := range e.Error.Fields {
+			msg += "; " + f.Name + " " + f.Message
 		}
-		class := classOf(ClassifyHTTP(max(resp.StatusCode, 400), nil))
-		if json.Unmarshal(raw, &e) == nil && e.Error != nil {
-			msg := e.Error.Name + ": " + e.Error.Message
-			for _, f := range e.Error.Fields {
-				msg += "; " + f.Name + " " + f.Message
-			}
-			return fmt.Errorf("%s: dynv6 answered HTTP %d: %s: %w", what, resp.StatusCode, excerpt([]byte(msg)), class)
-		}
-		return fmt.Errorf("%s: %w", what, ClassifyHTTP(max(resp.StatusCode, 400), raw))
+		return fmt.Errorf("dynv6 answered HTTP %d: %s: %w", status, excerpt([]byte(msg)), class)
 	}
-	if out == nil {
-		return nil
-	}
-	if err := json.Unmarshal(raw, out); err != nil {
-		return fmt.Errorf("%s: the API answered something that is not its JSON (HTTP %d: %q): %w", what, resp.StatusCode, excerpt(raw), ErrNetwork)
-	}
-	return nil
+	return ClassifyHTTP(max(status, 400), body)
 }
 
 func (d *dynv6) redact(s string) string {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -144,22 +143,13 @@ func (n *namesilo) call(ctx context.Context, op string, args url.Values) (*nsRep
 		return nil, fmt.Errorf("%s: %v: %w", what, n.redact(redact.URLError(err).Error()), ErrRejected)
 	}
 	req.Header.Set("User-Agent", updaterUserAgent)
-	resp, err := n.client.Do(req)
+	status, body, err := directCall(n.client, req, what, n.redact, nil, nil)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v: %w", what, n.redact(redact.URLError(err).Error()), ErrNetwork)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, traceBodyLimit))
-	if err != nil {
-		return nil, fmt.Errorf("%s: reading the answer: %v: %w", what, err, ErrNetwork)
-	}
-	body := []byte(n.redact(string(raw)))
-	if resp.StatusCode >= 300 {
-		return nil, fmt.Errorf("%s: %w", what, ClassifyHTTP(max(resp.StatusCode, 400), body))
+		return nil, err
 	}
 	var r nsReply
 	if err := json.Unmarshal(body, &r); err != nil || r.Reply == nil {
-		return nil, fmt.Errorf("%s: the API answered something that is not its JSON reply (HTTP %d: %q): %w", what, resp.StatusCode, excerpt(body), ErrNetwork)
+		return nil, fmt.Errorf("%s: the API answered something that is not its JSON reply (HTTP %d: %q): %w", what, status, excerpt(body), ErrNetwork)
 	}
 	code := string(r.Reply.Code)
 	if code == "300" {

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -143,26 +142,8 @@ func (o *ovh) do(ctx context.Context, method, path string, body, out any, signed
 		req.Header.Set("X-Ovh-Consumer", o.ck)
 		req.Header.Set("X-Ovh-Signature", ovhSignature(o.appSecret, o.ck, method, full, string(raw), ts))
 	}
-	resp, err := o.client.Do(req)
-	if err != nil {
-		return fmt.Errorf("%s: %v: %w", what, o.redact(redact.URLError(err).Error()), ErrNetwork)
-	}
-	defer resp.Body.Close()
-	got, err := io.ReadAll(io.LimitReader(resp.Body, traceBodyLimit))
-	if err != nil {
-		return fmt.Errorf("%s: reading the answer: %v: %w", what, err, ErrNetwork)
-	}
-	got = []byte(o.redact(string(got)))
-	if resp.StatusCode >= 300 {
-		return fmt.Errorf("%s: %w", what, ovhFailure(resp.StatusCode, got))
-	}
-	if out == nil {
-		return nil
-	}
-	if err := json.Unmarshal(got, out); err != nil {
-		return fmt.Errorf("%s: the API answered something that is not its JSON (HTTP %d: %q): %w", what, resp.StatusCode, excerpt(got), ErrNetwork)
-	}
-	return nil
+	_, _, err = directCall(o.client, req, what, o.redact, ovhFailure, out)
+	return err
 }
 
 // ovhAuthCodes are the errorCode values that mean the keys are wrong, do
