@@ -35,17 +35,12 @@ type dynv6 struct {
 // own address ("@") is a field of the zone (ipv4address, ipv6prefix);
 // every other name is a record of the zone.
 func newDynv6(env Env, p Params) (Provider, error) {
-	if err := checkStringKey(p, "token", true); err != nil {
+	token, err := secretParam(p, "token", " \t\r\n", "the HTTP token as dynv6 shows it, without spaces")
+	if err != nil {
 		return nil, err
 	}
-	token := strings.TrimSpace(p.String("token"))
-	if strings.ContainsAny(token, " \t\r\n") {
-		return nil, fmt.Errorf("key \"token\" must be the HTTP token as dynv6 shows it, without spaces")
-	}
-	if env.Endpoint != "" {
-		if _, err := parseEndpoint(env.Endpoint); err != nil {
-			return nil, err
-		}
+	if err := checkEndpoint(env); err != nil {
+		return nil, err
 	}
 	return &dynv6{token: token, client: NewHTTPClient(env), log: env.Logger}, nil
 }

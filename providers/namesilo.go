@@ -38,17 +38,12 @@ type namesilo struct {
 // newNameSilo builds the NameSilo provider on its API key. It reads
 // records back (dnsListRecords), so a write is verified like Cloudflare's.
 func newNameSilo(env Env, p Params) (Provider, error) {
-	if err := checkStringKey(p, "api_key", true); err != nil {
+	key, err := secretParam(p, "api_key", " &?#/", "the API key as NameSilo's API Manager shows it, without spaces or URL characters")
+	if err != nil {
 		return nil, err
 	}
-	key := strings.TrimSpace(p.String("api_key"))
-	if strings.ContainsAny(key, " &?#/") {
-		return nil, fmt.Errorf("key \"api_key\" must be the API key as NameSilo's API Manager shows it, without spaces or URL characters")
-	}
-	if env.Endpoint != "" {
-		if _, err := parseEndpoint(env.Endpoint); err != nil {
-			return nil, err
-		}
+	if err := checkEndpoint(env); err != nil {
+		return nil, err
 	}
 	return &namesilo{key: key, client: NewHTTPClient(env), log: env.Logger}, nil
 }

@@ -66,10 +66,8 @@ func newOVH(env Env, p Params) (Provider, error) {
 	if !ok {
 		return nil, fmt.Errorf("key \"api_endpoint\": %q is not one of \"ovh-eu\", \"ovh-ca\" or \"ovh-us\"", name)
 	}
-	if env.Endpoint != "" {
-		if _, err := parseEndpoint(env.Endpoint); err != nil {
-			return nil, err
-		}
+	if err := checkEndpoint(env); err != nil {
+		return nil, err
 	}
 	return &ovh{
 		base:   base,

@@ -1,6 +1,7 @@
 package providers
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 )
@@ -43,4 +44,19 @@ func routeTokenLibrary(env Env, kind, host, scheme, token string) {
 			return tok, nil, ok
 		},
 	}, token, rt)
+}
+
+// secretParam reads the required string key holding the credential a
+// provider written here sends, trimmed of spaces around it; one that still
+// holds any character of refused (it would break the header or URL it goes
+// in) is an error saying the key must be mustBe.
+func secretParam(p Params, key, refused, mustBe string) (string, error) {
+	if err := checkStringKey(p, key, true); err != nil {
+		return "", err
+	}
+	v := strings.TrimSpace(p.String(key))
+	if strings.ContainsAny(v, refused) {
+		return "", fmt.Errorf("key %q must be %s", key, mustBe)
+	}
+	return v, nil
 }
