@@ -58,3 +58,32 @@ func TestQuote(t *testing.T) {
 		t.Errorf("Quote of nothing = %s, want \"\"", got)
 	}
 }
+
+// TestFit checks Fit's bound counts the ellipsis, that a text which fits is
+// only cleaned, and that a cut drops the white space before it.
+func TestFit(t *testing.T) {
+	tests := []struct {
+		in    string
+		limit int
+		want  string
+	}{
+		{"plain text", 64, "plain text"},
+		{"  spaced \t out\n", 64, "spaced out"},
+		{"abcdefghij", 8, "abcde…"},
+		{"abcd fghij", 8, "abcd…"},
+		{"ééééé", 8, "éé…"},
+		{"a\x00b", 64, "a?b"},
+		{"abc", 2, ""},
+		{"abc", 3, "abc"},
+		{"", 0, ""},
+	}
+	for _, tt := range tests {
+		got := Fit(tt.in, tt.limit)
+		if got != tt.want {
+			t.Errorf("Fit(%q, %d) = %q, want %q", tt.in, tt.limit, got, tt.want)
+		}
+		if len(got) > max(tt.limit, 0) {
+			t.Errorf("Fit(%q, %d) is %d bytes, over the limit", tt.in, tt.limit, len(got))
+		}
+	}
+}
