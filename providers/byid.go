@@ -90,11 +90,15 @@ func byIDWanted(kind string, rec Record) (Record, error) {
 }
 
 // byIDRecords returns the records of cur without their IDs, what Get
-// answers.
-func byIDRecords[ID any](cur []byID[ID]) []Record {
+// answers, or err when listing them failed: Get is
+// byIDRecords(p.list(ctx, zone, name, typ)).
+func byIDRecords[ID any](cur []byID[ID], err error) ([]Record, error) {
+	if err != nil {
+		return nil, err
+	}
 	out := make([]Record, len(cur))
 	for i, c := range cur {
 		out[i] = c.rec
 	}
-	return out
+	return out, nil
 }

@@ -193,10 +193,7 @@ func parseDynv6Addr(v string) (netip.Addr, error) {
 // TTL per record, so the TTL is 0.
 func (d *dynv6) Get(ctx context.Context, zone, name, typ string) ([]Record, error) {
 	_, cur, err := d.list(ctx, zone, name, typ)
-	if err != nil {
-		return nil, err
-	}
-	return byIDRecords(cur), nil
+	return byIDRecords(cur, err)
 }
 
 // Set makes rec the only address of its name and type: for the apex it

@@ -199,11 +199,7 @@ func (n *namesilo) list(ctx context.Context, zone, name, typ string) ([]byID[str
 
 // Get returns the A or AAAA records of name in zone.
 func (n *namesilo) Get(ctx context.Context, zone, name, typ string) ([]Record, error) {
-	cur, err := n.list(ctx, zone, name, typ)
-	if err != nil {
-		return nil, err
-	}
-	return byIDRecords(cur), nil
+	return byIDRecords(n.list(ctx, zone, name, typ))
 }
 
 // Set makes rec the only record of its name and type: it updates the one

@@ -237,11 +237,7 @@ func (o *ovh) list(ctx context.Context, zone, name, typ string) ([]byID[int64], 
 // Get returns the A or AAAA records of name in zone. A TTL of 0 is the
 // zone's default.
 func (o *ovh) Get(ctx context.Context, zone, name, typ string) ([]Record, error) {
-	cur, err := o.list(ctx, zone, name, typ)
-	if err != nil {
-		return nil, err
-	}
-	return byIDRecords(cur), nil
+	return byIDRecords(o.list(ctx, zone, name, typ))
 }
 
 // Set makes rec the only record of its name and type (updating the one
