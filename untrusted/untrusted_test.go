@@ -67,15 +67,15 @@ func TestFit(t *testing.T) {
 		limit int
 		want  string
 	}{
-		{"plain text", 64, "plain text"},
-		{"  spaced \t out\n", 64, "spaced out"},
-		{"abcdefghij", 8, "abcde…"},
+		{"already clean", 13, "already clean"},
+		{"one  too\tmany", 64, "one too many"},
 		{"abcd fghij", 8, "abcd…"},
-		{"ééééé", 8, "éé…"},
-		{"a\x00b", 64, "a?b"},
-		{"abc", 2, ""},
+		{"日本語テキスト", 10, "日本…"},
+		{"\x1b[31mred", 64, "?[31mred"},
 		{"abc", 3, "abc"},
+		{"abcd", 3, "…"},
 		{"", 0, ""},
+		{"x", -1, ""},
 	}
 	for _, tt := range tests {
 		got := Fit(tt.in, tt.limit)
