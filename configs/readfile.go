@@ -7,6 +7,8 @@ import (
 	"io"
 	"io/fs"
 	"os"
+
+	"github.com/ddnsd/ddns/regular"
 )
 
 // ErrNotRegular is returned, wrapped, by ReadRegularFile for a path that
@@ -67,7 +69,7 @@ func ReadRegularFile(path string, limit int64) ([]byte, error) {
 }
 
 func notRegular(path string, m fs.FileMode) error {
-	return &readError{msg: fmt.Sprintf("%s is %s, not a regular file", path, kindOf(m)), kind: ErrNotRegular}
+	return &readError{msg: fmt.Sprintf("%s is %s, not a regular file", path, regular.KindOf(m)), kind: ErrNotRegular}
 }
 
 func tooLarge(path string, size, limit int64) error {
@@ -87,23 +89,6 @@ type readError struct {
 func (e *readError) Error() string { return e.msg }
 func (e *readError) Unwrap() error { return e.kind }
 
-// kindOf names what a non-regular file is, for a message.
-func kindOf(m fs.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "a folder"
-	case m&fs.ModeNamedPipe != 0:
-		return "a named pipe (FIFO)"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeCharDevice != 0:
-		return "a character device"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	}
-	return fmt.Sprintf("of type %v", m.Type())
-}
-
 // sizeLimit writes a byte limit for a message: "2 MiB (2097152 bytes)".
 func sizeLimit(n int64) string {
 	switch {
@@ -114,3 +99,12 @@ func sizeLimit(n int64) string {
 	}
 	return fmt.Sprintf("%d bytes", n)
 }
+
+// openNoWait opens path for reading without waiting: the open of a named
+// pipe returns at once instead of waiting for a writer.
+func openNoWait(path string) (*os.File, error) { return regular.OpenNoWait(path, os.O_RDONLY, 0) }
+
+// readable puts a file known to be regular back into blocking mode, so
+// that no read of it can fail with EAGAIN on a file system that honours
+// O_NONBLOCK for regular files.
+func readable(f *os.File) error { return regular.Blocking(f) }

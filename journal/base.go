@@ -35,8 +35,9 @@
 //     that have been through redact (URLs) and untrusted (API bodies); the
 //     journal itself only cleans control characters out of them.
 //
-// The package uses the standard library only: the supervisor links it and
-// stays small.
+// The package uses the standard library and two of this module's leaf
+// packages (untrusted, regular) that use only the standard library too: the
+// supervisor links it and stays small.
 package journal
 
 import (

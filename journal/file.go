@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+
+	"github.com/ddnsd/ddns/regular"
 )
 
 // ErrRefused is returned, wrapped, for a journal path that leads to
@@ -84,7 +86,7 @@ func checkOpened(f *os.File, path string, write bool) error {
 }
 
 func refused(path string, m fs.FileMode) error {
-	return &refusal{msg: fmt.Sprintf("the journal %s is %s, not a regular file; remove it", path, kindOf(m))}
+	return &refusal{msg: fmt.Sprintf("the journal %s is %s, not a regular file; remove it", path, regular.KindOf(m))}
 }
 
 // refusal is an ErrRefused with its sentence.
@@ -92,22 +94,3 @@ type refusal struct{ msg string }
 
 func (e *refusal) Error() string { return e.msg }
 func (e *refusal) Unwrap() error { return ErrRefused }
-
-// kindOf names what a non-regular file is, for a message.
-func kindOf(m fs.FileMode) string {
-	switch {
-	case m&fs.ModeSymlink != 0:
-		return "a symlink"
-	case m.IsDir():
-		return "a folder"
-	case m&fs.ModeNamedPipe != 0:
-		return "a named pipe (FIFO)"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeCharDevice != 0:
-		return "a character device"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	}
-	return fmt.Sprintf("of type %v", m.Type())
-}

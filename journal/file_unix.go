@@ -7,18 +7,18 @@ import (
 	"io/fs"
 	"os"
 	"syscall"
+
+	"github.com/ddnsd/ddns/regular"
 )
 
 // openFile opens without following a symlink at the last component and
 // without waiting for a named pipe's other end.
 func openFile(path string, flag int) (*os.File, error) {
-	return os.OpenFile(path, flag|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0o600)
+	return regular.OpenNoWait(path, flag|syscall.O_NOFOLLOW, 0o600)
 }
 
 // blocking puts a file known to be regular back into blocking mode.
-func blocking(f *os.File) error {
-	return syscall.SetNonblock(int(f.Fd()), false)
-}
+func blocking(f *os.File) error { return regular.Blocking(f) }
 
 // ownedByUs refuses a journal another user owns: appending to it would
 // write our history into a file they read and control.

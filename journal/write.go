@@ -7,10 +7,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
-	"unicode"
-	"unicode/utf8"
+
+	"github.com/ddnsd/ddns/untrusted"
 )
 
 // Journal appends entries to one journal file. Its methods are safe for
@@ -255,56 +254,8 @@ func encode(e Entry) ([]byte, error) {
 // compares their CleanText.
 func CleanText(s string) string { return clean(s, MaxText) }
 
-// ellipsis marks a cut text.
-const ellipsis = "…"
-
 // clean makes s fit one line of the journal: invalid UTF-8 and control
 // characters become '?', runs of white space one space (none at either
 // end), and a text longer than limit bytes is cut on a character boundary
-// and ends in an ellipsis, at most limit bytes in all.
-func clean(s string, limit int) string {
-	ok := len(s) <= limit
-	for i := 0; ok && i < len(s); i++ {
-		if c := s[i]; c <= ' ' || c == 0x7f || c >= 0x80 {
-			ok = c == ' ' && i > 0 && i < len(s)-1 && s[i-1] != ' '
-		}
-	}
-	if ok {
-		return s
-	}
-	var b strings.Builder
-	space := false
-	for len(s) > 0 {
-		r, size := utf8.DecodeRuneInString(s)
-		s = s[size:]
-		switch {
-		case r == utf8.RuneError && size <= 1:
-			r = '?'
-		case unicode.IsSpace(r):
-			space = true
-			continue
-		case !unicode.IsPrint(r):
-			r = '?'
-		}
-		if space && b.Len() > 0 {
-			b.WriteByte(' ')
-		}
-		space = false
-		b.WriteRune(r)
-		if b.Len() > limit+len(ellipsis) {
-			break // enough to know it is cut
-		}
-	}
-	out := b.String()
-	if len(out) <= limit {
-		return out
-	}
-	if limit < len(ellipsis) {
-		return ""
-	}
-	cut := limit - len(ellipsis)
-	for cut > 0 && !utf8.RuneStart(out[cut]) {
-		cut--
-	}
-	return strings.TrimRight(out[:cut], " ") + ellipsis
-}
+// and ends in an ellipsis, at most limit bytes in all (untrusted.Fit).
+func clean(s string, limit int) string { return untrusted.Fit(s, limit) }

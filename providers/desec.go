@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/ddnsd/ddns/providers/spec"
@@ -25,24 +24,11 @@ func desecSpec() Spec { return adapter(spec.Desec(), newDesec) }
 // name and type) and raises TTLs below 3600 to 3600. Its writes are
 // serialized process-wide by the library itself.
 func newDesec(env Env, p Params) (Provider, error) {
-	if err := p.Require("token"); err != nil {
+	token, err := tokenParam(env, p)
+	if err != nil {
 		return nil, err
 	}
-	if env.Endpoint != "" {
-		if _, err := parseEndpoint(env.Endpoint); err != nil {
-			return nil, err
-		}
-	}
-	token := p.String("token")
-	rt := newRetryTransport(env, directTransport())
-	rt.callTimeout = env.Timeout
-	routeByCredential("desec", keyedKind{
-		host: func(h string) bool { return strings.EqualFold(h, desecHost) },
-		credential: func(req *http.Request) (string, *http.Request, bool) {
-			tok, ok := strings.CutPrefix(req.Header.Get("Authorization"), "Token ")
-			return tok, nil, ok
-		},
-	}, token, rt)
+	routeTokenLibrary(env, "desec", desecHost, "Token", token)
 	return &libdnsAdapter{
 		kind:        "desec",
 		lib:         &desec.Provider{Token: token},

@@ -35,17 +35,12 @@ type dynv6 struct {
 // own address ("@") is a field of the zone (ipv4address, ipv6prefix);
 // every other name is a record of the zone.
 func newDynv6(env Env, p Params) (Provider, error) {
-	if err := checkStringKey(p, "token", true); err != nil {
+	token, err := secretParam(p, "token", " \t\r\n", "the HTTP token as dynv6 shows it, without spaces")
+	if err != nil {
 		return nil, err
 	}
-	token := strings.TrimSpace(p.String("token"))
-	if strings.ContainsAny(token, " \t\r\n") {
-		return nil, fmt.Errorf("key \"token\" must be the HTTP token as dynv6 shows it, without spaces")
-	}
-	if env.Endpoint != "" {
-		if _, err := parseEndpoint(env.Endpoint); err != nil {
-			return nil, err
-		}
+	if err := checkEndpoint(env); err != nil {
+		return nil, err
 	}
 	return &dynv6{token: token, client: NewHTTPClient(env), log: env.Logger}, nil
 }
@@ -88,44 +83,32 @@ func (d *dynv6) call(ctx context.Context, method, path string, body, out any) er
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := d.client.Do(req)
-	if err != nil {
-		return fmt.Errorf("%s: %v: %w", what, d.redact(redact.URLError(err).Error()), ErrNetwork)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, traceBodyLimit))
-	if err != nil {
-		return fmt.Errorf("%s: reading the answer: %v: %w", what, err, ErrNetwork)
-	}
-	raw = []byte(d.redact(string(raw)))
-	if resp.StatusCode >= 300 {
-		var e struct {
-			Error *struct {
+	_, _, err = directCall(d.client, req, what, d.redact, dynv6Failure, out)
+	return err
+}
+
+// dynv6Failure classifies a dynv6 error: {"error": {"name", "message",
+// "fields": [{"name", "message"}]}}, or any other body by its status.
+func dynv6Failure(status int, body []byte) error {
+	var e struct {
+		Error *struct {
+			Name    string `json:"name"`
+			Message string `json:"message"`
+			Fields  []struct {
 				Name    string `json:"name"`
 				Message string `json:"message"`
-				Fields  []struct {
-					Name    string `json:"name"`
-					Message string `json:"message"`
-				} `json:"fields"`
-			} `json:"error"`
+			} `json:"fields"`
+		} `json:"error"`
+	}
+	class := classOf(ClassifyHTTP(max(status, 400), nil))
+	if json.Unmarshal(body, &e) == nil && e.Error != nil {
+		msg := e.Error.Name + ": " + e.Error.Message
+		for _, f := range e.Error.Fields {
+			msg += "; " + f.Name + " " + f.Message
 		}
-		class := classOf(ClassifyHTTP(max(resp.StatusCode, 400), nil))
-		if json.Unmarshal(raw, &e) == nil && e.Error != nil {
-			msg := e.Error.Name + ": " + e.Error.Message
-			for _, f := range e.Error.Fields {
-				msg += "; " + f.Name + " " + f.Message
-			}
-			return fmt.Errorf("%s: dynv6 answered HTTP %d: %s: %w", what, resp.StatusCode, excerpt([]byte(msg)), class)
-		}
-		return fmt.Errorf("%s: %w", what, ClassifyHTTP(max(resp.StatusCode, 400), raw))
+		return fmt.Errorf("dynv6 answered HTTP %d: %s: %w", status, excerpt([]byte(msg)), class)
 	}
-	if out == nil {
-		return nil
-	}
-	if err := json.Unmarshal(raw, out); err != nil {
-		return fmt.Errorf("%s: the API answered something that is not its JSON (HTTP %d: %q): %w", what, resp.StatusCode, excerpt(raw), ErrNetwork)
-	}
-	return nil
+	return ClassifyHTTP(max(status, 400), body)
 }
 
 func (d *dynv6) redact(s string) string {
@@ -147,14 +130,9 @@ func (d *dynv6) zone(ctx context.Context, name string) (dynv6Zone, error) {
 	return z, nil
 }
 
-// dynv6Current is one address of a name: a record (id > 0) or the zone's
-// own field (id 0).
-type dynv6Current struct {
-	id  int64
-	rec Record
-}
-
-func (d *dynv6) list(ctx context.Context, zone, name, typ string) (dynv6Zone, []dynv6Current, error) {
+// list returns the addresses of name: records (id > 0), or for the apex
+// the zone's own field (id 0).
+func (d *dynv6) list(ctx context.Context, zone, name, typ string) (dynv6Zone, []byID[int64], error) {
 	z, err := d.zone(ctx, zone)
 	if err != nil {
 		return z, nil, err
@@ -174,13 +152,13 @@ func (d *dynv6) list(ctx context.Context, zone, name, typ string) (dynv6Zone, []
 		if err != nil || (typ == "A") != addr.Is4() {
 			return z, nil, fmt.Errorf("dynv6: zone %s holds %q for its %s address, which is not one: %w", zone, excerpt([]byte(v)), typ, ErrRejected)
 		}
-		return z, []dynv6Current{{rec: Record{Zone: zone, Name: "@", Type: typ, Addr: addr}}}, nil
+		return z, []byID[int64]{{rec: Record{Zone: zone, Name: "@", Type: typ, Addr: addr}}}, nil
 	}
 	var all []dynv6Record
 	if err := d.call(ctx, http.MethodGet, "/zones/"+strconv.FormatInt(z.ID, 10)+"/records", nil, &all); err != nil {
 		return z, nil, err
 	}
-	var out []dynv6Current
+	var out []byID[int64]
 	for _, r := range all {
 		if !strings.EqualFold(r.Type, typ) || !strings.EqualFold(strings.TrimSuffix(r.Name, "."), name) {
 			continue
@@ -196,7 +174,7 @@ func (d *dynv6) list(ctx context.Context, zone, name, typ string) (dynv6Zone, []
 		if r.ID == 0 {
 			return z, nil, fmt.Errorf("dynv6: record %s.%s %s was listed without an id: %w", name, zone, typ, ErrNetwork)
 		}
-		out = append(out, dynv6Current{id: r.ID, rec: Record{Zone: zone, Name: name, Type: typ, Addr: addr.Unmap()}})
+		out = append(out, byID[int64]{id: r.ID, rec: Record{Zone: zone, Name: name, Type: typ, Addr: addr.Unmap()}})
 	}
 	return z, out, nil
 }
@@ -215,14 +193,7 @@ func parseDynv6Addr(v string) (netip.Addr, error) {
 // TTL per record, so the TTL is 0.
 func (d *dynv6) Get(ctx context.Context, zone, name, typ string) ([]Record, error) {
 	_, cur, err := d.list(ctx, zone, name, typ)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Record, len(cur))
-	for i, c := range cur {
-		out[i] = c.rec
-	}
-	return out, nil
+	return byIDRecords(cur, err)
 }
 
 // Set makes rec the only address of its name and type: for the apex it
@@ -231,12 +202,10 @@ func (d *dynv6) Get(ctx context.Context, zone, name, typ string) ([]Record, erro
 // updates the record that holds the address (or the first), creates one
 // when there is none, and deletes the others. The TTL is dynv6's.
 func (d *dynv6) Set(ctx context.Context, rec Record) error {
-	if err := checkRecord(rec); err != nil {
-		return fmt.Errorf("dynv6: %w", err)
+	rec, err := byIDWanted("dynv6", rec)
+	if err != nil {
+		return err
 	}
-	rec.Zone = strings.ToLower(strings.TrimSuffix(rec.Zone, "."))
-	rec.Name = relName(rec.Name)
-	rec.Addr = rec.Addr.Unmap()
 	z, cur, err := d.list(ctx, rec.Zone, rec.Name, rec.Type)
 	if err != nil {
 		return err
@@ -253,36 +222,19 @@ func (d *dynv6) Set(ctx context.Context, rec Record) error {
 		d.log.Debug("updating zone address", "zone", rec.Zone, "type", rec.Type, "address", rec.Addr)
 		return d.call(ctx, http.MethodPatch, "/zones/"+zid, map[string]string{field: rec.Addr.String()}, nil)
 	}
-	keep := -1
-	for i, c := range cur {
-		if c.rec.Addr == rec.Addr {
-			keep = i
-			break
-		}
-	}
-	switch {
-	case keep < 0 && len(cur) == 0:
-		d.log.Debug("creating record", "record", rec.FQDN(), "type", rec.Type, "address", rec.Addr)
-		var created dynv6Record
-		if err := d.call(ctx, http.MethodPost, "/zones/"+zid+"/records", map[string]string{"name": rec.Name, "type": rec.Type, "data": rec.Addr.String()}, &created); err != nil {
-			return err
-		}
-	case keep < 0:
-		keep = 0
-		d.log.Debug("updating record", "record", rec.FQDN(), "type", rec.Type, "from", cur[0].rec.Addr, "to", rec.Addr)
-		var updated dynv6Record
-		if err := d.call(ctx, http.MethodPatch, "/zones/"+zid+"/records/"+strconv.FormatInt(cur[0].id, 10), map[string]string{"data": rec.Addr.String()}, &updated); err != nil {
-			return err
-		}
-	}
-	for i, c := range cur {
-		if i == keep {
-			continue
-		}
-		d.log.Debug("deleting extra record", "record", rec.FQDN(), "type", rec.Type, "address", c.rec.Addr)
-		if err := d.call(ctx, http.MethodDelete, "/zones/"+zid+"/records/"+strconv.FormatInt(c.id, 10), nil, nil); err != nil {
-			return err
-		}
-	}
-	return nil
+	rp := "/zones/" + zid + "/records"
+	_, err = setOnly(d.log, rec, cur, byIDWrites[int64]{
+		add: func() error {
+			var created dynv6Record
+			return d.call(ctx, http.MethodPost, rp, map[string]string{"name": rec.Name, "type": rec.Type, "data": rec.Addr.String()}, &created)
+		},
+		update: func(id int64, _ Record) error {
+			var updated dynv6Record
+			return d.call(ctx, http.MethodPatch, rp+"/"+strconv.FormatInt(id, 10), map[string]string{"data": rec.Addr.String()}, &updated)
+		},
+		remove: func(id int64, _ Record) error {
+			return d.call(ctx, http.MethodDelete, rp+"/"+strconv.FormatInt(id, 10), nil, nil)
+		},
+	})
+	return err
 }

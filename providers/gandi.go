@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/ddnsd/ddns/providers/spec"
@@ -25,24 +24,11 @@ func gandiSpec() Spec { return adapter(spec.Gandi(), newGandi) }
 // than replacing it, and its delete removes one value, so changes are made
 // by adding the new record and deleting the old ones (the default mode).
 func newGandi(env Env, p Params) (Provider, error) {
-	if err := p.Require("token"); err != nil {
+	token, err := tokenParam(env, p)
+	if err != nil {
 		return nil, err
 	}
-	if env.Endpoint != "" {
-		if _, err := parseEndpoint(env.Endpoint); err != nil {
-			return nil, err
-		}
-	}
-	token := p.String("token")
-	rt := newRetryTransport(env, directTransport())
-	rt.callTimeout = env.Timeout
-	routeByCredential("gandi", keyedKind{
-		host: func(h string) bool { return strings.EqualFold(h, gandiHost) },
-		credential: func(req *http.Request) (string, *http.Request, bool) {
-			tok, ok := strings.CutPrefix(req.Header.Get("Authorization"), "Bearer ")
-			return tok, nil, ok
-		},
-	}, token, rt)
+	routeTokenLibrary(env, "gandi", gandiHost, "Bearer", token)
 	return &libdnsAdapter{
 		kind:       "gandi",
 		lib:        &gandi.Provider{BearerToken: token},

@@ -28,15 +28,10 @@ func hetznerSpec() Spec { return adapter(spec.Hetzner(), newHetzner) }
 // empty list panics). This client uses record IDs, our HTTP client (retries,
 // endpoint) and our context.
 func newHetzner(env Env, p Params) (Provider, error) {
-	if err := p.Require("token"); err != nil {
+	token, err := tokenParam(env, p)
+	if err != nil {
 		return nil, err
 	}
-	if env.Endpoint != "" {
-		if _, err := parseEndpoint(env.Endpoint); err != nil {
-			return nil, err
-		}
-	}
-	token := p.String("token")
 	return &libdnsAdapter{
 		kind:       "hetzner",
 		lib:        &hetznerClient{http: NewHTTPClient(env), token: token, zones: map[string]string{}},

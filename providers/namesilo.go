@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -39,17 +38,12 @@ type namesilo struct {
 // newNameSilo builds the NameSilo provider on its API key. It reads
 // records back (dnsListRecords), so a write is verified like Cloudflare's.
 func newNameSilo(env Env, p Params) (Provider, error) {
-	if err := checkStringKey(p, "api_key", true); err != nil {
+	key, err := secretParam(p, "api_key", " &?#/", "the API key as NameSilo's API Manager shows it, without spaces or URL characters")
+	if err != nil {
 		return nil, err
 	}
-	key := strings.TrimSpace(p.String("api_key"))
-	if strings.ContainsAny(key, " &?#/") {
-		return nil, fmt.Errorf("key \"api_key\" must be the API key as NameSilo's API Manager shows it, without spaces or URL characters")
-	}
-	if env.Endpoint != "" {
-		if _, err := parseEndpoint(env.Endpoint); err != nil {
-			return nil, err
-		}
+	if err := checkEndpoint(env); err != nil {
+		return nil, err
 	}
 	return &namesilo{key: key, client: NewHTTPClient(env), log: env.Logger}, nil
 }
@@ -144,22 +138,13 @@ func (n *namesilo) call(ctx context.Context, op string, args url.Values) (*nsRep
 		return nil, fmt.Errorf("%s: %v: %w", what, n.redact(redact.URLError(err).Error()), ErrRejected)
 	}
 	req.Header.Set("User-Agent", updaterUserAgent)
-	resp, err := n.client.Do(req)
+	status, body, err := directCall(n.client, req, what, n.redact, nil, nil)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v: %w", what, n.redact(redact.URLError(err).Error()), ErrNetwork)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, traceBodyLimit))
-	if err != nil {
-		return nil, fmt.Errorf("%s: reading the answer: %v: %w", what, err, ErrNetwork)
-	}
-	body := []byte(n.redact(string(raw)))
-	if resp.StatusCode >= 300 {
-		return nil, fmt.Errorf("%s: %w", what, ClassifyHTTP(max(resp.StatusCode, 400), body))
+		return nil, err
 	}
 	var r nsReply
 	if err := json.Unmarshal(body, &r); err != nil || r.Reply == nil {
-		return nil, fmt.Errorf("%s: the API answered something that is not its JSON reply (HTTP %d: %q): %w", what, resp.StatusCode, excerpt(body), ErrNetwork)
+		return nil, fmt.Errorf("%s: the API answered something that is not its JSON reply (HTTP %d: %q): %w", what, status, excerpt(body), ErrNetwork)
 	}
 	code := string(r.Reply.Code)
 	if code == "300" {
@@ -183,13 +168,7 @@ func (n *namesilo) redact(s string) string {
 	return s
 }
 
-// nsCurrent is one record as listed, with its ID.
-type nsCurrent struct {
-	id  string
-	rec Record
-}
-
-func (n *namesilo) list(ctx context.Context, zone, name, typ string) ([]nsCurrent, error) {
+func (n *namesilo) list(ctx context.Context, zone, name, typ string) ([]byID[string], error) {
 	zone = strings.ToLower(strings.TrimSuffix(zone, "."))
 	r, err := n.call(ctx, "dnsListRecords", url.Values{"domain": {zone}})
 	if err != nil {
@@ -197,7 +176,7 @@ func (n *namesilo) list(ctx context.Context, zone, name, typ string) ([]nsCurren
 	}
 	want := Record{Zone: zone, Name: relName(name)}
 	fqdn := want.FQDN()
-	var out []nsCurrent
+	var out []byID[string]
 	for _, it := range r.Reply.Records {
 		if !strings.EqualFold(string(it.Type), typ) || !strings.EqualFold(strings.TrimSuffix(string(it.Host), "."), fqdn) {
 			continue
@@ -213,34 +192,24 @@ func (n *namesilo) list(ctx context.Context, zone, name, typ string) ([]nsCurren
 		if it.ID == "" {
 			return nil, fmt.Errorf("namesilo: record %s %s was listed without a record_id: %w", fqdn, typ, ErrNetwork)
 		}
-		out = append(out, nsCurrent{id: string(it.ID), rec: Record{Zone: zone, Name: want.Name, Type: strings.ToUpper(typ), Addr: addr.Unmap(), TTL: time.Duration(ttl) * time.Second}})
+		out = append(out, byID[string]{id: string(it.ID), rec: Record{Zone: zone, Name: want.Name, Type: strings.ToUpper(typ), Addr: addr.Unmap(), TTL: time.Duration(ttl) * time.Second}})
 	}
 	return out, nil
 }
 
 // Get returns the A or AAAA records of name in zone.
 func (n *namesilo) Get(ctx context.Context, zone, name, typ string) ([]Record, error) {
-	cur, err := n.list(ctx, zone, name, typ)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Record, len(cur))
-	for i, c := range cur {
-		out[i] = c.rec
-	}
-	return out, nil
+	return byIDRecords(n.list(ctx, zone, name, typ))
 }
 
 // Set makes rec the only record of its name and type: it updates the one
 // that holds the address (or the first) with dnsUpdateRecord, adds one with
 // dnsAddRecord when there is none, and deletes the others.
 func (n *namesilo) Set(ctx context.Context, rec Record) error {
-	if err := checkRecord(rec); err != nil {
-		return fmt.Errorf("namesilo: %w", err)
+	rec, err := byIDWanted("namesilo", rec)
+	if err != nil {
+		return err
 	}
-	rec.Zone = strings.ToLower(strings.TrimSuffix(rec.Zone, "."))
-	rec.Name = relName(rec.Name)
-	rec.Addr = rec.Addr.Unmap()
 	if rec.TTL < namesiloMinTTL {
 		n.log.Debug("raising TTL to NameSilo's minimum", "record", rec.FQDN(), "ttl", rec.TTL, "min", namesiloMinTTL)
 		rec.TTL = namesiloMinTTL
@@ -249,43 +218,25 @@ func (n *namesilo) Set(ctx context.Context, rec Record) error {
 	if err != nil {
 		return err
 	}
-	keep := -1
-	for i, c := range cur {
-		if c.rec.Addr == rec.Addr {
-			keep = i
-			break
-		}
-	}
-	if keep < 0 && len(cur) > 0 {
-		keep = 0
-	}
 	host := rec.Name
 	if host == "@" {
 		host = ""
 	}
 	ttl := strconv.Itoa(int(rec.TTL / time.Second))
-	switch {
-	case keep < 0:
-		n.log.Debug("creating record", "record", rec.FQDN(), "type", rec.Type, "address", rec.Addr)
-		_, err := n.call(ctx, "dnsAddRecord", url.Values{"domain": {rec.Zone}, "rrtype": {rec.Type}, "rrhost": {host}, "rrvalue": {rec.Addr.String()}, "rrttl": {ttl}})
-		if err != nil {
+	_, err = setOnly(n.log, rec, cur, byIDWrites[string]{
+		fresh: func(have Record) bool { return have.TTL == rec.TTL },
+		add: func() error {
+			_, err := n.call(ctx, "dnsAddRecord", url.Values{"domain": {rec.Zone}, "rrtype": {rec.Type}, "rrhost": {host}, "rrvalue": {rec.Addr.String()}, "rrttl": {ttl}})
 			return err
-		}
-	case cur[keep].rec.Addr != rec.Addr || cur[keep].rec.TTL != rec.TTL:
-		n.log.Debug("updating record", "record", rec.FQDN(), "type", rec.Type, "from", cur[keep].rec.Addr, "to", rec.Addr)
-		_, err := n.call(ctx, "dnsUpdateRecord", url.Values{"domain": {rec.Zone}, "rrid": {cur[keep].id}, "rrhost": {host}, "rrvalue": {rec.Addr.String()}, "rrttl": {ttl}})
-		if err != nil {
+		},
+		update: func(id string, _ Record) error {
+			_, err := n.call(ctx, "dnsUpdateRecord", url.Values{"domain": {rec.Zone}, "rrid": {id}, "rrhost": {host}, "rrvalue": {rec.Addr.String()}, "rrttl": {ttl}})
 			return err
-		}
-	}
-	for i, c := range cur {
-		if i == keep {
-			continue
-		}
-		n.log.Debug("deleting extra record", "record", rec.FQDN(), "type", rec.Type, "address", c.rec.Addr)
-		if _, err := n.call(ctx, "dnsDeleteRecord", url.Values{"domain": {rec.Zone}, "rrid": {c.id}}); err != nil {
+		},
+		remove: func(id string, _ Record) error {
+			_, err := n.call(ctx, "dnsDeleteRecord", url.Values{"domain": {rec.Zone}, "rrid": {id}})
 			return err
-		}
-	}
-	return nil
+		},
+	})
+	return err
 }

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -67,10 +66,8 @@ func newOVH(env Env, p Params) (Provider, error) {
 	if !ok {
 		return nil, fmt.Errorf("key \"api_endpoint\": %q is not one of \"ovh-eu\", \"ovh-ca\" or \"ovh-us\"", name)
 	}
-	if env.Endpoint != "" {
-		if _, err := parseEndpoint(env.Endpoint); err != nil {
-			return nil, err
-		}
+	if err := checkEndpoint(env); err != nil {
+		return nil, err
 	}
 	return &ovh{
 		base:   base,
@@ -143,26 +140,8 @@ func (o *ovh) do(ctx context.Context, method, path string, body, out any, signed
 		req.Header.Set("X-Ovh-Consumer", o.ck)
 		req.Header.Set("X-Ovh-Signature", ovhSignature(o.appSecret, o.ck, method, full, string(raw), ts))
 	}
-	resp, err := o.client.Do(req)
-	if err != nil {
-		return fmt.Errorf("%s: %v: %w", what, o.redact(redact.URLError(err).Error()), ErrNetwork)
-	}
-	defer resp.Body.Close()
-	got, err := io.ReadAll(io.LimitReader(resp.Body, traceBodyLimit))
-	if err != nil {
-		return fmt.Errorf("%s: reading the answer: %v: %w", what, err, ErrNetwork)
-	}
-	got = []byte(o.redact(string(got)))
-	if resp.StatusCode >= 300 {
-		return fmt.Errorf("%s: %w", what, ovhFailure(resp.StatusCode, got))
-	}
-	if out == nil {
-		return nil
-	}
-	if err := json.Unmarshal(got, out); err != nil {
-		return fmt.Errorf("%s: the API answered something that is not its JSON (HTTP %d: %q): %w", what, resp.StatusCode, excerpt(got), ErrNetwork)
-	}
-	return nil
+	_, _, err = directCall(o.client, req, what, o.redact, ovhFailure, out)
+	return err
 }
 
 // ovhAuthCodes are the errorCode values that mean the keys are wrong, do
@@ -212,16 +191,11 @@ type ovhRecord struct {
 	TTL       int64  `json:"ttl"`
 }
 
-type ovhCurrent struct {
-	id  int64
-	rec Record
-}
-
 func ovhZonePath(zone string) string {
 	return "/domain/zone/" + url.PathEscape(strings.ToLower(strings.TrimSuffix(zone, ".")))
 }
 
-func (o *ovh) list(ctx context.Context, zone, name, typ string) ([]ovhCurrent, error) {
+func (o *ovh) list(ctx context.Context, zone, name, typ string) ([]byID[int64], error) {
 	zone = strings.ToLower(strings.TrimSuffix(zone, "."))
 	name = relName(name)
 	typ = strings.ToUpper(typ)
@@ -239,7 +213,7 @@ func (o *ovh) list(ctx context.Context, zone, name, typ string) ([]ovhCurrent, e
 	if err := o.call(ctx, http.MethodGet, ovhZonePath(zone)+"/record?"+q.Encode(), nil, &ids); err != nil {
 		return nil, err
 	}
-	var out []ovhCurrent
+	var out []byID[int64]
 	for _, id := range ids {
 		var r ovhRecord
 		if err := o.call(ctx, http.MethodGet, ovhZonePath(zone)+"/record/"+strconv.FormatInt(id, 10), nil, &r); err != nil {
@@ -255,7 +229,7 @@ func (o *ovh) list(ctx context.Context, zone, name, typ string) ([]ovhCurrent, e
 		if r.ID != id {
 			return nil, fmt.Errorf("ovh: record %d was answered as record %d: %w", id, r.ID, ErrNetwork)
 		}
-		out = append(out, ovhCurrent{id: id, rec: Record{Zone: zone, Name: name, Type: typ, Addr: addr.Unmap(), TTL: time.Duration(r.TTL) * time.Second}})
+		out = append(out, byID[int64]{id: id, rec: Record{Zone: zone, Name: name, Type: typ, Addr: addr.Unmap(), TTL: time.Duration(r.TTL) * time.Second}})
 	}
 	return out, nil
 }
@@ -263,15 +237,7 @@ func (o *ovh) list(ctx context.Context, zone, name, typ string) ([]ovhCurrent, e
 // Get returns the A or AAAA records of name in zone. A TTL of 0 is the
 // zone's default.
 func (o *ovh) Get(ctx context.Context, zone, name, typ string) ([]Record, error) {
-	cur, err := o.list(ctx, zone, name, typ)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Record, len(cur))
-	for i, c := range cur {
-		out[i] = c.rec
-	}
-	return out, nil
+	return byIDRecords(o.list(ctx, zone, name, typ))
 }
 
 // Set makes rec the only record of its name and type (updating the one
@@ -279,12 +245,10 @@ func (o *ovh) Get(ctx context.Context, zone, name, typ string) ([]Record, error)
 // the others), then refreshes the zone so that OVH's name servers serve
 // the change.
 func (o *ovh) Set(ctx context.Context, rec Record) error {
-	if err := checkRecord(rec); err != nil {
-		return fmt.Errorf("ovh: %w", err)
+	rec, err := byIDWanted("ovh", rec)
+	if err != nil {
+		return err
 	}
-	rec.Zone = strings.ToLower(strings.TrimSuffix(rec.Zone, "."))
-	rec.Name = relName(rec.Name)
-	rec.Addr = rec.Addr.Unmap()
 	if rec.TTL > 0 && rec.TTL < 60*time.Second {
 		rec.TTL = 60 * time.Second // OVH's smallest
 	}
@@ -292,50 +256,28 @@ func (o *ovh) Set(ctx context.Context, rec Record) error {
 	if err != nil {
 		return err
 	}
-	keep := -1
-	for i, c := range cur {
-		if c.rec.Addr == rec.Addr {
-			keep = i
-			break
-		}
-	}
 	sub := rec.Name
 	if sub == "@" {
 		sub = ""
 	}
 	ttl := int64(rec.TTL / time.Second)
 	zp := ovhZonePath(rec.Zone)
-	changed := false
-	switch {
-	case keep < 0 && len(cur) == 0:
-		o.log.Debug("creating record", "record", rec.FQDN(), "type", rec.Type, "address", rec.Addr)
-		var created ovhRecord
-		if err := o.call(ctx, http.MethodPost, zp+"/record", map[string]any{"fieldType": rec.Type, "subDomain": sub, "target": rec.Addr.String(), "ttl": ttl}, &created); err != nil {
-			return err
-		}
-		changed = true
-	case keep < 0 || (ttl != 0 && cur[keep].rec.TTL != rec.TTL):
-		if keep < 0 {
-			keep = 0
-		}
-		o.log.Debug("updating record", "record", rec.FQDN(), "type", rec.Type, "from", cur[keep].rec.Addr, "to", rec.Addr)
-		if err := o.call(ctx, http.MethodPut, zp+"/record/"+strconv.FormatInt(cur[keep].id, 10), map[string]any{"subDomain": sub, "target": rec.Addr.String(), "ttl": ttl}, nil); err != nil {
-			return err
-		}
-		changed = true
-	}
-	for i, c := range cur {
-		if i == keep {
-			continue
-		}
-		o.log.Debug("deleting extra record", "record", rec.FQDN(), "type", rec.Type, "address", c.rec.Addr)
-		if err := o.call(ctx, http.MethodDelete, zp+"/record/"+strconv.FormatInt(c.id, 10), nil, nil); err != nil {
-			return err
-		}
-		changed = true
-	}
-	if !changed {
-		return nil
+	changed, err := setOnly(o.log, rec, cur, byIDWrites[int64]{
+		// A TTL of 0 is the zone's default: any TTL the record has will do.
+		fresh: func(have Record) bool { return ttl == 0 || have.TTL == rec.TTL },
+		add: func() error {
+			var created ovhRecord
+			return o.call(ctx, http.MethodPost, zp+"/record", map[string]any{"fieldType": rec.Type, "subDomain": sub, "target": rec.Addr.String(), "ttl": ttl}, &created)
+		},
+		update: func(id int64, _ Record) error {
+			return o.call(ctx, http.MethodPut, zp+"/record/"+strconv.FormatInt(id, 10), map[string]any{"subDomain": sub, "target": rec.Addr.String(), "ttl": ttl}, nil)
+		},
+		remove: func(id int64, _ Record) error {
+			return o.call(ctx, http.MethodDelete, zp+"/record/"+strconv.FormatInt(id, 10), nil, nil)
+		},
+	})
+	if err != nil || !changed {
+		return err
 	}
 	return o.call(ctx, http.MethodPost, zp+"/refresh", nil, nil)
 }

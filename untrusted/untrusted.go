@@ -31,6 +31,65 @@ const Ellipsis = "…"
 // Clean does not quote; use Quote where the text sits inside a sentence.
 func Clean(s string, limit int) string {
 	var b strings.Builder
+	cleanRunes(s, func(r rune, space bool) bool {
+		need := utf8.RuneLen(r)
+		if space && b.Len() > 0 {
+			need++
+		}
+		if limit > 0 && b.Len()+need > limit {
+			b.WriteString(Ellipsis)
+			return false
+		}
+		if space && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(r)
+		return true
+	})
+	return b.String()
+}
+
+// Fit is Clean for a field of at most limit bytes in all, Ellipsis
+// included: a text that fits comes back as Clean makes it (one already
+// clean, as itself without a copy); a longer one is cut on a character
+// boundary, white space before the cut dropped, and ends in Ellipsis; a
+// limit too small for Ellipsis gives "" for a text that does not fit.
+func Fit(s string, limit int) string {
+	ok := len(s) <= limit
+	for i := 0; ok && i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c == 0x7f || c >= 0x80 {
+			ok = c == ' ' && i > 0 && i < len(s)-1 && s[i-1] != ' '
+		}
+	}
+	if ok {
+		return s
+	}
+	var b strings.Builder
+	cleanRunes(s, func(r rune, space bool) bool {
+		if space && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(r)
+		return b.Len() <= limit+len(Ellipsis) // past it, enough to know it is cut
+	})
+	out := b.String()
+	if len(out) <= limit {
+		return out
+	}
+	if limit < len(Ellipsis) {
+		return ""
+	}
+	cut := limit - len(Ellipsis)
+	for cut > 0 && !utf8.RuneStart(out[cut]) {
+		cut--
+	}
+	return strings.TrimRight(out[:cut], " ") + Ellipsis
+}
+
+// cleanRunes calls put with each rune of s as Clean shows it (invalid
+// UTF-8 and non-printable characters as '?', white space left out) and
+// whether a run of white space came before it, until put returns false.
+func cleanRunes(s string, put func(r rune, space bool) bool) {
 	space := false
 	for len(s) > 0 {
 		r, size := utf8.DecodeRuneInString(s)
@@ -44,21 +103,11 @@ func Clean(s string, limit int) string {
 		case !unicode.IsPrint(r):
 			r = '?'
 		}
-		need := utf8.RuneLen(r)
-		if space && b.Len() > 0 {
-			need++
-		}
-		if limit > 0 && b.Len()+need > limit {
-			b.WriteString(Ellipsis)
-			break
-		}
-		if space && b.Len() > 0 {
-			b.WriteByte(' ')
+		if !put(r, space) {
+			return
 		}
 		space = false
-		b.WriteRune(r)
 	}
-	return b.String()
 }
 
 // Quote is Clean(s, limit) in Go double quotes, the form error messages use:

@@ -58,3 +58,32 @@ func TestQuote(t *testing.T) {
 		t.Errorf("Quote of nothing = %s, want \"\"", got)
 	}
 }
+
+// TestFit checks Fit's bound counts the ellipsis, that a text which fits is
+// only cleaned, and that a cut drops the white space before it.
+func TestFit(t *testing.T) {
+	tests := []struct {
+		in    string
+		limit int
+		want  string
+	}{
+		{"already clean", 13, "already clean"},
+		{"one  too\tmany", 64, "one too many"},
+		{"abcd fghij", 8, "abcd…"},
+		{"日本語テキスト", 10, "日本…"},
+		{"\x1b[31mred", 64, "?[31mred"},
+		{"abc", 3, "abc"},
+		{"abcd", 3, "…"},
+		{"", 0, ""},
+		{"x", -1, ""},
+	}
+	for _, tt := range tests {
+		got := Fit(tt.in, tt.limit)
+		if got != tt.want {
+			t.Errorf("Fit(%q, %d) = %q, want %q", tt.in, tt.limit, got, tt.want)
+		}
+		if len(got) > max(tt.limit, 0) {
+			t.Errorf("Fit(%q, %d) is %d bytes, over the limit", tt.in, tt.limit, len(got))
+		}
+	}
+}
