@@ -165,3 +165,87 @@ func TestEncodeAtExactlyMaxLine(t *testing.T) {
 		})
 	}
 }
+
+// TestHalvedTextsLandingAtMaxLine: when halving the texts brings a line to
+// exactly MaxLine bytes, that line is written as it is (not halved again,
+// not refused); a byte or two more and the texts are halved once more.
+func TestHalvedTextsLandingAtMaxLine(t *testing.T) {
+	// Error's escapes make the first line too long (1024 × 6 bytes); it is
+	// halved once. Record is never halved: its escapes and letters pad the
+	// halved line to the byte.
+	entry := func(record string) Entry {
+		return Entry{At: t0, Kind: KindFailed, Record: record, Error: strings.Repeat("<", MaxText)}
+	}
+	b, err := encode(entry("r"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	extra := MaxLine - len(b)
+	if extra < 0 || extra/6+extra%6+3 > 300 {
+		t.Fatalf("the halved line is %d bytes; Record cannot pad it to MaxLine", len(b))
+	}
+	pad := strings.Repeat("<", extra/6) + strings.Repeat("r", extra%6+1)
+	for _, tc := range []struct {
+		name   string
+		record string
+		want   int // the line's length; 0: shorter than MaxLine
+	}{
+		{"exactly MaxLine", pad, MaxLine},
+		{"MaxLine and one", pad + "r", 0},
+		{"MaxLine and two", pad + "rr", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			line, err := encode(entry(tc.record))
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch {
+			case tc.want != 0 && len(line) != tc.want:
+				t.Fatalf("line of %d bytes, want %d", len(line), tc.want)
+			case tc.want == 0 && len(line) >= MaxLine:
+				t.Fatalf("line of %d bytes, want it halved again below MaxLine", len(line))
+			}
+		})
+	}
+}
+
+// TestFailedRotationUpToTheWholeBound: when rotation fails, an entry still
+// goes to the current file if the file then stays below the whole bound
+// (bound less one byte), and not if it would reach the bound.
+func TestFailedRotationUpToTheWholeBound(t *testing.T) {
+	const bound = MinMaxBytes
+	line, err := encode(changeAt(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		after   int // the file's size with the entry appended
+		written bool
+	}{
+		{"bound less one byte", bound - 1, true},
+		{"exactly the bound", bound, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(tempDir(t), "j.jsonl")
+			if err := os.MkdirAll(filepath.Join(PreviousPath(path), "in-the-way"), 0o700); err != nil {
+				t.Fatal(err)
+			}
+			j := open(t, path, Limits{MaxBytes: bound, NoSync: true})
+			fill := tc.after - len(line)
+			if err := os.WriteFile(path, []byte(strings.Repeat("x", fill-1)+"\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := j.Append(changeAt(1)); err == nil {
+				t.Fatal("no error from the failed rotation")
+			}
+			want := fill
+			if tc.written {
+				want = tc.after
+			}
+			if got := size(t, path); got != want {
+				t.Fatalf("file %d bytes, want %d (entry written: %v)", got, want, tc.written)
+			}
+		})
+	}
+}
