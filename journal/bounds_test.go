@@ -22,13 +22,15 @@ func TestDecodeFastAgreesWithEncodingJSONAtItsEdges(t *testing.T) {
 	}
 }
 
-// TestDecodeFastTakesZerosInIntegers: integers Append writes with a 0 in
-// them (a code of 0, a took_ns of 1000) take the fast path.
-func TestDecodeFastTakesZerosInIntegers(t *testing.T) {
+// TestDecodeFastTakesZerosAndNinesInIntegers: integers Append writes with
+// the edge digits 0 and 9 in them (a code of 0, a took_ns of 1090, a pid of
+// 9) take the fast path.
+func TestDecodeFastTakesZerosAndNinesInIntegers(t *testing.T) {
 	zero := 0
 	for _, e := range []Entry{
 		{At: t0, Kind: KindExited, PID: 10, Code: &zero},
-		{At: t0, Kind: KindChanged, Took: 1000 * time.Nanosecond},
+		{At: t0, Kind: KindChanged, Took: 1090 * time.Nanosecond},
+		{At: t0, Kind: KindExited, PID: 9},
 	} {
 		line, err := encode(e)
 		if err != nil {
