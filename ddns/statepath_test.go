@@ -2,8 +2,11 @@ package ddns
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/ddnsd/ddns/configs"
@@ -36,6 +39,9 @@ func TestDefaultStatePathForIsPerConfig(t *testing.T) {
 	}
 }
 
+// TestLockStateRefusesASecondHolder: a second LockState on one state fails
+// with ErrStateInUse naming the holder's pid from the lock file, and the
+// lock can be taken again once released.
 func TestLockStateRefusesASecondHolder(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.json")
 	release, err := LockState(path)
@@ -46,6 +52,10 @@ func TestLockStateRefusesASecondHolder(t *testing.T) {
 		t.Fatal("a second LockState on one state succeeded")
 	} else if !errors.Is(err, ErrStateInUse) {
 		t.Fatalf("second LockState: %v; want ErrStateInUse", err)
+	} else if holder := fmt.Sprintf("locked by pid %d ", os.Getpid()); runtime.GOOS != "windows" && !strings.Contains(err.Error(), holder) {
+		// (Windows' lock keeps others from reading the file, so there the
+		// holder is "another process".)
+		t.Fatalf("second LockState: %v; want the holder named (%q)", err, holder)
 	}
 	if err := release(); err != nil {
 		t.Fatal(err)
