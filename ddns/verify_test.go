@@ -64,9 +64,10 @@ func TestVerify(t *testing.T) {
 }
 
 // TestDroppedWriteIsNotSaved: a provider that answers success to a write it
-// drops fails the record with rejected data (exit 4); the state does not
-// claim the address, so the next pass writes again, and once the write
-// takes, it is saved.
+// drops fails the record with rejected data (exit 4), saying what it serves
+// instead (no record, or the old address); the state does not claim the
+// address, so the next pass writes again, and once the write takes, it is
+// saved.
 func TestDroppedWriteIsNotSaved(t *testing.T) {
 	cfg := testConfig(t, "", "home example.com A acct")
 	path := filepath.Join(t.TempDir(), "state.json")
@@ -78,8 +79,8 @@ func TestDroppedWriteIsNotSaved(t *testing.T) {
 		if res.Records[0].Action != ActionFailed || !errors.Is(res.Err(), providers.ErrRejected) || res.Code() != ipc.ExitRejected {
 			t.Fatalf("pass %d: %s, action %s, %v; want the record failed as rejected data", pass, res.Summary(), res.Records[0].Action, res.Err())
 		}
-		if !strings.Contains(res.Err().Error(), "did not take effect") {
-			t.Errorf("pass %d: error %q does not say the change did not take effect", pass, res.Err())
+		if !strings.Contains(res.Err().Error(), "serves no A record, not 11.22.33.44: the change did not take effect") {
+			t.Errorf("pass %d: error %q does not say that no record is served and the change did not take effect", pass, res.Err())
 		}
 		if _, s := p.calls(); s != 1 {
 			t.Fatalf("pass %d: %d sets, want 1 (a write that was not verified is tried again)", pass, s)
@@ -99,6 +100,12 @@ func TestDroppedWriteIsNotSaved(t *testing.T) {
 	st, err := LoadState(path)
 	if err != nil || st.Records["home.example.com/A"].Address != "11.22.33.44" {
 		t.Fatalf("state after a verified write: %+v, %v", st, err)
+	}
+	p.drops = true
+	r.src4.set("11.22.33.45")
+	res = r.eng.Pass(context.Background())
+	if res.Err() == nil || !strings.Contains(res.Err().Error(), "serves 11.22.33.44, not 11.22.33.45") {
+		t.Fatalf("a dropped change of an existing record: %s, %v; want the error to name the address still served", res.Summary(), res.Err())
 	}
 }
 
