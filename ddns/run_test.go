@@ -489,3 +489,30 @@ func TestHeartbeatDuringASlowPass(t *testing.T) {
 		t.Fatalf("pass: %s", res.Summary())
 	}
 }
+
+// TestVerdictStopsAtExactlyTheNetworkGrace: the network counts as down
+// too long from the pass that starts network_grace after the first failing
+// one, not only after it; a pass within the grace keeps running.
+func TestVerdictStopsAtExactlyTheNetworkGrace(t *testing.T) {
+	r := newRig(t, testConfig(t, "", "a example.com A acct"), filepath.Join(t.TempDir(), "s.json"))
+	r.provs["acct"].errAll = fmt.Errorf("fake: %w", providers.ErrNetwork)
+	grace := r.eng.cfg.Updater.NetworkGrace.Duration
+	var since time.Time
+	for _, step := range []struct {
+		advance time.Duration
+		want    ipc.ExitCode
+	}{
+		{0, ipc.ExitOK},                   // the first failing pass starts the count
+		{grace - time.Second, ipc.ExitOK}, // a second short of the grace
+		{time.Second, ipc.ExitNetwork},    // exactly the grace
+	} {
+		r.clock.Advance(step.advance)
+		res := r.eng.Pass(context.Background())
+		if res.Failed != 1 {
+			t.Fatalf("pass at +%s: %s; want the record failed", step.advance, res.Summary())
+		}
+		if code, why := r.eng.verdict(res, &since); code != step.want {
+			t.Fatalf("verdict %d after %s down (%q); want %d with network_grace %s", code, res.Started.Sub(since), why, step.want, grace)
+		}
+	}
+}
