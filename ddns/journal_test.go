@@ -77,8 +77,8 @@ func TestEngineJournalsChangesAndFailures(t *testing.T) {
 	check(1, got[1], t1, journal.KindFailed, "11.22.33.44", "11.22.33.45")
 	check(2, got[2], t2, journal.KindFailed, "11.22.33.44", "11.22.33.45")
 	check(3, got[3], t3, journal.KindChanged, "11.22.33.44", "11.22.33.45")
-	if !got[0].Verified || !got[3].Verified || got[0].Error != "" {
-		t.Errorf("changes not journaled as verified and error-free: %+v, %+v", got[0], got[3])
+	if !got[0].Verified || !got[3].Verified || got[0].Error != "" || got[0].Detail != "" || got[3].Detail != "" {
+		t.Errorf("changes not journaled as verified, error-free and without detail (they are no repairs): %+v, %+v", got[0], got[3])
 	}
 	if !strings.Contains(got[1].Error, "9005") || got[1].Error != got[2].Error {
 		t.Errorf("failures do not carry the API's refusal: %q, %q", got[1].Error, got[2].Error)
