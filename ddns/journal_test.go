@@ -2,6 +2,7 @@ package ddns
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -12,6 +13,8 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/ddnsd/ddns/journal"
+	"github.com/ddnsd/ddns/netprobe"
+	"github.com/ddnsd/ddns/providers"
 	"github.com/ddnsd/ddns/providers/providertest"
 	"github.com/ddnsd/ddns/testsupport/linebuf"
 )
@@ -254,5 +257,44 @@ func TestJournalThatCannotBeWrittenIsLoggedOnce(t *testing.T) {
 	res, err := journal.Read(journal.Filter{}, jpath)
 	if err != nil || len(res.Entries) != 20 {
 		t.Fatalf("the journal holds %d entries after the recovery, want 20 (%v)", len(res.Entries), err)
+	}
+}
+
+// TestRestartedEngineRemembersTheLatestFailure: the failure memory an
+// engine rebuilds from the journal is the record's latest failure: after
+// runs that failed with one error and then another, a run failing with the
+// second again within the hour adds no line.
+func TestRestartedEngineRemembersTheLatestFailure(t *testing.T) {
+	clock := newFakeClock()
+	prov := newFakeProvider()
+	src := &fakeSource{}
+	src.set("11.22.33.44")
+	state := filepath.Join(t.TempDir(), "state.json")
+	cfg := testConfig(t, "", "home example.com A acct")
+	once := func(err error) {
+		t.Helper()
+		prov.errAll = err
+		eng, nerr := New(cfg, Options{Registry: fakeRegistry(map[string]*fakeProvider{"acct": prov}), Clock: clock,
+			StatePath: state, LockState: true, Sources: map[netprobe.Family][]netprobe.Source{netprobe.IPv4: {src}}})
+		if nerr != nil {
+			t.Fatal(nerr)
+		}
+		defer eng.Close()
+		if res := eng.Pass(context.Background()); res.Failed != 1 {
+			t.Fatalf("pass: %s; want the record failed", res.Summary())
+		}
+		clock.Advance(time.Minute)
+	}
+	first := fmt.Errorf("fake: the zone is locked: %w", providers.ErrRejected)
+	second := fmt.Errorf("fake: the name is taken: %w", providers.ErrRejected)
+	once(first)
+	once(second)
+	once(second) // the latest failure again: not journaled
+	res, err := journal.Read(journal.Filter{}, journal.BesideState(state))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Entries) != 2 || !strings.Contains(res.Entries[0].Error, "zone is locked") || !strings.Contains(res.Entries[1].Error, "name is taken") {
+		t.Fatalf("journal after failing with one error, then twice with another: %+v; want one line for each error", res.Entries)
 	}
 }
