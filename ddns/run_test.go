@@ -8,10 +8,13 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/ddnsd/ddns/configs"
 	"github.com/ddnsd/ddns/ipc"
+	"github.com/ddnsd/ddns/netprobe"
 	"github.com/ddnsd/ddns/providers"
 	"github.com/hashicorp/go-hclog"
 )
@@ -514,5 +517,77 @@ func TestVerdictStopsAtExactlyTheNetworkGrace(t *testing.T) {
 		if code, why := r.eng.verdict(res, &since); code != step.want {
 			t.Fatalf("verdict %d after %s down (%q); want %d with network_grace %s", code, res.Started.Sub(since), why, step.want, grace)
 		}
+	}
+}
+
+// TestRunListensToTheRouterOnlyForRouterSources: with watch_interfaces,
+// Run listens for the router's announcements when an address comes from
+// the router (a upnp or natpmp source), and not for other sources.
+func TestRunListensToTheRouterOnlyForRouterSources(t *testing.T) {
+	for _, tt := range []struct {
+		source string
+		listen bool
+	}{
+		{`{ type = "natpmp" }`, true},
+		{`{ type = "upnp" }`, true},
+		{`{ type = "interface", name = "fake0" }`, false},
+		{`{ type = "http", url = "http://127.0.0.1:1/ip" }`, false},
+	} {
+		t.Run(tt.source, func(t *testing.T) {
+			cfg, err := configs.Parse("test.toml", []byte(`
+[updater]
+interval = "1h"
+watch_interfaces = true
+[ip]
+v4 = [`+tt.source+`]
+defaults = false
+[providers.acct]
+type = "fake"
+[[records]]
+provider = "acct"
+zone = "example.com"
+name = "home"
+`), configs.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			src := &fakeSource{}
+			src.set("11.22.33.44")
+			eng, err := New(cfg, Options{Registry: fakeRegistry(map[string]*fakeProvider{"acct": newFakeProvider()}),
+				Clock: newFakeClock(), StatePath: filepath.Join(t.TempDir(), "s.json"),
+				Sources: map[netprobe.Family][]netprobe.Source{netprobe.IPv4: {src}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			silent := func(ctx context.Context) (<-chan struct{}, error) {
+				ch := make(chan struct{})
+				context.AfterFunc(ctx, func() { close(ch) })
+				return ch, nil
+			}
+			var listened atomic.Bool
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			passes, done := make(chan *PassResult), make(chan ipc.ExitCode, 1)
+			go func() {
+				done <- eng.Run(ctx, RunOptions{Passes: passes, Notify: func(string) (bool, error) { return false, nil },
+					Watch: func(ctx context.Context, _ hclog.Logger) (<-chan struct{}, error) { return silent(ctx) },
+					WatchRouter: func(ctx context.Context, _ hclog.Logger) (<-chan struct{}, error) {
+						listened.Store(true)
+						return silent(ctx)
+					},
+					WatchUPnP: func(ctx context.Context, _ hclog.Logger, _ string) (<-chan struct{}, error) { return silent(ctx) },
+				})
+			}()
+			select {
+			case <-passes: // the watches are set up before the first pass
+			case <-time.After(10 * time.Second):
+				t.Fatal("no pass within 10s")
+			}
+			cancel()
+			<-done
+			if listened.Load() != tt.listen {
+				t.Fatalf("listened for the router's announcements: %v; want %v", listened.Load(), tt.listen)
+			}
+		})
 	}
 }
