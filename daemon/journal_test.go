@@ -156,6 +156,38 @@ func TestJournalPathIsPerConfig(t *testing.T) {
 	}
 }
 
+// TestJournalPathOfARelativeConfigIsItsAbsolutePath: a supervisor started
+// on "ddns.toml" from the config's folder keeps the journal one started on
+// the full path keeps, so History finds the same entries either way.
+func TestJournalPathOfARelativeConfigIsItsAbsolutePath(t *testing.T) {
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel, abs := JournalPath("/var/lib/ddns", "ddns.toml"), JournalPath("/var/lib/ddns", filepath.Join(wd, "ddns.toml"))
+	if rel != abs {
+		t.Fatalf("journal of ddns.toml %q, of %s %q; want one path", rel, filepath.Join(wd, "ddns.toml"), abs)
+	}
+}
+
+// TestJournalKeepsAnExitCodeOfZero: a child that exits with code 0 is
+// journaled with code 0, not without a code (as a kill by a signal is).
+func TestJournalKeepsAnExitCodeOfZero(t *testing.T) {
+	dir := t.TempDir()
+	cfg := config(t, "", fmt.Sprintf("state_file = %q", filepath.Join(dir, "state.json")))
+	h := newHarness(t, cfg, nil, func(o *Options) { o.JournalPath = JournalPath(dir, o.ConfigPath) })
+	zero, killed := 0, -1
+	h.app.journalEvent(supervise.Event{At: start, Kind: supervise.EventExited, PID: 100, Code: &zero})
+	h.app.journalEvent(supervise.Event{At: start.Add(time.Second), Kind: supervise.EventExited, PID: 101, Code: &killed})
+	res, err := h.app.History(journal.Filter{Kinds: []string{journal.KindExited}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(kinds(res.Entries), ", "), "exited pid 100 code 0, exited pid 101"; got != want {
+		t.Fatalf("journal:\n got %s\nwant %s", got, want)
+	}
+}
+
 // TestJournalNeverHoldsUpTheLoop: with the writer stuck (a hung disk), the
 // supervise loop's events are dropped, not waited on, and History still
 // answers within its bound.
@@ -227,7 +259,7 @@ func TestJournalWriterLogsAFailingJournalOnce(t *testing.T) {
 	}
 	w.ch <- journalOp{e: journal.Entry{At: at.Add(time.Hour), Kind: journal.KindNetworkUp}}
 	w.stop()
-	if len(log.msgs) != 2 || !strings.Contains(log.msgs[1], "the journal is written again") || !strings.Contains(log.msgs[1], "50") {
+	if len(log.msgs) != 2 || !strings.Contains(log.msgs[1], "the journal is written again") || !strings.Contains(log.msgs[1], fmt.Sprint("entries_lost", 50)) {
 		t.Fatalf("the recovery is not logged once with 50 entries lost: %q", log.msgs)
 	}
 	res, err := journal.Read(journal.Filter{}, path)
