@@ -57,7 +57,7 @@ func TestLogsReplyIsBounded(t *testing.T) {
 // TestJSONStringLenIsAnUpperBound: the size estimate never undercounts what
 // the encoder writes, for every kind of byte that escaping inflates.
 func TestJSONStringLenIsAnUpperBound(t *testing.T) {
-	for _, s := range []string{"", "plain", "\x00\x01\x1f", "\"\\\n\r\t", "<>&", "\u2028\u2029", "\xff\xfe", "é漢字", "\b\f"} {
+	for _, s := range []string{"", "plain", "\x00\x01\x1f", "\"\\\n\r\t", "<>&", "\u2028\u2029", "\xff\xfe", "\x80", "é漢字", "\b\f"} {
 		b, err := ipc.Encode(s)
 		if err != nil {
 			t.Fatal(err)

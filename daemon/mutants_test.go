@@ -467,3 +467,69 @@ func TestWrittenDNSListKeepsDerivedTCP(t *testing.T) {
 		t.Errorf("probeChecks = %v, want %v", got, want)
 	}
 }
+
+// TestFitLinesKeepsWhatFitsTheBudgetExactly: each line costs its JSON
+// string and a comma, after room for the note; lines that fill the budget
+// to the byte are all sent, one byte less leaves the oldest out.
+func TestFitLinesKeepsWhatFitsTheBudgetExactly(t *testing.T) {
+	lines := []string{"one", "two", "six"} // 5 bytes encoded, 6 with the comma
+	for _, tt := range []struct {
+		budget   int
+		wantKept int
+	}{
+		{200 + 18, 3},
+		{200 + 17, 2},
+		{200 + 12, 2},
+		{200 + 11, 1},
+	} {
+		got := fitLines(lines, tt.budget)
+		kept, note := got, false
+		if len(got) > 0 && strings.Contains(got[0], "older lines left out") {
+			kept, note = got[1:], true
+		}
+		if !slices.Equal(kept, lines[len(lines)-tt.wantKept:]) || note != (tt.wantKept < len(lines)) {
+			t.Errorf("budget %d: %q, want the newest %d lines (and a note if any was left out)", tt.budget, got, tt.wantKept)
+		}
+	}
+}
+
+// TestLastGoodPathOfARelativeConfigIsItsAbsolutePath: a supervisor started
+// on "ddns.toml" from the config's folder finds the copy one started on the
+// full path saved.
+func TestLastGoodPathOfARelativeConfigIsItsAbsolutePath(t *testing.T) {
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := wd + string(os.PathSeparator) + "ddns.toml"
+	if rel, abs := LastGoodPath("/var/lib/ddns", "ddns.toml"), LastGoodPath("/var/lib/ddns", full); rel != abs {
+		t.Fatalf("last good copy of ddns.toml %q, of %s %q; want one path", rel, full, abs)
+	}
+}
+
+// TestStartOnAnInvalidConfigWithoutCopyIsNotOnLastGood: a supervisor that
+// started on a file that did not load and has no last good copy waits for
+// a valid save; its status says the config is broken, not that it runs on
+// a last good copy.
+func TestStartOnAnInvalidConfigWithoutCopyIsNotOnLastGood(t *testing.T) {
+	d := configs.Defaults()
+	d.Supervisor.Command = []string{"/opt/ddns/updater"}
+	h := newHarness(t, &d, errors.New("test.toml:1:1: not TOML"))
+	st := h.status().Supervisor
+	if st.ConfigError == "" || st.RunningOnLastGood || st.LastGoodSince != nil {
+		t.Fatalf("status %+v, want a config error and not running on a last good copy", st)
+	}
+}
+
+// TestReportFromAPeerWithoutPIDKeepsTheUpdaterPID: a report whose sender's
+// pid the socket could not tell (0) does not replace the updater's pid an
+// earlier report gave.
+func TestReportFromAPeerWithoutPIDKeepsTheUpdaterPID(t *testing.T) {
+	cfg := config(t, "", "")
+	h := newHarness(t, cfg, nil)
+	h.app.noteReporter(ipc.Peer{Known: true, PID: 555})
+	h.app.noteReporter(ipc.Peer{Known: true, PID: 0})
+	if got := h.app.updaterPID(0); got != 555 {
+		t.Fatalf("updater pid after a report from pid 555 and one from an unknown pid: %d, want 555", got)
+	}
+}
