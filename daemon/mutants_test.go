@@ -533,3 +533,36 @@ func TestReportFromAPeerWithoutPIDKeepsTheUpdaterPID(t *testing.T) {
 		t.Fatalf("updater pid after a report from pid 555 and one from an unknown pid: %d, want 555", got)
 	}
 }
+
+// TestJournalThatCannotBeOpenedIsLogged: a supervisor whose journal cannot
+// be opened (here its folder's place is taken by a file) runs without one
+// and says so in the log.
+func TestJournalThatCannotBeOpenedIsLogged(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(dir+"/journal", []byte("not a folder"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var logs lockedBuffer
+	h := newHarness(t, config(t, "", ""), nil, func(o *Options) {
+		o.JournalPath = JournalPath(dir, o.ConfigPath)
+		o.Logger = hclog.New(&hclog.LoggerOptions{Output: &logs, Level: hclog.Info})
+	})
+	if l := logs.String(); h.app.jw != nil || !strings.Contains(l, "[WARN]") || !strings.Contains(l, "running without a journal") {
+		t.Fatalf("journal writer %v; log:\n%s", h.app.jw, l)
+	}
+}
+
+// TestFileHashIsTheContentsHash: the baseline of a watched file is the
+// hash of what it holds, and "" for a file that cannot be read.
+func TestFileHashIsTheContentsHash(t *testing.T) {
+	path := t.TempDir() + "/token"
+	if err := os.WriteFile(path, []byte("secret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := fileHash(path), configs.Hash([]byte("secret\n")); got != want || got == "" {
+		t.Errorf("fileHash of a readable file %q, want %q", got, want)
+	}
+	if got := fileHash(path + ".missing"); got != "" {
+		t.Errorf("fileHash of a missing file %q, want \"\"", got)
+	}
+}
