@@ -10,9 +10,9 @@ require (
 	github.com/jackpal/go-nat-pmp v1.0.2
 	github.com/libdns/alidns v1.0.7
 	github.com/libdns/cloudflare v0.2.2
-	github.com/libdns/huaweicloud v1.0.1
 	github.com/libdns/desec v1.1.1
 	github.com/libdns/gandi v1.1.0
+	github.com/libdns/huaweicloud v1.0.1
 	github.com/libdns/libdns v1.1.1
 	github.com/libdns/tencentcloud v1.4.3
 	github.com/mattn/go-isatty v0.0.14
