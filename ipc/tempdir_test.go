@@ -2,32 +2,15 @@ package ipc
 
 import (
 	"net"
-	"os"
 	"runtime"
 	"testing"
 
+	"github.com/ddnsd/ddns/testsupport/tempdir"
 	"github.com/hashicorp/go-hclog"
 )
 
-// tempDir is t.TempDir, except on Windows, where wine 8's os.RemoveAll fails
-// ("Invalid function") and would fail every test at cleanup: there the
-// folder is made by hand and a failed removal is only logged.
-func tempDir(t testing.TB) string {
-	t.Helper()
-	if runtime.GOOS != "windows" {
-		return t.TempDir()
-	}
-	dir, err := os.MkdirTemp("", "ipc-test-")
-	if err != nil {
-		t.Fatalf("cannot create a temporary folder: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := os.RemoveAll(dir); err != nil {
-			t.Logf("temporary folder %s left behind: %v", dir, err)
-		}
-	})
-	return dir
-}
+// tempDir is t.TempDir that also works under wine (see testsupport/tempdir).
+func tempDir(t testing.TB) string { return tempdir.New(t, "ipc-test") }
 
 // unixSocketOnly skips a test of the Unix socket file (its folder, modes,
 // stale files, path length) on Windows, where the control channel is a named
